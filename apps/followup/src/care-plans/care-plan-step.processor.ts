@@ -1,0 +1,30 @@
+import { Processor, WorkerHost } from '@nestjs/bullmq';
+import { UnrecoverableError, type Job } from 'bullmq';
+import { JOBS, QUEUES, type JobPayloads } from '@aftercare/contracts';
+import { PermanentError } from '@aftercare/jobs';
+import { ActivityCounter } from '@aftercare/messaging';
+import { CarePlansService } from './care-plans.service.js';
+
+/** Wakes one care-plan step at its due time. Thin: the service reloads the row and decides. */
+@Processor(QUEUES.carePlanSteps, { concurrency: 8 })
+export class CarePlanStepProcessor extends WorkerHost {
+  constructor(
+    private readonly carePlans: CarePlansService,
+    private readonly activity: ActivityCounter,
+  ) {
+    super();
+  }
+
+  async process(job: Job<JobPayloads[typeof JOBS.carePlanStepDue]>): Promise<void> {
+    try {
+      if (job.name !== JOBS.carePlanStepDue) throw new UnrecoverableError(`unknown job ${job.name}`);
+      await this.carePlans.runStep(job.data.id);
+    } catch (error) {
+      // A permanent failure is not retried; anything else is, with backoff.
+      if (error instanceof PermanentError) throw new UnrecoverableError(`${error.code}: ${error.message}`);
+      throw error;
+    } finally {
+      this.activity.bump();
+    }
+  }
+}

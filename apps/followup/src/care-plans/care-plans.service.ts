@@ -1,0 +1,247 @@
+import { randomUUID } from 'node:crypto';
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { InjectQueue } from '@nestjs/bullmq';
+import type { Queue } from 'bullmq';
+import { and, asc, desc, eq, inArray } from 'drizzle-orm';
+import {
+  JOBS,
+  PATTERNS,
+  QUEUES,
+  type BookInWindowData,
+  type BookInWindowResult,
+  type CarePlanResource,
+  type EventEnvelope,
+  type RequestContext,
+} from '@aftercare/contracts';
+import { APP_CONFIG, type AppConfig } from '@aftercare/config';
+import { Clock } from '@aftercare/clock';
+import { DRIZZLE, type Db, type Executor } from '@aftercare/database';
+import { JobScheduler, RetryableError } from '@aftercare/jobs';
+import { DomainError, notFound, OutboxWriter, ServiceClient } from '@aftercare/messaging';
+import { carePlans, steps, type CarePlanRow, type StepRow } from '../database/schema.js';
+import { FollowUpsService } from '../follow-ups/follow-ups.service.js';
+import { PatientsService } from '../patients/patients.service.js';
+import { ProtocolsService } from '../protocols/protocols.service.js';
+import { planCarePlan } from './domain/care-plan.planner.js';
+
+export const toCarePlanResource = (plan: CarePlanRow, planSteps: StepRow[]): CarePlanResource => ({
+  id: plan.id,
+  patientId: plan.patientId,
+  appointmentId: plan.appointmentId,
+  clinicianId: plan.clinicianId,
+  protocol: plan.protocolCode,
+  protocolVersion: plan.protocolVersion,
+  status: plan.status,
+  completedAt: plan.procedureCompletedAt.toISOString(),
+  steps: planSteps.map((s) => ({ id: s.id, key: s.key, kind: s.kind, dueAt: s.dueAt.toISOString(), status: s.status, firedAt: s.firedAt?.toISOString() ?? null })),
+});
+
+/** Turns a completed procedure into a care plan, and runs each step when its job wakes it. */
+@Injectable()
+export class CarePlansService {
+  private readonly logger = new Logger('CarePlans');
+  constructor(
+    @Inject(DRIZZLE) private readonly db: Db,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    @InjectQueue(QUEUES.carePlanSteps) private readonly queue: Queue,
+    private readonly clock: Clock,
+    private readonly scheduler: JobScheduler,
+    private readonly outbox: OutboxWriter,
+    private readonly services: ServiceClient,
+    private readonly patients: PatientsService,
+    private readonly protocols: ProtocolsService,
+    private readonly followUps: FollowUpsService,
+  ) {}
+
+  /**
+   * Inside the inbox transaction: create the plan and its step rows. Returns the rows whose
+   * jobs must be added once the transaction has committed (rows first, then jobs).
+   */
+  async createFromProcedure(tx: Executor, event: EventEnvelope<'procedure.completed'>): Promise<StepRow[]> {
+    const p = event.payload;
+    const patient = await this.patients.get(p.patientId, tx);
+    // Events from one producer arrive in order, so the patient is known; if not, fail so the
+    // relay tries again later rather than planning in the wrong time zone.
+    if (!patient) throw new Error(`patient ${p.patientId} is not known to followup yet`);
+    const protocol = await this.protocols.forProcedureType(tx, event.clinicId, p.procedureType);
+    if (!protocol) {
+      this.logger.log(`no active protocol for ${p.procedureType} in clinic ${event.clinicId}: no care plan for appointment ${p.appointmentId}`);
+      return [];
+    }
+    const planned = planCarePlan(protocol, { completedAt: new Date(p.completedAt), timezone: patient.timezone, quietHours: this.config.quietHours });
+    const planId = randomUUID();
+    const inserted = await tx
+      .insert(carePlans)
+      .values({
+        id: planId,
+        clinicId: event.clinicId,
+        patientId: p.patientId,
+        appointmentId: p.appointmentId,
+        clinicianId: p.clinicianId,
+        procedureType: p.procedureType,
+        protocolCode: protocol.code,
+        protocolVersion: protocol.version,
+        status: 'active',
+        procedureCompletedAt: new Date(p.completedAt),
+        site: p.site,
+        timezone: patient.timezone,
+      })
+      .onConflictDoNothing({ target: carePlans.appointmentId })
+      .returning({ id: carePlans.id });
+    if (inserted.length === 0) return []; // this procedure already has its plan
+    const rows = planned.map((step) => ({
+      id: randomUUID(),
+      clinicId: event.clinicId,
+      carePlanId: planId,
+      patientId: p.patientId,
+      key: step.key,
+      kind: step.kind,
+      dueAt: step.dueAt,
+      windowStart: step.window?.from ?? null,
+      windowEnd: step.window?.to ?? null,
+      status: 'scheduled' as const,
+    }));
+    return rows.length ? tx.insert(steps).values(rows).returning() : [];
+  }
+
+  async scheduleJobs(rows: StepRow[]): Promise<void> {
+    await this.scheduler.scheduleMany(
+      this.queue,
+      JOBS.carePlanStepDue,
+      rows.map((r) => ({ id: r.id, dueAt: r.dueAt })),
+    );
+  }
+
+  /** The job handler: runs one step once. A step that is no longer scheduled is left alone. */
+  async runStep(stepId: string): Promise<void> {
+    const [step] = await this.db.select().from(steps).where(eq(steps.id, stepId));
+    if (!step || step.status !== 'scheduled') return;
+    // Woken early (a stale job): leave the row scheduled; the reconciler gives it a new alarm.
+    if (step.dueAt > this.clock.now()) return;
+    const [plan] = await this.db.select().from(carePlans).where(eq(carePlans.id, step.carePlanId));
+    if (!plan || plan.status !== 'active') {
+      await this.db.update(steps).set({ status: 'cancelled' }).where(and(eq(steps.id, step.id), eq(steps.status, 'scheduled')));
+      return;
+    }
+    switch (step.kind) {
+      case 'aftercare':
+      case 'checkin':
+        return this.sendMessageStep(plan, step);
+      case 'follow_up_visit':
+        return this.bookFollowUpVisit(plan, step);
+      case 'repeat_evaluation':
+        return this.raiseEvaluation(plan, step);
+    }
+  }
+
+  private async sendMessageStep(plan: CarePlanRow, step: StepRow): Promise<void> {
+    const now = this.clock.now();
+    await this.db.transaction(async (tx) => {
+      const claimed = await tx
+        .update(steps)
+        .set({ status: step.kind === 'checkin' ? 'sent' : 'done', firedAt: now })
+        .where(and(eq(steps.id, step.id), eq(steps.status, 'scheduled')))
+        .returning({ id: steps.id });
+      if (claimed.length === 0) return;
+      if (step.kind === 'checkin') await this.followUps.closeUnansweredCheckins(tx, plan, step.id);
+      await this.outbox.publish(
+        tx,
+        'care-plan.message-due',
+        { stepId: step.id, carePlanId: plan.id, patientId: plan.patientId, kind: step.kind as 'aftercare' | 'checkin', dueAt: step.dueAt.toISOString() },
+        { clinicId: plan.clinicId },
+      );
+    });
+  }
+
+  private async bookFollowUpVisit(plan: CarePlanRow, step: StepRow): Promise<void> {
+    const ctx: RequestContext = { clinicId: plan.clinicId, userId: null, role: 'system', clinicianId: null, correlationId: step.id };
+    const data: BookInWindowData = {
+      patientId: plan.patientId,
+      clinicianId: plan.clinicianId,
+      procedureType: 'follow_up_visit',
+      windowStart: (step.windowStart ?? step.dueAt).toISOString(),
+      windowEnd: (step.windowEnd ?? new Date(step.dueAt.getTime() + 2 * 86_400_000)).toISOString(),
+      idempotencyKey: step.id,
+    };
+    let result: BookInWindowResult;
+    try {
+      // Idempotent on the step id: a retry after a crash finds the same appointment.
+      result = await this.services.send<BookInWindowResult>(PATTERNS.scheduling.appointmentsBookInWindow, { ctx, data });
+    } catch (error) {
+      if (error instanceof DomainError && error.statusCode === 503) throw new RetryableError(error.message, error.code, { cause: error });
+      throw error;
+    }
+    const now = this.clock.now();
+    await this.db.transaction(async (tx) => {
+      const claimed = await tx
+        .update(steps)
+        .set({ status: 'done', firedAt: now })
+        .where(and(eq(steps.id, step.id), eq(steps.status, 'scheduled')))
+        .returning({ id: steps.id });
+      if (claimed.length === 0) return;
+      if (result.appointment) {
+        await this.followUps.raise(tx, {
+          plan,
+          stepId: step.id,
+          kind: 'follow_up_visit',
+          cause: 'follow_up_visit',
+          reason: 'Follow-up visit booked by the care plan',
+          dueAt: new Date(result.appointment.startsAt),
+          appointmentId: result.appointment.id,
+        });
+      } else {
+        await this.followUps.raise(tx, {
+          plan,
+          stepId: step.id,
+          kind: 'booking_task',
+          cause: 'follow_up_visit',
+          reason: 'No free slot for the follow-up visit in its window: book one with the patient',
+          dueAt: step.windowEnd ?? step.dueAt,
+        });
+      }
+    });
+  }
+
+  private async raiseEvaluation(plan: CarePlanRow, step: StepRow): Promise<void> {
+    const now = this.clock.now();
+    await this.db.transaction(async (tx) => {
+      const claimed = await tx
+        .update(steps)
+        .set({ status: 'done', firedAt: now })
+        .where(and(eq(steps.id, step.id), eq(steps.status, 'scheduled')))
+        .returning({ id: steps.id });
+      if (claimed.length === 0) return;
+      await this.followUps.raise(tx, {
+        plan,
+        stepId: step.id,
+        kind: 'repeat_evaluation',
+        cause: 'repeat_evaluation',
+        reason: 'Decide on a repeat injection',
+        dueAt: step.dueAt,
+      });
+    });
+  }
+
+  async list(ctx: RequestContext, patientId?: string): Promise<CarePlanResource[]> {
+    const plans = await this.db
+      .select()
+      .from(carePlans)
+      .where(and(eq(carePlans.clinicId, ctx.clinicId), patientId ? eq(carePlans.patientId, patientId) : undefined))
+      .orderBy(desc(carePlans.createdAt))
+      .limit(200);
+    if (plans.length === 0) return [];
+    const allSteps = await this.db
+      .select()
+      .from(steps)
+      .where(inArray(steps.carePlanId, plans.map((p) => p.id)))
+      .orderBy(asc(steps.dueAt), asc(steps.key));
+    return plans.map((plan) => toCarePlanResource(plan, allSteps.filter((s) => s.carePlanId === plan.id)));
+  }
+
+  async get(ctx: RequestContext, id: string): Promise<CarePlanResource> {
+    const [plan] = await this.db.select().from(carePlans).where(and(eq(carePlans.id, id), eq(carePlans.clinicId, ctx.clinicId)));
+    if (!plan) throw notFound('Care plan', id);
+    const planSteps = await this.db.select().from(steps).where(eq(steps.carePlanId, id)).orderBy(asc(steps.dueAt), asc(steps.key));
+    return toCarePlanResource(plan, planSteps);
+  }
+}

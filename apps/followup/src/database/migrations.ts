@@ -1,0 +1,112 @@
+import type { Migration } from '@aftercare/database';
+import { messagingMigration } from '@aftercare/messaging';
+
+/** The followup schema. Never edit a shipped migration: add the next one. */
+export const FOLLOWUP_MIGRATIONS: Migration[] = [
+  messagingMigration('followup'),
+  {
+    id: '0001_init',
+    sql: `
+-- Followup's own copy of what it needs to know about a patient (from patient.* events).
+CREATE TABLE followup.patients (
+  id uuid PRIMARY KEY,
+  clinic_id uuid NOT NULL,
+  first_name text NOT NULL,
+  last_name text NOT NULL,
+  timezone text NOT NULL,
+  sms_opted_out boolean NOT NULL DEFAULT false,
+  updated_at timestamptz NOT NULL DEFAULT now()
+);
+
+CREATE TABLE followup.protocols (
+  id uuid PRIMARY KEY,
+  clinic_id uuid NOT NULL,
+  code text NOT NULL,
+  version integer NOT NULL,
+  procedure_type text NOT NULL,
+  name text NOT NULL,
+  definition jsonb NOT NULL,
+  active boolean NOT NULL DEFAULT true,
+  created_at timestamptz NOT NULL DEFAULT now(),
+  UNIQUE (clinic_id, code, version)
+);
+
+CREATE TABLE followup.care_plans (
+  id uuid PRIMARY KEY,
+  clinic_id uuid NOT NULL,
+  patient_id uuid NOT NULL REFERENCES followup.patients (id),
+  -- One plan per completed procedure: a redelivered procedure.completed finds it and stops.
+  appointment_id uuid NOT NULL UNIQUE,
+  clinician_id uuid NOT NULL,
+  procedure_type text NOT NULL,
+  protocol_code text NOT NULL,
+  protocol_version integer NOT NULL,
+  status text NOT NULL CHECK (status IN ('active', 'completed', 'cancelled')),
+  procedure_completed_at timestamptz NOT NULL,
+  site text,
+  timezone text NOT NULL,
+  outcome text,
+  created_at timestamptz NOT NULL DEFAULT now(),
+  closed_at timestamptz
+);
+CREATE INDEX care_plans_patient ON followup.care_plans (patient_id, created_at);
+
+CREATE TABLE followup.care_plan_steps (
+  id uuid PRIMARY KEY,
+  clinic_id uuid NOT NULL,
+  care_plan_id uuid NOT NULL REFERENCES followup.care_plans (id),
+  patient_id uuid NOT NULL,
+  key text NOT NULL,
+  kind text NOT NULL,
+  due_at timestamptz NOT NULL,
+  window_start timestamptz,
+  window_end timestamptz,
+  -- scheduled → sent (a check-in waiting for its answer) → answered / unanswered; or done; or cancelled
+  status text NOT NULL CHECK (status IN ('scheduled', 'sent', 'done', 'answered', 'unanswered', 'cancelled')),
+  fired_at timestamptz,
+  answered_at timestamptz,
+  score integer,
+  UNIQUE (care_plan_id, key)
+);
+CREATE INDEX care_plan_steps_pending ON followup.care_plan_steps (due_at, id) WHERE status = 'scheduled';
+CREATE INDEX care_plan_steps_open_checkins ON followup.care_plan_steps (patient_id, fired_at) WHERE status = 'sent';
+
+CREATE TABLE followup.follow_up_items (
+  id uuid PRIMARY KEY,
+  clinic_id uuid NOT NULL,
+  patient_id uuid NOT NULL REFERENCES followup.patients (id),
+  care_plan_id uuid REFERENCES followup.care_plans (id),
+  step_id uuid REFERENCES followup.care_plan_steps (id),
+  clinician_id uuid NOT NULL,
+  kind text NOT NULL CHECK (kind IN ('follow_up_visit', 'repeat_evaluation', 'attention', 'booking_task')),
+  -- what raised it: the step's kind, an escalation rule, a decision
+  cause text NOT NULL,
+  reason text,
+  due_at timestamptz NOT NULL,
+  status text NOT NULL CHECK (status IN ('open', 'done')),
+  appointment_id uuid,
+  note text,
+  decision jsonb,
+  completed_at timestamptz,
+  completed_by uuid,
+  created_at timestamptz NOT NULL DEFAULT now()
+);
+-- A step raises its item once; an escalation cause has one open item per plan at a time.
+CREATE UNIQUE INDEX follow_up_items_step ON followup.follow_up_items (step_id, kind) WHERE step_id IS NOT NULL;
+CREATE UNIQUE INDEX follow_up_items_open_cause ON followup.follow_up_items (patient_id, care_plan_id, cause) WHERE status = 'open' AND kind = 'attention';
+CREATE INDEX follow_up_items_list ON followup.follow_up_items (clinic_id, status, clinician_id, due_at);
+
+CREATE TABLE followup.pain_scores (
+  id uuid PRIMARY KEY,
+  clinic_id uuid NOT NULL,
+  patient_id uuid NOT NULL REFERENCES followup.patients (id),
+  care_plan_id uuid REFERENCES followup.care_plans (id),
+  step_id uuid REFERENCES followup.care_plan_steps (id),
+  message_id uuid NOT NULL UNIQUE,
+  score integer NOT NULL CHECK (score BETWEEN 0 AND 10),
+  answered_at timestamptz NOT NULL
+);
+CREATE INDEX pain_scores_patient ON followup.pain_scores (patient_id, answered_at);
+`,
+  },
+];

@@ -1,0 +1,60 @@
+import { Inject, Injectable, Logger, Module, type DynamicModule, type OnApplicationBootstrap } from '@nestjs/common';
+import { BullModule } from '@nestjs/bullmq';
+import { DEMO, QUEUES } from '@aftercare/contracts';
+import { ClockModule } from '@aftercare/clock';
+import { APP_CONFIG, ConfigModule, type AppConfig } from '@aftercare/config';
+import { DatabaseModule, PG_POOL } from '@aftercare/database';
+import { bullRoot, JobsModule } from '@aftercare/jobs';
+import { MessagingModule } from '@aftercare/messaging';
+import { CarePlanStepProcessor } from './care-plans/care-plan-step.processor.js';
+import { CarePlanStepSource } from './care-plans/care-plan-step.source.js';
+import { CarePlansService } from './care-plans/care-plans.service.js';
+import { FOLLOWUP_MIGRATIONS } from './database/migrations.js';
+import { followupMessaging } from './database/schema.js';
+import { FollowupEventsController } from './events/followup-events.controller.js';
+import { FollowupController } from './followup.controller.js';
+import { FollowUpsService } from './follow-ups/follow-ups.service.js';
+import { PatientsService } from './patients/patients.service.js';
+import { ProtocolsService } from './protocols/protocols.service.js';
+
+@Injectable()
+class DemoProtocols implements OnApplicationBootstrap {
+  constructor(
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly protocols: ProtocolsService,
+  ) {}
+  async onApplicationBootstrap(): Promise<void> {
+    if (!this.config.seedDemo) return;
+    const created = await this.protocols.seedDefaults(DEMO.clinicId);
+    if (created) new Logger('Seed').log(`created ${created} default protocols for the demo clinic`);
+  }
+}
+
+/** The queue of care-plan steps and what reads it (shared with the jobs infrastructure). */
+@Module({
+  imports: [BullModule.registerQueue({ name: QUEUES.carePlanSteps })],
+  providers: [CarePlanStepSource],
+  exports: [CarePlanStepSource, BullModule],
+})
+class StepQueueModule {}
+
+/** Protocols, care plans, the due list and escalation. */
+@Module({})
+export class FollowupModule {
+  static forRoot(config: AppConfig): DynamicModule {
+    return {
+      module: FollowupModule,
+      imports: [
+        ConfigModule.forRoot(config),
+        DatabaseModule.forService({ url: config.databaseUrl, schema: 'followup', migrations: FOLLOWUP_MIGRATIONS, applicationName: 'aftercare-followup' }),
+        ClockModule.forRoot({ virtual: config.virtualClock, poolToken: PG_POOL }),
+        MessagingModule.forService({ service: 'followup', tables: followupMessaging }),
+        bullRoot(config),
+        StepQueueModule,
+        JobsModule.forService({ service: 'followup', config, sources: [CarePlanStepSource], imports: [StepQueueModule] }),
+      ],
+      controllers: [FollowupController, FollowupEventsController],
+      providers: [PatientsService, ProtocolsService, CarePlansService, FollowUpsService, CarePlanStepProcessor, DemoProtocols],
+    };
+  }
+}

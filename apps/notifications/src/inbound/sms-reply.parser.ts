@@ -1,0 +1,150 @@
+/**
+ * Classifies the body of an inbound SMS from a patient.
+ *
+ * Pure function: no Nest, no I/O. The inbound webhook handler decides what to
+ * do with each kind (opt-out bookkeeping, confirming an appointment, storing a
+ * pain score, ...); this file only decides what the patient *said*.
+ *
+ * Matching is deliberately strict: a keyword or a pain score is recognised
+ * only when it is (almost) the whole message. Anything longer or ambiguous is
+ * returned as free text so that a person reads it instead of the system
+ * guessing - a wrongly parsed pain score is worse than an unparsed one.
+ */
+
+export type SmsReply =
+  | { kind: 'stop' }
+  | { kind: 'start' }
+  | { kind: 'help' }
+  | { kind: 'confirm' }
+  | { kind: 'reschedule' }
+  | { kind: 'yes' }
+  | { kind: 'pain'; score: number }
+  | { kind: 'free_text'; text: string };
+
+export const PAIN_SCORE_MIN = 0;
+export const PAIN_SCORE_MAX = 10;
+
+/**
+ * Keywords, written without spaces or hyphens: "STOP ALL", "opt-out" and
+ * "Opt Out" all compact to the same key (see `compactKeyword`).
+ *
+ * The STOP and START families mirror Twilio's default opt-out / opt-in
+ * keywords. Twilio acts on them itself (it blocks or unblocks the number at
+ * the carrier level), so we must recognise the same words to keep our
+ * `smsOptedOut` flag in step with what Twilio will actually deliver. Note that
+ * CANCEL is an opt-out keyword there: a patient who texts "cancel" meaning the
+ * appointment is opted out by Twilio all the same.
+ *
+ * YES is an opt-in keyword for Twilio too, but here it is its own kind because
+ * it also answers questions ("do you want to book?"). The handler should treat
+ * a YES from an opted-out patient as an opt-in, since Twilio will have
+ * re-subscribed the number.
+ */
+type KeywordKind = Exclude<SmsReply['kind'], 'pain' | 'free_text'>;
+const KEYWORD_TABLE: Readonly<Record<string, KeywordKind>> = {
+  // Opt out
+  stop: 'stop',
+  stopall: 'stop',
+  unsubscribe: 'stop',
+  cancel: 'stop',
+  end: 'stop',
+  quit: 'stop',
+  optout: 'stop',
+  revoke: 'stop',
+  // Opt back in
+  start: 'start',
+  unstop: 'start',
+  subscribe: 'start',
+  // Contact details
+  help: 'help',
+  info: 'help',
+  ayuda: 'help', // Spanish-speaking patients (templates exist in 'es')
+  // Answers to a reminder / proposed follow-up
+  c: 'confirm',
+  confirm: 'confirm',
+  r: 'reschedule',
+  reschedule: 'reschedule',
+  // Generic yes
+  yes: 'yes',
+  y: 'yes',
+  si: 'yes', // "sí" after accents are folded
+};
+// A Map, not the object: a patient texting "constructor" or "toString" must
+// not find Object.prototype's members.
+const KEYWORDS: ReadonlyMap<string, KeywordKind> = new Map(Object.entries(KEYWORD_TABLE));
+
+/** Characters ignored at either end: ". ! ? , ; :", quotes, brackets. */
+const EDGE_PUNCTUATION = /^[\s.!?¡¿,;:'"`´‘’“”()[\]]+|[\s.!?¡¿,;:'"`´‘’“”()[\]]+$/gu;
+
+/** A score 0-10 written as a whole number, optionally with "/10" or "out of 10". */
+const SCORE = String.raw`(\d{1,2})`;
+const OUT_OF_TEN = String.raw`(?:\s*/\s*10|\s+(?:out\s+)?of\s+10|\s+de\s+10)?`;
+
+/**
+ * Accepted shapes of a pain answer, after normalisation (lower case, single
+ * spaces, accents folded, edge punctuation removed). Each has exactly one
+ * score capture group and is anchored, so a message with a second number
+ * ("it was 3 yesterday but 9 today") never matches.
+ */
+const PAIN_PATTERNS: readonly RegExp[] = [
+  // "7", "7/10", "7 / 10", "7 out of 10", "7 of 10", "7 de 10"
+  new RegExp(`^${SCORE}${OUT_OF_TEN}$`),
+  // "pain 7", "pain: 7", "pain is 7", "pain score 7", "pain level: 7/10", "dolor 7".
+  // No "-" separator: "pain -1" must not read as 1.
+  new RegExp(`^(?:my\\s+)?(?:pain|dolor)(?:\\s+(?:score|level))?(?:\\s*[:=]\\s*|\\s+is\\s+|\\s+es\\s+|\\s+)(?:a\\s+)?${SCORE}${OUT_OF_TEN}$`),
+  // "my pain is 7", "mi dolor es 7"
+  new RegExp(`^mi\\s+dolor\\s+es\\s+(?:un\\s+)?${SCORE}${OUT_OF_TEN}$`),
+];
+
+export function parseSmsReply(body: string): SmsReply {
+  const original = (body ?? '').trim();
+  const normalized = normalize(original);
+
+  const keyword = KEYWORDS.get(compactKeyword(normalized));
+  if (keyword) return { kind: keyword };
+
+  const score = matchPainScore(normalized);
+  if (score !== undefined) return { kind: 'pain', score };
+
+  // Everything else - including out-of-range numbers ("11", "-1") and
+  // decimals ("7.5") - goes to a person unchanged.
+  //
+  // Why "7.5" is free text rather than rounded: the scale we ask for is whole
+  // numbers, and the escalation threshold (8 or more) sits right where
+  // rounding matters - rounding 7.5 up raises an alert the patient may not
+  // have meant, rounding down hides one they may have meant. The patient's
+  // own words, read by a clinician, are the safer record.
+  return { kind: 'free_text', text: original };
+}
+
+/** Lower case, accents folded, inner whitespace collapsed, edge punctuation removed. */
+function normalize(text: string): string {
+  return text
+    .normalize('NFKD')
+    .replace(/\p{M}/gu, '') // "Sí" -> "si", full-width digits -> ASCII (NFKD)
+    .toLowerCase()
+    .replace(/\s+/g, ' ')
+    .replace(EDGE_PUNCTUATION, '');
+}
+
+/**
+ * Keywords may be written as one or two words ("STOP ALL", "opt out",
+ * "opt-out"). Longer messages are never keywords: "please stop calling me
+ * at work" is for a person to read, not an opt-out.
+ */
+function compactKeyword(normalized: string): string {
+  if (normalized.split(' ').length > 2) return '';
+  return normalized.replace(/[\s_-]+/g, '');
+}
+
+function matchPainScore(normalized: string): number | undefined {
+  for (const pattern of PAIN_PATTERNS) {
+    const match = pattern.exec(normalized);
+    if (!match) continue;
+    const score = Number(match[1]);
+    // "11" or "15/10" is not on the scale: let a person read it.
+    if (Number.isInteger(score) && score >= PAIN_SCORE_MIN && score <= PAIN_SCORE_MAX) return score;
+    return undefined;
+  }
+  return undefined;
+}

@@ -1,0 +1,24 @@
+import { Controller } from '@nestjs/common';
+import { MessagePattern, Payload } from '@nestjs/microservices';
+import { eventPattern, type EventEnvelope } from '@aftercare/contracts';
+import { Inbox } from '@aftercare/messaging';
+import { PatientsService } from '../patients/patients.service.js';
+
+/** Events other services publish that scheduling keeps a copy of. */
+@Controller()
+export class SchedulingEventsController {
+  constructor(
+    private readonly inbox: Inbox,
+    private readonly patients: PatientsService,
+  ) {}
+
+  @MessagePattern(eventPattern('scheduling', 'patient.opted-out'))
+  optedOut(@Payload() event: EventEnvelope<'patient.opted-out'>) {
+    return this.inbox.handleOnce(event, (tx, e) => this.patients.setSmsOptedOut(tx, e.clinicId, e.payload.patientId, true));
+  }
+
+  @MessagePattern(eventPattern('scheduling', 'patient.opted-in'))
+  optedIn(@Payload() event: EventEnvelope<'patient.opted-in'>) {
+    return this.inbox.handleOnce(event, (tx, e) => this.patients.setSmsOptedOut(tx, e.clinicId, e.payload.patientId, false));
+  }
+}

@@ -1,0 +1,188 @@
+import { randomBytes } from 'node:crypto';
+import { parseQuietHours, type QuietHours } from '@aftercare/clock';
+
+/**
+ * Every setting of PRODUCT.md's Configuration section, parsed and validated once at boot. A
+ * wrong value stops the service with a ConfigError naming the variable and what to do.
+ */
+export interface AppConfig {
+  production: boolean;
+  port: number;
+  databaseUrl: string;
+  redis: { url: string; host: string; port: number; username?: string; password?: string; db: number };
+  jwt: { secret: string; expiresInSeconds: number };
+  publicUrl: string;
+  twilio: { accountSid: string; authToken: string; from: string; apiUrl: string | null } | null;
+  /** Checks webhook signatures; set whenever TWILIO_AUTH_TOKEN is. */
+  twilioAuthToken: string | null;
+  smtp: { url: string; from: string } | null;
+  /** Outside production: the shared virtual clock (PRODUCT.md, "Time in tests and demos"). */
+  virtualClock: boolean;
+  /** Outside production: create the demo clinic and users on an empty database. */
+  seedDemo: boolean;
+  quietHours: QuietHours;
+  logLevel: 'error' | 'warn' | 'log' | 'debug';
+  /** How often the reconciler looks for rows whose job Redis lost. */
+  reconcileIntervalMs: number;
+  /** How long a service waits for another one's answer before giving up. */
+  rpcTimeoutMs: number;
+}
+
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+  constructor(readonly variable: string, problem: string) {
+    super(`Invalid configuration: ${variable} ${problem}`);
+  }
+}
+
+type Env = Record<string, string | undefined>;
+
+const nonEmpty = (env: Env, name: string): string | undefined => {
+  const value = env[name]?.trim();
+  return value ? value : undefined;
+};
+
+function parseUrl(name: string, value: string, protocols: string[]): URL {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new ConfigError(name, `is not a URL (got "${redact(value)}"); expected e.g. ${protocols[0]}//host:port`);
+  }
+  if (!protocols.includes(url.protocol)) {
+    throw new ConfigError(name, `must start with ${protocols.join(' or ')} (got "${url.protocol}")`);
+  }
+  return url;
+}
+
+/** Never echo a password back into a log line. */
+function redact(value: string): string {
+  return value.replace(/\/\/([^:/@]+):([^@]+)@/, '//$1:***@');
+}
+
+function parseInteger(env: Env, name: string, fallback: number, min: number, max: number): number {
+  const raw = nonEmpty(env, name);
+  if (raw === undefined) return fallback;
+  if (!/^\d+$/.test(raw)) throw new ConfigError(name, `must be a whole number (got "${raw}")`);
+  const value = Number(raw);
+  if (value < min || value > max) throw new ConfigError(name, `must be between ${min} and ${max} (got ${value})`);
+  return value;
+}
+
+function parseBoolean(env: Env, name: string, fallback: boolean): boolean {
+  const raw = nonEmpty(env, name)?.toLowerCase();
+  if (raw === undefined) return fallback;
+  if (['1', 'true', 'yes', 'on'].includes(raw)) return true;
+  if (['0', 'false', 'no', 'off'].includes(raw)) return false;
+  throw new ConfigError(name, `must be true or false (got "${raw}")`);
+}
+
+export function loadConfig(env: Env = process.env): AppConfig {
+  const nodeEnv = nonEmpty(env, 'NODE_ENV');
+  const production = nodeEnv === 'production';
+
+  const port = parseInteger(env, 'PORT', 3000, 1, 65535);
+
+  const databaseUrl = nonEmpty(env, 'DATABASE_URL') ?? 'postgres://localhost:5432/aftercare';
+  const dbUrl = parseUrl('DATABASE_URL', databaseUrl, ['postgres:', 'postgresql:']);
+  if (dbUrl.pathname.length <= 1) throw new ConfigError('DATABASE_URL', 'must name a database, e.g. postgres://localhost:5432/aftercare');
+  if (production && !nonEmpty(env, 'DATABASE_URL')) throw new ConfigError('DATABASE_URL', 'is required in production');
+
+  const redisUrlRaw = nonEmpty(env, 'REDIS_URL') ?? 'redis://127.0.0.1:6379';
+  const redisUrl = parseUrl('REDIS_URL', redisUrlRaw, ['redis:']);
+  const redisDb = redisUrl.pathname.length > 1 ? Number(redisUrl.pathname.slice(1)) : 0;
+  if (!Number.isInteger(redisDb) || redisDb < 0) throw new ConfigError('REDIS_URL', `has a bad database number "${redisUrl.pathname.slice(1)}"`);
+
+  const jwtSecretRaw = nonEmpty(env, 'JWT_SECRET');
+  if (production && (!jwtSecretRaw || jwtSecretRaw.length < 32)) {
+    throw new ConfigError('JWT_SECRET', 'must be set to a random string of at least 32 characters in production');
+  }
+  // Outside production a random secret per start is fine for one process; the gateway is the
+  // only one that signs and checks tokens, so nothing else needs to agree on it.
+  const jwtSecret = jwtSecretRaw ?? randomBytes(32).toString('hex');
+
+  const publicUrlRaw = nonEmpty(env, 'PUBLIC_URL') ?? `http://localhost:${port}`;
+  const publicUrl = parseUrl('PUBLIC_URL', publicUrlRaw, ['http:', 'https:']).toString().replace(/\/$/, '');
+
+  const sid = nonEmpty(env, 'TWILIO_ACCOUNT_SID');
+  const token = nonEmpty(env, 'TWILIO_AUTH_TOKEN');
+  const from = nonEmpty(env, 'TWILIO_FROM');
+  const apiUrl = nonEmpty(env, 'TWILIO_API_URL');
+  const anyTwilio = sid || from;
+  if (anyTwilio && !(sid && token && from)) {
+    const missing = [!sid && 'TWILIO_ACCOUNT_SID', !token && 'TWILIO_AUTH_TOKEN', !from && 'TWILIO_FROM'].filter(Boolean);
+    throw new ConfigError(missing[0] as string, `is missing: Twilio needs TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN and TWILIO_FROM together`);
+  }
+  if (sid && !/^AC[0-9a-fA-F]{32}$/.test(sid)) throw new ConfigError('TWILIO_ACCOUNT_SID', 'must look like AC followed by 32 hex digits');
+  if (from && !/^\+[1-9]\d{6,14}$/.test(from)) throw new ConfigError('TWILIO_FROM', `must be an E.164 number such as +12125550100 (got "${from}")`);
+  if (apiUrl) parseUrl('TWILIO_API_URL', apiUrl, ['http:', 'https:']);
+  const twilio = sid && token && from ? { accountSid: sid, authToken: token, from, apiUrl: apiUrl ?? null } : null;
+
+  const smtpUrlRaw = nonEmpty(env, 'SMTP_URL');
+  const mailFrom = nonEmpty(env, 'MAIL_FROM');
+  if (smtpUrlRaw) parseUrl('SMTP_URL', smtpUrlRaw, ['smtp:', 'smtps:']);
+  if (mailFrom && !/^(?:[^<>]*<)?[^\s@<>]+@[^\s@<>]+\.?[^\s@<>]*>?$/.test(mailFrom)) {
+    throw new ConfigError('MAIL_FROM', `must be an e-mail address, optionally with a name: "Clinic <care@clinic.example>"`);
+  }
+  if (smtpUrlRaw && !mailFrom) throw new ConfigError('MAIL_FROM', 'is required when SMTP_URL is set (the sender address)');
+  const smtp = smtpUrlRaw && mailFrom ? { url: smtpUrlRaw, from: mailFrom } : null;
+
+  let quietHours: QuietHours;
+  try {
+    quietHours = parseQuietHours(nonEmpty(env, 'QUIET_HOURS') ?? '21:00-08:00');
+  } catch (error) {
+    throw new ConfigError('QUIET_HOURS', `must look like 21:00-08:00 (${(error as Error).message})`);
+  }
+
+  const logLevel = (nonEmpty(env, 'LOG_LEVEL') ?? 'log') as AppConfig['logLevel'];
+  if (!['error', 'warn', 'log', 'debug'].includes(logLevel)) {
+    throw new ConfigError('LOG_LEVEL', `must be one of error, warn, log, debug (got "${logLevel}")`);
+  }
+
+  const virtualClock = !production && parseBoolean(env, 'VIRTUAL_CLOCK', true);
+  const seedDemo = !production && parseBoolean(env, 'SEED_DEMO', true);
+
+  return {
+    production,
+    port,
+    databaseUrl,
+    redis: {
+      url: redisUrlRaw,
+      host: redisUrl.hostname || '127.0.0.1',
+      port: redisUrl.port ? Number(redisUrl.port) : 6379,
+      username: redisUrl.username ? decodeURIComponent(redisUrl.username) : undefined,
+      password: redisUrl.password ? decodeURIComponent(redisUrl.password) : undefined,
+      db: redisDb,
+    },
+    jwt: { secret: jwtSecret, expiresInSeconds: parseInteger(env, 'JWT_EXPIRES_IN_SECONDS', 8 * 3600, 60, 7 * 24 * 3600) },
+    publicUrl,
+    twilio,
+    twilioAuthToken: token ?? null,
+    smtp,
+    virtualClock,
+    seedDemo,
+    quietHours,
+    logLevel,
+    reconcileIntervalMs: parseInteger(env, 'RECONCILE_INTERVAL_MS', 30_000, 200, 3_600_000),
+    rpcTimeoutMs: parseInteger(env, 'RPC_TIMEOUT_MS', 10_000, 100, 120_000),
+  };
+}
+
+/** Boot helper: load the config or print what is wrong and stop the process. */
+export function loadConfigOrExit(service: string, env: Env = process.env): AppConfig {
+  try {
+    return loadConfig(env);
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      console.error(`[${service}] ${error.message}. Fix the variable and start again.`);
+      process.exit(78); // EX_CONFIG
+    }
+    throw error;
+  }
+}
+
+/** Nest logger levels for a configured LOG_LEVEL (each level includes the ones above it). */
+export function logLevels(level: AppConfig['logLevel']): ('error' | 'warn' | 'log' | 'debug')[] {
+  const order = ['error', 'warn', 'log', 'debug'] as const;
+  return order.slice(0, order.indexOf(level) + 1);
+}

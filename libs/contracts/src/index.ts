@@ -1,0 +1,5 @@
+export * from './events.js';
+export * from './jobs.js';
+export * from './patterns.js';
+export * from './demo.js';
+export * from './resources.js';

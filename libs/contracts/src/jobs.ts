@@ -1,0 +1,22 @@
+/**
+ * BullMQ queues and jobs. Names are hash-tagged so each queue's keys share one Redis Cluster
+ * slot. Payloads are ids only: the job wakes the row up, the row holds the state.
+ */
+export const QUEUES = {
+  carePlanSteps: '{care-plan-steps}',
+  outboundMessages: '{outbound-messages}',
+} as const;
+export type QueueName = (typeof QUEUES)[keyof typeof QUEUES];
+
+export const JOBS = {
+  carePlanStepDue: 'care-plan.step.due',
+  messageSend: 'message.send',
+} as const;
+export type JobName = (typeof JOBS)[keyof typeof JOBS];
+
+export interface JobPayloads {
+  'care-plan.step.due': { id: string };
+  'message.send': { id: string };
+}
+
+export const BULLMQ_PREFIX = 'aftercare';

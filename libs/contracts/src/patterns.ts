@@ -1,0 +1,101 @@
+import type { ServiceName } from './events.js';
+
+/** Who is asking: carried with every request from the gateway to a service. */
+export interface RequestContext {
+  clinicId: string;
+  userId: string | null;
+  role: Role | 'system';
+  /** The clinician this user is, when the user is a clinician. */
+  clinicianId: string | null;
+  correlationId: string;
+}
+
+export type Role = 'front_desk' | 'clinician' | 'admin';
+export const ROLES: readonly Role[] = ['front_desk', 'clinician', 'admin'];
+
+export interface RpcRequest<T = unknown> {
+  ctx: RequestContext;
+  data: T;
+}
+
+/** What a service sends back instead of a result when a request cannot be done. */
+export interface RpcErrorBody {
+  statusCode: number;
+  code: string;
+  message: string;
+  field?: string;
+}
+
+/** Request/response message patterns, served over the Redis transport. */
+export const PATTERNS = {
+  scheduling: {
+    cliniciansList: 'scheduling.clinicians.list',
+    procedureTypesList: 'scheduling.procedure-types.list',
+    patientsCreate: 'scheduling.patients.create',
+    patientsList: 'scheduling.patients.list',
+    patientsGet: 'scheduling.patients.get',
+    availabilitySearch: 'scheduling.availability.search',
+    appointmentsBook: 'scheduling.appointments.book',
+    appointmentsList: 'scheduling.appointments.list',
+    appointmentsGet: 'scheduling.appointments.get',
+    appointmentsReschedule: 'scheduling.appointments.reschedule',
+    appointmentsCancel: 'scheduling.appointments.cancel',
+    appointmentsNoShow: 'scheduling.appointments.no-show',
+    appointmentsCheckIn: 'scheduling.appointments.check-in',
+    appointmentsComplete: 'scheduling.appointments.complete',
+    /** Book the first free slot of a window (the care plan's follow-up visit). */
+    appointmentsBookInWindow: 'scheduling.appointments.book-in-window',
+  },
+  followup: {
+    itemsList: 'followup.items.list',
+    itemsComplete: 'followup.items.complete',
+    itemsDecide: 'followup.items.decide',
+    carePlansList: 'followup.care-plans.list',
+    carePlansGet: 'followup.care-plans.get',
+    timeline: 'followup.timeline',
+  },
+  notifications: {
+    messagesList: 'notifications.messages.list',
+    /** Messages, pain scores and items of one patient, for the timeline. */
+    timeline: 'notifications.timeline',
+    inboundSms: 'notifications.inbound-sms',
+    deliveryStatus: 'notifications.delivery-status',
+  },
+} as const;
+
+/** Patterns every service answers (health and the virtual clock's coordination). */
+export const servicePatterns = (service: ServiceName) =>
+  ({
+    health: `${service}.health`,
+    devStatus: `${service}.dev.status`,
+    devNextDue: `${service}.dev.next-due`,
+    devRunDue: `${service}.dev.run-due`,
+    devClockSync: `${service}.dev.clock-sync`,
+  }) as const;
+
+export interface DevStatus {
+  /** No queued or running job, no undelivered outbox row, nothing due by now left waiting. */
+  idle: boolean;
+  /** Grows with every job and event handled: two equal readings mean nothing ran in between. */
+  activity: number;
+}
+export interface DevNextDue {
+  /** Earliest pending due time (ISO), or null. */
+  dueAt: string | null;
+}
+
+export interface InboundSms {
+  messageSid: string;
+  from: string;
+  to: string;
+  body: string;
+}
+export interface InboundSmsReply {
+  /** Text to answer with (TwiML <Message>), or null for no reply. */
+  reply: string | null;
+}
+export interface DeliveryStatusUpdate {
+  messageSid: string;
+  status: string;
+  errorCode: string | null;
+}

@@ -1,0 +1,39 @@
+import pg from 'pg';
+
+/**
+ * PostgreSQL connection helpers. `DATABASE_URL` defaults to a database that may not exist yet
+ * on a newcomer's machine, so the first service to start creates it.
+ */
+export async function ensureDatabase(url: string): Promise<void> {
+  const target = new URL(url);
+  const name = decodeURIComponent(target.pathname.slice(1));
+  const admin = new URL(url);
+  admin.pathname = '/postgres';
+  const client = new pg.Client({ connectionString: admin.toString() });
+  try {
+    await client.connect();
+  } catch (error) {
+    throw new Error(
+      `Cannot reach PostgreSQL at ${target.host} (${(error as Error).message}). Start PostgreSQL or set DATABASE_URL.`,
+      { cause: error },
+    );
+  }
+  try {
+    const { rowCount } = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [name]);
+    if (!rowCount) {
+      await client.query(`CREATE DATABASE "${name.replace(/"/g, '""')}"`).catch((error: { code?: string }) => {
+        if (error.code !== '42P04') throw error; // another service created it first
+      });
+    }
+  } finally {
+    await client.end();
+  }
+}
+
+export function createPool(url: string, applicationName: string, max = 10): pg.Pool {
+  const pool = new pg.Pool({ connectionString: url, application_name: applicationName, max, connectionTimeoutMillis: 5_000 });
+  // An idle client's error (e.g. PostgreSQL restarted) must not crash the process; the next
+  // query gets a fresh connection or a clear error.
+  pool.on('error', () => undefined);
+  return pool;
+}

@@ -1,0 +1,3 @@
+export * from './migrator.js';
+export * from './connection.js';
+export * from './database.module.js';

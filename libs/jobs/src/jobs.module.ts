@@ -1,0 +1,42 @@
+import { Module, type DynamicModule, type Provider, type Type } from '@nestjs/common';
+import { ScheduleModule } from '@nestjs/schedule';
+import type { ServiceName } from '@aftercare/contracts';
+import type { AppConfig } from '@aftercare/config';
+import { DevClockParticipant } from './dev-clock.participant.js';
+import { JobScheduler } from './job-scheduler.js';
+import { Reconciler } from './reconciler.js';
+import { SCHEDULED_SOURCES, type ScheduledSource } from './scheduled-source.js';
+import { createServiceController } from './service.controller.js';
+
+/**
+ * Scheduling infrastructure of one service: the job scheduler, the reconciler over its
+ * scheduled sources, the health and virtual-clock patterns. `sources` are providers (classes
+ * implementing ScheduledSource) from the service's own modules.
+ */
+@Module({})
+export class JobsModule {
+  static forService(options: {
+    service: ServiceName;
+    config: AppConfig;
+    sources: Type<ScheduledSource>[];
+    imports?: DynamicModule['imports'];
+  }): DynamicModule {
+    const providers: Provider[] = [
+      JobScheduler,
+      Reconciler,
+      {
+        provide: SCHEDULED_SOURCES,
+        inject: options.sources,
+        useFactory: (...sources: ScheduledSource[]) => sources,
+      },
+    ];
+    if (options.config.virtualClock) providers.push(DevClockParticipant);
+    return {
+      module: JobsModule,
+      imports: [ScheduleModule.forRoot(), ...(options.imports ?? [])],
+      controllers: [createServiceController(options.service)],
+      providers,
+      exports: [JobScheduler, Reconciler],
+    };
+  }
+}

@@ -1,0 +1,44 @@
+import { Catch, HttpException, type RpcExceptionFilter } from '@nestjs/common';
+import { throwError, type Observable } from 'rxjs';
+import type { RpcErrorBody } from '@aftercare/contracts';
+
+/**
+ * A rule said no. The code is stable (clients and tests rely on it); the status is how the
+ * gateway will answer over HTTP; `field` names the bad input where there is one.
+ */
+export class DomainError extends Error {
+  override readonly name = 'DomainError';
+  constructor(
+    readonly code: string,
+    message: string,
+    readonly statusCode: 400 | 403 | 404 | 409 | 422 | 503 = 400,
+    readonly field?: string,
+  ) {
+    super(message);
+  }
+
+  toBody(): RpcErrorBody {
+    return { statusCode: this.statusCode, code: this.code, message: this.message, ...(this.field ? { field: this.field } : {}) };
+  }
+}
+
+export const notFound = (what: string, id: string) => new DomainError(`${what.toUpperCase()}.NOT_FOUND`, `${what} ${id} was not found`, 404);
+
+/** Turns what a message handler throws into an error body the caller can map to HTTP. */
+@Catch()
+export class RpcErrorFilter implements RpcExceptionFilter<unknown> {
+  catch(error: unknown): Observable<RpcErrorBody> {
+    if (error instanceof DomainError) return throwError(() => error.toBody());
+    if (error instanceof HttpException) {
+      const body = error.getResponse();
+      const message = typeof body === 'string' ? body : String((body as { message?: unknown }).message ?? error.message);
+      return throwError(() => ({ statusCode: error.getStatus(), code: 'REQUEST.INVALID', message }));
+    }
+    console.error('[rpc] unexpected error', error instanceof Error ? error.stack : error);
+    return throwError(() => ({ statusCode: 500, code: 'INTERNAL', message: 'Internal error' }));
+  }
+}
+
+export function isRpcErrorBody(value: unknown): value is RpcErrorBody {
+  return typeof value === 'object' && value !== null && typeof (value as RpcErrorBody).statusCode === 'number' && typeof (value as RpcErrorBody).code === 'string';
+}

@@ -1,0 +1,42 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import type { EventAck, EventEnvelope, EventType } from '@aftercare/contracts';
+import { DRIZZLE, type Db, type Executor } from '@aftercare/database';
+import { ActivityCounter } from './activity.js';
+import { MESSAGING_OPTIONS, type MessagingOptions } from './messaging.options.js';
+
+/**
+ * Runs an event handler at most once per event id: the inbox row and the handler's changes
+ * commit together, so a redelivered event (the relay did not see our ack) changes nothing.
+ */
+@Injectable()
+export class Inbox {
+  private readonly logger = new Logger('Inbox');
+  constructor(
+    @Inject(DRIZZLE) private readonly db: Db,
+    @Inject(MESSAGING_OPTIONS) private readonly options: MessagingOptions,
+    private readonly activity: ActivityCounter,
+  ) {}
+
+  async handleOnce<T extends EventType>(
+    envelope: EventEnvelope<T>,
+    handler: (tx: Executor, envelope: EventEnvelope<T>) => Promise<void>,
+    /** Work that must wait until the transaction has committed (e.g. adding BullMQ jobs for new rows). */
+    afterCommit?: () => Promise<void>,
+  ): Promise<EventAck> {
+    const { inbox } = this.options.tables;
+    const fresh = await this.db.transaction(async (tx) => {
+      const inserted = await tx
+        .insert(inbox)
+        .values({ eventId: envelope.id, eventType: envelope.type })
+        .onConflictDoNothing()
+        .returning({ id: inbox.eventId });
+      if (inserted.length === 0) return false;
+      await handler(tx, envelope);
+      return true;
+    });
+    if (fresh && afterCommit) await afterCommit();
+    this.activity.bump();
+    if (!fresh) this.logger.debug(`event ${envelope.type} ${envelope.id} already handled`);
+    return { ack: true, duplicate: !fresh };
+  }
+}

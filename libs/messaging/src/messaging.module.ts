@@ -1,0 +1,64 @@
+import { Global, Module, type DynamicModule } from '@nestjs/common';
+import { ClientProxyFactory, Transport } from '@nestjs/microservices';
+import { APP_CONFIG, type AppConfig } from '@aftercare/config';
+import { ActivityCounter } from './activity.js';
+import { Inbox } from './inbox.js';
+import { MESSAGING_OPTIONS, type MessagingOptions } from './messaging.options.js';
+import { OutboxRelay, OutboxWriter } from './outbox.js';
+import { ServiceClient, TRANSPORT_CLIENT } from './service-client.js';
+
+export function redisTransportOptions(config: AppConfig) {
+  return {
+    transport: Transport.REDIS as const,
+    options: {
+      host: config.redis.host,
+      port: config.redis.port,
+      username: config.redis.username,
+      password: config.redis.password,
+      db: config.redis.db,
+      retryAttempts: Number.MAX_SAFE_INTEGER,
+      retryDelay: 1_000,
+    },
+  };
+}
+
+@Global()
+@Module({})
+export class MessagingModule {
+  /** Outbox, relay, inbox and a client to the other services, for one service. */
+  static forService(options: MessagingOptions): DynamicModule {
+    return {
+      module: MessagingModule,
+      providers: [
+        { provide: MESSAGING_OPTIONS, useValue: options },
+        {
+          provide: TRANSPORT_CLIENT,
+          inject: [APP_CONFIG],
+          useFactory: (config: AppConfig) => ClientProxyFactory.create(redisTransportOptions(config)),
+        },
+        ActivityCounter,
+        OutboxWriter,
+        OutboxRelay,
+        Inbox,
+        ServiceClient,
+      ],
+      exports: [TRANSPORT_CLIENT, ActivityCounter, OutboxWriter, OutboxRelay, Inbox, ServiceClient],
+    };
+  }
+
+  /** Only a client to the services (the gateway has no outbox). */
+  static forClient(): DynamicModule {
+    return {
+      module: MessagingModule,
+      providers: [
+        {
+          provide: TRANSPORT_CLIENT,
+          inject: [APP_CONFIG],
+          useFactory: (config: AppConfig) => ClientProxyFactory.create(redisTransportOptions(config)),
+        },
+        ServiceClient,
+      ],
+      exports: [TRANSPORT_CLIENT, ServiceClient],
+    };
+  }
+}

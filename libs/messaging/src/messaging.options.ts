@@ -1,0 +1,11 @@
+import type { ServiceName } from '@aftercare/contracts';
+import type { MessagingTables } from './outbox.tables.js';
+
+export const MESSAGING_OPTIONS = Symbol('MESSAGING_OPTIONS');
+
+export interface MessagingOptions {
+  service: ServiceName;
+  tables: MessagingTables;
+  relayIntervalMs?: number;
+  ackTimeoutMs?: number;
+}

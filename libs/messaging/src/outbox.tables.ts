@@ -1,0 +1,56 @@
+import { integer, jsonb, pgSchema, text, timestamp, uuid } from 'drizzle-orm/pg-core';
+import { assertIdentifier, type Migration } from '@aftercare/database';
+
+/**
+ * Every service keeps its own outbox (events it produced, one row per subscriber, relayed
+ * until acknowledged) and inbox (ids of events it has handled, so a redelivery changes nothing).
+ */
+export function messagingTables(schema: string) {
+  const s = pgSchema(schema);
+  const outbox = s.table('outbox', {
+    id: uuid('id').primaryKey(),
+    eventId: uuid('event_id').notNull(),
+    eventType: text('event_type').notNull(),
+    subscriber: text('subscriber').notNull(),
+    envelope: jsonb('envelope').notNull(),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+    attempts: integer('attempts').notNull().default(0),
+    nextAttemptAt: timestamp('next_attempt_at', { withTimezone: true }).notNull().defaultNow(),
+    deliveredAt: timestamp('delivered_at', { withTimezone: true }),
+    lastError: text('last_error'),
+  });
+  const inbox = s.table('inbox', {
+    eventId: uuid('event_id').primaryKey(),
+    eventType: text('event_type').notNull(),
+    handledAt: timestamp('handled_at', { withTimezone: true }).notNull().defaultNow(),
+  });
+  return { outbox, inbox };
+}
+export type MessagingTables = ReturnType<typeof messagingTables>;
+
+export function messagingMigration(schema: string): Migration {
+  assertIdentifier(schema);
+  return {
+    id: '0000_messaging',
+    sql: `
+CREATE TABLE ${schema}.outbox (
+  id uuid PRIMARY KEY,
+  event_id uuid NOT NULL,
+  event_type text NOT NULL,
+  subscriber text NOT NULL,
+  envelope jsonb NOT NULL,
+  created_at timestamptz NOT NULL DEFAULT now(),
+  attempts integer NOT NULL DEFAULT 0,
+  next_attempt_at timestamptz NOT NULL DEFAULT now(),
+  delivered_at timestamptz,
+  last_error text,
+  UNIQUE (event_id, subscriber)
+);
+CREATE INDEX outbox_pending ON ${schema}.outbox (next_attempt_at, created_at) WHERE delivered_at IS NULL;
+CREATE TABLE ${schema}.inbox (
+  event_id uuid PRIMARY KEY,
+  event_type text NOT NULL,
+  handled_at timestamptz NOT NULL DEFAULT now()
+);`,
+  };
+}

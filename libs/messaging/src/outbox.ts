@@ -1,0 +1,173 @@
+import { randomUUID } from 'node:crypto';
+import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { ClientProxy } from '@nestjs/microservices';
+import { and, asc, isNull, lte, sql, eq, inArray } from 'drizzle-orm';
+import { firstValueFrom, timeout } from 'rxjs';
+import {
+  EVENT_SUBSCRIBERS,
+  EVENT_VERSIONS,
+  eventPattern,
+  type EventEnvelope,
+  type EventPayloads,
+  type EventType,
+  type ServiceName,
+} from '@aftercare/contracts';
+import { Clock } from '@aftercare/clock';
+import { DRIZZLE, type Db, type Executor } from '@aftercare/database';
+import { ActivityCounter } from './activity.js';
+import { MESSAGING_OPTIONS, type MessagingOptions } from './messaging.options.js';
+import { TRANSPORT_CLIENT } from './service-client.js';
+import type { MessagingTables } from './outbox.tables.js';
+
+export interface EventMeta {
+  clinicId: string;
+  correlationId?: string;
+  causationId?: string | null;
+}
+
+const BATCH = 100;
+const MAX_BACKOFF_MS = 30_000;
+
+/**
+ * Sends undelivered outbox rows to their subscriber with a request (not a fire-and-forget
+ * emit) and marks them delivered only when the subscriber acknowledges. A subscriber that is
+ * down is retried with backoff; order is kept per subscriber within a batch.
+ */
+@Injectable()
+export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly logger = new Logger('OutboxRelay');
+  private timer: NodeJS.Timeout | null = null;
+  private running: Promise<void> | null = null;
+  private again = false;
+  private stopped = false;
+
+  constructor(
+    @Inject(DRIZZLE) private readonly db: Db,
+    @Inject(TRANSPORT_CLIENT) private readonly client: ClientProxy,
+    @Inject(MESSAGING_OPTIONS) private readonly options: MessagingOptions,
+    private readonly activity: ActivityCounter,
+  ) {}
+
+  onApplicationBootstrap(): void {
+    this.timer = setInterval(() => this.kick(), this.options.relayIntervalMs ?? 250);
+    this.timer.unref();
+    this.kick();
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    this.stopped = true;
+    if (this.timer) clearInterval(this.timer);
+    await this.running;
+  }
+
+  kick(): void {
+    if (this.stopped) return;
+    if (this.running) {
+      this.again = true;
+      return;
+    }
+    this.running = this.drain()
+      .catch((error) => this.logger.warn(`relay pass failed: ${(error as Error).message}`))
+      .finally(() => {
+        this.running = null;
+        if (this.again) {
+          this.again = false;
+          this.kick();
+        }
+      });
+  }
+
+  /** Rows not yet acknowledged (the virtual clock waits for zero). */
+  async pendingCount(): Promise<number> {
+    const { outbox } = this.options.tables;
+    const [row] = await this.db.select({ n: sql<number>`count(*)::int` }).from(outbox).where(isNull(outbox.deliveredAt));
+    return row?.n ?? 0;
+  }
+
+  private async drain(): Promise<void> {
+    while (!this.stopped && (await this.relayBatch()) === BATCH) {
+      /* keep going while full batches come back */
+    }
+  }
+
+  /** One pass: returns how many rows it looked at. */
+  async relayBatch(): Promise<number> {
+    const { outbox } = this.options.tables;
+    return this.db.transaction(async (tx) => {
+      const rows = await tx
+        .select()
+        .from(outbox)
+        .where(and(isNull(outbox.deliveredAt), lte(outbox.nextAttemptAt, sql`now()`)))
+        .orderBy(asc(outbox.createdAt), asc(outbox.id))
+        .limit(BATCH)
+        .for('update', { skipLocked: true });
+      const blocked = new Set<string>();
+      const delivered: string[] = [];
+      for (const row of rows) {
+        if (blocked.has(row.subscriber)) continue;
+        try {
+          await firstValueFrom(
+            this.client
+              .send(eventPattern(row.subscriber as ServiceName, row.eventType as EventType), row.envelope)
+              .pipe(timeout(this.options.ackTimeoutMs ?? 5_000)),
+          );
+          delivered.push(row.id);
+          this.activity.bump();
+        } catch (error) {
+          blocked.add(row.subscriber);
+          const backoff = Math.min(MAX_BACKOFF_MS, 250 * 2 ** Math.min(row.attempts, 8));
+          const reason = error instanceof Error ? error.message : JSON.stringify(error);
+          await tx
+            .update(outbox)
+            .set({
+              attempts: row.attempts + 1,
+              nextAttemptAt: sql`now() + ${`${backoff} milliseconds`}::interval`,
+              lastError: reason.slice(0, 500),
+            })
+            .where(eq(outbox.id, row.id));
+          if (row.attempts === 0 || row.attempts % 20 === 0) {
+            this.logger.warn(`event ${row.eventType} ${row.eventId} not acknowledged by ${row.subscriber} (${reason}); retrying`);
+          }
+        }
+      }
+      if (delivered.length) await tx.update(outbox).set({ deliveredAt: sql`now()` }).where(inArray(outbox.id, delivered));
+      return rows.length;
+    });
+  }
+}
+
+/**
+ * Writes events into the producer's outbox inside the caller's transaction, so the event
+ * exists if and only if the change that caused it committed.
+ */
+@Injectable()
+export class OutboxWriter {
+  constructor(
+    @Inject(MESSAGING_OPTIONS) private readonly options: MessagingOptions,
+    private readonly clock: Clock,
+    private readonly relay: OutboxRelay,
+  ) {}
+
+  async publish<T extends EventType>(tx: Executor, type: T, payload: EventPayloads[T], meta: EventMeta): Promise<string> {
+    const id = randomUUID();
+    const envelope: EventEnvelope<T> = {
+      id,
+      type,
+      version: EVENT_VERSIONS[type],
+      clinicId: meta.clinicId,
+      occurredAt: this.clock.now().toISOString(),
+      correlationId: meta.correlationId ?? id,
+      causationId: meta.causationId ?? null,
+      payload,
+    };
+    const subscribers = EVENT_SUBSCRIBERS[type];
+    if (subscribers.length > 0) {
+      await tx.insert(this.options.tables.outbox).values(
+        subscribers.map((subscriber) => ({ id: randomUUID(), eventId: id, eventType: type, subscriber, envelope })),
+      );
+    }
+    // The relay polls anyway; this only shortens the wait once the transaction has committed.
+    setImmediate(() => this.relay.kick());
+    return id;
+  }
+}

@@ -1,0 +1,34 @@
+import { Inject, Injectable, type OnApplicationShutdown } from '@nestjs/common';
+import { ClientProxy } from '@nestjs/microservices';
+import { firstValueFrom, timeout, TimeoutError } from 'rxjs';
+import { APP_CONFIG, type AppConfig } from '@aftercare/config';
+import { DomainError, isRpcErrorBody } from './errors.js';
+
+export const TRANSPORT_CLIENT = Symbol('TRANSPORT_CLIENT');
+
+/** Request/response to another service over the Redis transport, with a deadline. */
+@Injectable()
+export class ServiceClient implements OnApplicationShutdown {
+  constructor(
+    @Inject(TRANSPORT_CLIENT) private readonly client: ClientProxy,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
+
+  async send<T>(pattern: string, data: unknown, timeoutMs = this.config.rpcTimeoutMs): Promise<T> {
+    try {
+      return await firstValueFrom(this.client.send<T>(pattern, data).pipe(timeout(timeoutMs)));
+    } catch (error) {
+      if (isRpcErrorBody(error)) {
+        throw new DomainError(error.code, error.message, error.statusCode as DomainError['statusCode'], error.field);
+      }
+      if (error instanceof TimeoutError) {
+        throw new DomainError('SERVICE.UNAVAILABLE', `No answer to ${pattern} within ${timeoutMs} ms; is the service running?`, 503);
+      }
+      throw error;
+    }
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.client.close();
+  }
+}

@@ -1,0 +1,16 @@
+export { waitFor, type WaitForOptions } from './wait.js';
+export { freePort } from './free-port.js';
+export {
+  TwilioFake,
+  type TwilioFakeOptions,
+  type TwilioFakeMessage,
+  type TwilioFakeFailure,
+  type DropOptions,
+  type InboundSms,
+  type WebhookCallOptions,
+  type WebhookSignOptions,
+  type WebhookResponse,
+} from './twilio-fake.js';
+export { SmtpCapture, type CapturedMail, type CapturedAttachment, type SmtpFailure } from './smtp-capture.js';
+export { PrivateRedis, type PrivateRedisOptions } from './redis-server.js';
+export { createTestDatabase, type TestDatabase } from './test-database.js';

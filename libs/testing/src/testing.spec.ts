@@ -1,0 +1,114 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { Redis } from 'ioredis';
+import pg from 'pg';
+import { PrivateRedis } from './redis-server.js';
+import { createTestDatabase } from './test-database.js';
+import { freePort } from './free-port.js';
+import { waitFor } from './wait.js';
+
+function connect(url: string): Redis {
+  const client = new Redis(url, { maxRetriesPerRequest: 0, retryStrategy: () => null, enableOfflineQueue: false, lazyConnect: true });
+  client.on('error', () => undefined);
+  return client;
+}
+
+describe('PrivateRedis', () => {
+  const redis = new PrivateRedis();
+
+  beforeAll(() => redis.start());
+  afterAll(() => redis.stop());
+
+  it('serves on a loopback port, keeps it across restarts and persists nothing', async () => {
+    expect(redis.url).toBe(`redis://127.0.0.1:${redis.port}`);
+    const client = connect(redis.url);
+    await client.connect();
+    await client.set('k', 'v');
+    expect(await client.get('k')).toBe('v');
+    client.disconnect();
+
+    const port = redis.port;
+    await redis.restart();
+    expect(redis.port).toBe(port);
+
+    const again = connect(redis.url);
+    await again.connect();
+    expect(await again.get('k')).toBeNull();
+    again.disconnect();
+  });
+
+  it('can be killed and started again', async () => {
+    await redis.kill();
+    expect(redis.running).toBe(false);
+    const client = connect(redis.url);
+    await expect(client.connect()).rejects.toThrow();
+    client.disconnect();
+
+    await redis.start();
+    const again = connect(redis.url);
+    await again.connect();
+    expect(await again.ping()).toBe('PONG');
+    again.disconnect();
+  });
+
+  it('flushes everything', async () => {
+    const client = connect(redis.url);
+    await client.connect();
+    await client.set('a', '1');
+    await redis.flushAll();
+    expect(await client.dbsize()).toBe(0);
+    client.disconnect();
+  });
+});
+
+describe('createTestDatabase', () => {
+  /** Whether `name` exists, asked on the server (and as the user) of a test database URL. */
+  async function exists(serverUrl: string, name: string): Promise<boolean> {
+    const url = new URL(serverUrl);
+    url.pathname = '/postgres';
+    const admin = new pg.Client({ connectionString: url.toString() });
+    await admin.connect();
+    try {
+      const { rowCount } = await admin.query('SELECT 1 FROM pg_database WHERE datname = $1', [name]);
+      return rowCount === 1;
+    } finally {
+      await admin.end();
+    }
+  }
+
+  it('creates a database with a test name and drops it even with connections open', async () => {
+    const db = await createTestDatabase();
+    expect(db.name).toMatch(/^aftercare_test_[0-9a-f]{12}$/);
+
+    const client = new pg.Client({ connectionString: db.url });
+    client.on('error', () => undefined); // terminated by drop()
+    await client.connect();
+    const { rows } = await client.query<{ name: string }>('SELECT current_database() AS name');
+    expect(rows[0].name).toBe(db.name);
+    expect(await exists(db.url, db.name)).toBe(true);
+
+    await db.drop();
+    expect(await exists(db.url, db.name)).toBe(false);
+    await client.end().catch(() => undefined);
+  });
+
+  it('refuses a name without "test"', async () => {
+    await expect(createTestDatabase('aftercare')).rejects.toThrow(/must contain "test"/);
+  });
+});
+
+describe('waitFor and freePort', () => {
+  it('returns the first truthy value', async () => {
+    let n = 0;
+    await expect(waitFor(async () => (++n >= 3 ? n : undefined), { what: 'three probes', intervalMs: 1 })).resolves.toBe(3);
+  });
+
+  it('names what it waited for at the deadline', async () => {
+    await expect(waitFor(async () => false, { what: 'the impossible', timeoutMs: 50 })).rejects.toThrow(/the impossible/);
+  });
+
+  it('finds a free port', async () => {
+    const port = await freePort();
+    expect(port).toBeGreaterThan(0);
+    expect(port).toBeLessThan(65536);
+  });
+});
