@@ -1,10 +1,22 @@
+import { userInfo } from 'node:os';
 import pg from 'pg';
 
 /**
  * PostgreSQL connection helpers. `DATABASE_URL` defaults to a database that may not exist yet
  * on a newcomer's machine, so the first service to start creates it.
  */
-export async function ensureDatabase(url: string): Promise<void> {
+/**
+ * A URL without a user name means "the operating-system user", as psql reads it; pg only looks
+ * at $USER, which services started by a supervisor often lack.
+ */
+export function withDefaultUser(url: string): string {
+  const parsed = new URL(url);
+  if (!parsed.username) parsed.username = encodeURIComponent(process.env.PGUSER ?? process.env.USER ?? userInfo().username);
+  return parsed.toString();
+}
+
+export async function ensureDatabase(rawUrl: string): Promise<void> {
+  const url = withDefaultUser(rawUrl);
   const target = new URL(url);
   const name = decodeURIComponent(target.pathname.slice(1));
   const admin = new URL(url);
@@ -31,7 +43,7 @@ export async function ensureDatabase(url: string): Promise<void> {
 }
 
 export function createPool(url: string, applicationName: string, max = 10): pg.Pool {
-  const pool = new pg.Pool({ connectionString: url, application_name: applicationName, max, connectionTimeoutMillis: 5_000 });
+  const pool = new pg.Pool({ connectionString: withDefaultUser(url), application_name: applicationName, max, connectionTimeoutMillis: 5_000 });
   // An idle client's error (e.g. PostgreSQL restarted) must not crash the process; the next
   // query gets a fresh connection or a clear error.
   pool.on('error', () => undefined);

@@ -1,0 +1,52 @@
+import { Module, type DynamicModule } from '@nestjs/common';
+import { APP_FILTER, APP_PIPE } from '@nestjs/core';
+import { ClockModule } from '@aftercare/clock';
+import { ConfigModule, type AppConfig } from '@aftercare/config';
+import { DatabaseModule, PG_POOL } from '@aftercare/database';
+import { MessagingModule } from '@aftercare/messaging';
+import { AppointmentsModule } from './appointments/appointments.module.js';
+import { AuditModule } from './audit/audit.module.js';
+import { AuthModule } from './auth/auth.module.js';
+import { CarePlansModule } from './care-plans/care-plans.module.js';
+import { ForwardingModule } from './common/forwarding.module.js';
+import { HttpErrorFilter } from './common/http-error.filter.js';
+import { createValidationPipe } from './common/validation/validation.pipe.js';
+import { migrations } from './database/migrations.js';
+import { DevClockModule } from './dev-clock/dev-clock.module.js';
+import { FollowUpsModule } from './follow-ups/follow-ups.module.js';
+import { HealthModule } from './health/health.module.js';
+import { MessagesModule } from './messages/messages.module.js';
+import { PatientsModule } from './patients/patients.module.js';
+import { UsersModule } from './users/users.module.js';
+import { WebhooksModule } from './webhooks/webhooks.module.js';
+
+@Module({})
+export class GatewayModule {
+  static forRoot(config: AppConfig): DynamicModule {
+    return {
+      module: GatewayModule,
+      imports: [
+        ConfigModule.forRoot(config),
+        DatabaseModule.forService({ url: config.databaseUrl, schema: 'gateway', migrations, applicationName: 'aftercare-gateway' }),
+        ClockModule.forRoot({ virtual: config.virtualClock, poolToken: PG_POOL }),
+        MessagingModule.forClient(),
+        ForwardingModule,
+        AuditModule,
+        UsersModule,
+        AuthModule,
+        PatientsModule,
+        AppointmentsModule,
+        FollowUpsModule,
+        CarePlansModule,
+        MessagesModule,
+        WebhooksModule,
+        DevClockModule.forRoot(config),
+        HealthModule,
+      ],
+      providers: [
+        { provide: APP_PIPE, useFactory: () => createValidationPipe() },
+        { provide: APP_FILTER, useClass: HttpErrorFilter },
+      ],
+    };
+  }
+}

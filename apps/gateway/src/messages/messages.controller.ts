@@ -1,0 +1,20 @@
+import { Controller, Get, Query } from '@nestjs/common';
+import { PATTERNS, type ListMessagesData, type MessageResource, type RequestContext } from '@aftercare/contracts';
+import { Roles } from '../auth/auth.decorators.js';
+import { CLINICAL } from '../auth/roles.js';
+import { Ctx } from '../common/request-context.js';
+import { ServiceForwarder } from '../common/service-forwarder.service.js';
+import { ListMessagesQueryDto } from './messages.dto.js';
+
+/** Message bodies include check-in answers, so clinical roles only. */
+@Controller('api/messages')
+export class MessagesController {
+  constructor(private readonly services: ServiceForwarder) {}
+
+  @Get()
+  @Roles(...CLINICAL)
+  list(@Ctx() ctx: RequestContext, @Query() query: ListMessagesQueryDto): Promise<MessageResource[]> {
+    const data: ListMessagesData = query.patientId ? { patientId: query.patientId } : {};
+    return this.services.send(PATTERNS.notifications.messagesList, ctx, data);
+  }
+}

@@ -1,0 +1,50 @@
+import type { PreferredChannel } from '@aftercare/contracts';
+import {
+  IsE164Phone,
+  IsEmailAddress,
+  IsIanaTimeZone,
+  IsOneOf,
+  IsOptional,
+  IsStrictBoolean,
+  IsText,
+  Required,
+} from '../common/validation/validators.js';
+
+export const PREFERRED_CHANNELS: readonly PreferredChannel[] = ['sms', 'email', 'both'];
+
+export class CreatePatientDto {
+  @Required()
+  @IsText(100, 1)
+  firstName!: string;
+
+  @Required()
+  @IsText(100, 1)
+  lastName!: string;
+
+  @Required()
+  @IsE164Phone()
+  phone!: string;
+
+  @IsOptional()
+  @IsEmailAddress()
+  email?: string | null;
+
+  @Required()
+  @IsIanaTimeZone()
+  timezone!: string;
+
+  @Required()
+  @IsOneOf(PREFERRED_CHANNELS)
+  preferredChannel!: PreferredChannel;
+
+  @Required()
+  @IsStrictBoolean()
+  smsConsent!: boolean;
+}
+
+export class ListPatientsQueryDto {
+  /** Part of a name, phone or e-mail; matched by the scheduling service. */
+  @IsOptional()
+  @IsText(200)
+  query?: string;
+}

@@ -1,0 +1,41 @@
+import { Controller, Header, HttpCode, Post, UseGuards } from '@nestjs/common';
+import {
+  PATTERNS,
+  type DeliveryStatusUpdate,
+  type InboundSms,
+  type InboundSmsReply,
+  type RequestContext,
+} from '@aftercare/contracts';
+import { Public } from '../auth/auth.decorators.js';
+import { SystemCtx } from '../common/request-context.js';
+import { ServiceForwarder } from '../common/service-forwarder.service.js';
+import { TwilioForm } from './twilio-form.decorator.js';
+import { TwilioSignatureGuard } from './twilio-signature.guard.js';
+import { InboundSmsForm, StatusCallbackForm } from './twilio-webhooks.dto.js';
+import { twimlReply } from './twiml.js';
+
+const P = PATTERNS.notifications;
+
+/** Twilio's calls: no user token, a Twilio signature instead. */
+@Controller('webhooks/twilio')
+@Public()
+@UseGuards(TwilioSignatureGuard)
+export class TwilioWebhooksController {
+  constructor(private readonly services: ServiceForwarder) {}
+
+  @Post('sms')
+  @HttpCode(200)
+  @Header('Content-Type', 'text/xml; charset=utf-8')
+  async inboundSms(@SystemCtx() ctx: RequestContext, @TwilioForm() form: InboundSmsForm): Promise<string> {
+    const data: InboundSms = { messageSid: form.MessageSid, from: form.From, to: form.To, body: form.Body };
+    const { reply } = await this.services.send<InboundSmsReply>(P.inboundSms, ctx, data);
+    return twimlReply(reply);
+  }
+
+  @Post('status')
+  @HttpCode(204)
+  async statusCallback(@SystemCtx() ctx: RequestContext, @TwilioForm() form: StatusCallbackForm): Promise<void> {
+    const data: DeliveryStatusUpdate = { messageSid: form.MessageSid, status: form.MessageStatus, errorCode: form.ErrorCode || null };
+    await this.services.send(P.deliveryStatus, ctx, data);
+  }
+}

@@ -1,0 +1,62 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { desc, eq } from 'drizzle-orm';
+import type { EventEnvelope } from '@aftercare/contracts';
+import { DRIZZLE, type Db, type Executor } from '@aftercare/database';
+import { appointments, clinics, recipients, type AppointmentCopyRow, type ClinicRow, type RecipientRow } from '../database/schema.js';
+
+/** Notifications' own copies of clinics, patients and appointments, kept from events. */
+@Injectable()
+export class DirectoryService {
+  constructor(@Inject(DRIZZLE) private readonly db: Db) {}
+
+  async upsertClinic(tx: Executor, e: EventEnvelope<'clinic.upserted'>): Promise<void> {
+    const { clinicId, name, phone, email, timezone } = e.payload;
+    await tx.insert(clinics).values({ id: clinicId, name, phone, email, timezone }).onConflictDoUpdate({ target: clinics.id, set: { name, phone, email, timezone } });
+  }
+
+  async upsertRecipient(tx: Executor, e: EventEnvelope<'patient.registered'>): Promise<void> {
+    const p = e.payload;
+    const values = {
+      firstName: p.firstName,
+      phone: p.phone,
+      email: p.email,
+      timezone: p.timezone,
+      preferredChannel: p.preferredChannel,
+      smsConsent: p.smsConsent,
+    };
+    await tx
+      .insert(recipients)
+      .values({ id: p.patientId, clinicId: e.clinicId, ...values })
+      .onConflictDoUpdate({ target: recipients.id, set: { ...values, updatedAt: new Date() } });
+  }
+
+  async upsertAppointment(tx: Executor, row: AppointmentCopyRow): Promise<void> {
+    const { id, ...rest } = row;
+    await tx.insert(appointments).values(row).onConflictDoUpdate({ target: appointments.id, set: rest });
+  }
+
+  async clinic(clinicId: string, db: Executor = this.db): Promise<ClinicRow | null> {
+    const [row] = await db.select().from(clinics).where(eq(clinics.id, clinicId));
+    return row ?? null;
+  }
+
+  async recipient(patientId: string, db: Executor = this.db): Promise<RecipientRow | null> {
+    const [row] = await db.select().from(recipients).where(eq(recipients.id, patientId));
+    return row ?? null;
+  }
+
+  /** The patient a text came from: the most recently updated one with that number. */
+  async recipientByPhone(phone: string, db: Executor = this.db): Promise<RecipientRow | null> {
+    const [row] = await db.select().from(recipients).where(eq(recipients.phone, phone)).orderBy(desc(recipients.updatedAt)).limit(1);
+    return row ?? null;
+  }
+
+  async appointment(id: string, db: Executor = this.db): Promise<AppointmentCopyRow | null> {
+    const [row] = await db.select().from(appointments).where(eq(appointments.id, id));
+    return row ?? null;
+  }
+
+  async setSmsOptedOut(tx: Executor, patientId: string, optedOut: boolean, at: Date): Promise<void> {
+    await tx.update(recipients).set({ smsOptedOut: optedOut, smsOptedOutAt: optedOut ? at : null }).where(eq(recipients.id, patientId));
+  }
+}

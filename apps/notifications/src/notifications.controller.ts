@@ -1,0 +1,38 @@
+import { Controller } from '@nestjs/common';
+import { MessagePattern, Payload } from '@nestjs/microservices';
+import { PATTERNS, type ByIdData, type DeliveryStatusUpdate, type InboundSms, type ListMessagesData, type RpcRequest } from '@aftercare/contracts';
+import { DeliveryStatusService } from './delivery/delivery-status.service.js';
+import { InboundSmsService } from './inbound/inbound-sms.service.js';
+import { MessagesService } from './messages/messages.service.js';
+
+const P = PATTERNS.notifications;
+
+/** Request patterns from the gateway: message lists, webhooks' payloads. */
+@Controller()
+export class NotificationsController {
+  constructor(
+    private readonly messages: MessagesService,
+    private readonly inbound: InboundSmsService,
+    private readonly delivery: DeliveryStatusService,
+  ) {}
+
+  @MessagePattern(P.messagesList)
+  list(@Payload() { ctx, data }: RpcRequest<ListMessagesData>) {
+    return this.messages.list(ctx, data?.patientId);
+  }
+
+  @MessagePattern(P.timeline)
+  timeline(@Payload() { ctx, data }: RpcRequest<ByIdData>) {
+    return this.messages.timeline(ctx, data.id);
+  }
+
+  @MessagePattern(P.inboundSms)
+  inboundSms(@Payload() { data }: RpcRequest<InboundSms>) {
+    return this.inbound.receive(data);
+  }
+
+  @MessagePattern(P.deliveryStatus)
+  deliveryStatus(@Payload() { data }: RpcRequest<DeliveryStatusUpdate>) {
+    return this.delivery.update(data);
+  }
+}

@@ -1,0 +1,58 @@
+import { Module, type DynamicModule } from '@nestjs/common';
+import { BullModule } from '@nestjs/bullmq';
+import { QUEUES } from '@aftercare/contracts';
+import { ClockModule } from '@aftercare/clock';
+import { ConfigModule, type AppConfig } from '@aftercare/config';
+import { DatabaseModule, PG_POOL } from '@aftercare/database';
+import { bullRoot, JobsModule } from '@aftercare/jobs';
+import { MessagingModule } from '@aftercare/messaging';
+import { NOTIFICATIONS_MIGRATIONS } from './database/migrations.js';
+import { notificationsMessaging } from './database/schema.js';
+import { DeliveryStatusService } from './delivery/delivery-status.service.js';
+import { MessageSendProcessor } from './delivery/message-send.processor.js';
+import { MessageSenderService } from './delivery/message-sender.service.js';
+import { DirectoryService } from './directory/directory.service.js';
+import { NotificationsEventsController } from './events/notifications-events.controller.js';
+import { InboundSmsService } from './inbound/inbound-sms.service.js';
+import { AppointmentMessagesService } from './messages/appointment-messages.service.js';
+import { MessageSource } from './messages/message.source.js';
+import { MessagesService } from './messages/messages.service.js';
+import { NotificationsController } from './notifications.controller.js';
+import { ProvidersModule } from './providers/providers.module.js';
+
+@Module({
+  imports: [BullModule.registerQueue({ name: QUEUES.outboundMessages })],
+  providers: [MessageSource],
+  exports: [MessageSource, BullModule],
+})
+class MessageQueueModule {}
+
+/** Templates, reminders, SMS and email delivery, consent and opt-out, inbound replies. */
+@Module({})
+export class NotificationsModule {
+  static forRoot(config: AppConfig): DynamicModule {
+    return {
+      module: NotificationsModule,
+      imports: [
+        ConfigModule.forRoot(config),
+        DatabaseModule.forService({ url: config.databaseUrl, schema: 'notifications', migrations: NOTIFICATIONS_MIGRATIONS, applicationName: 'aftercare-notifications' }),
+        ClockModule.forRoot({ virtual: config.virtualClock, poolToken: PG_POOL }),
+        MessagingModule.forService({ service: 'notifications', tables: notificationsMessaging }),
+        bullRoot(config),
+        MessageQueueModule,
+        ProvidersModule.forRoot(config),
+        JobsModule.forService({ service: 'notifications', config, sources: [MessageSource], imports: [MessageQueueModule] }),
+      ],
+      controllers: [NotificationsController, NotificationsEventsController],
+      providers: [
+        DirectoryService,
+        MessagesService,
+        AppointmentMessagesService,
+        MessageSenderService,
+        MessageSendProcessor,
+        DeliveryStatusService,
+        InboundSmsService,
+      ],
+    };
+  }
+}
