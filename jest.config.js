@@ -16,8 +16,11 @@ export default {
   transform: { '^.+\\.ts$': ['@swc/jest', swc] },
   moduleNameMapper: {
     '^@aftercare/([a-z-]+)$': '<rootDir>/libs/$1/src/index.ts',
-    '^(\\.{1,2}/.*)\\.js$': '$1',
   },
+  resolver: '<rootDir>/test/support/jest-resolver.cjs',
   testMatch: ['<rootDir>/apps/**/*.spec.ts', '<rootDir>/libs/**/*.spec.ts', '<rootDir>/test/**/*.e2e-spec.ts'],
   testPathIgnorePatterns: ['/node_modules/', '/dist/'],
+  reporters: ['default', '<rootDir>/test/support/summary-reporter.js'],
+  // End-to-end suites start four processes each: two at a time on a 2-core machine.
+  maxWorkers: 2,
 };

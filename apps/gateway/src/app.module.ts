@@ -11,7 +11,7 @@ import { CarePlansModule } from './care-plans/care-plans.module.js';
 import { ForwardingModule } from './common/forwarding.module.js';
 import { HttpErrorFilter } from './common/http-error.filter.js';
 import { createValidationPipe } from './common/validation/validation.pipe.js';
-import { migrations } from './database/migrations.js';
+import { GATEWAY_MIGRATIONS } from './database/migrations.js';
 import { DevClockModule } from './dev-clock/dev-clock.module.js';
 import { FollowUpsModule } from './follow-ups/follow-ups.module.js';
 import { HealthModule } from './health/health.module.js';
@@ -27,7 +27,7 @@ export class GatewayModule {
       module: GatewayModule,
       imports: [
         ConfigModule.forRoot(config),
-        DatabaseModule.forService({ url: config.databaseUrl, schema: 'gateway', migrations, applicationName: 'aftercare-gateway' }),
+        DatabaseModule.forService({ url: config.databaseUrl, schema: 'gateway', migrations: GATEWAY_MIGRATIONS, applicationName: 'aftercare-gateway' }),
         ClockModule.forRoot({ virtual: config.virtualClock, poolToken: PG_POOL }),
         MessagingModule.forClient(),
         ForwardingModule,

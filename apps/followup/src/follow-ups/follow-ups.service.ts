@@ -58,6 +58,7 @@ export class FollowUpsService {
         dueAt: item.dueAt,
         status: 'open',
         appointmentId: item.appointmentId ?? null,
+        createdAt: this.clock.now(),
       })
       .onConflictDoNothing();
   }

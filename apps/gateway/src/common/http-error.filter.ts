@@ -15,14 +15,13 @@ export interface ErrorBody {
 
 const reason = (status: number): string => STATUS_CODES[status] ?? 'Error';
 
-/** What body-parser (through Express) throws for a bad body: an http-errors object. */
+/** What body-parser and Express throw for a bad request: http-errors objects. */
 interface ParserError {
   status: number;
   type?: string;
-  expose?: boolean;
 }
 const isParserError = (error: unknown): error is ParserError =>
-  typeof error === 'object' && error !== null && typeof (error as ParserError).status === 'number' && (error as ParserError).expose === true;
+  typeof error === 'object' && error !== null && typeof (error as ParserError).status === 'number' && (error as ParserError).status < 500;
 
 const PARSER_MESSAGES: Record<string, string> = {
   'entity.parse.failed': 'The request body is not valid JSON',
@@ -31,6 +30,17 @@ const PARSER_MESSAGES: Record<string, string> = {
   'charset.unsupported': 'The request body has an unsupported charset',
 };
 
+/**
+ * Our own words for a body or URL that could not be read. The parser's message is not used:
+ * JSON.parse quotes the text it choked on, and that text may be patient data.
+ */
+function parserErrorBody(error: ParserError): ErrorBody {
+  const message =
+    PARSER_MESSAGES[error.type ?? ''] ??
+    (error instanceof SyntaxError ? 'The request body is not valid JSON' : error instanceof URIError ? 'The URL has a bad percent-encoding' : 'The request could not be read');
+  return { statusCode: error.status, error: reason(error.status), message };
+}
+
 /** Maps anything thrown while handling a request to an ErrorBody (pure; unit tested). */
 export function toErrorBody(error: unknown): ErrorBody {
   if (error instanceof DomainError || isRpcErrorBody(error)) {
@@ -38,6 +48,8 @@ export function toErrorBody(error: unknown): ErrorBody {
     const status = statusCode >= 400 && statusCode <= 599 ? statusCode : 500;
     return { statusCode: status, error: reason(status), message, code, ...(field ? { field } : {}) };
   }
+  // Nest's Express adapter wraps body-parser's errors in an HttpException (the cause).
+  if (error instanceof HttpException && isParserError(error.cause)) return parserErrorBody(error.cause);
   if (error instanceof HttpException) {
     const status = error.getStatus();
     const response = error.getResponse();
@@ -52,9 +64,7 @@ export function toErrorBody(error: unknown): ErrorBody {
       ...(typeof body.field === 'string' ? { field: body.field } : {}),
     };
   }
-  if (isParserError(error) && error.status >= 400 && error.status < 500) {
-    return { statusCode: error.status, error: reason(error.status), message: PARSER_MESSAGES[error.type ?? ''] ?? 'The request body could not be read' };
-  }
+  if (isParserError(error) && error.status >= 400) return parserErrorBody(error);
   return { statusCode: 500, error: reason(500), message: 'Internal error; the request id in X-Request-Id helps find it in the logs' };
 }
 

@@ -4,7 +4,7 @@ import type { Migration } from '@aftercare/database';
  * The gateway's own schema: staff users and the audit log. Applied in id order by
  * DatabaseModule before anything else starts; never edit a shipped migration, add one.
  */
-export const migrations: readonly Migration[] = [
+export const GATEWAY_MIGRATIONS: readonly Migration[] = [
   {
     id: '0001_users_and_audit_log',
     sql: `
@@ -41,3 +41,6 @@ CREATE INDEX audit_log_user_at ON gateway.audit_log (user_id, at DESC);
 `,
   },
 ];
+
+/** The same list under the short name (scripts/migrate.ts has used both). */
+export const migrations = GATEWAY_MIGRATIONS;

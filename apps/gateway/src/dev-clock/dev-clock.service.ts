@@ -9,7 +9,6 @@ import { DOWNSTREAM_SERVICES } from '../common/downstream-services.js';
 import { ServiceForwarder } from '../common/service-forwarder.service.js';
 import { ClockAdvance, NotQuietError, type AdvanceResult, type ServiceProbe } from './clock-advance.js';
 
-
 const POLL_MS = 50;
 const QUIET_TIMEOUT_MS = 60_000;
 const PROBE_TIMEOUT_MS = 5_000;

@@ -4,6 +4,7 @@ import type { Pool } from 'pg';
 import { servicePatterns, type RequestContext } from '@aftercare/contracts';
 import { APP_CONFIG, type AppConfig } from '@aftercare/config';
 import { PG_POOL } from '@aftercare/database';
+import { DomainError } from '@aftercare/messaging';
 import { ServiceForwarder } from '../common/service-forwarder.service.js';
 import { DOWNSTREAM_SERVICES } from '../common/downstream-services.js';
 
@@ -67,6 +68,12 @@ export class HealthService implements OnApplicationShutdown {
   }
 }
 
+/** A service's own "did not answer" already names it; other errors get the check's name. */
+function failure(name: string, error: unknown): string {
+  if (error instanceof DomainError) return error.message;
+  return `${name} failed: ${error instanceof Error ? error.message : String(error)}`;
+}
+
 async function withDeadline(name: string, work: Promise<unknown>): Promise<CheckResult> {
   let timer: NodeJS.Timeout | undefined;
   const deadline = new Promise<CheckResult>((resolve) => {
@@ -74,7 +81,7 @@ async function withDeadline(name: string, work: Promise<unknown>): Promise<Check
   });
   work.catch(() => undefined);
   try {
-    return await Promise.race([work.then((): CheckResult => 'ok', (error: unknown) => `${name} failed: ${error instanceof Error ? error.message : String(error)}`), deadline]);
+    return await Promise.race([work.then((): CheckResult => 'ok', (error: unknown) => failure(name, error)), deadline]);
   } finally {
     clearTimeout(timer);
   }

@@ -23,7 +23,8 @@ const PRIORITY = ['whitelistValidation', 'isDefined'];
 /** The first problem in class-validator's errors, with its full field path. */
 export function firstValidationProblem(errors: readonly ValidationError[], parentPath = ''): ValidationProblem | null {
   for (const error of errors) {
-    const field = parentPath ? `${parentPath}.${error.property}` : error.property;
+    const property = error.property ?? '';
+    const field = parentPath ? `${parentPath}.${property}` : property;
     const constraints = error.constraints ?? {};
     const keys = Object.keys(constraints);
     if (keys.length > 0) {
@@ -32,7 +33,7 @@ export function firstValidationProblem(errors: readonly ValidationError[], paren
         return { field, message: `${field} is not a field of this request; remove it` };
       }
       // class-validator fills $property with the bare name; show the full path for nested fields.
-      const message = parentPath ? constraints[key]!.replace(error.property, field) : constraints[key]!;
+      const message = parentPath ? constraints[key]!.replace(property, field) : constraints[key]!;
       return { field, message };
     }
     const nested = firstValidationProblem(error.children ?? [], field);

@@ -1,0 +1,125 @@
+import { describe, expect, it } from '@jest/globals';
+import { RequestMethod, type Type } from '@nestjs/common';
+import { METHOD_METADATA, PATH_METADATA } from '@nestjs/common/constants';
+import type { Role } from '@aftercare/contracts';
+import { AppointmentsController } from '../appointments/appointments.controller.js';
+import { BookingCatalogController } from '../appointments/booking-catalog.controller.js';
+import { CarePlansController } from '../care-plans/care-plans.controller.js';
+import type { AuthUser } from '../common/http.js';
+import { DevClockController } from '../dev-clock/dev-clock.controller.js';
+import { FollowUpsController } from '../follow-ups/follow-ups.controller.js';
+import { HealthController } from '../health/health.controller.js';
+import { MessagesController } from '../messages/messages.controller.js';
+import { PatientsController } from '../patients/patients.controller.js';
+import { MeController } from '../users/me.controller.js';
+import { TwilioWebhooksController } from '../webhooks/twilio-webhooks.controller.js';
+import { decideAccess, type Authentication, type RouteAccess } from './access-decision.js';
+import { AuthController } from './auth.controller.js';
+import { IS_PUBLIC_KEY, ROLES_KEY } from './auth.decorators.js';
+
+const user = (role: Role): Authentication => ({
+  user: { id: 'u1', clinicId: 'c1', role, clinicianId: null, email: 'x@example.com', name: 'X' } satisfies AuthUser,
+});
+const nobody: Authentication = { user: null, problem: 'Sign in first' };
+
+describe('decideAccess', () => {
+  it('lets anyone use a public route, signed in or not', () => {
+    expect(decideAccess({ isPublic: true, roles: undefined }, nobody)).toEqual({ allow: true });
+    expect(decideAccess({ isPublic: true, roles: undefined }, user('front_desk'))).toEqual({ allow: true });
+  });
+
+  it('answers 401 with the authentication problem when nobody is signed in', () => {
+    expect(decideAccess({ isPublic: false, roles: ['admin'] }, nobody)).toEqual({ allow: false, status: 401, message: 'Sign in first' });
+  });
+
+  it('closes a route that forgot @Roles, even to admins (deny by default)', () => {
+    for (const roles of [undefined, []]) {
+      const decision = decideAccess({ isPublic: false, roles }, user('admin'));
+      expect(decision).toMatchObject({ allow: false, status: 403 });
+    }
+  });
+
+  it('lets a listed role in and refuses the others with 403 naming the role', () => {
+    const clinical: RouteAccess = { isPublic: false, roles: ['clinician', 'admin'] };
+    expect(decideAccess(clinical, user('clinician'))).toEqual({ allow: true });
+    expect(decideAccess(clinical, user('admin'))).toEqual({ allow: true });
+    expect(decideAccess(clinical, user('front_desk'))).toEqual({
+      allow: false,
+      status: 403,
+      message: 'The front_desk role may not do this; it needs one of: clinician, admin',
+    });
+  });
+});
+
+describe('the roles every route declares', () => {
+  const controllers: Type[] = [
+    AuthController,
+    MeController,
+    BookingCatalogController,
+    PatientsController,
+    AppointmentsController,
+    FollowUpsController,
+    CarePlansController,
+    MessagesController,
+    TwilioWebhooksController,
+    DevClockController,
+    HealthController,
+  ];
+
+  /** "GET /api/patients/:id" → roles, or 'public'. */
+  function routeTable(): Map<string, readonly Role[] | 'public' | 'none'> {
+    const table = new Map<string, readonly Role[] | 'public' | 'none'>();
+    for (const controller of controllers) {
+      const base = String(Reflect.getMetadata(PATH_METADATA, controller));
+      for (const name of Object.getOwnPropertyNames(controller.prototype)) {
+        const handler = controller.prototype[name];
+        if (name === 'constructor' || Reflect.getMetadata(PATH_METADATA, handler) === undefined) continue;
+        const method = RequestMethod[Reflect.getMetadata(METHOD_METADATA, handler) as RequestMethod];
+        const sub = String(Reflect.getMetadata(PATH_METADATA, handler));
+        const path = `/${base}${sub === '/' ? '' : `/${sub}`}`;
+        const isPublic = Reflect.getMetadata(IS_PUBLIC_KEY, handler) ?? Reflect.getMetadata(IS_PUBLIC_KEY, controller);
+        const roles = Reflect.getMetadata(ROLES_KEY, handler) ?? Reflect.getMetadata(ROLES_KEY, controller);
+        table.set(`${method} ${path}`, isPublic ? 'public' : (roles ?? 'none'));
+      }
+    }
+    return table;
+  }
+
+  const ALL = ['front_desk', 'clinician', 'admin'];
+  const CLINICAL = ['clinician', 'admin'];
+  const expected: Record<string, string[] | 'public'> = {
+    'POST /api/auth/login': 'public',
+    'GET /api/me': ALL,
+    'GET /api/clinicians': ALL,
+    'GET /api/procedure-types': ALL,
+    'GET /api/availability': ALL,
+    'POST /api/patients': ALL,
+    'GET /api/patients': ALL,
+    'GET /api/patients/:id': ALL,
+    'GET /api/patients/:id/timeline': CLINICAL,
+    'POST /api/appointments': ALL,
+    'GET /api/appointments': ALL,
+    'GET /api/appointments/:id': ALL,
+    'POST /api/appointments/:id/reschedule': ALL,
+    'POST /api/appointments/:id/cancel': ALL,
+    'POST /api/appointments/:id/check-in': ALL,
+    'POST /api/appointments/:id/no-show': ALL,
+    'POST /api/appointments/:id/complete': CLINICAL,
+    'GET /api/follow-ups': CLINICAL,
+    'POST /api/follow-ups/:id/complete': CLINICAL,
+    'POST /api/follow-ups/:id/decision': CLINICAL,
+    'GET /api/care-plans': CLINICAL,
+    'GET /api/care-plans/:id': CLINICAL,
+    'GET /api/messages': CLINICAL,
+    'POST /webhooks/twilio/sms': 'public',
+    'POST /webhooks/twilio/status': 'public',
+    'GET /api/dev/clock': ['admin'],
+    'POST /api/dev/clock/advance': ['admin'],
+    'GET /health': 'public',
+  };
+
+  it('matches the role table of PRODUCT.md, route by route, with nothing left open', () => {
+    const table = routeTable();
+    expect(Object.fromEntries([...table].map(([route, roles]) => [route, roles === 'public' || roles === 'none' ? roles : [...roles]]))).toEqual(expected);
+  });
+});

@@ -1,0 +1,94 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { Queue } from 'bullmq';
+import { BULLMQ_PREFIX, QUEUES } from '@aftercare/contracts';
+import { waitFor } from '@aftercare/testing';
+import { Api } from './support/api.js';
+import { bookAndFinish, carePlansOf, registerPatient } from './support/journey-steps.js';
+import { TestSystem } from './support/test-system.js';
+
+/**
+ * Nothing lost, nothing twice (ARCHITECTURE.md, "Events and jobs"): an event produced while its
+ * consumer is down arrives when it is back, once; jobs that Redis lost are re-created from the
+ * rows in PostgreSQL, and every step still fires once.
+ */
+describe('nothing lost, nothing twice', () => {
+  const system = new TestSystem({ RECONCILE_INTERVAL_MS: '500' });
+  let frontDesk: Api;
+  let clinician: Api;
+  let admin: Api;
+
+  beforeAll(async () => {
+    await system.start();
+    [frontDesk, clinician, admin] = await Promise.all([
+      Api.login(system.baseUrl, 'frontdesk@aftercare.local'),
+      Api.login(system.baseUrl, 'clinician@aftercare.local'),
+      Api.login(system.baseUrl, 'admin@aftercare.local'),
+    ]);
+  }, 120_000);
+
+  afterAll(async () => {
+    await system.stop();
+  }, 60_000);
+
+  it('a procedure completed while the follow-up service is down gets exactly one care plan once it is back', async () => {
+    const patientId = await registerPatient(frontDesk, '+12125550301');
+    const appointment = await bookAndFinish(frontDesk, admin, patientId);
+
+    await system.processes.killService('followup');
+    const completed = await clinician.post(`/api/appointments/${appointment.id}/complete`, { site: 'right hip' });
+    expect(completed.status).toBe(200);
+    // The service that owns care plans is down: the gateway says so instead of hanging.
+    expect((await clinician.get(`/api/care-plans?patientId=${patientId}`)).status).toBe(503);
+
+    system.processes.startService('followup');
+    await system.processes.waitHealthy();
+    const plans = await carePlansOf(clinician, patientId);
+    expect(plans).toHaveLength(1);
+    expect(plans[0].steps).toHaveLength(8);
+
+    // Restart once more: a redelivered event (if any) must not make a second plan.
+    await system.restart('followup');
+    const again = await carePlansOf(clinician, patientId);
+    expect(again).toHaveLength(1);
+    expect(again[0].id).toBe(plans[0].id);
+  }, 120_000);
+
+  it('Redis flushed mid-plan: the reconciler re-creates every job and each step fires once', async () => {
+    const phone = '+12125550302';
+    const patientId = await registerPatient(frontDesk, phone);
+    const appointment = await bookAndFinish(frontDesk, admin, patientId);
+    expect((await clinician.post(`/api/appointments/${appointment.id}/complete`, {})).status).toBe(200);
+    const [plan] = await carePlansOf(clinician, patientId);
+    await admin.advance('P2D'); // aftercare and the day-1 check-in have gone out
+
+    const steps = new Queue(QUEUES.carePlanSteps, { connection: { host: '127.0.0.1', port: system.redis.port }, prefix: BULLMQ_PREFIX });
+    try {
+      const remaining = (await clinician.get(`/api/care-plans/${plan.id}`)).body.steps.filter((s: { status: string }) => s.status === 'scheduled').length;
+      expect(remaining).toBeGreaterThan(0);
+      expect(await steps.getDelayedCount()).toBeGreaterThanOrEqual(remaining);
+
+      await system.redis.flushAll();
+      expect(await steps.getDelayedCount()).toBe(0);
+      // The reconciler notices rows without jobs and re-creates them from PostgreSQL.
+      await waitFor(async () => ((await steps.getDelayedCount()) >= remaining ? true : undefined), {
+        timeoutMs: 20_000,
+        what: `${remaining} re-created step jobs`,
+      });
+    } finally {
+      await steps.close();
+    }
+
+    await admin.advance('P45D');
+    const finished = (await clinician.get(`/api/care-plans/${plan.id}`)).body;
+    expect(finished.steps.filter((s: { status: string }) => s.status === 'scheduled')).toEqual([]);
+
+    // Each aftercare and check-in message exactly once, and exactly what the provider received.
+    const messages = (await clinician.get<any[]>(`/api/messages?patientId=${patientId}`)).body;
+    const stepMessages = messages.filter((m) => m.kind === 'checkin' || m.kind === 'aftercare');
+    expect(stepMessages).toHaveLength(6); // aftercare + 5 check-ins
+    const sentSms = messages.filter((m) => m.channel === 'sms' && m.direction === 'outbound' && ['sent', 'delivered'].includes(m.status));
+    expect(system.twilio.messages.filter((m) => m.to === phone)).toHaveLength(sentSms.length);
+    const bodies = system.twilio.messages.filter((m) => m.to === phone).map((m) => m.body);
+    expect(bodies.filter((b) => /0 \(none\)|from 0/.test(b)).length).toBe(5);
+  }, 180_000);
+});

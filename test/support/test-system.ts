@@ -1,0 +1,71 @@
+import { createTestDatabase, freePort, PrivateRedis, SmtpCapture, TwilioFake, type TestDatabase } from '@aftercare/testing';
+import { SystemProcesses, type ServiceProcessName } from '../../scripts/lib/system.js';
+
+export const TWILIO_FROM = '+15005550006';
+export const MAIL_FROM = 'Aftercare Demo Clinic <care@aftercare.local>';
+
+/**
+ * The whole system for an end-to-end test: the four services as separate processes (built in
+ * dist/), a fresh PostgreSQL database, a private Redis on a spare port, a Twilio-compatible
+ * server and an SMTP server, all on loopback. Nothing is shared with anything else.
+ */
+export class TestSystem {
+  readonly redis = new PrivateRedis();
+  readonly twilio = new TwilioFake();
+  readonly smtp = new SmtpCapture();
+  database!: TestDatabase;
+  processes!: SystemProcesses;
+  port = 0;
+  readonly logs: string[] = [];
+
+  constructor(private readonly extraEnv: Record<string, string> = {}) {}
+
+  get baseUrl(): string {
+    return `http://127.0.0.1:${this.port}`;
+  }
+
+  async start(): Promise<void> {
+    await Promise.all([this.redis.start(), this.twilio.start(), this.smtp.start()]);
+    this.database = await createTestDatabase('aftercare_test_e2e');
+    this.port = await freePort();
+    this.processes = new SystemProcesses({
+      env: {
+        NODE_ENV: 'test',
+        PORT: String(this.port),
+        DATABASE_URL: this.database.url,
+        REDIS_URL: this.redis.url,
+        PUBLIC_URL: this.baseUrl,
+        JWT_SECRET: 'test-secret-of-at-least-thirty-two-characters',
+        TWILIO_ACCOUNT_SID: this.twilio.accountSid,
+        TWILIO_AUTH_TOKEN: this.twilio.authToken,
+        TWILIO_FROM,
+        TWILIO_API_URL: this.twilio.url,
+        SMTP_URL: this.smtp.url,
+        MAIL_FROM,
+        LOG_LEVEL: 'warn',
+        ...this.extraEnv,
+      },
+      output: (service, line) => {
+        this.logs.push(`[${service}] ${line}`);
+        if (process.env.E2E_VERBOSE) process.stdout.write(`[${service}] ${line}\n`);
+      },
+    });
+    try {
+      await this.processes.start();
+    } catch (error) {
+      throw new Error(`${(error as Error).message}\n--- service output ---\n${this.logs.slice(-60).join('\n')}`);
+    }
+  }
+
+  async stop(): Promise<void> {
+    await this.processes?.stop();
+    await Promise.allSettled([this.redis.stop(), this.twilio.stop(), this.smtp.stop()]);
+    await this.database?.drop();
+  }
+
+  async restart(service: ServiceProcessName): Promise<void> {
+    await this.processes.stopService(service);
+    this.processes.startService(service);
+    await this.processes.waitHealthy();
+  }
+}
