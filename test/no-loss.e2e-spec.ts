@@ -3,7 +3,8 @@ import { Queue } from 'bullmq';
 import { BULLMQ_PREFIX, QUEUES } from '@aftercare/contracts';
 import { waitFor } from '@aftercare/testing';
 import { Api } from './support/api.js';
-import { bookAndFinish, carePlansOf, registerPatient } from './support/journey-steps.js';
+import { bookAndFinish, carePlansOf, nextMondayMorning, registerPatient } from './support/journey-steps.js';
+import { isoDuration } from './support/api.js';
 import { TestSystem } from './support/test-system.js';
 
 /**
@@ -24,6 +25,8 @@ describe('nothing lost, nothing twice', () => {
       Api.login(system.baseUrl, 'clinician@aftercare.local'),
       Api.login(system.baseUrl, 'admin@aftercare.local'),
     ]);
+    const now = await admin.now();
+    await admin.advance(isoDuration(nextMondayMorning(now, 'America/New_York').getTime() - now.getTime()));
   }, 120_000);
 
   afterAll(async () => {

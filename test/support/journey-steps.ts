@@ -45,3 +45,9 @@ export async function carePlansOf(clinician: Api, patientId: string, atLeast = 1
     { timeoutMs, what: `care plan of patient ${patientId}` },
   );
 }
+
+/** A fixed starting point for a suite: the next Monday, 09:00 in the zone. */
+export function nextMondayMorning(now: Date, zone: string): Date {
+  const local = DateTime.fromJSDate(now, { zone });
+  return local.plus({ days: ((8 - local.weekday) % 7) || 7 }).set({ hour: 9, minute: 0, second: 0, millisecond: 0 }).toJSDate();
+}

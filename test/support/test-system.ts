@@ -60,7 +60,9 @@ export class TestSystem {
   async stop(): Promise<void> {
     await this.processes?.stop();
     await Promise.allSettled([this.redis.stop(), this.twilio.stop(), this.smtp.stop()]);
-    await this.database?.drop();
+    // E2E_KEEP_DATABASE=1 keeps it for a look after a failure (its name is in the output).
+    if (process.env.E2E_KEEP_DATABASE) process.stdout.write(`kept database ${this.database?.name}\n`);
+    else await this.database?.drop();
   }
 
   async restart(service: ServiceProcessName): Promise<void> {

@@ -68,8 +68,14 @@ export class MessagesService {
     if (!recipient) throw new Error(`patient ${request.patientId} is not known to notifications yet`);
     if (!clinic) throw new Error(`clinic ${request.clinicId} is not known to notifications yet`);
     const now = this.clock.now();
-    let sendAt = request.sendAt < now ? now : request.sendAt;
-    if (request.respectQuietHours) sendAt = nextAllowedTime(sendAt, recipient.timezone, this.config.quietHours);
+    // The intended time is kept (a late event sends at once); quiet hours are checked against
+    // when it will really go out.
+    let sendAt = request.sendAt;
+    if (request.respectQuietHours) {
+      const goesOutAt = sendAt < now ? now : sendAt;
+      const allowed = nextAllowedTime(goesOutAt, recipient.timezone, this.config.quietHours);
+      if (allowed > goesOutAt) sendAt = allowed;
+    }
 
     const vars = this.varsFor(recipient, clinic, request.appointment ?? null);
     if (NEEDS_TIME.has(request.kind) && !vars.appointmentTime) throw new Error(`${request.kind} needs an appointment`);
