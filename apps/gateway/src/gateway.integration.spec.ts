@@ -5,16 +5,19 @@ import pg from 'pg';
 import twilio from 'twilio';
 import { DEMO } from '@aftercare/contracts';
 import { loadConfig, type AppConfig } from '@aftercare/config';
-import { createTestDatabase, freePort, waitFor, type TestDatabase } from '@aftercare/testing';
+import { createTestDatabase, freePort, PrivateRedis, waitFor, type TestDatabase } from '@aftercare/testing';
 import { bootstrapGateway } from './main.js';
 import { seedDemoUsers } from './users/demo-users.seeder.js';
 
 /**
- * The gateway on its own, over real HTTP, against a fresh PostgreSQL database and the local
- * Redis (it only connects; nothing is written there). No service runs, so only what the
+ * The gateway on its own, over real HTTP, against a fresh PostgreSQL database and a private
+ * Redis on a spare port (so no other running system can answer its requests). No service runs, so only what the
  * gateway decides by itself is asserted: auth, roles, validation, signatures, the dev routes.
  */
 const TWILIO_TOKEN = 'gateway-test-auth-token';
+const redis = new PrivateRedis();
+beforeAll(() => redis.start(), 30_000);
+afterAll(() => redis.stop(), 30_000);
 
 interface Answer {
   status: number;
@@ -26,7 +29,7 @@ async function boot(db: TestDatabase, env: Record<string, string>): Promise<{ ap
   const port = await freePort();
   const config = loadConfig({
     DATABASE_URL: db.url,
-    REDIS_URL: 'redis://127.0.0.1:6379',
+    REDIS_URL: redis.url,
     PORT: String(port),
     PUBLIC_URL: `http://127.0.0.1:${port}`,
     JWT_SECRET: 'integration-test-secret-integration-test-secret',

@@ -2,15 +2,15 @@ import 'reflect-metadata';
 import { pathToFileURL } from 'node:url';
 import { NestFactory } from '@nestjs/core';
 import type { INestMicroservice } from '@nestjs/common';
-import { loadConfigOrExit, type AppConfig } from '@aftercare/config';
+import { loadConfigOrExit, logLevels, type AppConfig } from '@aftercare/config';
 import { redisTransportOptions, RpcErrorFilter } from '@aftercare/messaging';
 import { SchedulingModule } from './scheduling.module.js';
-import { logLevels } from '@aftercare/config';
 
 export async function bootstrapScheduling(config: AppConfig): Promise<INestMicroservice> {
   const app = await NestFactory.createMicroservice(SchedulingModule.forRoot(config), {
     ...redisTransportOptions(config),
     logger: logLevels(config.logLevel),
+    abortOnError: false,
   });
   app.useGlobalFilters(new RpcErrorFilter());
   app.enableShutdownHooks();
@@ -18,6 +18,9 @@ export async function bootstrapScheduling(config: AppConfig): Promise<INestMicro
   return app;
 }
 
-if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
-  await bootstrapScheduling(loadConfigOrExit('scheduling'));
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  bootstrapScheduling(loadConfigOrExit('scheduling')).catch((error: unknown) => {
+    console.error('[scheduling] failed to start:', error instanceof Error ? error.message : error);
+    process.exit(1);
+  });
 }

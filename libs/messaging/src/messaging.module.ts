@@ -1,11 +1,21 @@
 import { Global, Module, type DynamicModule } from '@nestjs/common';
+import { Inject, Injectable, type OnApplicationShutdown } from '@nestjs/common';
 import { ClientProxyFactory, Transport } from '@nestjs/microservices';
+import { Redis } from 'ioredis';
 import { APP_CONFIG, type AppConfig } from '@aftercare/config';
 import { ActivityCounter } from './activity.js';
 import { Inbox } from './inbox.js';
 import { MESSAGING_OPTIONS, type MessagingOptions } from './messaging.options.js';
 import { OutboxRelay, OutboxWriter } from './outbox.js';
-import { ServiceClient, TRANSPORT_CLIENT } from './service-client.js';
+import { REDIS_COMMANDS, ServiceClient, TRANSPORT_CLIENT } from './service-client.js';
+
+@Injectable()
+class RedisCommandsCloser implements OnApplicationShutdown {
+  constructor(@Inject(REDIS_COMMANDS) private readonly redis: Redis) {}
+  async onApplicationShutdown(): Promise<void> {
+    this.redis.disconnect();
+  }
+}
 
 export function redisTransportOptions(config: AppConfig) {
   return {
@@ -36,6 +46,13 @@ export class MessagingModule {
           inject: [APP_CONFIG],
           useFactory: (config: AppConfig) => ClientProxyFactory.create(redisTransportOptions(config)),
         },
+        {
+          provide: REDIS_COMMANDS,
+          inject: [APP_CONFIG],
+          useFactory: (config: AppConfig) =>
+            new Redis({ host: config.redis.host, port: config.redis.port, username: config.redis.username, password: config.redis.password, db: config.redis.db, maxRetriesPerRequest: 1 }),
+        },
+        RedisCommandsCloser,
         ActivityCounter,
         OutboxWriter,
         OutboxRelay,

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { ClientProxy } from '@nestjs/microservices';
 import { and, asc, isNull, lte, sql, eq, inArray } from 'drizzle-orm';
+import type { Redis } from 'ioredis';
 import { firstValueFrom, timeout } from 'rxjs';
 import {
   EVENT_SUBSCRIBERS,
@@ -16,7 +17,7 @@ import { Clock } from '@aftercare/clock';
 import { DRIZZLE, type Db, type Executor } from '@aftercare/database';
 import { ActivityCounter } from './activity.js';
 import { MESSAGING_OPTIONS, type MessagingOptions } from './messaging.options.js';
-import { TRANSPORT_CLIENT } from './service-client.js';
+import { REDIS_COMMANDS, TRANSPORT_CLIENT } from './service-client.js';
 import type { MessagingTables } from './outbox.tables.js';
 
 export interface EventMeta {
@@ -45,6 +46,7 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
     @Inject(DRIZZLE) private readonly db: Db,
     @Inject(TRANSPORT_CLIENT) private readonly client: ClientProxy,
     @Inject(MESSAGING_OPTIONS) private readonly options: MessagingOptions,
+    @Inject(REDIS_COMMANDS) private readonly redis: Redis,
     private readonly activity: ActivityCounter,
   ) {}
 
@@ -106,11 +108,11 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
       for (const row of rows) {
         if (blocked.has(row.subscriber)) continue;
         try {
-          await firstValueFrom(
-            this.client
-              .send(eventPattern(row.subscriber as ServiceName, row.eventType as EventType), row.envelope)
-              .pipe(timeout(this.options.ackTimeoutMs ?? 5_000)),
-          );
+          const pattern = eventPattern(row.subscriber as ServiceName, row.eventType as EventType);
+          // A request nobody listens to would only time out: with the subscriber down, say so at once.
+          const [, listeners] = (await this.redis.pubsub('NUMSUB', pattern)) as [string, number];
+          if (Number(listeners) === 0) throw new Error(`${row.subscriber} is not listening`);
+          await firstValueFrom(this.client.send(pattern, row.envelope).pipe(timeout(this.options.ackTimeoutMs ?? 5_000)));
           delivered.push(row.id);
           this.activity.bump();
         } catch (error) {

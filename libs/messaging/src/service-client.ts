@@ -5,6 +5,8 @@ import { APP_CONFIG, type AppConfig } from '@aftercare/config';
 import { DomainError, isRpcErrorBody } from './errors.js';
 
 export const TRANSPORT_CLIENT = Symbol('TRANSPORT_CLIENT');
+/** A plain Redis connection for commands the transport does not expose (PUBSUB NUMSUB). */
+export const REDIS_COMMANDS = Symbol('REDIS_COMMANDS');
 
 /** Request/response to another service over the Redis transport, with a deadline. */
 @Injectable()
