@@ -27,7 +27,9 @@ export interface EventMeta {
 }
 
 const BATCH = 100;
-const MAX_BACKOFF_MS = 30_000;
+// Cheap to retry (a subscriber that is down is seen at once), so a consumer that comes back
+// gets its backlog within seconds.
+const MAX_BACKOFF_MS = 5_000;
 
 /**
  * Sends undelivered outbox rows to their subscriber with a request (not a fire-and-forget

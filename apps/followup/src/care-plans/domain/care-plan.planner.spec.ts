@@ -108,7 +108,8 @@ describe('planCarePlan: bmac-standard', () => {
     expect(local(steps['aftercare'].dueAt, NY)).toBe('2025-03-05 17:00 EST');
     expect(local(steps['checkin-day-1'].dueAt, NY)).toBe('2025-03-06 10:00 EST');
     expect(local(steps['checkin-day-3'].dueAt, NY)).toBe('2025-03-08 10:00 EST');
-    expect(local(steps['follow-up-visit'].dueAt, NY)).toBe('2025-03-19 15:00 EDT');
+    // Booked five days before its window (days 12–16) opens: day 7 at 10:00.
+    expect(local(steps['follow-up-visit'].dueAt, NY)).toBe('2025-03-12 10:00 EDT');
     expect(local(steps['checkin-week-2'].dueAt, NY)).toBe('2025-03-19 10:00 EDT');
     expect(local(steps['checkin-week-4'].dueAt, NY)).toBe('2025-04-02 10:00 EDT');
     expect(local(steps['checkin-week-6'].dueAt, NY)).toBe('2025-04-16 10:00 EDT');
@@ -128,8 +129,8 @@ describe('planCarePlan: bmac-standard', () => {
       'aftercare',
       'checkin-day-1',
       'checkin-day-3',
-      'checkin-week-2', // 10:00 on day 14, before the follow-up visit step at 15:00
-      'follow-up-visit',
+      'follow-up-visit', // booked on day 7, ahead of its window
+      'checkin-week-2',
       'checkin-week-4',
       'checkin-week-6', // same instant as the evaluation; first in the protocol
       'repeat-evaluation',
@@ -194,7 +195,7 @@ describe('protocols', () => {
       { key: 'aftercare', kind: 'aftercare', offset: { hours: 2 } },
       { key: 'checkin-day-1', kind: 'checkin', offset: { days: 1 }, at: '10:00' },
       { key: 'checkin-day-3', kind: 'checkin', offset: { days: 3 }, at: '10:00' },
-      { key: 'follow-up-visit', kind: 'follow_up_visit', offset: { days: 14 }, window: { fromDays: 12, toDays: 16 } },
+      { key: 'follow-up-visit', kind: 'follow_up_visit', offset: { days: 14 }, window: { fromDays: 12, toDays: 16 }, bookAheadDays: 5 },
       { key: 'checkin-week-2', kind: 'checkin', offset: { days: 14 }, at: '10:00' },
       { key: 'checkin-week-4', kind: 'checkin', offset: { days: 28 }, at: '10:00' },
       { key: 'checkin-week-6', kind: 'checkin', offset: { days: 42 }, at: '10:00' },

@@ -10,11 +10,13 @@
  *   4. a due time inside the patient's quiet hours moves to the next allowed time.
  * A follow_up_visit step also gets its booking window: from the start of local day
  * (completion day + fromDays) to the start of local day (completion day + toDays + 1), exclusive,
- * i.e. both window days are whole local days.
+ * i.e. both window days are whole local days. Such a step is due when the visit is *booked*:
+ * `bookAheadDays` before the window opens, at `at` (10:00 by default) local, never before the
+ * procedure; the offset is the visit's nominal day.
  */
 import { DateTime } from 'luxon';
 import { atLocalTime, nextAllowedTime, type LocalDay, type QuietHours } from '@aftercare/clock';
-import { validateProtocol, type ProtocolDefinition, type StepKind } from './protocol.js';
+import { DEFAULT_BOOK_AHEAD_DAYS, validateProtocol, type ProtocolDefinition, type StepKind } from './protocol.js';
 
 export interface PlannedStep {
   key: string;
@@ -54,11 +56,15 @@ export function planCarePlan(protocol: ProtocolDefinition, input: PlanInput): Pl
     const elapsedMs = ((step.offset.hours ?? 0) * 60 + (step.offset.minutes ?? 0)) * MINUTE_MS;
 
     // 1–2: calendar days in the patient's zone, then the local time of day if the step fixes one.
-    const base = step.at
-      ? atLocalTime(localDayAfter(completed, days), step.at, timezone)
-      : completed.plus({ days }).toJSDate();
-    // 3: hours and minutes are real elapsed time.
-    const raw = new Date(base.getTime() + elapsedMs);
+    const bookingDay = step.window ? Math.max(0, step.window.fromDays - (step.bookAheadDays ?? DEFAULT_BOOK_AHEAD_DAYS)) : null;
+    const base =
+      bookingDay !== null
+        ? new Date(Math.max(input.completedAt.getTime(), atLocalTime(localDayAfter(completed, bookingDay), step.at ?? '10:00', timezone).getTime()))
+        : step.at
+          ? atLocalTime(localDayAfter(completed, days), step.at, timezone)
+          : completed.plus({ days }).toJSDate();
+    // 3: hours and minutes are real elapsed time (not for a booking step, which has its own time).
+    const raw = new Date(base.getTime() + (bookingDay !== null ? 0 : elapsedMs));
     // 4: never inside quiet hours.
     const dueAt = nextAllowedTime(raw, timezone, quietHours);
 

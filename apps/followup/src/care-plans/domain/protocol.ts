@@ -23,7 +23,15 @@ export interface ProtocolStep {
   at?: string;
   /** follow_up_visit only: the booking window, in days after completion (both ends inclusive). */
   window?: { fromDays: number; toDays: number };
+  /**
+   * follow_up_visit only: the visit is booked this many days before its window opens (default
+   * DEFAULT_BOOK_AHEAD_DAYS), at `at` (default 10:00) local, so that the first day of the window
+   * can be offered and the patient hears of the visit in time to answer C or R.
+   */
+  bookAheadDays?: number;
 }
+
+export const DEFAULT_BOOK_AHEAD_DAYS = 5;
 
 export interface ProtocolDefinition {
   code: string;
@@ -44,8 +52,9 @@ export const BMAC_STANDARD: ProtocolDefinition = {
     { key: 'aftercare', kind: 'aftercare', offset: { hours: 2 } },
     { key: 'checkin-day-1', kind: 'checkin', offset: { days: 1 }, at: '10:00' },
     { key: 'checkin-day-3', kind: 'checkin', offset: { days: 3 }, at: '10:00' },
-    // The visit is proposed in the first free slot of days 12–16; the step itself is due on day 14.
-    { key: 'follow-up-visit', kind: 'follow_up_visit', offset: { days: 14 }, window: { fromDays: 12, toDays: 16 } },
+    // The visit aims at day 14, in the first free slot of days 12–16; it is booked (and the
+    // patient told) five days before the window opens, on day 7 at 10:00.
+    { key: 'follow-up-visit', kind: 'follow_up_visit', offset: { days: 14 }, window: { fromDays: 12, toDays: 16 }, bookAheadDays: 5 },
     { key: 'checkin-week-2', kind: 'checkin', offset: { days: 14 }, at: '10:00' },
     { key: 'checkin-week-4', kind: 'checkin', offset: { days: 28 }, at: '10:00' },
     { key: 'checkin-week-6', kind: 'checkin', offset: { days: 42 }, at: '10:00' },
@@ -123,6 +132,9 @@ export function validateProtocol(p: ProtocolDefinition): string[] {
     if (step.window !== undefined) {
       const { fromDays, toDays } = step.window;
       if (step.kind !== 'follow_up_visit') problems.push(`${label}: a window is only allowed on a follow_up_visit step`);
+      if (step.bookAheadDays !== undefined && !(Number.isInteger(step.bookAheadDays) && step.bookAheadDays >= 0)) {
+        problems.push(`${label}: bookAheadDays must be a whole number of days >= 0`);
+      }
       if (!Number.isInteger(fromDays) || fromDays < 0 || !Number.isInteger(toDays) || toDays < 0) {
         problems.push(`${label}: window days must be whole numbers >= 0 (got ${fromDays}–${toDays})`);
       } else if (fromDays > toDays) {
