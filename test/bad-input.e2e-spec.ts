@@ -340,6 +340,7 @@ describe('bad input changes nothing', () => {
     let before: Awaited<ReturnType<typeof snapshot>>;
     beforeAll(async () => {
       before = await settled();
+      console.log(JSON.stringify(before, null, 1));
       // The world the cases rely on: nothing below is refused for want of a target.
       expect(before.appointments.filter((a) => a.endsWith(' booked'))).toHaveLength(2);
       expect(before.followUps.filter((i) => i.endsWith(' open'))).toHaveLength(1);
