@@ -34,11 +34,27 @@ export class RpcErrorFilter implements RpcExceptionFilter<unknown> {
       const message = typeof body === 'string' ? body : String((body as { message?: unknown }).message ?? error.message);
       return throwError(() => ({ statusCode: error.getStatus(), code: 'REQUEST.INVALID', message }));
     }
-    console.error('[rpc] unexpected error', error instanceof Error ? error.stack : error);
+    console.error(`[rpc] unexpected error: ${safeErrorMessage(error)}`);
     return throwError(() => ({ statusCode: 500, code: 'INTERNAL', message: 'Internal error' }));
   }
 }
 
 export function isRpcErrorBody(value: unknown): value is RpcErrorBody {
   return typeof value === 'object' && value !== null && typeof (value as RpcErrorBody).statusCode === 'number' && typeof (value as RpcErrorBody).code === 'string';
+}
+
+/**
+ * What may be logged or stored (BullMQ keeps a failed job's message in Redis) about an error.
+ * A failed query's message carries its parameters — names, phone numbers — so only the
+ * PostgreSQL error code and constraint are kept.
+ */
+export function safeErrorMessage(error: unknown): string {
+  if (error instanceof DomainError) return `${error.code}: ${error.message}`;
+  if (error && typeof error === 'object' && 'params' in error && 'query' in error) {
+    const cause = (error as { cause?: { code?: string; constraint?: string; message?: string } }).cause;
+    return `database error ${cause?.code ?? 'unknown'}${cause?.constraint ? ` on ${cause.constraint}` : ''}`;
+  }
+  const pg = error as { code?: string; constraint?: string; severity?: string };
+  if (pg && typeof pg === 'object' && pg.severity && pg.code) return `database error ${pg.code}${pg.constraint ? ` on ${pg.constraint}` : ''}`;
+  return error instanceof Error ? `${error.name}: ${error.message}` : 'unknown error';
 }

@@ -17,6 +17,7 @@ import { Clock } from '@aftercare/clock';
 import { DRIZZLE, type Db, type Executor } from '@aftercare/database';
 import { ActivityCounter } from './activity.js';
 import { MESSAGING_OPTIONS, type MessagingOptions } from './messaging.options.js';
+import { isRpcErrorBody, safeErrorMessage } from './errors.js';
 import { REDIS_COMMANDS, TRANSPORT_CLIENT } from './service-client.js';
 import type { MessagingTables } from './outbox.tables.js';
 
@@ -71,7 +72,7 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
       return;
     }
     this.running = this.drain()
-      .catch((error) => this.logger.warn(`relay pass failed: ${(error as Error).message}`))
+      .catch((error) => this.logger.warn(`relay pass failed: ${safeErrorMessage(error)}`))
       .finally(() => {
         this.running = null;
         if (this.again) {
@@ -120,7 +121,7 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
         } catch (error) {
           blocked.add(row.subscriber);
           const backoff = Math.min(MAX_BACKOFF_MS, 250 * 2 ** Math.min(row.attempts, 8));
-          const reason = error instanceof Error ? error.message : JSON.stringify(error);
+          const reason = isRpcErrorBody(error) ? `${error.code}: ${error.message}` : safeErrorMessage(error);
           await tx
             .update(outbox)
             .set({

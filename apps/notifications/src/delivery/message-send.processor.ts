@@ -1,8 +1,8 @@
 import { Processor, WorkerHost } from '@nestjs/bullmq';
 import { UnrecoverableError, type Job } from 'bullmq';
 import { JOBS, QUEUES, type JobPayloads } from '@aftercare/contracts';
-import { PermanentError } from '@aftercare/jobs';
-import { ActivityCounter } from '@aftercare/messaging';
+import { PermanentError, RetryableError } from '@aftercare/jobs';
+import { ActivityCounter, safeErrorMessage } from '@aftercare/messaging';
 import { MessageSenderService } from './message-sender.service.js';
 
 /** Wakes one outgoing message at its send time. */
@@ -22,7 +22,9 @@ export class MessageSendProcessor extends WorkerHost {
       await this.sender.send(job.data.id, finalAttempt);
     } catch (error) {
       if (error instanceof PermanentError) throw new UnrecoverableError(`${error.code}: ${error.message}`);
-      throw error;
+      if (error instanceof RetryableError || error instanceof UnrecoverableError) throw error;
+      // BullMQ keeps the message in Redis: never a query's parameters (patient data).
+      throw new Error(safeErrorMessage(error));
     } finally {
       this.activity.bump();
     }

@@ -4,7 +4,7 @@ import { APP_CONFIG, type AppConfig } from '@aftercare/config';
 import { Clock } from '@aftercare/clock';
 import { DRIZZLE, type Db } from '@aftercare/database';
 import { PermanentError, RetryableError } from '@aftercare/jobs';
-import { OutboxWriter } from '@aftercare/messaging';
+import { OutboxWriter, safeErrorMessage } from '@aftercare/messaging';
 import { messages, recipients, appointments, type MessageRow } from '../database/schema.js';
 import { PENDING_STATUSES } from '../messages/message.source.js';
 import { Mailer } from '../providers/mailer.js';
@@ -90,7 +90,7 @@ export class MessageSenderService {
     await this.db.transaction(async (tx) => {
       await tx
         .update(messages)
-        .set({ status: permanent ? 'failed' : 'queued', errorCode: code, error: error instanceof Error ? error.message.slice(0, 300) : code, updatedAt: this.clock.now() })
+        .set({ status: permanent ? 'failed' : 'queued', errorCode: code, error: safeErrorMessage(error).slice(0, 300), updatedAt: this.clock.now() })
         .where(eq(messages.id, row.id));
       if (code === TWILIO_UNSUBSCRIBED && row.patientId && row.clinicId) {
         await tx.update(recipients).set({ smsOptedOut: true, smsOptedOutAt: this.clock.now() }).where(eq(recipients.id, row.patientId));
