@@ -1,0 +1,77 @@
+import { describe, expect, it } from '@jest/globals';
+import { ConfigError, loadConfig } from './config.js';
+
+const sid = `AC${'0'.repeat(32)}`;
+
+describe('loadConfig', () => {
+  it('runs with nothing set outside production: defaults of PRODUCT.md, log providers, virtual clock', () => {
+    const config = loadConfig({});
+    expect(config).toMatchObject({
+      production: false,
+      port: 3000,
+      databaseUrl: 'postgres://localhost:5432/aftercare',
+      redis: { host: '127.0.0.1', port: 6379, db: 0 },
+      publicUrl: 'http://localhost:3000',
+      twilio: null,
+      smtp: null,
+      virtualClock: true,
+      seedDemo: true,
+      quietHours: { start: '21:00', end: '08:00' },
+    });
+    expect(config.jwt.secret.length).toBeGreaterThanOrEqual(32);
+  });
+
+  it('turns Twilio and SMTP on only with their settings', () => {
+    const config = loadConfig({
+      TWILIO_ACCOUNT_SID: sid,
+      TWILIO_AUTH_TOKEN: 'token',
+      TWILIO_FROM: '+15005550006',
+      TWILIO_API_URL: 'http://127.0.0.1:4010',
+      SMTP_URL: 'smtp://127.0.0.1:2525',
+      MAIL_FROM: 'Clinic <care@clinic.example>',
+    });
+    expect(config.twilio).toEqual({ accountSid: sid, authToken: 'token', from: '+15005550006', apiUrl: 'http://127.0.0.1:4010' });
+    expect(config.smtp).toEqual({ url: 'smtp://127.0.0.1:2525', from: 'Clinic <care@clinic.example>' });
+  });
+
+  it.each([
+    [{ PORT: 'eighty' }, 'PORT'],
+    [{ PORT: '70000' }, 'PORT'],
+    [{ DATABASE_URL: 'mysql://localhost/aftercare' }, 'DATABASE_URL'],
+    [{ DATABASE_URL: 'not a url' }, 'DATABASE_URL'],
+    [{ REDIS_URL: 'http://localhost:6379' }, 'REDIS_URL'],
+    [{ TWILIO_ACCOUNT_SID: sid, TWILIO_FROM: '+15005550006' }, 'TWILIO_AUTH_TOKEN'],
+    [{ TWILIO_ACCOUNT_SID: 'nope', TWILIO_AUTH_TOKEN: 't', TWILIO_FROM: '+15005550006' }, 'TWILIO_ACCOUNT_SID'],
+    [{ TWILIO_ACCOUNT_SID: sid, TWILIO_AUTH_TOKEN: 't', TWILIO_FROM: '555-1234' }, 'TWILIO_FROM'],
+    [{ SMTP_URL: 'smtp://localhost:25' }, 'MAIL_FROM'],
+    [{ QUIET_HOURS: '9pm to 8am' }, 'QUIET_HOURS'],
+    [{ LOG_LEVEL: 'verbose' }, 'LOG_LEVEL'],
+    [{ NODE_ENV: 'production', DATABASE_URL: 'postgres://db/aftercare' }, 'JWT_SECRET'],
+    [{ NODE_ENV: 'production', JWT_SECRET: 'x'.repeat(40) }, 'DATABASE_URL'],
+  ])('refuses %j, naming %s', (env, variable) => {
+    let thrown: unknown;
+    try {
+      loadConfig(env);
+    } catch (error) {
+      thrown = error;
+    }
+    expect(thrown).toBeInstanceOf(ConfigError);
+    expect((thrown as ConfigError).variable).toBe(variable);
+    expect((thrown as ConfigError).message).toContain(variable);
+  });
+
+  it('never echoes a password from a URL in its message', () => {
+    expect(() => loadConfig({ DATABASE_URL: 'postgres://user:secret@/' })).toThrow(ConfigError);
+    try {
+      loadConfig({ DATABASE_URL: 'postgres://user:secret@/' });
+    } catch (error) {
+      expect((error as Error).message).not.toContain('secret');
+    }
+  });
+
+  it('turns off the virtual clock and the demo data in production', () => {
+    const config = loadConfig({ NODE_ENV: 'production', DATABASE_URL: 'postgres://db:5432/aftercare', JWT_SECRET: 'x'.repeat(40), VIRTUAL_CLOCK: 'true' });
+    expect(config.virtualClock).toBe(false);
+    expect(config.seedDemo).toBe(false);
+  });
+});
