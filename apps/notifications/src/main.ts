@@ -1,26 +1,11 @@
 import 'reflect-metadata';
-import { pathToFileURL } from 'node:url';
-import { NestFactory } from '@nestjs/core';
 import type { INestMicroservice } from '@nestjs/common';
-import { loadConfigOrExit, logLevels, type AppConfig } from '@aftercare/config';
-import { redisTransportOptions, RpcErrorFilter } from '@aftercare/messaging';
+import type { AppConfig } from '@aftercare/config';
+import { bootstrapMicroservice, runIfEntry } from '@aftercare/messaging';
 import { NotificationsModule } from './notifications.module.js';
 
-export async function bootstrapNotifications(config: AppConfig): Promise<INestMicroservice> {
-  const app = await NestFactory.createMicroservice(NotificationsModule.forRoot(config), {
-    ...redisTransportOptions(config),
-    logger: logLevels(config.logLevel),
-    abortOnError: false,
-  });
-  app.useGlobalFilters(new RpcErrorFilter());
-  app.enableShutdownHooks();
-  await app.listen();
-  return app;
+export function bootstrapNotifications(config: AppConfig): Promise<INestMicroservice> {
+  return bootstrapMicroservice(NotificationsModule.forRoot(config), config);
 }
 
-if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  bootstrapNotifications(loadConfigOrExit('notifications')).catch((error: unknown) => {
-    console.error('[notifications] failed to start:', error instanceof Error ? error.message : error);
-    process.exit(1);
-  });
-}
+runIfEntry(import.meta.url, 'notifications', bootstrapNotifications);

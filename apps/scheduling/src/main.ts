@@ -1,26 +1,11 @@
 import 'reflect-metadata';
-import { pathToFileURL } from 'node:url';
-import { NestFactory } from '@nestjs/core';
 import type { INestMicroservice } from '@nestjs/common';
-import { loadConfigOrExit, logLevels, type AppConfig } from '@aftercare/config';
-import { redisTransportOptions, RpcErrorFilter } from '@aftercare/messaging';
+import type { AppConfig } from '@aftercare/config';
+import { bootstrapMicroservice, runIfEntry } from '@aftercare/messaging';
 import { SchedulingModule } from './scheduling.module.js';
 
-export async function bootstrapScheduling(config: AppConfig): Promise<INestMicroservice> {
-  const app = await NestFactory.createMicroservice(SchedulingModule.forRoot(config), {
-    ...redisTransportOptions(config),
-    logger: logLevels(config.logLevel),
-    abortOnError: false,
-  });
-  app.useGlobalFilters(new RpcErrorFilter());
-  app.enableShutdownHooks();
-  await app.listen();
-  return app;
+export function bootstrapScheduling(config: AppConfig): Promise<INestMicroservice> {
+  return bootstrapMicroservice(SchedulingModule.forRoot(config), config);
 }
 
-if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  bootstrapScheduling(loadConfigOrExit('scheduling')).catch((error: unknown) => {
-    console.error('[scheduling] failed to start:', error instanceof Error ? error.message : error);
-    process.exit(1);
-  });
-}
+runIfEntry(import.meta.url, 'scheduling', bootstrapScheduling);

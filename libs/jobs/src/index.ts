@@ -5,3 +5,4 @@ export * from './job-scheduler.js';
 export * from './jobs.module.js';
 export * from './reconciler.js';
 export * from './scheduled-source.js';
+export * from './job-runner.js';

@@ -22,7 +22,8 @@ export class DomainError extends Error {
   }
 }
 
-export const notFound = (what: string, id: string) => new DomainError(`${what.toUpperCase()}.NOT_FOUND`, `${what} ${id} was not found`, 404);
+export const notFound = (what: string, id: string) =>
+  new DomainError(`${what.toUpperCase().replace(/[^A-Z0-9]+/g, '_')}.NOT_FOUND`, `${what} ${id} was not found`, 404);
 
 /** Turns what a message handler throws into an error body the caller can map to HTTP. */
 @Catch()

@@ -6,3 +6,4 @@ export * from './messaging.options.js';
 export * from './outbox.js';
 export * from './outbox.tables.js';
 export * from './service-client.js';
+export * from './microservice.js';

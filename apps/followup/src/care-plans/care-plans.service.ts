@@ -137,12 +137,7 @@ export class CarePlansService {
   private async sendMessageStep(plan: CarePlanRow, step: StepRow): Promise<void> {
     const now = this.clock.now();
     await this.db.transaction(async (tx) => {
-      const claimed = await tx
-        .update(steps)
-        .set({ status: step.kind === 'checkin' ? 'sent' : 'done', firedAt: now })
-        .where(and(eq(steps.id, step.id), eq(steps.status, 'scheduled')))
-        .returning({ id: steps.id });
-      if (claimed.length === 0) return;
+      if (!(await this.claim(tx, step, step.kind === 'checkin' ? 'sent' : 'done', now))) return;
       if (step.kind === 'checkin') await this.followUps.closeUnansweredCheckins(tx, plan, step.id);
       await this.outbox.publish(
         tx,
@@ -173,12 +168,7 @@ export class CarePlansService {
     }
     const now = this.clock.now();
     await this.db.transaction(async (tx) => {
-      const claimed = await tx
-        .update(steps)
-        .set({ status: 'done', firedAt: now })
-        .where(and(eq(steps.id, step.id), eq(steps.status, 'scheduled')))
-        .returning({ id: steps.id });
-      if (claimed.length === 0) return;
+      if (!(await this.claim(tx, step, 'done', now))) return;
       if (result.appointment) {
         await this.followUps.raise(tx, {
           plan,
@@ -205,12 +195,7 @@ export class CarePlansService {
   private async raiseEvaluation(plan: CarePlanRow, step: StepRow): Promise<void> {
     const now = this.clock.now();
     await this.db.transaction(async (tx) => {
-      const claimed = await tx
-        .update(steps)
-        .set({ status: 'done', firedAt: now })
-        .where(and(eq(steps.id, step.id), eq(steps.status, 'scheduled')))
-        .returning({ id: steps.id });
-      if (claimed.length === 0) return;
+      if (!(await this.claim(tx, step, 'done', now))) return;
       await this.followUps.raise(tx, {
         plan,
         stepId: step.id,
@@ -220,6 +205,16 @@ export class CarePlansService {
         dueAt: step.dueAt,
       });
     });
+  }
+
+  /** Moves a step out of 'scheduled' once: false when another run got there first. */
+  private async claim(tx: Executor, step: StepRow, status: 'sent' | 'done', now: Date): Promise<boolean> {
+    const claimed = await tx
+      .update(steps)
+      .set({ status, firedAt: now })
+      .where(and(eq(steps.id, step.id), eq(steps.status, 'scheduled')))
+      .returning({ id: steps.id });
+    return claimed.length > 0;
   }
 
   async list(ctx: RequestContext, patientId?: string): Promise<CarePlanResource[]> {

@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { eq } from 'drizzle-orm';
+import { eq, sql } from 'drizzle-orm';
 import type { EventPayloads } from '@aftercare/contracts';
 import { DRIZZLE, type Db, type Executor } from '@aftercare/database';
 import { patients } from '../database/schema.js';
@@ -13,7 +13,7 @@ export class PatientsService {
     await tx
       .insert(patients)
       .values({ id: p.patientId, clinicId, firstName: p.firstName, lastName: p.lastName, timezone: p.timezone })
-      .onConflictDoUpdate({ target: patients.id, set: { firstName: p.firstName, lastName: p.lastName, timezone: p.timezone, updatedAt: new Date() } });
+      .onConflictDoUpdate({ target: patients.id, set: { firstName: p.firstName, lastName: p.lastName, timezone: p.timezone, updatedAt: sql`now()` } });
   }
 
   async setSmsOptedOut(tx: Executor, patientId: string, optedOut: boolean): Promise<void> {

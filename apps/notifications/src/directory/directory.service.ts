@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { desc, eq } from 'drizzle-orm';
+import { desc, eq, sql } from 'drizzle-orm';
 import type { EventEnvelope } from '@aftercare/contracts';
 import { DRIZZLE, type Db, type Executor } from '@aftercare/database';
 import { appointments, clinics, recipients, type AppointmentCopyRow, type ClinicRow, type RecipientRow } from '../database/schema.js';
@@ -27,7 +27,7 @@ export class DirectoryService {
     await tx
       .insert(recipients)
       .values({ id: p.patientId, clinicId: e.clinicId, ...values })
-      .onConflictDoUpdate({ target: recipients.id, set: { ...values, updatedAt: new Date() } });
+      .onConflictDoUpdate({ target: recipients.id, set: { ...values, updatedAt: sql`now()` } });
   }
 
   async upsertAppointment(tx: Executor, row: AppointmentCopyRow): Promise<void> {

@@ -13,6 +13,21 @@ export interface Outcome {
   cancelled: string[];
 }
 
+/** Notifications' copy of a booked or moved appointment. */
+function copyOf(e: EventEnvelope<'appointment.booked' | 'appointment.rescheduled'>): AppointmentCopyRow {
+  const p = e.payload;
+  return {
+    id: p.appointmentId,
+    clinicId: e.clinicId,
+    patientId: p.patientId,
+    clinicianName: p.clinicianName,
+    startsAt: new Date(p.startsAt),
+    endsAt: new Date(p.endsAt),
+    status: 'booked',
+    sequence: p.sequence,
+  };
+}
+
 /**
  * Confirmation, reminders, reschedule and cancellation messages of appointments. The causes
  * carry the appointment's sequence, so a rescheduled appointment gets new reminders and the
@@ -29,16 +44,7 @@ export class AppointmentMessagesService {
 
   async booked(tx: Executor, e: EventEnvelope<'appointment.booked'>): Promise<Outcome> {
     const p = e.payload;
-    const appointment: AppointmentCopyRow = {
-      id: p.appointmentId,
-      clinicId: e.clinicId,
-      patientId: p.patientId,
-      clinicianName: p.clinicianName,
-      startsAt: new Date(p.startsAt),
-      endsAt: new Date(p.endsAt),
-      status: 'booked',
-      sequence: p.sequence,
-    };
+    const appointment = copyOf(e);
     await this.directory.upsertAppointment(tx, appointment);
     const created = await this.messages.compose(tx, {
       clinicId: e.clinicId,
@@ -56,16 +62,7 @@ export class AppointmentMessagesService {
 
   async rescheduled(tx: Executor, e: EventEnvelope<'appointment.rescheduled'>): Promise<Outcome> {
     const p = e.payload;
-    const appointment: AppointmentCopyRow = {
-      id: p.appointmentId,
-      clinicId: e.clinicId,
-      patientId: p.patientId,
-      clinicianName: p.clinicianName,
-      startsAt: new Date(p.startsAt),
-      endsAt: new Date(p.endsAt),
-      status: 'booked',
-      sequence: p.sequence,
-    };
+    const appointment = copyOf(e);
     await this.directory.upsertAppointment(tx, appointment);
     const cancelled = await this.messages.cancelPendingForAppointment(tx, p.appointmentId, ['reminder']);
     const created = await this.messages.compose(tx, {

@@ -41,6 +41,8 @@ const isOverlap = (error: unknown) => (error as { code?: string }).code === '23P
 const isUniqueViolation = (error: unknown) => (error as { code?: string }).code === '23505' || (error as { cause?: { code?: string } }).cause?.code === '23505';
 
 const ACTIVE: AppointmentStatus[] = ['booked', 'confirmed', 'checked_in'];
+/** How far ahead a booking may be made: further is a typing error, not a plan. */
+const BOOKING_HORIZON_DAYS = 400;
 
 @Injectable()
 export class AppointmentsService {
@@ -66,7 +68,7 @@ export class AppointmentsService {
     await this.patients.get(ctx, data.patientId);
     const clinician = await this.clinic.clinician(ctx.clinicId, data.clinicianId);
     const type = await this.clinic.procedureType(ctx.clinicId, data.procedureType);
-    if (startsAt <= this.clock.now()) throw new DomainError('APPOINTMENT.IN_PAST', 'startsAt must be in the future', 400, 'startsAt');
+    this.assertBookable(startsAt);
 
     // The slot must be one the clinic offers (hours, grid); overlap is left to the database.
     const offered = await this.availability.find({
@@ -250,7 +252,7 @@ export class AppointmentsService {
     const current = await this.get(ctx, data.id);
     this.assertActive(current, 'reschedule');
     const startsAt = new Date(data.startsAt);
-    if (startsAt <= this.clock.now()) throw new DomainError('APPOINTMENT.IN_PAST', 'startsAt must be in the future', 400, 'startsAt');
+    this.assertBookable(startsAt);
     const type = await this.clinic.procedureType(ctx.clinicId, current.procedureType);
     const clinician = await this.clinic.clinician(ctx.clinicId, current.clinicianId);
     const offered = await this.availability.find({
@@ -325,6 +327,15 @@ export class AppointmentsService {
       const [updated] = await tx.update(appointments).set({ status, updatedAt: this.clock.now() }).where(eq(appointments.id, row.id)).returning();
       return toAppointmentResource(updated!);
     });
+  }
+
+  private assertBookable(startsAt: Date): void {
+    const now = this.clock.now();
+    if (Number.isNaN(startsAt.getTime())) throw new DomainError('APPOINTMENT.BAD_TIME', 'startsAt is not a valid time', 400, 'startsAt');
+    if (startsAt <= now) throw new DomainError('APPOINTMENT.IN_PAST', 'startsAt must be in the future', 400, 'startsAt');
+    if (startsAt.getTime() - now.getTime() > BOOKING_HORIZON_DAYS * 86_400_000) {
+      throw new DomainError('APPOINTMENT.TOO_FAR_AHEAD', `startsAt must be within ${BOOKING_HORIZON_DAYS} days`, 400, 'startsAt');
+    }
   }
 
   private assertActive(row: AppointmentRow, action: string): void {

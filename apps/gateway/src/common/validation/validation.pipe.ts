@@ -1,5 +1,29 @@
-import { ValidationPipe } from '@nestjs/common';
+import { BadRequestException, ValidationPipe, type ArgumentMetadata } from '@nestjs/common';
 import { validationExceptionFactory } from './validation-failed.exception.js';
+
+/** Keys that class-transformer and the whitelist do not see as unknown fields, but are. */
+const RESERVED_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
+
+function reservedKeyPath(value: unknown, path = ''): string | null {
+  if (!value || typeof value !== 'object') return null;
+  for (const key of Object.keys(value)) {
+    const here = path ? `${path}.${key}` : key;
+    if (RESERVED_KEYS.has(key)) return here;
+    const nested = reservedKeyPath((value as Record<string, unknown>)[key], here);
+    if (nested) return nested;
+  }
+  return null;
+}
+
+class GatewayValidationPipe extends ValidationPipe {
+  override async transform(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
+    const reserved = metadata.type === 'body' || metadata.type === 'query' ? reservedKeyPath(value) : null;
+    if (reserved) {
+      throw new BadRequestException({ statusCode: 400, error: 'Bad Request', message: `property ${reserved} should not exist`, field: reserved });
+    }
+    return super.transform(value, metadata);
+  }
+}
 
 /**
  * The gateway's one way to validate input: unknown fields are refused (a typo must not be
@@ -7,7 +31,7 @@ import { validationExceptionFactory } from './validation-failed.exception.js';
  * back (it may be a patient's phone number or name).
  */
 export function createValidationPipe(options: { forbidUnknownFields?: boolean; validateCustomDecorators?: boolean } = {}): ValidationPipe {
-  return new ValidationPipe({
+  return new GatewayValidationPipe({
     whitelist: true,
     forbidNonWhitelisted: options.forbidUnknownFields ?? true,
     transform: true,

@@ -19,8 +19,12 @@ export const isE164Phone = (value: unknown): boolean =>
 
 export const isIanaTimeZone = (value: unknown): boolean => typeof value === 'string' && IANAZone.isValidZone(value);
 
-export const isIsoDateTimeWithOffset = (value: unknown): boolean =>
-  typeof value === 'string' && ISO_WITH_OFFSET.test(value) && DateTime.fromISO(value, { setZone: true }).isValid;
+/** Real offsets run from -12:00 to +14:00; years outside 1900–2199 are typing errors here. */
+export const isIsoDateTimeWithOffset = (value: unknown): boolean => {
+  if (typeof value !== 'string' || !ISO_WITH_OFFSET.test(value)) return false;
+  const parsed = DateTime.fromISO(value, { setZone: true });
+  return parsed.isValid && Math.abs(parsed.offset) <= 14 * 60 && parsed.year >= 1900 && parsed.year <= 2199 && Number.isFinite(Date.parse(value));
+};
 
 /** The field must be present (null counts as absent). */
 export const Required = () => IsDefined({ message: '$property is required' });
