@@ -54,6 +54,12 @@ export class DevClockParticipant {
         } else if (state === 'failed') {
           await job.retry().catch(() => undefined);
           woken++;
+        } else if (state === 'completed') {
+          // It ran before its row was due (a clock that had not heard of a move yet) and left
+          // the row pending: give the row a fresh job.
+          await job.remove().catch(() => undefined);
+          await this.scheduler.schedule(source.queue, source.jobName, row.id, row.dueAt);
+          woken++;
         }
       }
     }
