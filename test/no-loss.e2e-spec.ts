@@ -33,6 +33,32 @@ describe('nothing lost, nothing twice', () => {
     await system.stop();
   }, 60_000);
 
+  it('concurrent bookings of one slot: the database lets exactly one through, the rest get 409', async () => {
+    const patients = await Promise.all(Array.from({ length: 12 }, (_, i) => registerPatient(frontDesk, `+121255504${String(i).padStart(2, '0')}`)));
+    const now = await admin.now();
+    const from = encodeURIComponent(new Date(now.getTime() + 3 * 86_400_000).toISOString());
+    const to = encodeURIComponent(new Date(now.getTime() + 10 * 86_400_000).toISOString());
+    const clinicianId = '00000000-0000-4000-8000-000000000103';
+    const slot = (await frontDesk.get(`/api/availability?clinicianId=${clinicianId}&procedureType=bmac_injection&from=${from}&to=${to}`)).body.slots[0];
+    const answers = await Promise.all(
+      patients.map((patientId) => frontDesk.post('/api/appointments', { patientId, clinicianId, procedureType: 'bmac_injection', startsAt: slot.startsAt })),
+    );
+    const statuses = answers.map((a) => a.status).sort();
+    expect(statuses.filter((s) => s === 201)).toHaveLength(1);
+    expect(statuses.filter((s) => s === 409)).toHaveLength(patients.length - 1);
+    const booked = (await frontDesk.get<any[]>(`/api/appointments?clinicianId=${clinicianId}`)).body.filter((a) => a.startsAt === slot.startsAt);
+    expect(booked).toHaveLength(1);
+    // Only the one booked patient hears about it.
+    const winner = answers.find((a) => a.status === 201)!.body.patientId;
+    await waitFor(async () => ((await clinician.get<any[]>(`/api/messages?patientId=${winner}`)).body.some((m) => m.kind === 'booking_confirmation') ? true : undefined), {
+      timeoutMs: 15_000,
+      what: 'the confirmation',
+    });
+    for (const patientId of patients.filter((p) => p !== winner)) {
+      expect((await clinician.get<any[]>(`/api/messages?patientId=${patientId}`)).body).toEqual([]);
+    }
+  }, 60_000);
+
   it('a procedure completed while the follow-up service is down gets exactly one care plan once it is back', async () => {
     const patientId = await registerPatient(frontDesk, '+12125550301');
     const appointment = await bookAndFinish(frontDesk, admin, patientId);
