@@ -15,6 +15,7 @@ export interface ReconcileReport {
   checked: number;
   recreated: number;
   moved: number;
+  retried: number;
 }
 
 /**
@@ -59,10 +60,10 @@ export class Reconciler implements OnApplicationBootstrap, OnApplicationShutdown
       const { rows } = await client.query<{ locked: boolean }>('SELECT pg_try_advisory_lock(hashtext($1)) AS locked', [`aftercare.reconciler.${this.sources.map((s) => s.queue.name).join(',')}`]);
       if (!rows[0]?.locked) return null;
       try {
-        const report: ReconcileReport = { checked: 0, recreated: 0, moved: 0 };
+        const report: ReconcileReport = { checked: 0, recreated: 0, moved: 0, retried: 0 };
         for (const source of this.sources) await this.reconcileSource(source, report);
-        if (report.recreated || report.moved) {
-          this.logger.warn(`re-created ${report.recreated} and moved ${report.moved} of ${report.checked} scheduled jobs`);
+        if (report.recreated || report.moved || report.retried) {
+          this.logger.warn(`re-created ${report.recreated}, moved ${report.moved} and retried ${report.retried} of ${report.checked} scheduled jobs`);
         }
         return report;
       } finally {
@@ -89,9 +90,16 @@ export class Reconciler implements OnApplicationBootstrap, OnApplicationShutdown
         const state = await job.getState();
         if (state === 'completed' || state === 'unknown') {
           // The job ran but the row is still pending (or the job vanished between calls): the
-          // handler found nothing to do at the time, so give the row a new alarm.
+          // handler found nothing to do at the time, so give the row a new alarm — unless the
+          // job finished the row meanwhile.
+          if (!(await source.isPending(row.id))) continue;
           await job.remove().catch(() => undefined);
           missing.push(row);
+        } else if (state === 'failed') {
+          // Out of attempts while a dependency was down: the row is still owed, so try again
+          // (once per pass, which paces the retries).
+          await job.retry().catch(() => undefined);
+          report.retried++;
         } else if (state === 'delayed' && this.clock instanceof VirtualClock) {
           const firesAt = job.timestamp + (job.delay ?? 0);
           const wanted = Date.now() + this.scheduler.delayFor(row.dueAt);

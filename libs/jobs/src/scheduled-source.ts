@@ -20,6 +20,8 @@ export interface ScheduledSource {
   dueRows(until: Date, limit: number): Promise<DueRow[]>;
   /** The earliest due time of a pending row, or null. */
   earliestPending(): Promise<Date | null>;
+  /** Whether the row still waits for its job (read again, to close races with a running job). */
+  isPending(id: string): Promise<boolean>;
 }
 
 export const SCHEDULED_SOURCES = Symbol('SCHEDULED_SOURCES');

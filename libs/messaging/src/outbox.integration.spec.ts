@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
 import { Controller, Inject, Module, type DynamicModule, type INestApplicationContext, type INestMicroservice } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import { ClientProxyFactory, MessagePattern, Payload, type ClientProxy } from '@nestjs/microservices';
+import { ClientProxyFactory, MessagePattern, Payload, RpcException, type ClientProxy } from '@nestjs/microservices';
 import { asc, eq, inArray, sql } from 'drizzle-orm';
 import { pgSchema, bigserial, text, uuid } from 'drizzle-orm/pg-core';
 import { firstValueFrom, timeout } from 'rxjs';
@@ -24,9 +24,6 @@ import { OutboxWriter } from './outbox.js';
  */
 
 const CLINIC_ID = randomUUID();
-// Short enough that "consumer down" shows up within seconds, long enough never to fire on a
-// healthy delivery on a loaded CI machine.
-const ACK_TIMEOUT_MS = 1_000;
 const WAIT = { timeoutMs: 15_000, intervalMs: 20 };
 
 const scheduling = messagingTables('scheduling');
@@ -74,7 +71,7 @@ class ProcedureEventsController {
     const failures = this.log.failures.get(event.id) ?? 0;
     if (failures > 0) {
       this.log.failures.set(event.id, failures - 1);
-      throw new Error(`transient failure handling ${event.id}`);
+      throw new RpcException({ statusCode: 503, code: 'TEST.TRANSIENT', message: `refused ${event.id} for now` });
     }
     return this.inbox.handleOnce(event, async (tx, e) => {
       await tx.insert(received).values({ eventId: e.id, appointmentId: e.payload.appointmentId });
@@ -109,7 +106,7 @@ class ProducerModule {
         ConfigModule.forRoot(config),
         DatabaseModule.forService({ url: config.databaseUrl, schema: 'scheduling', migrations: [messagingMigration('scheduling')], applicationName: 'outbox-test-producer', poolSize: 4 }),
         ClockModule.forRoot({ virtual: config.virtualClock, poolToken: PG_POOL }),
-        MessagingModule.forService({ service: 'scheduling', tables: scheduling, ackTimeoutMs: ACK_TIMEOUT_MS }),
+        MessagingModule.forService({ service: 'scheduling', tables: scheduling }),
       ],
     };
   }
@@ -123,6 +120,8 @@ const payload = (appointmentId: string): EventPayloads['procedure.completed'] =>
   completedAt: new Date().toISOString(),
   site: 'left knee',
 });
+
+jest.setTimeout(20_000);
 
 describe('outbox relay and inbox over the Redis transport', () => {
   const redis = new PrivateRedis();
@@ -167,7 +166,6 @@ describe('outbox relay and inbox over the Redis transport', () => {
     database = await createTestDatabase('aftercare_test_outbox');
     config = loadConfig({ DATABASE_URL: database.url, REDIS_URL: redis.url, LOG_LEVEL: 'error', RECONCILE_INTERVAL_MS: '200' });
     producer = await NestFactory.createApplicationContext(ProducerModule.forRoot(config), { logger: logLevels(config.logLevel) });
-    producer.enableShutdownHooks();
     await producer.init();
     db = producer.get<Db>(DRIZZLE);
     writer = producer.get(OutboxWriter);
@@ -239,7 +237,7 @@ describe('outbox relay and inbox over the Redis transport', () => {
     }, { ...WAIT, what: 'a second failed attempt' });
     for (const row of [first, later]) {
       expect(row.deliveredAt).toBeNull();
-      expect(row.lastError).toMatch(/timeout/i);
+      expect(row.lastError).toEqual(expect.stringMatching(/\S/));
     }
     // Backed off: the next attempt is after the last one.
     expect(later.nextAttemptAt.getTime()).toBeGreaterThan(first.nextAttemptAt.getTime());
@@ -294,12 +292,9 @@ describe('outbox relay and inbox over the Redis transport', () => {
     expect((await receivedRows([first, second])).map((r) => r.eventId)).toEqual([first, second]);
   });
 
-  // Known bugs (see the report): written as the behaviour we want, marked `failing` so the
-  // suite stays green until the relay is fixed; jest then says to turn them into `it`.
-
-  it.failing('KNOWN BUG: keeps the order of events published in one transaction', async () => {
-    // All rows of one transaction get the same created_at (now() is the transaction's start),
-    // and the relay then orders them by their random uuid.
+  it('keeps the order of events published in one transaction', async () => {
+    // All rows of one transaction share created_at (now() is the transaction's start): the
+    // relay must follow the write order (seq), not the random row ids.
     const ids = await db.transaction(async (tx) => {
       const out: string[] = [];
       for (let i = 0; i < 8; i++) out.push(await writer.publish(tx, 'procedure.completed', payload(`appt-tx-${i}`), { clinicId: CLINIC_ID }));
@@ -309,7 +304,7 @@ describe('outbox relay and inbox over the Redis transport', () => {
     expect(log.handled.filter((x) => ids.includes(x))).toEqual(ids);
   });
 
-  it.failing('KNOWN BUG: a later event does not overtake an earlier one that is waiting for a retry', async () => {
+  it('a later event does not overtake an earlier one that is waiting for a retry', async () => {
     // The consumer fails the first event three times (a deadlock, a dependency down): it
     // backs off for a second, and the relay sends the second event in the meantime.
     // Set up the refusals before the row is committed, so that the relay cannot get there first.
@@ -318,7 +313,11 @@ describe('outbox relay and inbox over the Redis transport', () => {
       log.failures.set(id, 3);
       return id;
     });
-    await waitFor(async () => ((await outboxRow(first))!.attempts >= 3 ? true : undefined), { ...WAIT, what: 'three refused deliveries' });
+    const refused = await waitFor(async () => {
+      const row = await outboxRow(first);
+      return row && row.attempts >= 3 ? row : undefined;
+    }, { ...WAIT, what: 'three refused deliveries' });
+    expect(refused.lastError).toMatch(/^TEST.TRANSIENT: refused/);
     const second = await publish('appt-retry-2');
     await delivered(second);
     await delivered(first);

@@ -1,4 +1,4 @@
-import { integer, jsonb, pgSchema, text, timestamp, uuid } from 'drizzle-orm/pg-core';
+import { bigserial, integer, jsonb, pgSchema, text, timestamp, uuid } from 'drizzle-orm/pg-core';
 import { assertIdentifier, type Migration } from '@aftercare/database';
 
 /**
@@ -9,6 +9,8 @@ export function messagingTables(schema: string) {
   const s = pgSchema(schema);
   const outbox = s.table('outbox', {
     id: uuid('id').primaryKey(),
+    /** Write order (created_at is the transaction's start, the same for all its events). */
+    seq: bigserial('seq', { mode: 'number' }).notNull(),
     eventId: uuid('event_id').notNull(),
     eventType: text('event_type').notNull(),
     subscriber: text('subscriber').notNull(),
@@ -35,6 +37,7 @@ export function messagingMigration(schema: string): Migration {
     sql: `
 CREATE TABLE ${schema}.outbox (
   id uuid PRIMARY KEY,
+  seq bigserial NOT NULL,
   event_id uuid NOT NULL,
   event_type text NOT NULL,
   subscriber text NOT NULL,
@@ -46,7 +49,7 @@ CREATE TABLE ${schema}.outbox (
   last_error text,
   UNIQUE (event_id, subscriber)
 );
-CREATE INDEX outbox_pending ON ${schema}.outbox (next_attempt_at, created_at) WHERE delivered_at IS NULL;
+CREATE INDEX outbox_pending ON ${schema}.outbox (subscriber, seq) WHERE delivered_at IS NULL;
 CREATE TABLE ${schema}.inbox (
   event_id uuid PRIMARY KEY,
   event_type text NOT NULL,

@@ -1,17 +1,17 @@
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { ClientProxy } from '@nestjs/microservices';
-import { and, asc, isNull, lte, sql, eq, inArray } from 'drizzle-orm';
+import { and, asc, eq, inArray, isNull, sql } from 'drizzle-orm';
 import type { Redis } from 'ioredis';
 import { firstValueFrom, timeout } from 'rxjs';
 import {
   EVENT_SUBSCRIBERS,
+  SERVICES,
   EVENT_VERSIONS,
   eventPattern,
   type EventEnvelope,
   type EventPayloads,
   type EventType,
-  type ServiceName,
 } from '@aftercare/contracts';
 import { Clock } from '@aftercare/clock';
 import { DRIZZLE, type Db, type Executor } from '@aftercare/database';
@@ -35,7 +35,7 @@ const MAX_BACKOFF_MS = 5_000;
 /**
  * Sends undelivered outbox rows to their subscriber with a request (not a fire-and-forget
  * emit) and marks them delivered only when the subscriber acknowledges. A subscriber that is
- * down is retried with backoff; order is kept per subscriber within a batch.
+ * down is retried with backoff; each subscriber gets its events in the order they were written.
  */
 @Injectable()
 export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdown {
@@ -95,48 +95,56 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
     }
   }
 
-  /** One pass: returns how many rows it looked at. */
+  /**
+   * One pass over every subscriber's queue of undelivered events, oldest first. A subscriber
+   * whose oldest event is waiting for a retry gets nothing newer: its events arrive in the order
+   * they were written. Returns the most events delivered to one subscriber.
+   */
   async relayBatch(): Promise<number> {
     const { outbox } = this.options.tables;
     return this.db.transaction(async (tx) => {
-      const rows = await tx
-        .select()
-        .from(outbox)
-        .where(and(isNull(outbox.deliveredAt), lte(outbox.nextAttemptAt, sql`now()`)))
-        .orderBy(asc(outbox.createdAt), asc(outbox.id))
-        .limit(BATCH)
-        .for('update', { skipLocked: true });
-      const blocked = new Set<string>();
-      const delivered: string[] = [];
-      for (const row of rows) {
-        if (blocked.has(row.subscriber)) continue;
-        try {
-          const pattern = eventPattern(row.subscriber as ServiceName, row.eventType as EventType);
-          // A request nobody listens to would only time out: with the subscriber down, say so at once.
-          const [, listeners] = (await this.redis.pubsub('NUMSUB', pattern)) as [string, number];
-          if (Number(listeners) === 0) throw new Error(`${row.subscriber} is not listening`);
-          await firstValueFrom(this.client.send(pattern, row.envelope).pipe(timeout(this.options.ackTimeoutMs ?? 5_000)));
-          delivered.push(row.id);
-          this.activity.bump();
-        } catch (error) {
-          blocked.add(row.subscriber);
-          const backoff = Math.min(MAX_BACKOFF_MS, 250 * 2 ** Math.min(row.attempts, 8));
-          const reason = isRpcErrorBody(error) ? `${error.code}: ${error.message}` : safeErrorMessage(error);
-          await tx
-            .update(outbox)
-            .set({
-              attempts: row.attempts + 1,
-              nextAttemptAt: sql`now() + ${`${backoff} milliseconds`}::interval`,
-              lastError: reason.slice(0, 500),
-            })
-            .where(eq(outbox.id, row.id));
-          if (row.attempts === 0 || row.attempts % 20 === 0) {
-            this.logger.warn(`event ${row.eventType} ${row.eventId} not acknowledged by ${row.subscriber} (${reason}); retrying`);
+      // One relay of this service at a time (replicas included) keeps the order per subscriber.
+      const { rows: locks } = await tx.execute<{ locked: boolean }>(
+        sql`SELECT pg_try_advisory_xact_lock(hashtext(${`aftercare.outbox.${this.options.service}`})) AS locked, now() AS now`,
+      );
+      if (!locks[0]?.locked) return 0;
+      const dbNow = new Date((locks[0] as unknown as { now: Date }).now);
+      let most = 0;
+      for (const subscriber of SERVICES) {
+        const rows = await tx
+          .select()
+          .from(outbox)
+          .where(and(isNull(outbox.deliveredAt), eq(outbox.subscriber, subscriber)))
+          .orderBy(asc(outbox.seq))
+          .limit(BATCH);
+        if (rows.length === 0 || rows[0]!.nextAttemptAt > dbNow) continue;
+        const delivered: string[] = [];
+        for (const row of rows) {
+          try {
+            const pattern = eventPattern(subscriber, row.eventType as EventType);
+            // A request nobody listens to would only time out: with the subscriber down, say so at once.
+            const [, listeners] = (await this.redis.pubsub('NUMSUB', pattern)) as [string, number];
+            if (Number(listeners) === 0) throw new Error(`${subscriber} is not listening`);
+            await firstValueFrom(this.client.send(pattern, row.envelope).pipe(timeout(this.options.ackTimeoutMs ?? 5_000)));
+            delivered.push(row.id);
+            this.activity.bump();
+          } catch (error) {
+            const backoff = Math.min(MAX_BACKOFF_MS, 250 * 2 ** Math.min(row.attempts, 8));
+            const reason = isRpcErrorBody(error) ? `${error.code}: ${error.message}` : safeErrorMessage(error);
+            await tx
+              .update(outbox)
+              .set({ attempts: row.attempts + 1, nextAttemptAt: sql`now() + ${`${backoff} milliseconds`}::interval`, lastError: reason.slice(0, 500) })
+              .where(eq(outbox.id, row.id));
+            if (row.attempts === 0 || row.attempts % 20 === 0) {
+              this.logger.warn(`event ${row.eventType} ${row.eventId} not acknowledged by ${subscriber} (${reason}); retrying`);
+            }
+            break; // nothing newer for this subscriber until this one is through
           }
         }
+        if (delivered.length) await tx.update(outbox).set({ deliveredAt: sql`now()` }).where(inArray(outbox.id, delivered));
+        most = Math.max(most, delivered.length);
       }
-      if (delivered.length) await tx.update(outbox).set({ deliveredAt: sql`now()` }).where(inArray(outbox.id, delivered));
-      return rows.length;
+      return most;
     });
   }
 }

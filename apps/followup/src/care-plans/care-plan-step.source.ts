@@ -35,6 +35,11 @@ export class CarePlanStepSource implements ScheduledSource {
       .limit(limit);
   }
 
+  async isPending(id: string): Promise<boolean> {
+    const rows = await this.db.select({ id: steps.id }).from(steps).where(and(eq(steps.id, id), eq(steps.status, 'scheduled')));
+    return rows.length > 0;
+  }
+
   async earliestPending(): Promise<Date | null> {
     const [row] = await this.db.select({ at: min(steps.dueAt) }).from(steps).where(eq(steps.status, 'scheduled'));
     return row?.at ?? null;

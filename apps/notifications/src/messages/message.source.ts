@@ -39,6 +39,11 @@ export class MessageSource implements ScheduledSource {
     return rows.map((r) => ({ id: r.id, dueAt: r.dueAt! }));
   }
 
+  async isPending(id: string): Promise<boolean> {
+    const rows = await this.db.select({ id: messages.id }).from(messages).where(and(eq(messages.id, id), inArray(messages.status, [...PENDING_STATUSES])));
+    return rows.length > 0;
+  }
+
   async earliestPending(): Promise<Date | null> {
     const [row] = await this.db.select({ at: min(messages.sendAt) }).from(messages).where(inArray(messages.status, [...PENDING_STATUSES]));
     return row?.at ?? null;
