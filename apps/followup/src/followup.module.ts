@@ -1,11 +1,9 @@
 import { Inject, Injectable, Logger, Module, type DynamicModule, type OnApplicationBootstrap } from '@nestjs/common';
 import { BullModule } from '@nestjs/bullmq';
 import { DEMO, QUEUES } from '@aftercare/contracts';
-import { ClockModule } from '@aftercare/clock';
-import { APP_CONFIG, ConfigModule, type AppConfig } from '@aftercare/config';
-import { DatabaseModule, PG_POOL } from '@aftercare/database';
+import { APP_CONFIG, type AppConfig } from '@aftercare/config';
 import { bullRoot, JobsModule } from '@aftercare/jobs';
-import { MessagingModule } from '@aftercare/messaging';
+import { serviceFoundation } from '@aftercare/messaging';
 import { CarePlanStepProcessor } from './care-plans/care-plan-step.processor.js';
 import { CarePlanStepSource } from './care-plans/care-plan-step.source.js';
 import { CarePlansService } from './care-plans/care-plans.service.js';
@@ -45,10 +43,7 @@ export class FollowupModule {
     return {
       module: FollowupModule,
       imports: [
-        ConfigModule.forRoot(config),
-        DatabaseModule.forService({ url: config.databaseUrl, schema: 'followup', migrations: FOLLOWUP_MIGRATIONS, applicationName: 'aftercare-followup' }),
-        ClockModule.forRoot({ virtual: config.virtualClock, poolToken: PG_POOL }),
-        MessagingModule.forService({ service: 'followup', tables: followupMessaging }),
+        ...serviceFoundation(config, 'followup', FOLLOWUP_MIGRATIONS, followupMessaging),
         bullRoot(config),
         StepQueueModule,
         JobsModule.forService({ service: 'followup', config, sources: [CarePlanStepSource], imports: [StepQueueModule] }),

@@ -1,11 +1,9 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { BullModule } from '@nestjs/bullmq';
 import { QUEUES } from '@aftercare/contracts';
-import { ClockModule } from '@aftercare/clock';
-import { ConfigModule, type AppConfig } from '@aftercare/config';
-import { DatabaseModule, PG_POOL } from '@aftercare/database';
+import type { AppConfig } from '@aftercare/config';
 import { bullRoot, JobsModule } from '@aftercare/jobs';
-import { MessagingModule } from '@aftercare/messaging';
+import { serviceFoundation } from '@aftercare/messaging';
 import { NOTIFICATIONS_MIGRATIONS } from './database/migrations.js';
 import { notificationsMessaging } from './database/schema.js';
 import { DeliveryStatusService } from './delivery/delivery-status.service.js';
@@ -34,10 +32,7 @@ export class NotificationsModule {
     return {
       module: NotificationsModule,
       imports: [
-        ConfigModule.forRoot(config),
-        DatabaseModule.forService({ url: config.databaseUrl, schema: 'notifications', migrations: NOTIFICATIONS_MIGRATIONS, applicationName: 'aftercare-notifications' }),
-        ClockModule.forRoot({ virtual: config.virtualClock, poolToken: PG_POOL }),
-        MessagingModule.forService({ service: 'notifications', tables: notificationsMessaging }),
+        ...serviceFoundation(config, 'notifications', NOTIFICATIONS_MIGRATIONS, notificationsMessaging),
         bullRoot(config),
         MessageQueueModule,
         ProvidersModule.forRoot(config),

@@ -1,9 +1,8 @@
 import { Inject, Injectable, Logger, Module, type DynamicModule, type OnApplicationBootstrap } from '@nestjs/common';
-import { ClockModule } from '@aftercare/clock';
-import { APP_CONFIG, ConfigModule, type AppConfig } from '@aftercare/config';
-import { DatabaseModule, DRIZZLE, PG_POOL, type Db } from '@aftercare/database';
+import { APP_CONFIG, type AppConfig } from '@aftercare/config';
+import { DRIZZLE, type Db } from '@aftercare/database';
 import { JobsModule } from '@aftercare/jobs';
-import { MessagingModule, OutboxWriter } from '@aftercare/messaging';
+import { OutboxWriter, serviceFoundation } from '@aftercare/messaging';
 import { AppointmentsService } from './appointments/appointments.service.js';
 import { AvailabilityService } from './availability/availability.service.js';
 import { ClinicService } from './clinic/clinic.service.js';
@@ -34,10 +33,7 @@ export class SchedulingModule {
     return {
       module: SchedulingModule,
       imports: [
-        ConfigModule.forRoot(config),
-        DatabaseModule.forService({ url: config.databaseUrl, schema: 'scheduling', migrations: SCHEDULING_MIGRATIONS, applicationName: 'aftercare-scheduling' }),
-        ClockModule.forRoot({ virtual: config.virtualClock, poolToken: PG_POOL }),
-        MessagingModule.forService({ service: 'scheduling', tables: schedulingMessaging }),
+        ...serviceFoundation(config, 'scheduling', SCHEDULING_MIGRATIONS, schedulingMessaging),
         JobsModule.forService({ service: 'scheduling', config, sources: [] }),
       ],
       controllers: [SchedulingController, SchedulingEventsController],

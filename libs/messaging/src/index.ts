@@ -7,3 +7,4 @@ export * from './outbox.js';
 export * from './outbox.tables.js';
 export * from './service-client.js';
 export * from './microservice.js';
+export * from './foundation.js';
