@@ -4,7 +4,7 @@ import { DateTime } from 'luxon';
 import { DEMO } from '@aftercare/contracts';
 import { waitFor } from '@aftercare/testing';
 import type { WebhookCallOptions } from '@aftercare/testing';
-import { Api, isoDuration, type ApiResponse } from './support/api.js';
+import { Api, type ApiResponse, isoDuration, loginDemoUsers } from './support/api.js';
 import { carePlansOf, nextMondayMorning, registerPatient } from './support/journey-steps.js';
 import { TestSystem, TWILIO_FROM } from './support/test-system.js';
 
@@ -287,11 +287,7 @@ describe('bad input changes nothing', () => {
 
   beforeAll(async () => {
     await system.start();
-    [as.frontDesk, as.clinician, as.admin] = await Promise.all([
-      Api.login(system.baseUrl, 'frontdesk@aftercare.local'),
-      Api.login(system.baseUrl, 'clinician@aftercare.local'),
-      Api.login(system.baseUrl, 'admin@aftercare.local'),
-    ]);
+    [as.frontDesk, as.clinician, as.admin] = await loginDemoUsers(system.baseUrl);
     as.nobody = new Api(system.baseUrl);
     await advanceTo(nextMondayMorning(await as.admin.now(), ZONE));
     const monday = new Date((await as.admin.now()).getTime() + 30 * 60_000);

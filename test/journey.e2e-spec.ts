@@ -3,7 +3,7 @@ import ICAL from 'ical.js';
 import { DateTime } from 'luxon';
 import { DEMO } from '@aftercare/contracts';
 import { waitFor } from '@aftercare/testing';
-import { Api, isoDuration } from './support/api.js';
+import { Api, isoDuration, loginDemoUsers } from './support/api.js';
 import { nextMondayMorning } from './support/journey-steps.js';
 import { TestSystem, TWILIO_FROM } from './support/test-system.js';
 
@@ -56,11 +56,7 @@ describe('a patient journey, end to end', () => {
 
   beforeAll(async () => {
     await system.start();
-    [frontDesk, clinician, admin] = await Promise.all([
-      Api.login(system.baseUrl, 'frontdesk@aftercare.local'),
-      Api.login(system.baseUrl, 'clinician@aftercare.local'),
-      Api.login(system.baseUrl, 'admin@aftercare.local'),
-    ]);
+    [frontDesk, clinician, admin] = await loginDemoUsers(system.baseUrl);
     // Start on a Monday morning in the patient's zone, whatever day the suite runs.
     await advanceTo(nextMondayMorning(await admin.now(), PATIENT_ZONE));
   }, 120_000);

@@ -2,9 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { Queue } from 'bullmq';
 import { BULLMQ_PREFIX, QUEUES } from '@aftercare/contracts';
 import { waitFor } from '@aftercare/testing';
-import { Api } from './support/api.js';
+import { Api, isoDuration, loginDemoUsers } from './support/api.js';
 import { bookAndFinish, carePlansOf, nextMondayMorning, registerPatient } from './support/journey-steps.js';
-import { isoDuration } from './support/api.js';
 import { TestSystem } from './support/test-system.js';
 
 /**
@@ -20,11 +19,7 @@ describe('nothing lost, nothing twice', () => {
 
   beforeAll(async () => {
     await system.start();
-    [frontDesk, clinician, admin] = await Promise.all([
-      Api.login(system.baseUrl, 'frontdesk@aftercare.local'),
-      Api.login(system.baseUrl, 'clinician@aftercare.local'),
-      Api.login(system.baseUrl, 'admin@aftercare.local'),
-    ]);
+    [frontDesk, clinician, admin] = await loginDemoUsers(system.baseUrl);
     const now = await admin.now();
     await admin.advance(isoDuration(nextMondayMorning(now, 'America/New_York').getTime() - now.getTime()));
   }, 120_000);

@@ -65,3 +65,8 @@ export class Api {
 export function isoDuration(ms: number): string {
   return `PT${Math.max(1, Math.ceil(ms / 1000))}S`;
 }
+
+/** The three demo users of PRODUCT.md, logged in. */
+export async function loginDemoUsers(baseUrl: string): Promise<[frontDesk: Api, clinician: Api, admin: Api]> {
+  return Promise.all([Api.login(baseUrl, 'frontdesk@aftercare.local'), Api.login(baseUrl, 'clinician@aftercare.local'), Api.login(baseUrl, 'admin@aftercare.local')]);
+}

@@ -1,5 +1,10 @@
+import { applyDecorators } from '@nestjs/common';
 import { IsOptional, IsString, MaxLength } from 'class-validator';
 import { Required } from '../common/validation/validators.js';
+
+/** A form field of Twilio's: a string of at most `max` characters. */
+const TwilioField = (max: number) =>
+  applyDecorators(IsString({ message: '$property must be a string' }), MaxLength(max, { message: `$property must be at most ${max} characters long` }));
 
 /**
  * Only the fields the gateway forwards. Twilio posts many more (AccountSid, NumMedia, …) and
@@ -7,40 +12,33 @@ import { Required } from '../common/validation/validators.js';
  */
 export class InboundSmsForm {
   @Required()
-  @IsString({ message: '$property must be a string' })
-  @MaxLength(64, { message: '$property must be at most 64 characters long' })
+  @TwilioField(64)
   MessageSid!: string;
 
   @Required()
-  @IsString({ message: '$property must be a string' })
-  @MaxLength(64, { message: '$property must be at most 64 characters long' })
+  @TwilioField(64)
   From!: string;
 
   @Required()
-  @IsString({ message: '$property must be a string' })
-  @MaxLength(64, { message: '$property must be at most 64 characters long' })
+  @TwilioField(64)
   To!: string;
 
   /** May be empty (a message with only a picture). */
   @Required()
-  @IsString({ message: '$property must be a string' })
-  @MaxLength(5000, { message: '$property must be at most 5000 characters long' })
+  @TwilioField(5000)
   Body!: string;
 }
 
 export class StatusCallbackForm {
   @Required()
-  @IsString({ message: '$property must be a string' })
-  @MaxLength(64, { message: '$property must be at most 64 characters long' })
+  @TwilioField(64)
   MessageSid!: string;
 
   @Required()
-  @IsString({ message: '$property must be a string' })
-  @MaxLength(32, { message: '$property must be at most 32 characters long' })
+  @TwilioField(32)
   MessageStatus!: string;
 
   @IsOptional()
-  @IsString({ message: '$property must be a string' })
-  @MaxLength(16, { message: '$property must be at most 16 characters long' })
+  @TwilioField(16)
   ErrorCode?: string;
 }
