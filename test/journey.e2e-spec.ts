@@ -28,7 +28,8 @@ function expectSentOnTime(message: { sendAt: string; sentAt: string | null }) {
 
 
 describe('a patient journey, end to end', () => {
-  const system = new TestSystem();
+  // Every log line of every service is kept (debug level) to check none carries patient data.
+  const system = new TestSystem({ LOG_LEVEL: 'debug' });
   let frontDesk: Api;
   let clinician: Api;
   let admin: Api;
@@ -331,5 +332,13 @@ describe('a patient journey, end to end', () => {
     for (const type of ['appointment', 'message', 'pain_score', 'follow_up_item']) expect(types.has(type)).toBe(true);
     const times = timeline.body.map((e) => e.at);
     expect([...times].sort()).toEqual(times);
+  });
+
+  it('logs no names, phone numbers, e-mail addresses or message bodies', async () => {
+    const logs = system.logs.join('\n');
+    expect(system.logs.length).toBeGreaterThan(50); // the services did talk
+    for (const secret of ['Rivera', 'Okoro', PATIENT_PHONE, '+13125550199', 'ana.rivera@example.com', 'pain 9', 'How is the treated area']) {
+      expect(logs).not.toContain(secret);
+    }
   });
 });

@@ -42,7 +42,7 @@ export class TestSystem {
         TWILIO_API_URL: this.twilio.url,
         SMTP_URL: this.smtp.url,
         MAIL_FROM,
-        LOG_LEVEL: 'warn',
+        LOG_LEVEL: process.env.E2E_LOG_LEVEL ?? 'warn',
         ...this.extraEnv,
       },
       output: (service, line) => {
