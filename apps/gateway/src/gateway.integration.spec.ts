@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { INestApplication } from '@nestjs/common';
+import { JwtService } from '@nestjs/jwt';
 import { drizzle } from 'drizzle-orm/node-postgres';
 import pg from 'pg';
 import twilio from 'twilio';
@@ -129,6 +130,17 @@ describe('gateway over HTTP in production mode (no virtual clock, Twilio signatu
     expect(none.body.message).toMatch(/Bearer/);
     const forged = await call(base, 'GET', '/api/patients', { token: 'eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ4In0.c2lnbmF0dXJl' });
     expect(forged.status).toBe(401);
+  });
+
+  it('refuses an expired token with 401, though it is signed with the right key', async () => {
+    const jwt = new JwtService({ secret: 'integration-test-secret-integration-test-secret' });
+    const admin = DEMO.users.find((u) => u.role === 'admin')!;
+    const claims = { sub: admin.id, role: 'admin', clinicId: DEMO.clinicId, clinicianId: null };
+    const fresh = await jwt.signAsync(claims, { expiresIn: 60 });
+    expect((await call(base, 'GET', '/api/me', { token: fresh })).status).toBe(200);
+    const expired = await jwt.signAsync({ ...claims, exp: Math.floor(Date.now() / 1000) - 5 });
+    const answer = await call(base, 'GET', '/api/me', { token: expired });
+    expect(answer.status).toBe(401);
   });
 
   it('keeps the due list from the front desk (403) and lets a clinician through the guard', async () => {
