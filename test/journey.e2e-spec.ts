@@ -172,6 +172,32 @@ describe('a patient journey, end to end', () => {
     expect(reminders.filter((m) => m.channel === 'email')).toHaveLength(2);
   }, 30_000);
 
+  it('the patient answers C: the appointment is confirmed; R: the front desk gets a reschedule task', async () => {
+    const answer = await reply('c');
+    expect(answer.status).toBe(200);
+    expect(answer.body).toMatch(/<Message>[^<]*confirmed/i);
+    await waitFor(async () => ((await frontDesk.get(`/api/appointments/${appointment.id}`)).body.status === 'confirmed' ? true : undefined), {
+      timeoutMs: 15_000,
+      what: 'the appointment to be confirmed',
+    });
+
+    // Then R asks to reschedule it: a booking task for the front desk (once, however often R comes).
+    await reply('R');
+    await reply('reschedule');
+    const tasks = await waitFor(
+      async () => {
+        const r = await clinician.get<any[]>(`/api/follow-ups?kind=booking_task`);
+        return r.body.length ? r.body : undefined;
+      },
+      { timeoutMs: 15_000, what: 'a reschedule task' },
+    );
+    await admin.advance('PT1S'); // returns once every outbox is delivered: both R answers are in
+    expect((await clinician.get<any[]>(`/api/follow-ups?kind=booking_task`)).body).toHaveLength(1);
+    expect(tasks[0]).toMatchObject({ kind: 'booking_task', patient: { id: patientId }, clinicianId: CLINICIAN.id });
+    expect(tasks[0].reason).toMatch(/reschedule/i);
+    expect((await frontDesk.get(`/api/appointments/${appointment.id}`)).body.status).toBe('confirmed'); // R alone moves nothing
+  }, 30_000);
+
   it('sends the reminders on time; the clinician completes the procedure and a care plan follows', async () => {
     await advanceTo(new Date(new Date(appointment.endsAt).getTime() + 15 * 60_000));
     const sent = (await messages()).filter((m) => m.kind === 'reminder');
@@ -312,7 +338,7 @@ describe('a patient journey, end to end', () => {
     expect(decided.status).toBe(200);
     const open = (await clinician.get<any[]>(`/api/follow-ups?kind=repeat_evaluation`)).body;
     expect(open).toHaveLength(0);
-    const tasks = (await clinician.get<any[]>(`/api/follow-ups?kind=booking_task`)).body;
+    const tasks = (await clinician.get<any[]>(`/api/follow-ups?kind=booking_task`)).body.filter((t) => /repeat injection/i.test(t.reason));
     expect(tasks).toHaveLength(1);
     expect(tasks[0]).toMatchObject({ kind: 'booking_task', patient: { id: patientId } });
     const again = await clinician.post(`/api/follow-ups/${evaluations[0].id}/decision`, { repeatInjection: false });

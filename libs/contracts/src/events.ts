@@ -63,6 +63,16 @@ export interface EventPayloads {
     dueAt: string;
   };
   'checkin.answered': { patientId: string; messageId: string; score: number; answeredAt: string };
+  /** The patient answered C (confirm) or R (reschedule) about their next appointment. */
+  'patient.replied': {
+    patientId: string;
+    appointmentId: string;
+    clinicianId: string;
+    appointmentStartsAt: string;
+    reply: 'confirm' | 'reschedule';
+    messageId: string;
+    at: string;
+  };
   'patient.opted-out': { patientId: string; channel: 'sms'; at: string };
   'patient.opted-in': { patientId: string; channel: 'sms'; at: string };
   'evaluation.decided': {
@@ -85,6 +95,7 @@ export const EVENT_VERSIONS: { [T in EventType]: number } = {
   'procedure.completed': 1,
   'care-plan.message-due': 1,
   'checkin.answered': 1,
+  'patient.replied': 1,
   'patient.opted-out': 1,
   'patient.opted-in': 1,
   'evaluation.decided': 1,
@@ -103,6 +114,7 @@ export const EVENT_SUBSCRIBERS: { [T in EventType]: readonly ServiceName[] } = {
   'procedure.completed': ['followup'],
   'care-plan.message-due': ['notifications'],
   'checkin.answered': ['followup'],
+  'patient.replied': ['scheduling', 'followup'],
   'patient.opted-out': ['scheduling', 'followup'],
   'patient.opted-in': ['scheduling', 'followup'],
   'evaluation.decided': [],

@@ -94,6 +94,8 @@ CREATE TABLE followup.follow_up_items (
 -- A step raises its item once; an escalation cause has one open item per plan at a time.
 CREATE UNIQUE INDEX follow_up_items_step ON followup.follow_up_items (step_id, kind) WHERE step_id IS NOT NULL;
 CREATE UNIQUE INDEX follow_up_items_open_cause ON followup.follow_up_items (patient_id, care_plan_id, cause) WHERE status = 'open' AND kind = 'attention';
+-- One open task per appointment and cause (three R answers make one reschedule task).
+CREATE UNIQUE INDEX follow_up_items_open_appointment ON followup.follow_up_items (appointment_id, cause) WHERE status = 'open' AND appointment_id IS NOT NULL;
 CREATE INDEX follow_up_items_list ON followup.follow_up_items (clinic_id, status, clinician_id, due_at);
 
 CREATE TABLE followup.pain_scores (

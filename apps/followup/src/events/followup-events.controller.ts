@@ -46,6 +46,13 @@ export class FollowupEventsController {
     );
   }
 
+  @MessagePattern(eventPattern('followup', 'patient.replied'))
+  replied(@Payload() event: EventEnvelope<'patient.replied'>) {
+    return this.inbox.handleOnce(event, async (tx, e) => {
+      if (e.payload.reply === 'reschedule') await this.followUps.raiseRescheduleRequest(tx, e);
+    });
+  }
+
   @MessagePattern(eventPattern('followup', 'checkin.answered'))
   checkinAnswered(@Payload() event: EventEnvelope<'checkin.answered'>) {
     return this.inbox.handleOnce(event, (tx, e) => this.followUps.recordAnswer(tx, e));

@@ -20,7 +20,8 @@ import { carePlans, items, painScores, patients, steps, type CarePlanRow, type I
 import { DEFAULT_ESCALATION, evaluateAnswer, evaluateMissed, type EscalationFinding } from '../escalation/escalation.rules.js';
 
 export interface RaiseItem {
-  plan: Pick<CarePlanRow, 'id' | 'clinicId' | 'patientId' | 'clinicianId'>;
+  /** The plan the item belongs to; id null for an item outside any plan (a reschedule request). */
+  plan: Pick<CarePlanRow, 'clinicId' | 'patientId' | 'clinicianId'> & { id: string | null };
   stepId?: string | null;
   kind: FollowUpKind;
   cause: string;
@@ -61,6 +62,25 @@ export class FollowUpsService {
         createdAt: this.clock.now(),
       })
       .onConflictDoNothing();
+  }
+
+  /** The patient answered R: a booking task for the front desk, once per appointment. */
+  async raiseRescheduleRequest(tx: Executor, event: EventEnvelope<'patient.replied'>): Promise<void> {
+    const p = event.payload;
+    const [plan] = await tx
+      .select({ id: carePlans.id })
+      .from(carePlans)
+      .where(and(eq(carePlans.patientId, p.patientId), eq(carePlans.status, 'active')))
+      .orderBy(desc(carePlans.createdAt))
+      .limit(1);
+    await this.raise(tx, {
+      plan: { id: plan?.id ?? null, clinicId: event.clinicId, patientId: p.patientId, clinicianId: p.clinicianId },
+      kind: 'booking_task',
+      cause: 'reschedule_request',
+      reason: `The patient asked by SMS to reschedule the appointment of ${p.appointmentStartsAt}`,
+      dueAt: new Date(p.at),
+      appointmentId: p.appointmentId,
+    });
   }
 
   private async raiseFindings(tx: Executor, plan: RaiseItem['plan'], findings: EscalationFinding[]): Promise<void> {

@@ -36,6 +36,7 @@ CREATE TABLE notifications.appointments (
   id uuid PRIMARY KEY,
   clinic_id uuid NOT NULL,
   patient_id uuid NOT NULL,
+  clinician_id uuid NOT NULL,
   clinician_name text NOT NULL,
   starts_at timestamptz NOT NULL,
   ends_at timestamptz NOT NULL,

@@ -32,6 +32,7 @@ export const appointments = s.table('appointments', {
   id: uuid('id').primaryKey(),
   clinicId: uuid('clinic_id').notNull(),
   patientId: uuid('patient_id').notNull(),
+  clinicianId: uuid('clinician_id').notNull(),
   clinicianName: text('clinician_name').notNull(),
   startsAt: ts('starts_at').notNull(),
   endsAt: ts('ends_at').notNull(),

@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { desc, eq, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, gt, sql } from 'drizzle-orm';
 import type { EventEnvelope } from '@aftercare/contracts';
 import { DRIZZLE, type Db, type Executor } from '@aftercare/database';
 import { appointments, clinics, recipients, type AppointmentCopyRow, type ClinicRow, type RecipientRow } from '../database/schema.js';
@@ -53,6 +53,17 @@ export class DirectoryService {
 
   async appointment(id: string, db: Executor = this.db): Promise<AppointmentCopyRow | null> {
     const [row] = await db.select().from(appointments).where(eq(appointments.id, id));
+    return row ?? null;
+  }
+
+  /** The patient's next appointment that is still on (what a C or R answer is about). */
+  async nextAppointment(patientId: string, after: Date, db: Executor = this.db): Promise<AppointmentCopyRow | null> {
+    const [row] = await db
+      .select()
+      .from(appointments)
+      .where(and(eq(appointments.patientId, patientId), eq(appointments.status, 'booked'), gt(appointments.startsAt, after)))
+      .orderBy(asc(appointments.startsAt))
+      .limit(1);
     return row ?? null;
   }
 

@@ -5,7 +5,7 @@ import type { InboundSms, InboundSmsReply } from '@aftercare/contracts';
 import { Clock } from '@aftercare/clock';
 import { DRIZZLE, type Db, type Executor } from '@aftercare/database';
 import { OutboxWriter } from '@aftercare/messaging';
-import { clinics, messages, type RecipientRow } from '../database/schema.js';
+import { clinics, messages, type AppointmentCopyRow, type RecipientRow } from '../database/schema.js';
 import { DirectoryService } from '../directory/directory.service.js';
 import { MessagesService } from '../messages/messages.service.js';
 import { renderSms, type MessageKind } from '../templates/message.templates.js';
@@ -79,9 +79,33 @@ export class InboundSmsService {
           await this.outbox.publish(tx, 'checkin.answered', { patientId: recipient.id, messageId: inboundId, score: reply.score, answeredAt: now.toISOString() }, meta);
           kind = 'checkin_thanks';
           break;
+        case 'confirm':
+        case 'reschedule': {
+          const appointment = await this.directory.nextAppointment(recipient.id, now, tx);
+          if (!appointment) {
+            kind = 'message_received';
+            break;
+          }
+          await this.outbox.publish(
+            tx,
+            'patient.replied',
+            {
+              patientId: recipient.id,
+              appointmentId: appointment.id,
+              clinicianId: appointment.clinicianId,
+              appointmentStartsAt: appointment.startsAt.toISOString(),
+              reply: reply.kind,
+              messageId: inboundId,
+              at: now.toISOString(),
+            },
+            meta,
+          );
+          if (recipient.smsOptedOut) return { reply: null };
+          return { reply: await this.recordReply(tx, recipient, reply.kind === 'confirm' ? 'appointment_confirmed' : 'reschedule_requested', appointment) };
+        }
         default:
-          // C / R / YES and free text reach the front desk and clinicians with the booking and
-          // messaging work; until then the patient is told a person will read it.
+          // YES (waitlist offers) and free text reach the front desk and clinicians with the
+          // booking and messaging work; until then the patient is told a person will read it.
           kind = 'message_received';
       }
       // Once opted out, only the confirmation of STOP itself goes back by SMS.
@@ -90,9 +114,9 @@ export class InboundSmsService {
     });
   }
 
-  private async recordReply(tx: Executor, recipient: RecipientRow, kind: MessageKind): Promise<string> {
+  private async recordReply(tx: Executor, recipient: RecipientRow, kind: MessageKind, appointment: AppointmentCopyRow | null = null): Promise<string> {
     const clinic = await this.directory.clinic(recipient.clinicId, tx);
-    const vars = clinic ? this.messages.varsFor(recipient, clinic, null) : { firstName: recipient.firstName, clinicName: 'your clinic', clinicPhone: '' };
+    const vars = clinic ? this.messages.varsFor(recipient, clinic, appointment) : { firstName: recipient.firstName, clinicName: 'your clinic', clinicPhone: '' };
     const body = renderSms(kind, vars, recipient.language);
     const now = this.clock.now();
     await tx.insert(messages).values({

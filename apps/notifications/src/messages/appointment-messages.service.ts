@@ -20,6 +20,7 @@ function copyOf(e: EventEnvelope<'appointment.booked' | 'appointment.rescheduled
     id: p.appointmentId,
     clinicId: e.clinicId,
     patientId: p.patientId,
+    clinicianId: p.clinicianId,
     clinicianName: p.clinicianName,
     startsAt: new Date(p.startsAt),
     endsAt: new Date(p.endsAt),

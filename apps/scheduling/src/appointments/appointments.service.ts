@@ -311,6 +311,14 @@ export class AppointmentsService {
     }
   }
 
+  /** The patient answered C: a booked appointment becomes confirmed (anything else stays). */
+  async confirmByPatient(tx: Executor, clinicId: string, id: string): Promise<void> {
+    await tx
+      .update(appointments)
+      .set({ status: 'confirmed', updatedAt: this.clock.now() })
+      .where(and(eq(appointments.id, id), eq(appointments.clinicId, clinicId), eq(appointments.status, 'booked')));
+  }
+
   async checkIn(ctx: RequestContext, id: string): Promise<AppointmentResource> {
     return this.transition(ctx, id, 'checked_in');
   }
