@@ -19,7 +19,6 @@ import { ActivityCounter } from './activity.js';
 import { MESSAGING_OPTIONS, type MessagingOptions } from './messaging.options.js';
 import { isRpcErrorBody, safeErrorMessage } from './errors.js';
 import { REDIS_COMMANDS, TRANSPORT_CLIENT } from './service-client.js';
-import type { MessagingTables } from './outbox.tables.js';
 
 export interface EventMeta {
   clinicId: string;

@@ -74,11 +74,6 @@ const API_VERSION = '2010-04-01';
 const MESSAGES_PATH = /^\/2010-04-01\/Accounts\/([^/]+)\/Messages\.json$/;
 const MESSAGE_PATH = /^\/2010-04-01\/Accounts\/([^/]+)\/Messages\/([^/]+)\.json$/;
 
-type Control =
-  | { kind: 'fail'; failure: TwilioFakeFailure }
-  | { kind: 'delay'; ms: number }
-  | { kind: 'drop'; options: DropOptions };
-
 /**
  * A Twilio-compatible HTTP server on loopback for tests: the real `twilio` library talks to it
  * (TwilioSmsSender's apiUrl = fake.url). It implements Messages create and fetch with HTTP basic

@@ -13,7 +13,6 @@ import { messages, type AppointmentCopyRow, type ClinicRow, type MessageRow, typ
 import { DirectoryService } from '../directory/directory.service.js';
 import { formatAppointmentTime, hasEmailTemplate, renderEmail, renderSms, type MessageKind, type TemplateVars } from '../templates/message.templates.js';
 import { channelsFor } from './channel.policy.js';
-import { PENDING_STATUSES } from './message.source.js';
 
 export interface ComposeRequest {
   clinicId: string;
@@ -189,9 +188,5 @@ export class MessagesService {
       attendeeName: recipient.firstName,
       stamp: now,
     });
-  }
-
-  isPending(row: MessageRow): boolean {
-    return (PENDING_STATUSES as readonly string[]).includes(row.status);
   }
 }

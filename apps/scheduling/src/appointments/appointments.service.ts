@@ -1,5 +1,5 @@
 import { createHash, randomUUID } from 'node:crypto';
-import { Inject, Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { and, asc, eq, gte, lt, sql, type SQL } from 'drizzle-orm';
 import type {
   AppointmentResource,
@@ -46,7 +46,6 @@ const BOOKING_HORIZON_DAYS = 400;
 
 @Injectable()
 export class AppointmentsService {
-  private readonly logger = new Logger('Appointments');
   constructor(
     @Inject(DRIZZLE) private readonly db: Db,
     private readonly outbox: OutboxWriter,
