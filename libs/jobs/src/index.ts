@@ -6,3 +6,4 @@ export * from './jobs.module.js';
 export * from './reconciler.js';
 export * from './scheduled-source.js';
 export * from './job-runner.js';
+export * from './table-scheduled-source.js';

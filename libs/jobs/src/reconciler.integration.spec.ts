@@ -5,7 +5,7 @@ import { NestFactory } from '@nestjs/core';
 import { BullModule, getQueueToken, InjectQueue, Processor, WorkerHost } from '@nestjs/bullmq';
 import { SchedulerRegistry } from '@nestjs/schedule';
 import type { Job, Queue } from 'bullmq';
-import { and, asc, eq, gt, inArray, lte, min, or } from 'drizzle-orm';
+import { and, eq, inArray, lte } from 'drizzle-orm';
 import { pgSchema, text, timestamp, uuid } from 'drizzle-orm/pg-core';
 import { Clock, ClockModule } from '@aftercare/clock';
 import { ConfigModule, loadConfig, logLevels, type AppConfig } from '@aftercare/config';
@@ -17,7 +17,8 @@ import { bullRoot } from './bull.js';
 import { JobScheduler } from './job-scheduler.js';
 import { JobsModule } from './jobs.module.js';
 import { Reconciler, type ReconcileReport } from './reconciler.js';
-import type { DueRow, ScheduledSource } from './scheduled-source.js';
+import type { DueRow } from './scheduled-source.js';
+import { TableScheduledSource } from './table-scheduled-source.js';
 
 /**
  * Scheduled rows and their BullMQ alarms (ARCHITECTURE.md, "Events and jobs"): a tiny service
@@ -54,47 +55,21 @@ class FireLog {
 }
 const FIRE_LOG = Symbol('FIRE_LOG');
 
-/** The alarms still waiting for their time (the shape of CarePlanStepSource). */
+/** The alarms still waiting for their time, over the same base class as the real sources. */
 @Injectable()
-class AlarmSource implements ScheduledSource {
+class AlarmSource extends TableScheduledSource {
   readonly jobName = JOB;
   /** Test hook: awaited by pendingRows after it has read its rows, to hold a reconcile pass there. */
   hold: (() => Promise<void>) | null = null;
 
-  constructor(
-    @InjectQueue(QUEUE) readonly queue: Queue,
-    @Inject(DRIZZLE) private readonly db: Db,
-  ) {}
+  constructor(@InjectQueue(QUEUE) queue: Queue, @Inject(DRIZZLE) db: Db) {
+    super(queue, db, { table: alarms, id: alarms.id, dueAt: alarms.dueAt, pending: eq(alarms.status, 'pending') });
+  }
 
-  async pendingRows(limit: number, after: DueRow | null): Promise<DueRow[]> {
-    const cursor = after ? or(gt(alarms.dueAt, after.dueAt), and(eq(alarms.dueAt, after.dueAt), gt(alarms.id, after.id))) : undefined;
-    const rows = await this.db
-      .select({ id: alarms.id, dueAt: alarms.dueAt })
-      .from(alarms)
-      .where(and(eq(alarms.status, 'pending'), cursor))
-      .orderBy(asc(alarms.dueAt), asc(alarms.id))
-      .limit(limit);
+  override async pendingRows(limit: number, after: DueRow | null): Promise<DueRow[]> {
+    const rows = await super.pendingRows(limit, after);
     if (this.hold) await this.hold();
     return rows;
-  }
-
-  async dueRows(until: Date, limit: number): Promise<DueRow[]> {
-    return this.db
-      .select({ id: alarms.id, dueAt: alarms.dueAt })
-      .from(alarms)
-      .where(and(eq(alarms.status, 'pending'), lte(alarms.dueAt, until)))
-      .orderBy(asc(alarms.dueAt), asc(alarms.id))
-      .limit(limit);
-  }
-
-  async isPending(id: string): Promise<boolean> {
-    const rows = await this.db.select({ id: alarms.id }).from(alarms).where(and(eq(alarms.id, id), eq(alarms.status, 'pending')));
-    return rows.length > 0;
-  }
-
-  async earliestPending(): Promise<Date | null> {
-    const [row] = await this.db.select({ at: min(alarms.dueAt) }).from(alarms).where(eq(alarms.status, 'pending'));
-    return row?.at ?? null;
   }
 }
 
