@@ -1,6 +1,7 @@
 import { Controller } from '@nestjs/common';
 import { MessagePattern, Payload } from '@nestjs/microservices';
 import { eventPattern, type EventEnvelope } from '@aftercare/contracts';
+import type { Executor } from '@aftercare/database';
 import { Inbox } from '@aftercare/messaging';
 import type { MessageRow } from '../database/schema.js';
 import { DirectoryService } from '../directory/directory.service.js';
@@ -61,7 +62,7 @@ export class NotificationsEventsController {
   /** Handles the event once; after commit adds the new rows' jobs and drops cancelled ones. */
   private withJobs<E extends EventEnvelope>(
     event: E,
-    handler: (tx: Parameters<Parameters<Inbox['handleOnce']>[1]>[0], e: E) => Promise<{ created: MessageRow[]; cancelled: string[] }>,
+    handler: (tx: Executor, e: E) => Promise<{ created: MessageRow[]; cancelled: string[] }>,
   ) {
     let result: { created: MessageRow[]; cancelled: string[] } = { created: [], cancelled: [] };
     return this.inbox.handleOnce(

@@ -57,6 +57,7 @@ export class InboundSmsService {
       const reply = parseSmsReply(sms.body);
       const meta = { clinicId: recipient.clinicId };
       let kind: MessageKind;
+      let about: AppointmentCopyRow | null = null;
       switch (reply.kind) {
         case 'stop':
           if (!recipient.smsOptedOut) {
@@ -81,8 +82,8 @@ export class InboundSmsService {
           break;
         case 'confirm':
         case 'reschedule': {
-          const appointment = await this.directory.nextAppointment(recipient.id, now, tx);
-          if (!appointment) {
+          about = await this.directory.nextAppointment(recipient.id, now, tx);
+          if (!about) {
             kind = 'message_received';
             break;
           }
@@ -91,17 +92,17 @@ export class InboundSmsService {
             'patient.replied',
             {
               patientId: recipient.id,
-              appointmentId: appointment.id,
-              clinicianId: appointment.clinicianId,
-              appointmentStartsAt: appointment.startsAt.toISOString(),
+              appointmentId: about.id,
+              clinicianId: about.clinicianId,
+              appointmentStartsAt: about.startsAt.toISOString(),
               reply: reply.kind,
               messageId: inboundId,
               at: now.toISOString(),
             },
             meta,
           );
-          if (recipient.smsOptedOut) return { reply: null };
-          return { reply: await this.recordReply(tx, recipient, reply.kind === 'confirm' ? 'appointment_confirmed' : 'reschedule_requested', appointment) };
+          kind = reply.kind === 'confirm' ? 'appointment_confirmed' : 'reschedule_requested';
+          break;
         }
         default:
           // YES (waitlist offers) and free text reach the front desk and clinicians with the
@@ -110,7 +111,7 @@ export class InboundSmsService {
       }
       // Once opted out, only the confirmation of STOP itself goes back by SMS.
       if (recipient.smsOptedOut && reply.kind !== 'start' && reply.kind !== 'stop') return { reply: null };
-      return { reply: await this.recordReply(tx, recipient, kind) };
+      return { reply: await this.recordReply(tx, recipient, kind, about) };
     });
   }
 
