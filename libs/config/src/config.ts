@@ -26,6 +26,8 @@ export interface AppConfig {
   reconcileIntervalMs: number;
   /** How long a service waits for another one's answer before giving up. */
   rpcTimeoutMs: number;
+  /** How long a waitlist offer stays open, and how many waiting patients get one at once. */
+  waitlist: { offerMinutes: number; offerBatch: number };
 }
 
 export class ConfigError extends Error {
@@ -165,6 +167,10 @@ export function loadConfig(env: Env = process.env): AppConfig {
     logLevel,
     reconcileIntervalMs: parseInteger(env, 'RECONCILE_INTERVAL_MS', 30_000, 200, 3_600_000),
     rpcTimeoutMs: parseInteger(env, 'RPC_TIMEOUT_MS', 10_000, 100, 120_000),
+    waitlist: {
+      offerMinutes: parseInteger(env, 'WAITLIST_OFFER_MINUTES', 120, 5, 7 * 24 * 60),
+      offerBatch: parseInteger(env, 'WAITLIST_OFFER_BATCH', 3, 1, 50),
+    },
   };
 }
 

@@ -13,6 +13,12 @@ export const DEMO = {
     { id: '00000000-0000-4000-8000-000000000102', name: 'Dr. Samuel Okafor', email: 'sokafor@aftercare.local' },
     { id: '00000000-0000-4000-8000-000000000103', name: 'Dr. Laura Benedetti', email: 'lbenedetti@aftercare.local' },
   ],
+  resources: [
+    { id: '00000000-0000-4000-8000-000000000301', kind: 'room', category: 'procedure_room', name: 'Procedure room (ultrasound)', features: ['ultrasound'] },
+    { id: '00000000-0000-4000-8000-000000000302', kind: 'equipment', category: 'centrifuge', name: 'Centrifuge', features: [] },
+    { id: '00000000-0000-4000-8000-000000000303', kind: 'room', category: 'consultation_room', name: 'Consultation room 1', features: [] },
+    { id: '00000000-0000-4000-8000-000000000304', kind: 'room', category: 'consultation_room', name: 'Consultation room 2', features: [] },
+  ],
   password: 'aftercare-demo',
   users: [
     { id: '00000000-0000-4000-8000-000000000201', email: 'admin@aftercare.local', name: 'Ada Admin', role: 'admin' },

@@ -9,6 +9,7 @@ export type ServiceName = (typeof SERVICES)[number];
 
 export type Channel = 'sms' | 'email';
 export type PreferredChannel = 'sms' | 'email' | 'both';
+export type Language = 'en' | 'es';
 
 export interface EventPayloads {
   'clinic.upserted': { clinicId: string; name: string; phone: string; email: string | null; timezone: string };
@@ -21,6 +22,8 @@ export interface EventPayloads {
     timezone: string;
     preferredChannel: PreferredChannel;
     smsConsent: boolean;
+    /** The language of the patient's messages, chosen at registration. */
+    language: Language;
   };
   'appointment.booked': {
     appointmentId: string;
@@ -34,6 +37,10 @@ export interface EventPayloads {
     sequence: number;
     /** Set when the care plan booked this visit (the message then asks for C / R). */
     bookedByCarePlan: boolean;
+    /** The front desk's booking task this appointment answers (followup closes it), if any. */
+    bookingTaskId: string | null;
+    /** The waitlist offer this appointment came from, if any. */
+    waitlistOfferId: string | null;
   };
   'appointment.rescheduled': {
     appointmentId: string;
@@ -44,8 +51,30 @@ export interface EventPayloads {
     startsAt: string;
     endsAt: string;
     sequence: number;
+    /** Where it was before: that time is free again (the waitlist may get it). */
+    previousStartsAt: string;
   };
-  'appointment.cancelled': { appointmentId: string; patientId: string; reason: string | null; sequence: number };
+  'appointment.cancelled': {
+    appointmentId: string;
+    patientId: string;
+    clinicianId: string;
+    procedureType: string;
+    startsAt: string;
+    reason: string | null;
+    sequence: number;
+    /** Set when the care plan booked this visit: it becomes a booking task again. */
+    bookedByCarePlan: boolean;
+  };
+  'appointment.checked-in': { appointmentId: string; patientId: string; at: string };
+  'appointment.no-show': {
+    appointmentId: string;
+    patientId: string;
+    clinicianId: string;
+    procedureType: string;
+    startsAt: string;
+    sequence: number;
+    bookedByCarePlan: boolean;
+  };
   'procedure.completed': {
     appointmentId: string;
     patientId: string;
@@ -82,6 +111,26 @@ export interface EventPayloads {
     repeatInjection: boolean;
     decidedBy: string;
   };
+  /** A freed slot is offered to a waitlisted patient by SMS; they take it by answering YES. */
+  'waitlist.offered': {
+    offerId: string;
+    entryId: string;
+    patientId: string;
+    clinicianId: string;
+    clinicianName: string;
+    procedureType: string;
+    startsAt: string;
+    endsAt: string;
+    expiresAt: string;
+  };
+  /** The patient answered YES while an offer was open (notifications → scheduling). */
+  'waitlist.offer-accepted': { offerId: string; patientId: string; messageId: string; at: string };
+  /**
+   * An offer is over. `booked`: this patient got the slot (the booking confirmation follows as
+   * appointment.booked); `taken`: someone else got it first or the slot went; `expired`: no
+   * answer in time; `withdrawn`: the entry was cancelled.
+   */
+  'waitlist.offer-closed': { offerId: string; patientId: string; reason: 'booked' | 'taken' | 'expired' | 'withdrawn'; appointmentId: string | null };
 }
 
 export type EventType = keyof EventPayloads;
@@ -92,6 +141,8 @@ export const EVENT_VERSIONS: { [T in EventType]: number } = {
   'appointment.booked': 1,
   'appointment.rescheduled': 1,
   'appointment.cancelled': 1,
+  'appointment.checked-in': 1,
+  'appointment.no-show': 1,
   'procedure.completed': 1,
   'care-plan.message-due': 1,
   'checkin.answered': 1,
@@ -99,6 +150,9 @@ export const EVENT_VERSIONS: { [T in EventType]: number } = {
   'patient.opted-out': 1,
   'patient.opted-in': 1,
   'evaluation.decided': 1,
+  'waitlist.offered': 1,
+  'waitlist.offer-accepted': 1,
+  'waitlist.offer-closed': 1,
 };
 
 /**
@@ -108,9 +162,12 @@ export const EVENT_VERSIONS: { [T in EventType]: number } = {
 export const EVENT_SUBSCRIBERS: { [T in EventType]: readonly ServiceName[] } = {
   'clinic.upserted': ['notifications'],
   'patient.registered': ['notifications', 'followup'],
-  'appointment.booked': ['notifications'],
-  'appointment.rescheduled': ['notifications'],
-  'appointment.cancelled': ['notifications'],
+  'appointment.booked': ['notifications', 'followup'],
+  // scheduling hears its own moves and cancellations: the freed time goes to the waitlist.
+  'appointment.rescheduled': ['notifications', 'followup', 'scheduling'],
+  'appointment.cancelled': ['notifications', 'followup', 'scheduling'],
+  'appointment.checked-in': ['notifications'],
+  'appointment.no-show': ['notifications', 'followup'],
   'procedure.completed': ['followup'],
   'care-plan.message-due': ['notifications'],
   'checkin.answered': ['followup'],
@@ -118,6 +175,9 @@ export const EVENT_SUBSCRIBERS: { [T in EventType]: readonly ServiceName[] } = {
   'patient.opted-out': ['scheduling', 'followup'],
   'patient.opted-in': ['scheduling', 'followup'],
   'evaluation.decided': [],
+  'waitlist.offered': ['notifications'],
+  'waitlist.offer-accepted': ['scheduling'],
+  'waitlist.offer-closed': ['notifications'],
 };
 
 export interface EventEnvelope<T extends EventType = EventType> {

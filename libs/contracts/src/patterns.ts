@@ -29,11 +29,33 @@ export interface RpcErrorBody {
 /** Request/response message patterns, served over the Redis transport. */
 export const PATTERNS = {
   scheduling: {
+    clinicGet: 'scheduling.clinic.get',
+    clinicUpdate: 'scheduling.clinic.update',
+    closuresList: 'scheduling.closures.list',
+    closuresCreate: 'scheduling.closures.create',
+    closuresDelete: 'scheduling.closures.delete',
     cliniciansList: 'scheduling.clinicians.list',
+    cliniciansGet: 'scheduling.clinicians.get',
+    cliniciansCreate: 'scheduling.clinicians.create',
+    cliniciansUpdate: 'scheduling.clinicians.update',
+    timeOffList: 'scheduling.time-off.list',
+    timeOffCreate: 'scheduling.time-off.create',
+    timeOffDelete: 'scheduling.time-off.delete',
+    resourcesList: 'scheduling.resources.list',
+    resourcesCreate: 'scheduling.resources.create',
+    resourcesUpdate: 'scheduling.resources.update',
     procedureTypesList: 'scheduling.procedure-types.list',
+    procedureTypesCreate: 'scheduling.procedure-types.create',
+    procedureTypesUpdate: 'scheduling.procedure-types.update',
     patientsCreate: 'scheduling.patients.create',
     patientsList: 'scheduling.patients.list',
     patientsGet: 'scheduling.patients.get',
+    /** Patients sharing a phone number or e-mail address (the "likely duplicate" warning). */
+    patientsDuplicates: 'scheduling.patients.duplicates',
+    daySheet: 'scheduling.day-sheet',
+    waitlistCreate: 'scheduling.waitlist.create',
+    waitlistList: 'scheduling.waitlist.list',
+    waitlistCancel: 'scheduling.waitlist.cancel',
     availabilitySearch: 'scheduling.availability.search',
     appointmentsBook: 'scheduling.appointments.book',
     appointmentsList: 'scheduling.appointments.list',
@@ -48,6 +70,8 @@ export const PATTERNS = {
   },
   followup: {
     itemsList: 'followup.items.list',
+    /** The front desk's list: what to book, for whom, by when. */
+    bookingTasksList: 'followup.booking-tasks.list',
     itemsComplete: 'followup.items.complete',
     itemsDecide: 'followup.items.decide',
     carePlansList: 'followup.care-plans.list',

@@ -1,4 +1,4 @@
-import type { Channel, PreferredChannel } from './events.js';
+import type { Channel, Language, PreferredChannel } from './events.js';
 
 /**
  * Resource shapes of the HTTP API (PRODUCT.md, "Resource shapes") and the data of each
@@ -17,7 +17,40 @@ export interface PatientResource {
   preferredChannel: PreferredChannel;
   smsConsent: boolean;
   smsOptedOut: boolean;
+  /** 'YYYY-MM-DD', or null when not recorded. */
+  dateOfBirth: string | null;
+  language: Language;
   createdAt: string;
+  /** Other patients with the same phone number or e-mail address: likely the same person. */
+  possibleDuplicates?: PossibleDuplicate[];
+}
+
+export interface PossibleDuplicate {
+  id: string;
+  name: string;
+  matchedOn: ('phone' | 'email')[];
+}
+
+/** Wall-clock hours per weekday (1 = Monday … 7 = Sunday), 'HH:mm' in the clinic's zone. */
+export type WeeklyHoursData = Partial<Record<'1' | '2' | '3' | '4' | '5' | '6' | '7', { start: string; end: string }[]>>;
+
+export interface ClinicSettingsResource {
+  id: string;
+  name: string;
+  timezone: string;
+  phone: string;
+  email: string | null;
+  openingHours: WeeklyHoursData;
+  /** Slots start on multiples of this many minutes after local midnight. */
+  gridMinutes: number;
+}
+
+/** A closure or holiday: the whole clinic is closed in [startsAt, endsAt). */
+export interface ClosureResource {
+  id: string;
+  startsAt: string;
+  endsAt: string;
+  reason: string;
 }
 
 export interface ClinicianResource {
@@ -25,11 +58,44 @@ export interface ClinicianResource {
   name: string;
 }
 
+export interface ClinicianDetailResource extends ClinicianResource {
+  email: string | null;
+  weeklyHours: WeeklyHoursData;
+  active: boolean;
+}
+
+export interface TimeOffResource {
+  id: string;
+  clinicianId: string;
+  startsAt: string;
+  endsAt: string;
+  reason: string | null;
+}
+
+/** A room or a piece of equipment that a procedure needs for its whole time (and its buffer). */
+export interface ClinicResourceResource {
+  id: string;
+  kind: 'room' | 'equipment';
+  /** What it is, e.g. 'procedure_room', 'consultation_room', 'centrifuge'. */
+  category: string;
+  name: string;
+  /** What it has, e.g. ['ultrasound']. */
+  features: string[];
+  active: boolean;
+}
+
+/** One resource a procedure needs: any active resource of that category with all the features. */
+export interface ResourceRequirement {
+  category: string;
+  features?: string[];
+}
+
 export interface ProcedureTypeResource {
   code: string;
   name: string;
   durationMinutes: number;
   bufferAfterMinutes: number;
+  requires: ResourceRequirement[];
 }
 
 export interface AppointmentResource {
@@ -44,12 +110,89 @@ export interface AppointmentResource {
   site: string | null;
   completedAt: string | null;
   createdAt: string;
+  /** Rooms and equipment held for it (with its buffer). */
+  resourceIds: string[];
+  /** iCalendar SEQUENCE: grows with every change. */
+  sequence: number;
 }
 
 export interface SlotResource {
   clinicianId: string;
   startsAt: string;
   endsAt: string;
+  /** The rooms and equipment that would be held (one per requirement). */
+  resourceIds: string[];
+}
+
+/** One row of the day sheet: an appointment with the names a front desk reads. */
+export interface DaySheetAppointment {
+  id: string;
+  startsAt: string;
+  endsAt: string;
+  status: AppointmentStatus;
+  procedureType: string;
+  procedureName: string;
+  patient: { id: string; name: string; phone: string };
+  clinician: { id: string; name: string };
+  resources: { id: string; name: string }[];
+}
+
+export interface DaySheetResource {
+  /** The clinic's local date, 'YYYY-MM-DD'. */
+  date: string;
+  timezone: string;
+  clinicians: { id: string; name: string; appointments: DaySheetAppointment[] }[];
+  resources: { id: string; name: string; kind: 'room' | 'equipment'; appointments: DaySheetAppointment[] }[];
+}
+
+export type WaitlistStatus = 'waiting' | 'offered' | 'booked' | 'cancelled' | 'expired';
+export type WaitlistOfferStatus = 'pending' | 'accepted' | 'taken' | 'expired' | 'withdrawn';
+
+export interface WaitlistOfferResource {
+  id: string;
+  clinicianId: string;
+  startsAt: string;
+  endsAt: string;
+  status: WaitlistOfferStatus;
+  expiresAt: string;
+  appointmentId: string | null;
+  createdAt: string;
+}
+
+export interface WaitlistEntryResource {
+  id: string;
+  patient: { id: string; name: string };
+  procedureType: string;
+  /** Only this clinician, or null for any. */
+  clinicianId: string | null;
+  /** Local dates 'YYYY-MM-DD' (inclusive) in the clinic's zone. */
+  earliestDate: string;
+  latestDate: string;
+  status: WaitlistStatus;
+  notes: string | null;
+  appointmentId: string | null;
+  createdAt: string;
+  offers: WaitlistOfferResource[];
+}
+
+export type BookingTaskSource = 'follow_up_visit' | 'repeat_injection' | 'reschedule_request' | 'rebook';
+
+/** The front desk's work: book this, for this patient, by then. No clinical answers in here. */
+export interface BookingTaskResource {
+  id: string;
+  state: 'open' | 'done';
+  source: BookingTaskSource;
+  patient: { id: string; name: string };
+  clinicianId: string;
+  /** What to book. */
+  procedureType: string;
+  /** Book it for a time no later than this (ISO). */
+  bookBy: string;
+  /** For a reschedule request or a missed visit: the appointment concerned. */
+  appointmentId: string | null;
+  reason: string;
+  createdAt: string;
+  completedAt: string | null;
 }
 
 export type StepKind = 'aftercare' | 'checkin' | 'follow_up_visit' | 'repeat_evaluation';
@@ -138,9 +281,20 @@ export interface CreatePatientData {
   timezone: string;
   preferredChannel: PreferredChannel;
   smsConsent: boolean;
+  dateOfBirth?: string | null;
+  language?: Language;
 }
 export interface ListPatientsData {
+  /** Name, phone or e-mail (parts of them). */
   query?: string;
+  /** 'YYYY-MM-DD' */
+  dateOfBirth?: string;
+}
+export interface PatientDuplicatesData {
+  phone?: string;
+  email?: string;
+  /** Leave this patient out (when editing them). */
+  excludeId?: string;
 }
 export interface ByIdData {
   id: string;
@@ -150,6 +304,9 @@ export interface AvailabilityData {
   procedureType: string;
   from: string;
   to: string;
+  /** Leave out times when this patient is already booked. */
+  patientId?: string;
+  limit?: number;
 }
 export interface BookAppointmentData {
   patientId: string;
@@ -158,6 +315,96 @@ export interface BookAppointmentData {
   startsAt: string;
   notes?: string | null;
   idempotencyKey?: string | null;
+  /** The booking task this answers (followup closes it). */
+  bookingTaskId?: string | null;
+}
+export interface UpdateClinicData {
+  name?: string;
+  timezone?: string;
+  phone?: string;
+  email?: string | null;
+  openingHours?: WeeklyHoursData;
+  gridMinutes?: number;
+}
+/** Either a time range, or whole local days (a holiday): `date` through `throughDate` (default `date`). */
+export interface CreateClosureData {
+  startsAt?: string;
+  endsAt?: string;
+  date?: string;
+  throughDate?: string;
+  reason: string;
+}
+export interface ListRangeData {
+  from?: string;
+  to?: string;
+}
+export interface CreateClinicianData {
+  name: string;
+  email?: string | null;
+  weeklyHours: WeeklyHoursData;
+}
+export interface UpdateClinicianData {
+  id: string;
+  name?: string;
+  email?: string | null;
+  weeklyHours?: WeeklyHoursData;
+  active?: boolean;
+}
+export interface ListTimeOffData extends ListRangeData {
+  clinicianId?: string;
+}
+export interface CreateTimeOffData {
+  clinicianId: string;
+  startsAt: string;
+  endsAt: string;
+  reason?: string | null;
+}
+export interface CreateResourceData {
+  kind: 'room' | 'equipment';
+  category: string;
+  name: string;
+  features?: string[];
+}
+export interface UpdateResourceData {
+  id: string;
+  name?: string;
+  features?: string[];
+  active?: boolean;
+}
+export interface CreateProcedureTypeData {
+  code: string;
+  name: string;
+  durationMinutes: number;
+  bufferAfterMinutes?: number;
+  requires?: ResourceRequirement[];
+}
+export interface UpdateProcedureTypeData {
+  code: string;
+  name?: string;
+  durationMinutes?: number;
+  bufferAfterMinutes?: number;
+  requires?: ResourceRequirement[];
+}
+export interface DaySheetData {
+  /** The clinic's local date 'YYYY-MM-DD'. */
+  date: string;
+}
+export interface CreateWaitlistEntryData {
+  patientId: string;
+  procedureType: string;
+  clinicianId?: string | null;
+  earliestDate: string;
+  latestDate: string;
+  notes?: string | null;
+}
+export interface ListWaitlistData {
+  status?: WaitlistStatus;
+  procedureType?: string;
+  patientId?: string;
+}
+export interface ListBookingTasksData {
+  state?: 'open' | 'done';
+  patientId?: string;
 }
 export interface ListAppointmentsData {
   from?: string;
