@@ -1,17 +1,24 @@
 import { Inject, Injectable, Logger, Module, type DynamicModule, type OnApplicationBootstrap } from '@nestjs/common';
+import { BullModule } from '@nestjs/bullmq';
+import { QUEUES } from '@aftercare/contracts';
 import { APP_CONFIG, type AppConfig } from '@aftercare/config';
 import { DRIZZLE, type Db } from '@aftercare/database';
-import { JobsModule } from '@aftercare/jobs';
+import { bullRoot, JobsModule } from '@aftercare/jobs';
 import { OutboxWriter, serviceFoundation } from '@aftercare/messaging';
 import { AppointmentsService } from './appointments/appointments.service.js';
 import { AvailabilityService } from './availability/availability.service.js';
+import { ClinicSetupService } from './clinic/clinic-setup.service.js';
 import { ClinicService } from './clinic/clinic.service.js';
+import { DaySheetService } from './day-sheet/day-sheet.service.js';
 import { seedDemoClinic } from './clinic/demo-clinic.seeder.js';
 import { SCHEDULING_MIGRATIONS } from './database/migrations.js';
 import { schedulingMessaging } from './database/schema.js';
 import { SchedulingEventsController } from './events/scheduling-events.controller.js';
 import { PatientsService } from './patients/patients.service.js';
 import { SchedulingController } from './scheduling.controller.js';
+import { WaitlistOfferProcessor } from './waitlist/waitlist-offer.processor.js';
+import { WaitlistOfferSource } from './waitlist/waitlist-offer.source.js';
+import { WaitlistService } from './waitlist/waitlist.service.js';
 
 @Injectable()
 class DemoSeed implements OnApplicationBootstrap {
@@ -26,7 +33,15 @@ class DemoSeed implements OnApplicationBootstrap {
   }
 }
 
-/** Patients, clinicians, procedure types, availability and appointments. */
+/** The queue of waitlist offers (their expiry) and what reads it. */
+@Module({
+  imports: [BullModule.registerQueue({ name: QUEUES.waitlistOffers })],
+  providers: [WaitlistOfferSource],
+  exports: [WaitlistOfferSource, BullModule],
+})
+class OfferQueueModule {}
+
+/** Patients, clinic setup, availability, appointments, the day sheet and the waitlist. */
 @Module({})
 export class SchedulingModule {
   static forRoot(config: AppConfig): DynamicModule {
@@ -34,10 +49,22 @@ export class SchedulingModule {
       module: SchedulingModule,
       imports: [
         ...serviceFoundation(config, 'scheduling', SCHEDULING_MIGRATIONS, schedulingMessaging),
-        JobsModule.forService({ service: 'scheduling', config, sources: [] }),
+        bullRoot(config),
+        OfferQueueModule,
+        JobsModule.forService({ service: 'scheduling', config, sources: [WaitlistOfferSource], imports: [OfferQueueModule] }),
       ],
       controllers: [SchedulingController, SchedulingEventsController],
-      providers: [ClinicService, PatientsService, AvailabilityService, AppointmentsService, DemoSeed],
+      providers: [
+        ClinicService,
+        ClinicSetupService,
+        PatientsService,
+        AvailabilityService,
+        AppointmentsService,
+        DaySheetService,
+        WaitlistService,
+        WaitlistOfferProcessor,
+        DemoSeed,
+      ],
     };
   }
 }

@@ -1,6 +1,6 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
-import { and, asc, eq, gte, lt, sql, type SQL } from 'drizzle-orm';
+import { and, asc, eq, gte, inArray, lt, sql, type SQL } from 'drizzle-orm';
 import type {
   AppointmentResource,
   BookAppointmentData,
@@ -11,16 +11,20 @@ import type {
   RequestContext,
   RescheduleData,
   AppointmentStatus,
+  ProcedureTypeResource,
+  ResourceRequirement,
 } from '@aftercare/contracts';
 import { Clock } from '@aftercare/clock';
 import { DRIZZLE, type Db, type Executor } from '@aftercare/database';
 import { DomainError, notFound, OutboxWriter } from '@aftercare/messaging';
-import { AvailabilityService } from '../availability/availability.service.js';
+import { AvailabilityService, candidatesFor } from '../availability/availability.service.js';
 import { ClinicService } from '../clinic/clinic.service.js';
-import { appointments, type AppointmentRow } from '../database/schema.js';
+import { appointmentResources, appointments, resources, type AppointmentRow, type ClinicianRow } from '../database/schema.js';
 import { PatientsService } from '../patients/patients.service.js';
 
-export const toAppointmentResource = (row: AppointmentRow): AppointmentResource => ({
+export type AppointmentWithResources = AppointmentRow & { resourceIds: string[] };
+
+export const toAppointmentResource = (row: AppointmentWithResources): AppointmentResource => ({
   id: row.id,
   patientId: row.patientId,
   clinicianId: row.clinicianId,
@@ -32,17 +36,42 @@ export const toAppointmentResource = (row: AppointmentRow): AppointmentResource 
   site: row.site,
   completedAt: row.completedAt?.toISOString() ?? null,
   createdAt: row.createdAt.toISOString(),
+  resourceIds: row.resourceIds,
+  sequence: row.sequence,
 });
 
 const slotTaken = () => new DomainError('APPOINTMENT.SLOT_TAKEN', 'That time is no longer free for this clinician or patient; pick another slot', 409, 'startsAt');
 
+const resourceTaken = (what: string) =>
+  new DomainError('APPOINTMENT.RESOURCE_TAKEN', `No ${what} is free at that time; pick another slot`, 409, 'startsAt');
+
+const isTaken = (error: unknown) => error instanceof DomainError && (error.code === 'APPOINTMENT.SLOT_TAKEN' || error.code === 'APPOINTMENT.RESOURCE_TAKEN');
+
+const pgError = (error: unknown): { code?: string; constraint?: string } =>
+  ((error as { cause?: { code?: string } }).cause?.code ? (error as { cause: object }).cause : (error as object)) as { code?: string; constraint?: string };
 /** PostgreSQL's answer when an exclusion constraint (the double-booking guard) refuses a row. */
-const isOverlap = (error: unknown) => (error as { code?: string }).code === '23P01' || (error as { cause?: { code?: string } }).cause?.code === '23P01';
+const isOverlap = (error: unknown) => pgError(error).code === '23P01';
+/** A room or machine went to a concurrent booking between our pick and our insert: pick again. */
+const isResourceRace = (error: unknown) => isOverlap(error) && pgError(error).constraint === 'appointment_resources_overlap';
 const isUniqueViolation = (error: unknown) => (error as { code?: string }).code === '23505' || (error as { cause?: { code?: string } }).cause?.code === '23505';
 
 const ACTIVE: AppointmentStatus[] = ['booked', 'confirmed', 'checked_in'];
 /** How far ahead a booking may be made: further is a typing error, not a plan. */
 const BOOKING_HORIZON_DAYS = 400;
+
+/** A booking that passed its checks, ready to insert. */
+export interface NewBooking {
+  patientId: string;
+  clinician: ClinicianRow;
+  type: ProcedureTypeResource;
+  startsAt: Date;
+  notes: string | null;
+  idempotencyKey: string | null;
+  fingerprint: string | null;
+  bookedByCarePlan: boolean;
+  bookingTaskId: string | null;
+  waitlistOfferId: string | null;
+}
 
 @Injectable()
 export class AppointmentsService {
@@ -55,7 +84,11 @@ export class AppointmentsService {
     private readonly availability: AvailabilityService,
   ) {}
 
-  async book(ctx: RequestContext, data: BookAppointmentData, bookedByCarePlan = false): Promise<AppointmentResource> {
+  async book(
+    ctx: RequestContext,
+    data: BookAppointmentData,
+    options: { bookedByCarePlan?: boolean; waitlistOfferId?: string | null } = {},
+  ): Promise<AppointmentResource> {
     const fingerprint = createHash('sha256')
       .update(JSON.stringify([data.patientId, data.clinicianId, data.procedureType, new Date(data.startsAt).toISOString()]))
       .digest('hex');
@@ -64,82 +97,102 @@ export class AppointmentsService {
       if (replay) return replay;
     }
     const startsAt = new Date(data.startsAt);
+    this.assertBookable(startsAt);
     await this.patients.get(ctx, data.patientId);
     const clinician = await this.clinic.clinician(ctx.clinicId, data.clinicianId);
     const type = await this.clinic.procedureType(ctx.clinicId, data.procedureType);
-    this.assertBookable(startsAt);
-
-    // The slot must be one the clinic offers (hours, grid); overlap is left to the database.
-    const offered = await this.availability.find({
-      clinicId: ctx.clinicId,
-      procedureType: data.procedureType,
-      clinicianIds: [data.clinicianId],
-      from: startsAt,
-      to: new Date(startsAt.getTime() + 60_000),
-      limit: 1,
-    });
-    if (offered.length === 0 || offered[0]!.startsAt.getTime() !== startsAt.getTime()) {
-      // Either outside hours/grid or overlapping an existing booking: tell which.
-      const overlapping = await this.overlaps(data.clinicianId, data.patientId, startsAt, type.durationMinutes, type.bufferAfterMinutes);
-      if (overlapping) throw slotTaken();
-      throw new DomainError('APPOINTMENT.NOT_OFFERED', 'startsAt is not a bookable slot (outside clinic or clinician hours, or off the booking grid); see GET /api/availability', 422, 'startsAt');
-    }
-
-    const endsAt = new Date(startsAt.getTime() + type.durationMinutes * 60_000);
-    const blocksUntil = new Date(endsAt.getTime() + type.bufferAfterMinutes * 60_000);
     try {
-      return await this.db.transaction(async (tx) => {
-        const [row] = await tx
-          .insert(appointments)
-          .values({
-            id: randomUUID(),
-            clinicId: ctx.clinicId,
-            patientId: data.patientId,
-            clinicianId: data.clinicianId,
-            procedureType: data.procedureType,
-            startsAt,
-            endsAt,
-            blocksUntil,
-            status: 'booked',
-            notes: data.notes ?? null,
-            idempotencyKey: data.idempotencyKey ?? null,
-            requestFingerprint: fingerprint,
-            bookedByCarePlan,
-          })
-          .returning();
-        await this.outbox.publish(
-          tx,
-          'appointment.booked',
-          {
-            appointmentId: row!.id,
-            patientId: row!.patientId,
-            clinicianId: row!.clinicianId,
-            clinicianName: clinician.name,
-            procedureType: row!.procedureType,
-            startsAt: row!.startsAt.toISOString(),
-            endsAt: row!.endsAt.toISOString(),
-            sequence: row!.sequence,
-            bookedByCarePlan,
-          },
-          { clinicId: ctx.clinicId, correlationId: ctx.correlationId },
-        );
-        return toAppointmentResource(row!);
-      });
+      await this.assertOffered(ctx, { clinicianId: data.clinicianId, patientId: data.patientId, type, startsAt });
     } catch (error) {
-      if (isOverlap(error)) throw slotTaken();
-      if (isUniqueViolation(error) && data.idempotencyKey) {
-        const replay = await this.byIdempotencyKey(ctx.clinicId, data.idempotencyKey, fingerprint);
-        if (replay) return replay;
-      }
+      // A replay racing its own first request finds the slot taken by it: answer as the first.
+      const replay = data.idempotencyKey && isTaken(error) ? await this.byIdempotencyKey(ctx.clinicId, data.idempotencyKey, fingerprint) : null;
+      if (replay) return replay;
       throw error;
     }
+
+    const booking: NewBooking = {
+      patientId: data.patientId,
+      clinician,
+      type,
+      startsAt,
+      notes: data.notes ?? null,
+      idempotencyKey: data.idempotencyKey ?? null,
+      fingerprint,
+      bookedByCarePlan: options.bookedByCarePlan ?? false,
+      bookingTaskId: data.bookingTaskId ?? null,
+      waitlistOfferId: options.waitlistOfferId ?? null,
+    };
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return toAppointmentResource(await this.db.transaction((tx) => this.insertBooking(tx, ctx, booking)));
+      } catch (error) {
+        if (isResourceRace(error) && attempt < 3) continue;
+        if ((isOverlap(error) || isUniqueViolation(error)) && data.idempotencyKey) {
+          const replay = await this.byIdempotencyKey(ctx.clinicId, data.idempotencyKey, fingerprint);
+          if (replay) return replay;
+        }
+        if (isOverlap(error)) throw slotTaken();
+        throw error;
+      }
+    }
+  }
+
+  /**
+   * Inserts a booking with its rooms and equipment and its event, inside the caller's
+   * transaction. The exclusion constraints are the final word on overlaps (a concurrent booking
+   * makes this throw 23P01), so callers run it after their own checks.
+   */
+  async insertBooking(tx: Executor, ctx: RequestContext, b: NewBooking): Promise<AppointmentWithResources> {
+    const endsAt = new Date(b.startsAt.getTime() + b.type.durationMinutes * 60_000);
+    const blocksUntil = new Date(endsAt.getTime() + b.type.bufferAfterMinutes * 60_000);
+    const resourceIds = await this.pickResources(tx, ctx.clinicId, b.type.requires, b.startsAt, blocksUntil);
+    const [row] = await tx
+      .insert(appointments)
+      .values({
+        id: randomUUID(),
+        clinicId: ctx.clinicId,
+        patientId: b.patientId,
+        clinicianId: b.clinician.id,
+        procedureType: b.type.code,
+        startsAt: b.startsAt,
+        endsAt,
+        blocksUntil,
+        status: 'booked',
+        notes: b.notes,
+        idempotencyKey: b.idempotencyKey,
+        requestFingerprint: b.fingerprint,
+        bookedByCarePlan: b.bookedByCarePlan,
+        bookingTaskId: b.bookingTaskId,
+        waitlistOfferId: b.waitlistOfferId,
+      })
+      .returning();
+    await this.holdResources(tx, row!, resourceIds);
+    await this.outbox.publish(
+      tx,
+      'appointment.booked',
+      {
+        appointmentId: row!.id,
+        patientId: row!.patientId,
+        clinicianId: row!.clinicianId,
+        clinicianName: b.clinician.name,
+        procedureType: row!.procedureType,
+        startsAt: row!.startsAt.toISOString(),
+        endsAt: row!.endsAt.toISOString(),
+        sequence: row!.sequence,
+        bookedByCarePlan: b.bookedByCarePlan,
+        bookingTaskId: b.bookingTaskId,
+        waitlistOfferId: b.waitlistOfferId,
+      },
+      { clinicId: ctx.clinicId, correlationId: ctx.correlationId },
+    );
+    return { ...row!, resourceIds };
   }
 
   /** The care plan's follow-up visit: the first free slot of the window, or null. */
   async bookInWindow(ctx: RequestContext, data: BookInWindowData): Promise<{ appointment: AppointmentResource | null }> {
     const key = `care-plan:${data.idempotencyKey}`;
     const [existing] = await this.db.select().from(appointments).where(and(eq(appointments.clinicId, ctx.clinicId), eq(appointments.idempotencyKey, key)));
-    if (existing) return { appointment: toAppointmentResource(existing) };
+    if (existing) return { appointment: toAppointmentResource((await this.withResources([existing]))[0]!) };
     const now = this.clock.now();
     const from = new Date(Math.max(new Date(data.windowStart).getTime(), now.getTime()));
     const to = new Date(data.windowEnd);
@@ -166,11 +219,11 @@ export class AppointmentsService {
               startsAt: slot.startsAt.toISOString(),
               idempotencyKey: key,
             },
-            true,
+            { bookedByCarePlan: true },
           );
           return { appointment };
         } catch (error) {
-          if (!(error instanceof DomainError && error.code === 'APPOINTMENT.SLOT_TAKEN')) throw error;
+          if (!isTaken(error)) throw error;
         }
       }
       if (slots.length === 0) break;
@@ -185,7 +238,7 @@ export class AppointmentsService {
     if (data.clinicianId) where.push(eq(appointments.clinicianId, data.clinicianId));
     if (data.patientId) where.push(eq(appointments.patientId, data.patientId));
     const rows = await this.db.select().from(appointments).where(and(...where)).orderBy(asc(appointments.startsAt)).limit(1000);
-    return rows.map(toAppointmentResource);
+    return (await this.withResources(rows)).map(toAppointmentResource);
   }
 
   async get(ctx: RequestContext, id: string, db: Executor = this.db, lock = false): Promise<AppointmentRow> {
@@ -195,20 +248,31 @@ export class AppointmentsService {
     return row;
   }
 
+  async getResource(ctx: RequestContext, id: string): Promise<AppointmentResource> {
+    const [row] = await this.withResources([await this.get(ctx, id)]);
+    return toAppointmentResource(row!);
+  }
+
+  /** The rooms and equipment each appointment holds (or held). */
+  async withResources(rows: AppointmentRow[], db: Executor = this.db): Promise<AppointmentWithResources[]> {
+    if (rows.length === 0) return [];
+    const held = await db
+      .select({ appointmentId: appointmentResources.appointmentId, resourceId: appointmentResources.resourceId })
+      .from(appointmentResources)
+      .where(inArray(appointmentResources.appointmentId, rows.map((r) => r.id)));
+    return rows.map((r) => ({ ...r, resourceIds: held.filter((h) => h.appointmentId === r.id).map((h) => h.resourceId) }));
+  }
+
   async complete(ctx: RequestContext, data: CompleteData): Promise<AppointmentResource> {
     return this.db.transaction(async (tx) => {
       const row = await this.get(ctx, data.id, tx, true);
-      if (row.status === 'completed') return toAppointmentResource(row); // a second click changes nothing
+      if (row.status === 'completed') return toAppointmentResource((await this.withResources([row], tx))[0]!); // a second click changes nothing
       this.assertActive(row, 'complete');
       const now = this.clock.now();
       if (row.startsAt > now) {
         throw new DomainError('APPOINTMENT.NOT_STARTED', 'An appointment can be completed only once it has started', 409);
       }
-      const [updated] = await tx
-        .update(appointments)
-        .set({ status: 'completed', completedAt: now, site: data.site ?? row.site, notes: data.notes ?? row.notes, updatedAt: now })
-        .where(eq(appointments.id, row.id))
-        .returning();
+      const updated = await this.update(tx, row, { status: 'completed', completedAt: now, site: data.site ?? row.site, notes: data.notes ?? row.notes, updatedAt: now });
       await this.outbox.publish(
         tx,
         'procedure.completed',
@@ -218,32 +282,37 @@ export class AppointmentsService {
           clinicianId: row.clinicianId,
           procedureType: row.procedureType,
           completedAt: now.toISOString(),
-          site: updated!.site,
+          site: updated.site,
         },
         { clinicId: ctx.clinicId, correlationId: ctx.correlationId },
       );
-      return toAppointmentResource(updated!);
+      return toAppointmentResource(updated);
     });
   }
 
   async cancel(ctx: RequestContext, data: CancelData): Promise<AppointmentResource> {
     return this.db.transaction(async (tx) => {
       const row = await this.get(ctx, data.id, tx, true);
-      if (row.status === 'cancelled') return toAppointmentResource(row);
+      if (row.status === 'cancelled') return toAppointmentResource((await this.withResources([row], tx))[0]!);
       this.assertActive(row, 'cancel');
       const now = this.clock.now();
-      const [updated] = await tx
-        .update(appointments)
-        .set({ status: 'cancelled', cancelledAt: now, cancelReason: data.reason ?? null, sequence: row.sequence + 1, updatedAt: now })
-        .where(eq(appointments.id, row.id))
-        .returning();
+      const updated = await this.update(tx, row, { status: 'cancelled', cancelledAt: now, cancelReason: data.reason ?? null, sequence: row.sequence + 1, updatedAt: now });
       await this.outbox.publish(
         tx,
         'appointment.cancelled',
-        { appointmentId: row.id, patientId: row.patientId, reason: data.reason ?? null, sequence: updated!.sequence },
+        {
+          appointmentId: row.id,
+          patientId: row.patientId,
+          clinicianId: row.clinicianId,
+          procedureType: row.procedureType,
+          startsAt: row.startsAt.toISOString(),
+          reason: data.reason ?? null,
+          sequence: updated.sequence,
+          bookedByCarePlan: row.bookedByCarePlan,
+        },
         { clinicId: ctx.clinicId, correlationId: ctx.correlationId },
       );
-      return toAppointmentResource(updated!);
+      return toAppointmentResource(updated);
     });
   }
 
@@ -254,59 +323,47 @@ export class AppointmentsService {
     this.assertBookable(startsAt);
     const type = await this.clinic.procedureType(ctx.clinicId, current.procedureType);
     const clinician = await this.clinic.clinician(ctx.clinicId, current.clinicianId);
-    const offered = await this.availability.find({
-      clinicId: ctx.clinicId,
-      procedureType: current.procedureType,
-      clinicianIds: [current.clinicianId],
-      from: startsAt,
-      to: new Date(startsAt.getTime() + 60_000),
-      limit: 1,
-    });
-    // The appointment's own current time blocks the search; a move within it is checked by the database.
-    const offeredHere = offered.length > 0 && offered[0]!.startsAt.getTime() === startsAt.getTime();
+    // Its own current time does not block the move (e.g. 30 minutes later, overlapping itself).
+    await this.assertOffered(ctx, { clinicianId: current.clinicianId, patientId: current.patientId, type, startsAt, ignoreAppointmentId: current.id });
     const endsAt = new Date(startsAt.getTime() + type.durationMinutes * 60_000);
-    const overlapsItself = startsAt < current.blocksUntil && endsAt > current.startsAt;
-    if (!offeredHere && !overlapsItself) {
-      const overlapping = await this.overlaps(current.clinicianId, current.patientId, startsAt, type.durationMinutes, type.bufferAfterMinutes);
-      if (overlapping) throw slotTaken();
-      throw new DomainError('APPOINTMENT.NOT_OFFERED', 'startsAt is not a bookable slot (outside hours or off the booking grid)', 422, 'startsAt');
-    }
-    try {
-      return await this.db.transaction(async (tx) => {
-        const row = await this.get(ctx, data.id, tx, true);
-        this.assertActive(row, 'reschedule');
-        const [updated] = await tx
-          .update(appointments)
-          .set({
-            startsAt,
-            endsAt,
-            blocksUntil: new Date(endsAt.getTime() + type.bufferAfterMinutes * 60_000),
-            status: 'booked',
-            sequence: row.sequence + 1,
-            updatedAt: this.clock.now(),
-          })
-          .where(eq(appointments.id, row.id))
-          .returning();
-        await this.outbox.publish(
-          tx,
-          'appointment.rescheduled',
-          {
-            appointmentId: row.id,
-            patientId: row.patientId,
-            clinicianId: row.clinicianId,
-            clinicianName: clinician.name,
-            procedureType: row.procedureType,
-            startsAt: updated!.startsAt.toISOString(),
-            endsAt: updated!.endsAt.toISOString(),
-            sequence: updated!.sequence,
-          },
-          { clinicId: ctx.clinicId, correlationId: ctx.correlationId },
-        );
-        return toAppointmentResource(updated!);
-      });
-    } catch (error) {
-      if (isOverlap(error)) throw slotTaken();
-      throw error;
+    const blocksUntil = new Date(endsAt.getTime() + type.bufferAfterMinutes * 60_000);
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.db.transaction(async (tx) => {
+          const row = await this.get(ctx, data.id, tx, true);
+          this.assertActive(row, 'reschedule');
+          // Let go of the old rooms first, so the new pick may keep the same ones.
+          await tx.delete(appointmentResources).where(eq(appointmentResources.appointmentId, row.id));
+          const resourceIds = await this.pickResources(tx, ctx.clinicId, type.requires, startsAt, blocksUntil);
+          const [moved] = await tx
+            .update(appointments)
+            .set({ startsAt, endsAt, blocksUntil, status: 'booked', sequence: row.sequence + 1, updatedAt: this.clock.now() })
+            .where(eq(appointments.id, row.id))
+            .returning();
+          await this.holdResources(tx, moved!, resourceIds);
+          await this.outbox.publish(
+            tx,
+            'appointment.rescheduled',
+            {
+              appointmentId: row.id,
+              patientId: row.patientId,
+              clinicianId: row.clinicianId,
+              clinicianName: clinician.name,
+              procedureType: row.procedureType,
+              startsAt: moved!.startsAt.toISOString(),
+              endsAt: moved!.endsAt.toISOString(),
+              sequence: moved!.sequence,
+              previousStartsAt: row.startsAt.toISOString(),
+            },
+            { clinicId: ctx.clinicId, correlationId: ctx.correlationId },
+          );
+          return toAppointmentResource({ ...moved!, resourceIds });
+        });
+      } catch (error) {
+        if (isResourceRace(error) && attempt < 3) continue;
+        if (isOverlap(error)) throw slotTaken();
+        throw error;
+      }
     }
   }
 
@@ -319,21 +376,131 @@ export class AppointmentsService {
   }
 
   async checkIn(ctx: RequestContext, id: string): Promise<AppointmentResource> {
-    return this.transition(ctx, id, 'checked_in');
+    return this.db.transaction(async (tx) => {
+      const row = await this.get(ctx, id, tx, true);
+      if (row.status === 'checked_in') return toAppointmentResource((await this.withResources([row], tx))[0]!);
+      this.assertActive(row, 'check in');
+      const now = this.clock.now();
+      const updated = await this.update(tx, row, { status: 'checked_in', updatedAt: now });
+      await this.outbox.publish(
+        tx,
+        'appointment.checked-in',
+        { appointmentId: row.id, patientId: row.patientId, at: now.toISOString() },
+        { clinicId: ctx.clinicId, correlationId: ctx.correlationId },
+      );
+      return toAppointmentResource(updated);
+    });
   }
 
   async noShow(ctx: RequestContext, id: string): Promise<AppointmentResource> {
-    return this.transition(ctx, id, 'no_show');
-  }
-
-  private async transition(ctx: RequestContext, id: string, status: 'checked_in' | 'no_show'): Promise<AppointmentResource> {
     return this.db.transaction(async (tx) => {
       const row = await this.get(ctx, id, tx, true);
-      if (row.status === status) return toAppointmentResource(row);
-      this.assertActive(row, status === 'checked_in' ? 'check in' : 'mark as no-show');
-      const [updated] = await tx.update(appointments).set({ status, updatedAt: this.clock.now() }).where(eq(appointments.id, row.id)).returning();
-      return toAppointmentResource(updated!);
+      if (row.status === 'no_show') return toAppointmentResource((await this.withResources([row], tx))[0]!);
+      this.assertActive(row, 'mark as no-show');
+      const now = this.clock.now();
+      if (row.startsAt > now) {
+        throw new DomainError('APPOINTMENT.NOT_STARTED', 'A patient can be marked as a no-show only once the appointment has started; cancel it instead', 409);
+      }
+      const updated = await this.update(tx, row, { status: 'no_show', sequence: row.sequence + 1, updatedAt: now });
+      await this.outbox.publish(
+        tx,
+        'appointment.no-show',
+        {
+          appointmentId: row.id,
+          patientId: row.patientId,
+          clinicianId: row.clinicianId,
+          procedureType: row.procedureType,
+          startsAt: row.startsAt.toISOString(),
+          sequence: updated.sequence,
+          bookedByCarePlan: row.bookedByCarePlan,
+        },
+        { clinicId: ctx.clinicId, correlationId: ctx.correlationId },
+      );
+      return toAppointmentResource(updated);
     });
+  }
+
+  /** Changes the row; its rooms stay held exactly while it holds its slot. */
+  private async update(tx: Executor, row: AppointmentRow, set: Partial<typeof appointments.$inferInsert>): Promise<AppointmentWithResources> {
+    const [updated] = await tx.update(appointments).set(set).where(eq(appointments.id, row.id)).returning();
+    await tx
+      .update(appointmentResources)
+      .set({ active: ACTIVE.includes(updated!.status) })
+      .where(eq(appointmentResources.appointmentId, row.id));
+    return (await this.withResources([updated!], tx))[0]!;
+  }
+
+  private async holdResources(tx: Executor, row: AppointmentRow, resourceIds: string[]): Promise<void> {
+    if (resourceIds.length === 0) return;
+    await tx.insert(appointmentResources).values(
+      resourceIds.map((resourceId) => ({
+        appointmentId: row.id,
+        resourceId,
+        clinicId: row.clinicId,
+        during: `[${row.startsAt.toISOString()},${row.blocksUntil.toISOString()})`,
+        active: true,
+      })),
+    );
+  }
+
+  /**
+   * One free resource per requirement for [from, to), first by name; 409 naming what is
+   * missing. Reads committed holds: a concurrent pick of the same room loses at the constraint.
+   */
+  private async pickResources(tx: Executor, clinicId: string, requires: ResourceRequirement[], from: Date, to: Date): Promise<string[]> {
+    if (requires.length === 0) return [];
+    const all = await tx.select().from(resources).where(eq(resources.clinicId, clinicId)).orderBy(asc(resources.name), asc(resources.id));
+    const ids = [...new Set(requires.flatMap((req) => candidatesFor(all, req).map((r) => r.id)))];
+    const busy = ids.length
+      ? await tx
+          .select({ resourceId: appointmentResources.resourceId })
+          .from(appointmentResources)
+          .where(
+            and(
+              eq(appointmentResources.active, true),
+              inArray(appointmentResources.resourceId, ids),
+              sql`${appointmentResources.during} && tstzrange(${from.toISOString()}::timestamptz, ${to.toISOString()}::timestamptz)`,
+            ),
+          )
+      : [];
+    const taken = new Set(busy.map((b) => b.resourceId));
+    const picked: string[] = [];
+    for (const req of requires) {
+      const free = candidatesFor(all, req).find((r) => !taken.has(r.id) && !picked.includes(r.id));
+      if (!free) throw resourceTaken(req.category.replace(/_/g, ' '));
+      picked.push(free.id);
+    }
+    return picked;
+  }
+
+  /**
+   * The time must be one the clinic offers: within hours, on the grid, not closed, every room
+   * free. Overlap is checked again by the database at insert; here we say why it is refused.
+   */
+  private async assertOffered(
+    ctx: RequestContext,
+    q: { clinicianId: string; patientId: string; type: ProcedureTypeResource; startsAt: Date; ignoreAppointmentId?: string },
+  ): Promise<void> {
+    const offered = await this.availability.find({
+      clinicId: ctx.clinicId,
+      procedureType: q.type.code,
+      clinicianIds: [q.clinicianId],
+      patientId: q.patientId,
+      from: q.startsAt,
+      to: new Date(q.startsAt.getTime() + 60_000),
+      limit: 1,
+      ignoreAppointmentId: q.ignoreAppointmentId,
+    });
+    if (offered.length > 0 && offered[0]!.startsAt.getTime() === q.startsAt.getTime()) return;
+    if (await this.overlaps(q.clinicianId, q.patientId, q.startsAt, q.type.durationMinutes, q.type.bufferAfterMinutes, q.ignoreAppointmentId)) throw slotTaken();
+    const blocksUntil = new Date(q.startsAt.getTime() + (q.type.durationMinutes + q.type.bufferAfterMinutes) * 60_000);
+    await this.pickResources(this.db, ctx.clinicId, q.type.requires, q.startsAt, blocksUntil); // throws RESOURCE_TAKEN
+    throw new DomainError(
+      'APPOINTMENT.NOT_OFFERED',
+      'startsAt is not a bookable slot (outside clinic or clinician hours, off the booking grid, or during a closure or time off); see GET /api/availability',
+      422,
+      'startsAt',
+    );
   }
 
   private assertBookable(startsAt: Date): void {
@@ -351,12 +518,13 @@ export class AppointmentsService {
     }
   }
 
-  private async overlaps(clinicianId: string, patientId: string, startsAt: Date, duration: number, buffer: number): Promise<boolean> {
+  private async overlaps(clinicianId: string, patientId: string, startsAt: Date, duration: number, buffer: number, ignoreId?: string): Promise<boolean> {
     const endsAt = new Date(startsAt.getTime() + duration * 60_000);
     const blocks = new Date(endsAt.getTime() + buffer * 60_000);
     const { rows } = await this.db.execute<{ n: number }>(sql`
       SELECT count(*)::int AS n FROM scheduling.appointments
       WHERE status IN ('booked', 'confirmed', 'checked_in')
+        AND id IS DISTINCT FROM ${ignoreId ?? null}::uuid
         AND ((clinician_id = ${clinicianId} AND tstzrange(starts_at, blocks_until) && tstzrange(${startsAt.toISOString()}::timestamptz, ${blocks.toISOString()}::timestamptz))
           OR (patient_id = ${patientId} AND tstzrange(starts_at, ends_at) && tstzrange(${startsAt.toISOString()}::timestamptz, ${endsAt.toISOString()}::timestamptz)))`);
     return (rows[0]?.n ?? 0) > 0;
@@ -368,6 +536,6 @@ export class AppointmentsService {
     if (row.requestFingerprint !== fingerprint) {
       throw new DomainError('IDEMPOTENCY.KEY_REUSED', 'This Idempotency-Key was already used for a different booking', 422, 'Idempotency-Key');
     }
-    return toAppointmentResource(row);
+    return toAppointmentResource((await this.withResources([row]))[0]!);
   }
 }

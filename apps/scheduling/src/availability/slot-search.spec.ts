@@ -60,7 +60,7 @@ describe('findSlots — basics', () => {
   it('offers every grid start whose whole duration fits in the hours', () => {
     const slots = findSlots(input());
     expect(starts(slots)).toEqual(['09:00', '09:15', '09:30', '09:45', '10:00', '10:15', '10:30', '10:45', '11:00']);
-    expect(slots[0]).toEqual({ clinicianId: 'c1', startsAt: at(`${MONDAY} 09:00`), endsAt: at(`${MONDAY} 10:00`) });
+    expect(slots[0]).toEqual({ clinicianId: 'c1', startsAt: at(`${MONDAY} 09:00`), endsAt: at(`${MONDAY} 10:00`), resourceIds: [] });
   });
 
   it('uses only the intersection of clinic and clinician hours', () => {
@@ -337,6 +337,57 @@ describe('findSlots — multiple clinicians and limit', () => {
   });
 });
 
+describe('findSlots — rooms and equipment', () => {
+  const room = (resourceId: string, b: Busy[] = []) => ({ resourceId, busy: b });
+
+  it('offers a slot only when every needed resource is free, buffer included, and says which', () => {
+    const slots = findSlots(
+      input({
+        bufferAfterMinutes: 30,
+        resourceNeeds: [
+          { candidates: [room('procedure-room', [busy(`${MONDAY} 09:00`, `${MONDAY} 10:00`)])] },
+          { candidates: [room('centrifuge', [busy(`${MONDAY} 10:15`, `${MONDAY} 10:30`)])] },
+        ],
+      }),
+    );
+    // 09:00–10:00 the room is busy; 10:00 and 10:15 starts (with their buffer) would need the
+    // centrifuge while it is busy 10:15–10:30; from 10:30 both are free until closing.
+    expect(starts(slots)).toEqual(['10:30', '10:45', '11:00']);
+    expect(slots[0]!.resourceIds).toEqual(['procedure-room', 'centrifuge']);
+  });
+
+  it('takes the next candidate when the first is busy (either consultation room)', () => {
+    const slots = findSlots(
+      input({
+        clinicHours: weekdays('09:00', '10:00'),
+        resourceNeeds: [{ candidates: [room('room-1', [busy(`${MONDAY} 09:00`, `${MONDAY} 09:30`)]), room('room-2')] }],
+      }),
+    );
+    expect(slots.map((x) => [local(x.startsAt).slice(11), x.resourceIds[0]])).toEqual([['09:00', 'room-2']]);
+  });
+
+  it('never gives one resource to two needs of the same slot', () => {
+    const both = [room('room-1'), room('room-2')];
+    expect(findSlots(input({ resourceNeeds: [{ candidates: both }, { candidates: both }] }))[0]!.resourceIds).toEqual(['room-1', 'room-2']);
+    expect(findSlots(input({ resourceNeeds: [{ candidates: [room('room-1')] }, { candidates: [room('room-1')] }] }))).toEqual([]);
+  });
+
+  it('offers nothing when the clinic has no resource of a needed kind', () => {
+    expect(findSlots(input({ resourceNeeds: [{ candidates: [] }] }))).toEqual([]);
+  });
+
+  it('a busy resource blocks every clinician alike', () => {
+    const slots = findSlots(
+      input({
+        clinicHours: weekdays('09:00', '11:00'),
+        clinicians: [clinician('c1'), clinician('c2')],
+        resourceNeeds: [{ candidates: [room('procedure-room', [busy(`${MONDAY} 09:00`, `${MONDAY} 10:00`)])] }],
+      }),
+    );
+    expect(slots.map((x) => `${local(x.startsAt).slice(11)} ${x.clinicianId}`)).toEqual(['10:00 c1', '10:00 c2']);
+  });
+});
+
 describe('firstFreeSlot', () => {
   // Procedure on Monday 2025-01-06; follow-up window is days 12–16: Sat 01-18 .. Wed 01-22 (end exclusive 01-23).
   const window = { from: at('2025-01-18 00:00'), to: at('2025-01-23 00:00') };
@@ -344,7 +395,7 @@ describe('firstFreeSlot', () => {
   it('finds the first free slot of the window, skipping fully booked days', () => {
     const c = clinician('c1', weekdays('09:00', '12:00'), [busy('2025-01-20 09:00', '2025-01-20 12:00'), busy('2025-01-21 09:00', '2025-01-21 10:30')]);
     const slot = firstFreeSlot(input({ ...window, durationMinutes: 30, clinicians: [c] }));
-    expect(slot).toEqual({ clinicianId: 'c1', startsAt: at('2025-01-21 10:30'), endsAt: at('2025-01-21 11:00') });
+    expect(slot).toEqual({ clinicianId: 'c1', startsAt: at('2025-01-21 10:30'), endsAt: at('2025-01-21 11:00'), resourceIds: [] });
   });
 
   it('returns null when the window has no free slot', () => {
@@ -423,7 +474,7 @@ describe('findSlots — cross-check and performance', () => {
       }
       return covered >= b;
     };
-    const out: { clinicianId: string; startsAt: Date; endsAt: Date }[] = [];
+    const out: { clinicianId: string; startsAt: Date; endsAt: Date; resourceIds: string[] }[] = [];
     for (let t = Math.ceil(lo / 60_000) * 60_000; t < inp.to.getTime(); t += 60_000) {
       const dt = DateTime.fromMillis(t, { zone });
       const m = dt.hour * 60 + dt.minute;
@@ -435,7 +486,14 @@ describe('findSlots — cross-check and performance', () => {
         if (!inside(c.weeklyHours, wd, m, m + inp.durationMinutes)) continue;
         if (overlaps([...c.busy, ...(inp.closures ?? [])], t, t + dur + buf)) continue;
         if (overlaps(inp.patientBusy ?? [], t, t + dur)) continue;
-        out.push({ clinicianId: c.clinicianId, startsAt: new Date(t), endsAt: new Date(t + dur) });
+        const resourceIds: string[] = [];
+        const allMet = (inp.resourceNeeds ?? []).every((need) => {
+          const free = need.candidates.find((r) => !resourceIds.includes(r.resourceId) && !overlaps(r.busy, t, t + dur + buf));
+          if (free) resourceIds.push(free.resourceId);
+          return free !== undefined;
+        });
+        if (!allMet) continue;
+        out.push({ clinicianId: c.clinicianId, startsAt: new Date(t), endsAt: new Date(t + dur), resourceIds });
       }
     }
     return out;
@@ -475,6 +533,17 @@ describe('findSlots — cross-check and performance', () => {
         closures: randomBusy(pick([0, 1, 2]), 600),
         clinicians: Array.from({ length: pick([1, 2, 3]) }, (_, i) => clinician(`c${i}`, randomHours(), randomBusy(pick([0, 5, 15]), 120))),
         patientBusy: randomBusy(pick([0, 2, 4]), 90),
+        // Two rooms that either need may take, and a machine of its own: exercises picking
+        // distinct resources and skipping past busy ones.
+        resourceNeeds: pick([
+          [],
+          [{ candidates: [{ resourceId: 'room-a', busy: randomBusy(8, 120) }, { resourceId: 'room-b', busy: randomBusy(8, 120) }] }],
+          [
+            { candidates: [{ resourceId: 'room-a', busy: randomBusy(6, 120) }, { resourceId: 'room-b', busy: randomBusy(6, 120) }] },
+            { candidates: [{ resourceId: 'room-b', busy: randomBusy(6, 120) }, { resourceId: 'room-a', busy: randomBusy(6, 120) }] },
+            { candidates: [{ resourceId: 'centrifuge', busy: randomBusy(10, 90) }] },
+          ],
+        ]),
         durationMinutes: pick([15, 20, 30, 45, 60, 90]),
         bufferAfterMinutes: pick([0, 0, 10, 15, 30]),
         gridMinutes: pick([5, 10, 15, 30]),

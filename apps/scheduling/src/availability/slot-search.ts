@@ -50,6 +50,14 @@ export interface ClinicianAvailability {
   /** existing appointments (including their buffer-after), time off */
   busy: Busy[];
 }
+/**
+ * One room or piece of equipment the procedure needs for its whole time and buffer: any one of
+ * the candidates will do (e.g. either consultation room). Candidates are tried in order, so the
+ * caller's order is the preference.
+ */
+export interface ResourceNeed {
+  candidates: { resourceId: string; busy: Busy[] }[];
+}
 export interface SlotSearchInput {
   /** search range, half-open: slot *starts* must lie in [from, to) */
   from: Date;
@@ -65,6 +73,8 @@ export interface SlotSearchInput {
   clinicians: ClinicianAvailability[];
   /** the patient's own other appointments */
   patientBusy?: Busy[];
+  /** rooms and equipment needed at once (all of them, one candidate each) */
+  resourceNeeds?: ResourceNeed[];
   durationMinutes: number;
   /** clean-up/recovery: the clinician must also be free for it */
   bufferAfterMinutes?: number;
@@ -79,6 +89,8 @@ export interface Slot {
   clinicianId: string;
   startsAt: Date;
   endsAt: Date;
+  /** the first free candidate of each resource need, in the order of the needs */
+  resourceIds: string[];
 }
 
 const MINUTE_MS = 60_000;
@@ -356,7 +368,9 @@ function assertHours(h: WeeklyHours, owner: string): void {
  * - [s, s + duration + buffer) overlaps none of the clinician's busy intervals nor a closure
  *   (the room/clinician is needed for the clean-up too);
  * - [s, s + duration) overlaps none of the patient's busy intervals (the patient does not need
- *   to wait for the clean-up).
+ *   to wait for the clean-up);
+ * - for every resource need, some candidate (not already picked for another need of the same
+ *   slot) is free for [s, s + duration + buffer): the room is cleaned after the patient too.
  *
  * Throws RangeError on malformed input (bad dates, unknown zone, invalid weekly hours,
  * non-positive duration/grid…): those are programming or configuration errors, not "no slots".
@@ -380,6 +394,11 @@ export function findSlots(input: SlotSearchInput): Slot[] {
   const clinicByWeekday = new Map(WEEKDAYS.map((wd) => [wd, minuteRanges(input.clinicHours[wd])]));
   const closures = toMsRanges(input.closures, 'closures');
   const patientBusy = mergeRanges(toMsRanges(input.patientBusy, 'patientBusy'));
+  const needs = (input.resourceNeeds ?? []).map((need, i) =>
+    need.candidates.map((c) => ({ id: c.resourceId, busy: mergeRanges(toMsRanges(c.busy, `resourceNeeds[${i}] ${c.resourceId} busy`)) })),
+  );
+  // A need nobody can meet (no such room in the clinic) means no slot at all.
+  if (needs.some((candidates) => candidates.length === 0)) return [];
 
   // Per clinician, once: where they may work on each weekday (their hours ∩ clinic hours), and
   // everything that blocks them (own busy + clinic closures) as one sorted, merged list.
@@ -422,13 +441,16 @@ export function findSlots(input: SlotSearchInput): Slot[] {
         let s = clock.alignUp(Math.max(windowStart, lowerBound), gridMs, fixed);
         while (s < to && s + durMs <= windowEnd) {
           const blocked = firstOverlap(c.busy, s, s + durMs + bufMs) ?? firstOverlap(patientBusy, s, s + durMs);
-          if (blocked) {
+          const picked = blocked ? null : pickResources(needs, s, s + durMs + bufMs);
+          const freeAt = blocked ? blocked[1] : picked && 'freeAt' in picked ? picked.freeAt : null;
+          if (freeAt !== null) {
             // Every start before the blocker's end would still overlap it: skip past it.
             // (A blocker may end beyond the window; the loop condition then ends the window.)
-            s = blocked[1] >= windowEnd ? windowEnd : clock.alignUp(blocked[1], gridMs, fixed);
+            s = freeAt >= windowEnd ? windowEnd : clock.alignUp(Math.max(freeAt, s + 1), gridMs, fixed);
             continue;
           }
-          daySlots.push({ clinicianId: c.id, startsAt: new Date(s), endsAt: new Date(s + durMs) });
+          const resourceIds = picked && 'ids' in picked ? picked.ids : [];
+          daySlots.push({ clinicianId: c.id, startsAt: new Date(s), endsAt: new Date(s + durMs), resourceIds });
           s = clock.alignUp(s + gridMs, gridMs, fixed);
         }
       }
@@ -438,6 +460,33 @@ export function findSlots(input: SlotSearchInput): Slot[] {
     if (out.length >= limit) break;
   }
   return out.length > limit ? out.slice(0, limit) : out;
+}
+
+/**
+ * One free resource per need for [s, e), or the earliest time one of the blocked needs could be
+ * met (the end of the first blocking interval among its candidates).
+ */
+function pickResources(needs: { id: string; busy: MsRange[] }[][], s: number, e: number): { ids: string[] } | { freeAt: number } {
+  const ids: string[] = [];
+  for (const candidates of needs) {
+    let freeAt = Infinity;
+    let chosen: string | undefined;
+    for (const r of candidates) {
+      if (ids.includes(r.id)) continue;
+      const hit = firstOverlap(r.busy, s, e);
+      if (!hit) {
+        chosen = r.id;
+        break;
+      }
+      freeAt = Math.min(freeAt, hit[1]);
+    }
+    if (chosen === undefined) {
+      // Every candidate taken by another need of this slot: try the next grid step.
+      return { freeAt: freeAt === Infinity ? s + 1 : freeAt };
+    }
+    ids.push(chosen);
+  }
+  return { ids };
 }
 
 function compareSlots(a: Slot, b: Slot): number {

@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import { DEMO } from '@aftercare/contracts';
 import type { Db } from '@aftercare/database';
 import type { OutboxWriter } from '@aftercare/messaging';
@@ -36,17 +35,20 @@ export async function seedDemoClinic(db: Db, outbox: OutboxWriter): Promise<bool
       DEMO.clinicians.map((c) => ({ id: c.id, clinicId: DEMO.clinicId, name: c.name, email: c.email, weeklyHours: weekdays('09:00', '17:00') })),
     );
     await tx.insert(procedureTypes).values([
-      { clinicId: DEMO.clinicId, code: 'consultation', name: 'Consultation', durationMinutes: 30, bufferAfterMinutes: 0 },
-      // Up to two hours with aspiration, centrifuging and guided injection; then clean-up.
-      { clinicId: DEMO.clinicId, code: 'bmac_injection', name: 'BMAC injection', durationMinutes: 120, bufferAfterMinutes: 30 },
-      { clinicId: DEMO.clinicId, code: 'follow_up_visit', name: 'Follow-up visit', durationMinutes: 30, bufferAfterMinutes: 0 },
+      { clinicId: DEMO.clinicId, code: 'consultation', name: 'Consultation', durationMinutes: 30, bufferAfterMinutes: 0, requires: [{ category: 'consultation_room' }] },
+      // Up to two hours with aspiration, centrifuging and guided injection; then clean-up. The
+      // marrow is concentrated on site, so the centrifuge is held with the room.
+      {
+        clinicId: DEMO.clinicId,
+        code: 'bmac_injection',
+        name: 'BMAC injection',
+        durationMinutes: 120,
+        bufferAfterMinutes: 30,
+        requires: [{ category: 'procedure_room', features: ['ultrasound'] }, { category: 'centrifuge' }],
+      },
+      { clinicId: DEMO.clinicId, code: 'follow_up_visit', name: 'Follow-up visit', durationMinutes: 30, bufferAfterMinutes: 0, requires: [{ category: 'consultation_room' }] },
     ]);
-    await tx.insert(resources).values([
-      { id: randomUUID(), clinicId: DEMO.clinicId, kind: 'room', name: 'Procedure room (ultrasound)' },
-      { id: randomUUID(), clinicId: DEMO.clinicId, kind: 'equipment', name: 'Centrifuge' },
-      { id: randomUUID(), clinicId: DEMO.clinicId, kind: 'room', name: 'Consultation room 1' },
-      { id: randomUUID(), clinicId: DEMO.clinicId, kind: 'room', name: 'Consultation room 2' },
-    ]);
+    await tx.insert(resources).values(DEMO.resources.map((r) => ({ ...r, features: [...r.features], clinicId: DEMO.clinicId })));
     await outbox.publish(
       tx,
       'clinic.upserted',

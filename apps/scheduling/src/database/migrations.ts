@@ -104,4 +104,127 @@ CREATE INDEX appointments_patient ON scheduling.appointments (patient_id, starts
 CREATE INDEX appointments_clinic_time ON scheduling.appointments (clinic_id, starts_at);
 `,
   },
+  {
+    id: '0002_resources_waitlist',
+    sql: `
+-- Clinic setup: closures and holidays, clinicians' time off.
+CREATE TABLE scheduling.closures (
+  id uuid PRIMARY KEY,
+  clinic_id uuid NOT NULL REFERENCES scheduling.clinics (id),
+  starts_at timestamptz NOT NULL,
+  ends_at timestamptz NOT NULL,
+  reason text NOT NULL,
+  created_at timestamptz NOT NULL DEFAULT now(),
+  CHECK (ends_at > starts_at)
+);
+CREATE INDEX closures_clinic_time ON scheduling.closures (clinic_id, starts_at);
+
+CREATE TABLE scheduling.time_off (
+  id uuid PRIMARY KEY,
+  clinic_id uuid NOT NULL REFERENCES scheduling.clinics (id),
+  clinician_id uuid NOT NULL REFERENCES scheduling.clinicians (id),
+  starts_at timestamptz NOT NULL,
+  ends_at timestamptz NOT NULL,
+  reason text,
+  created_at timestamptz NOT NULL DEFAULT now(),
+  CHECK (ends_at > starts_at)
+);
+CREATE INDEX time_off_clinician_time ON scheduling.time_off (clinician_id, starts_at);
+
+-- Rooms and equipment: a category (what it is) and features (what it has).
+ALTER TABLE scheduling.resources
+  ADD COLUMN category text,
+  ADD COLUMN features text[] NOT NULL DEFAULT '{}',
+  ADD COLUMN active boolean NOT NULL DEFAULT true;
+UPDATE scheduling.resources SET
+  category = CASE
+    WHEN name ILIKE 'procedure room%' THEN 'procedure_room'
+    WHEN name ILIKE 'centrifuge%' THEN 'centrifuge'
+    WHEN name ILIKE 'consultation room%' THEN 'consultation_room'
+    ELSE kind END,
+  features = CASE WHEN name ILIKE '%ultrasound%' THEN '{ultrasound}'::text[] ELSE '{}'::text[] END;
+ALTER TABLE scheduling.resources ALTER COLUMN category SET NOT NULL;
+ALTER TABLE scheduling.resources ADD CONSTRAINT resources_category_code CHECK (category ~ '^[a-z][a-z0-9_]{0,63}$');
+CREATE INDEX resources_clinic ON scheduling.resources (clinic_id, category);
+
+-- What a procedure needs at once: [{ "category": "procedure_room", "features": ["ultrasound"] }, …]
+ALTER TABLE scheduling.procedure_types ADD COLUMN requires jsonb NOT NULL DEFAULT '[]';
+UPDATE scheduling.procedure_types SET requires = '[{"category":"procedure_room","features":["ultrasound"]},{"category":"centrifuge"}]'
+  WHERE code = 'bmac_injection';
+UPDATE scheduling.procedure_types SET requires = '[{"category":"consultation_room"}]'
+  WHERE code IN ('consultation', 'follow_up_visit');
+
+-- The rooms and equipment an appointment holds, with its time (incl. buffer) copied in, so the
+-- database itself refuses two appointments holding one resource at once.
+CREATE TABLE scheduling.appointment_resources (
+  appointment_id uuid NOT NULL REFERENCES scheduling.appointments (id) ON DELETE CASCADE,
+  resource_id uuid NOT NULL REFERENCES scheduling.resources (id),
+  clinic_id uuid NOT NULL REFERENCES scheduling.clinics (id),
+  during tstzrange NOT NULL,
+  -- true while the appointment holds its slot (booked, confirmed, checked in)
+  active boolean NOT NULL DEFAULT true,
+  PRIMARY KEY (appointment_id, resource_id),
+  CONSTRAINT appointment_resources_overlap EXCLUDE USING gist (resource_id WITH =, during WITH &&) WHERE (active)
+);
+CREATE INDEX appointment_resources_clinic ON scheduling.appointment_resources USING gist (clinic_id, during) WHERE (active);
+
+ALTER TABLE scheduling.appointments
+  ADD COLUMN booking_task_id uuid,
+  ADD COLUMN waitlist_offer_id uuid;
+
+-- Patients: date of birth for search, language for messages; duplicate checks by phone/e-mail.
+ALTER TABLE scheduling.patients
+  ADD COLUMN date_of_birth date,
+  ADD COLUMN language text NOT NULL DEFAULT 'en' CHECK (language IN ('en', 'es'));
+CREATE INDEX patients_email ON scheduling.patients (clinic_id, lower(email)) WHERE email IS NOT NULL;
+CREATE INDEX patients_dob ON scheduling.patients (clinic_id, date_of_birth) WHERE date_of_birth IS NOT NULL;
+CREATE EXTENSION IF NOT EXISTS pg_trgm;
+CREATE INDEX patients_name_trgm ON scheduling.patients USING gin ((lower(first_name || ' ' || last_name)) gin_trgm_ops);
+
+-- The waitlist: who wants a procedure earlier, and the freed slots offered to them.
+CREATE TABLE scheduling.waitlist_entries (
+  id uuid PRIMARY KEY,
+  clinic_id uuid NOT NULL REFERENCES scheduling.clinics (id),
+  patient_id uuid NOT NULL REFERENCES scheduling.patients (id),
+  procedure_type text NOT NULL,
+  clinician_id uuid REFERENCES scheduling.clinicians (id),
+  earliest_date date NOT NULL,
+  latest_date date NOT NULL,
+  status text NOT NULL CHECK (status IN ('waiting', 'offered', 'booked', 'cancelled', 'expired')),
+  notes text,
+  appointment_id uuid REFERENCES scheduling.appointments (id),
+  created_at timestamptz NOT NULL DEFAULT now(),
+  updated_at timestamptz NOT NULL DEFAULT now(),
+  CHECK (latest_date >= earliest_date),
+  FOREIGN KEY (clinic_id, procedure_type) REFERENCES scheduling.procedure_types (clinic_id, code)
+);
+-- One live entry per patient and procedure type.
+CREATE UNIQUE INDEX waitlist_entries_live ON scheduling.waitlist_entries (patient_id, procedure_type)
+  WHERE status IN ('waiting', 'offered');
+CREATE INDEX waitlist_entries_match ON scheduling.waitlist_entries (clinic_id, status, created_at);
+
+CREATE TABLE scheduling.waitlist_offers (
+  id uuid PRIMARY KEY,
+  clinic_id uuid NOT NULL REFERENCES scheduling.clinics (id),
+  entry_id uuid NOT NULL REFERENCES scheduling.waitlist_entries (id),
+  patient_id uuid NOT NULL REFERENCES scheduling.patients (id),
+  -- Which freed time this offer is for: offers with the same key compete for one slot.
+  slot_key text NOT NULL,
+  clinician_id uuid NOT NULL REFERENCES scheduling.clinicians (id),
+  procedure_type text NOT NULL,
+  starts_at timestamptz NOT NULL,
+  ends_at timestamptz NOT NULL,
+  status text NOT NULL CHECK (status IN ('pending', 'accepted', 'taken', 'expired', 'withdrawn')),
+  expires_at timestamptz NOT NULL,
+  appointment_id uuid REFERENCES scheduling.appointments (id),
+  created_at timestamptz NOT NULL DEFAULT now(),
+  closed_at timestamptz,
+  UNIQUE (entry_id, slot_key)
+);
+CREATE INDEX waitlist_offers_pending ON scheduling.waitlist_offers (expires_at) WHERE status = 'pending';
+CREATE INDEX waitlist_offers_slot ON scheduling.waitlist_offers (slot_key);
+-- At most one winner per freed slot.
+CREATE UNIQUE INDEX waitlist_offers_one_winner ON scheduling.waitlist_offers (slot_key) WHERE status = 'accepted';
+`,
+  },
 ];

@@ -1,5 +1,5 @@
-import { boolean, integer, jsonb, pgSchema, primaryKey, text, timestamp, uuid } from 'drizzle-orm/pg-core';
-import type { AppointmentStatus } from '@aftercare/contracts';
+import { boolean, customType, date, integer, jsonb, pgSchema, primaryKey, text, timestamp, uuid } from 'drizzle-orm/pg-core';
+import type { AppointmentStatus, Language, ResourceRequirement, WaitlistOfferStatus, WaitlistStatus } from '@aftercare/contracts';
 import { messagingTables } from '@aftercare/messaging';
 import type { WeeklyHours } from '../availability/slot-search.js';
 
@@ -36,6 +36,7 @@ export const procedureTypes = s.table(
     name: text('name').notNull(),
     durationMinutes: integer('duration_minutes').notNull(),
     bufferAfterMinutes: integer('buffer_after_minutes').notNull().default(0),
+    requires: jsonb('requires').$type<ResourceRequirement[]>().notNull().default([]),
   },
   (t) => [primaryKey({ columns: [t.clinicId, t.code] })],
 );
@@ -44,7 +45,29 @@ export const resources = s.table('resources', {
   id: uuid('id').primaryKey(),
   clinicId: uuid('clinic_id').notNull(),
   kind: text('kind').$type<'room' | 'equipment'>().notNull(),
+  category: text('category').notNull(),
   name: text('name').notNull(),
+  features: text('features').array().notNull().default([]),
+  active: boolean('active').notNull().default(true),
+  createdAt: ts('created_at').notNull().defaultNow(),
+});
+
+export const closures = s.table('closures', {
+  id: uuid('id').primaryKey(),
+  clinicId: uuid('clinic_id').notNull(),
+  startsAt: ts('starts_at').notNull(),
+  endsAt: ts('ends_at').notNull(),
+  reason: text('reason').notNull(),
+  createdAt: ts('created_at').notNull().defaultNow(),
+});
+
+export const timeOff = s.table('time_off', {
+  id: uuid('id').primaryKey(),
+  clinicId: uuid('clinic_id').notNull(),
+  clinicianId: uuid('clinician_id').notNull(),
+  startsAt: ts('starts_at').notNull(),
+  endsAt: ts('ends_at').notNull(),
+  reason: text('reason'),
   createdAt: ts('created_at').notNull().defaultNow(),
 });
 
@@ -59,6 +82,8 @@ export const patients = s.table('patients', {
   preferredChannel: text('preferred_channel').$type<'sms' | 'email' | 'both'>().notNull(),
   smsConsent: boolean('sms_consent').notNull(),
   smsOptedOut: boolean('sms_opted_out').notNull().default(false),
+  dateOfBirth: date('date_of_birth', { mode: 'string' }),
+  language: text('language').$type<Language>().notNull().default('en'),
   createdAt: ts('created_at').notNull().defaultNow(),
 });
 
@@ -81,8 +106,57 @@ export const appointments = s.table('appointments', {
   idempotencyKey: text('idempotency_key'),
   requestFingerprint: text('request_fingerprint'),
   bookedByCarePlan: boolean('booked_by_care_plan').notNull().default(false),
+  bookingTaskId: uuid('booking_task_id'),
+  waitlistOfferId: uuid('waitlist_offer_id'),
   createdAt: ts('created_at').notNull().defaultNow(),
   updatedAt: ts('updated_at').notNull().defaultNow(),
+});
+
+/** A PostgreSQL tstzrange, read and written as its text form '[start,end)'. */
+const tstzrange = customType<{ data: string }>({ dataType: () => 'tstzrange' });
+
+export const appointmentResources = s.table(
+  'appointment_resources',
+  {
+    appointmentId: uuid('appointment_id').notNull(),
+    resourceId: uuid('resource_id').notNull(),
+    clinicId: uuid('clinic_id').notNull(),
+    during: tstzrange('during').notNull(),
+    active: boolean('active').notNull().default(true),
+  },
+  (t) => [primaryKey({ columns: [t.appointmentId, t.resourceId] })],
+);
+
+export const waitlistEntries = s.table('waitlist_entries', {
+  id: uuid('id').primaryKey(),
+  clinicId: uuid('clinic_id').notNull(),
+  patientId: uuid('patient_id').notNull(),
+  procedureType: text('procedure_type').notNull(),
+  clinicianId: uuid('clinician_id'),
+  earliestDate: date('earliest_date', { mode: 'string' }).notNull(),
+  latestDate: date('latest_date', { mode: 'string' }).notNull(),
+  status: text('status').$type<WaitlistStatus>().notNull(),
+  notes: text('notes'),
+  appointmentId: uuid('appointment_id'),
+  createdAt: ts('created_at').notNull().defaultNow(),
+  updatedAt: ts('updated_at').notNull().defaultNow(),
+});
+
+export const waitlistOffers = s.table('waitlist_offers', {
+  id: uuid('id').primaryKey(),
+  clinicId: uuid('clinic_id').notNull(),
+  entryId: uuid('entry_id').notNull(),
+  patientId: uuid('patient_id').notNull(),
+  slotKey: text('slot_key').notNull(),
+  clinicianId: uuid('clinician_id').notNull(),
+  procedureType: text('procedure_type').notNull(),
+  startsAt: ts('starts_at').notNull(),
+  endsAt: ts('ends_at').notNull(),
+  status: text('status').$type<WaitlistOfferStatus>().notNull(),
+  expiresAt: ts('expires_at').notNull(),
+  appointmentId: uuid('appointment_id'),
+  createdAt: ts('created_at').notNull().defaultNow(),
+  closedAt: ts('closed_at'),
 });
 
 export const schedulingMessaging = messagingTables('scheduling');
@@ -91,3 +165,7 @@ export type ClinicRow = typeof clinics.$inferSelect;
 export type PatientRow = typeof patients.$inferSelect;
 export type AppointmentRow = typeof appointments.$inferSelect;
 export type ClinicianRow = typeof clinicians.$inferSelect;
+export type ResourceRow = typeof resources.$inferSelect;
+export type ProcedureTypeRow = typeof procedureTypes.$inferSelect;
+export type WaitlistEntryRow = typeof waitlistEntries.$inferSelect;
+export type WaitlistOfferRow = typeof waitlistOffers.$inferSelect;

@@ -3,15 +3,18 @@ import { MessagePattern, Payload } from '@nestjs/microservices';
 import { eventPattern, type EventEnvelope } from '@aftercare/contracts';
 import { Inbox } from '@aftercare/messaging';
 import { AppointmentsService } from '../appointments/appointments.service.js';
+import type { WaitlistOfferRow } from '../database/schema.js';
 import { PatientsService } from '../patients/patients.service.js';
+import { WaitlistService } from '../waitlist/waitlist.service.js';
 
-/** Events other services publish that scheduling keeps a copy of. */
+/** Events scheduling consumes (including its own cancellations and moves, for the waitlist). */
 @Controller()
 export class SchedulingEventsController {
   constructor(
     private readonly inbox: Inbox,
     private readonly patients: PatientsService,
     private readonly appointments: AppointmentsService,
+    private readonly waitlist: WaitlistService,
   ) {}
 
   @MessagePattern(eventPattern('scheduling', 'patient.replied'))
@@ -30,5 +33,58 @@ export class SchedulingEventsController {
   @MessagePattern(eventPattern('scheduling', 'patient.opted-in'))
   optedIn(@Payload() event: EventEnvelope<'patient.opted-in'>) {
     return this.inbox.handleOnce(event, (tx, e) => this.patients.setSmsOptedOut(tx, e.clinicId, e.payload.patientId, false));
+  }
+
+  /** A cancelled appointment's time goes to the waitlist. */
+  @MessagePattern(eventPattern('scheduling', 'appointment.cancelled'))
+  cancelled(@Payload() event: EventEnvelope<'appointment.cancelled'>) {
+    let offers: WaitlistOfferRow[] = [];
+    return this.inbox.handleOnce(
+      event,
+      async (tx, e) => {
+        offers = await this.waitlist.offerFreedTime(tx, {
+          clinicId: e.clinicId,
+          clinicianId: e.payload.clinicianId,
+          startsAt: new Date(e.payload.startsAt),
+          slotKey: `appointment:${e.payload.appointmentId}:${e.payload.sequence}`,
+          releasedByPatientId: e.payload.patientId,
+          correlationId: e.correlationId,
+        });
+      },
+      () => this.waitlist.scheduleJobs(offers),
+    );
+  }
+
+  /** So does the time a rescheduled appointment left. */
+  @MessagePattern(eventPattern('scheduling', 'appointment.rescheduled'))
+  rescheduled(@Payload() event: EventEnvelope<'appointment.rescheduled'>) {
+    let offers: WaitlistOfferRow[] = [];
+    return this.inbox.handleOnce(
+      event,
+      async (tx, e) => {
+        offers = await this.waitlist.offerFreedTime(tx, {
+          clinicId: e.clinicId,
+          clinicianId: e.payload.clinicianId,
+          startsAt: new Date(e.payload.previousStartsAt),
+          slotKey: `appointment:${e.payload.appointmentId}:${e.payload.sequence}`,
+          releasedByPatientId: e.payload.patientId,
+          correlationId: e.correlationId,
+        });
+      },
+      () => this.waitlist.scheduleJobs(offers),
+    );
+  }
+
+  /** A patient answered YES to an offer: the first YES books it. */
+  @MessagePattern(eventPattern('scheduling', 'waitlist.offer-accepted'))
+  offerAccepted(@Payload() event: EventEnvelope<'waitlist.offer-accepted'>) {
+    let closed: WaitlistOfferRow[] = [];
+    return this.inbox.handleOnce(
+      event,
+      async (tx, e) => {
+        closed = await this.waitlist.accept(tx, e.clinicId, e.payload, e.correlationId);
+      },
+      () => this.waitlist.dropJobs(closed),
+    );
   }
 }

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
-import { and, asc, eq, ilike, or } from 'drizzle-orm';
-import type { CreatePatientData, PatientResource, RequestContext } from '@aftercare/contracts';
+import { and, asc, eq, ilike, inArray, ne, or, sql, type SQL } from 'drizzle-orm';
+import type { CreatePatientData, ListPatientsData, PatientDuplicatesData, PatientResource, PossibleDuplicate, RequestContext } from '@aftercare/contracts';
 import { DRIZZLE, type Db, type Executor } from '@aftercare/database';
 import { DomainError, notFound, OutboxWriter } from '@aftercare/messaging';
 import { patients, type PatientRow } from '../database/schema.js';
@@ -16,6 +16,8 @@ export const toPatientResource = (row: PatientRow): PatientResource => ({
   preferredChannel: row.preferredChannel,
   smsConsent: row.smsConsent,
   smsOptedOut: row.smsOptedOut,
+  dateOfBirth: row.dateOfBirth,
+  language: row.language,
   createdAt: row.createdAt.toISOString(),
 });
 
@@ -43,6 +45,8 @@ export class PatientsService {
           timezone: data.timezone,
           preferredChannel: data.preferredChannel,
           smsConsent: data.smsConsent,
+          dateOfBirth: data.dateOfBirth ?? null,
+          language: data.language ?? 'en',
         })
         .returning();
       await this.outbox.publish(
@@ -57,30 +61,77 @@ export class PatientsService {
           timezone: row!.timezone,
           preferredChannel: row!.preferredChannel,
           smsConsent: row!.smsConsent,
+          language: row!.language,
         },
         { clinicId: ctx.clinicId, correlationId: ctx.correlationId },
       );
-      return toPatientResource(row!);
+      // Registered all the same (two family members may share a phone), with the warning.
+      const possibleDuplicates = await this.duplicates(ctx, { phone: row!.phone, email: row!.email ?? undefined, excludeId: row!.id }, tx);
+      return { ...toPatientResource(row!), possibleDuplicates };
     });
   }
 
-  async list(ctx: RequestContext, query?: string): Promise<PatientResource[]> {
-    const q = query?.trim();
+  /** Patients with the same phone number or e-mail address: likely the same person. */
+  async duplicates(ctx: RequestContext, data: PatientDuplicatesData, db: Executor = this.db): Promise<PossibleDuplicate[]> {
+    const matches: SQL[] = [];
+    if (data.phone) matches.push(eq(patients.phone, data.phone));
+    if (data.email) matches.push(sql`lower(${patients.email}) = ${data.email.toLowerCase()}`);
+    if (matches.length === 0) return [];
+    const rows = await db
+      .select()
+      .from(patients)
+      .where(and(eq(patients.clinicId, ctx.clinicId), or(...matches), data.excludeId ? ne(patients.id, data.excludeId) : undefined))
+      .orderBy(asc(patients.lastName), asc(patients.firstName))
+      .limit(20);
+    return rows.map((r) => ({
+      id: r.id,
+      name: `${r.firstName} ${r.lastName}`,
+      matchedOn: [
+        ...(data.phone && r.phone === data.phone ? (['phone'] as const) : []),
+        ...(data.email && r.email?.toLowerCase() === data.email.toLowerCase() ? (['email'] as const) : []),
+      ],
+    }));
+  }
+
+  /**
+   * Search by any part of the name, phone or e-mail, and/or the date of birth. Each hit carries
+   * the other patients sharing its phone or e-mail, so the desk sees likely duplicates.
+   */
+  async list(ctx: RequestContext, data: ListPatientsData = {}): Promise<PatientResource[]> {
+    const q = data.query?.trim();
+    const digits = q?.replace(/[\s().-]/g, '');
     const match = q
       ? or(
-          ilike(patients.firstName, `%${escapeLike(q)}%`),
-          ilike(patients.lastName, `%${escapeLike(q)}%`),
-          ilike(patients.phone, `%${escapeLike(q.replace(/[\s()-]/g, ''))}%`),
+          ilike(sql`${patients.firstName} || ' ' || ${patients.lastName}`, `%${escapeLike(q)}%`),
+          ilike(sql`${patients.lastName} || ', ' || ${patients.firstName}`, `%${escapeLike(q)}%`),
+          digits && /^\+?\d{3,}$/.test(digits) ? ilike(patients.phone, `%${escapeLike(digits)}%`) : undefined,
           ilike(patients.email, `%${escapeLike(q)}%`),
         )
       : undefined;
     const rows = await this.db
       .select()
       .from(patients)
-      .where(and(eq(patients.clinicId, ctx.clinicId), match))
+      .where(and(eq(patients.clinicId, ctx.clinicId), match, data.dateOfBirth ? eq(patients.dateOfBirth, data.dateOfBirth) : undefined))
       .orderBy(asc(patients.lastName), asc(patients.firstName))
       .limit(200);
-    return rows.map(toPatientResource);
+    if (rows.length === 0) return [];
+    // One query for every hit's duplicates: same phone or same e-mail, another patient.
+    const phones = [...new Set(rows.map((r) => r.phone))];
+    const emails = [...new Set(rows.flatMap((r) => (r.email ? [r.email.toLowerCase()] : [])))];
+    const others = await this.db
+      .select()
+      .from(patients)
+      .where(and(eq(patients.clinicId, ctx.clinicId), or(inArray(patients.phone, phones), emails.length ? inArray(sql`lower(${patients.email})`, emails) : undefined)));
+    return rows.map((r) => {
+      const possibleDuplicates = others
+        .filter((o) => o.id !== r.id && (o.phone === r.phone || (!!r.email && o.email?.toLowerCase() === r.email.toLowerCase())))
+        .map((o) => ({
+          id: o.id,
+          name: `${o.firstName} ${o.lastName}`,
+          matchedOn: [...(o.phone === r.phone ? (['phone'] as const) : []), ...(r.email && o.email?.toLowerCase() === r.email.toLowerCase() ? (['email'] as const) : [])],
+        }));
+      return { ...toPatientResource(r), possibleDuplicates };
+    });
   }
 
   async get(ctx: RequestContext, id: string, db: Executor = this.db): Promise<PatientRow> {

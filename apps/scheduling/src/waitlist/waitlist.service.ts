@@ -1,0 +1,385 @@
+import { randomUUID } from 'node:crypto';
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { InjectQueue } from '@nestjs/bullmq';
+import type { Queue } from 'bullmq';
+import { and, asc, desc, eq, inArray, lt, ne, sql, type SQL } from 'drizzle-orm';
+import { DateTime } from 'luxon';
+import {
+  JOBS,
+  QUEUES,
+  type CreateWaitlistEntryData,
+  type EventPayloads,
+  type ListWaitlistData,
+  type RequestContext,
+  type WaitlistEntryResource,
+} from '@aftercare/contracts';
+import { APP_CONFIG, type AppConfig } from '@aftercare/config';
+import { Clock } from '@aftercare/clock';
+import { DRIZZLE, type Db, type Executor } from '@aftercare/database';
+import { JobScheduler } from '@aftercare/jobs';
+import { DomainError, notFound, OutboxWriter } from '@aftercare/messaging';
+import { AppointmentsService } from '../appointments/appointments.service.js';
+import { AvailabilityService } from '../availability/availability.service.js';
+import { ClinicService } from '../clinic/clinic.service.js';
+import { patients, waitlistEntries, waitlistOffers, type WaitlistEntryRow, type WaitlistOfferRow } from '../database/schema.js';
+import { PatientsService } from '../patients/patients.service.js';
+import { candidatesForSlot, offerExpiry } from './waitlist.rules.js';
+
+const isUniqueViolation = (error: unknown) => (error as { code?: string }).code === '23505' || (error as { cause?: { code?: string } }).cause?.code === '23505';
+const isOverlap = (error: unknown) => (error as { code?: string }).code === '23P01' || (error as { cause?: { code?: string } }).cause?.code === '23P01';
+
+/** A time that became free: an appointment cancelled or moved away. */
+export interface FreedTime {
+  clinicId: string;
+  clinicianId: string;
+  startsAt: Date;
+  /** Offers for one freed time share it and compete: the first YES wins. */
+  slotKey: string;
+  releasedByPatientId: string | null;
+  correlationId: string;
+}
+
+type OfferClosedReason = EventPayloads['waitlist.offer-closed']['reason'];
+
+/**
+ * The waitlist. When time frees up, the first matching waiting patients get an SMS offer; the
+ * first YES books it (the database's exclusion constraints decide any race with the front
+ * desk), the others hear it is taken; an offer nobody answers expires and the time goes to the
+ * next patients in line.
+ */
+@Injectable()
+export class WaitlistService {
+  private readonly logger = new Logger(WaitlistService.name);
+
+  constructor(
+    @Inject(DRIZZLE) private readonly db: Db,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    @InjectQueue(QUEUES.waitlistOffers) private readonly queue: Queue,
+    private readonly scheduler: JobScheduler,
+    private readonly clock: Clock,
+    private readonly outbox: OutboxWriter,
+    private readonly clinic: ClinicService,
+    private readonly patients: PatientsService,
+    private readonly availability: AvailabilityService,
+    private readonly appointments: AppointmentsService,
+  ) {}
+
+  async create(ctx: RequestContext, data: CreateWaitlistEntryData): Promise<WaitlistEntryResource> {
+    const patient = await this.patients.get(ctx, data.patientId);
+    await this.clinic.procedureType(ctx.clinicId, data.procedureType);
+    if (data.clinicianId) await this.clinic.clinician(ctx.clinicId, data.clinicianId);
+    if (data.latestDate < data.earliestDate) throw new DomainError('WAITLIST.BAD_DATES', 'latestDate must be on or after earliestDate', 400, 'latestDate');
+    const clinic = await this.clinic.clinic(ctx.clinicId);
+    const today = DateTime.fromJSDate(this.clock.now(), { zone: clinic.timezone }).toISODate()!;
+    if (data.latestDate < today) throw new DomainError('WAITLIST.BAD_DATES', 'latestDate is in the past', 400, 'latestDate');
+    try {
+      const [row] = await this.db
+        .insert(waitlistEntries)
+        .values({
+          id: randomUUID(),
+          clinicId: ctx.clinicId,
+          patientId: patient.id,
+          procedureType: data.procedureType,
+          clinicianId: data.clinicianId ?? null,
+          earliestDate: data.earliestDate,
+          latestDate: data.latestDate,
+          status: 'waiting',
+          notes: data.notes ?? null,
+          createdAt: this.clock.now(),
+          updatedAt: this.clock.now(),
+        })
+        .returning();
+      return (await this.resources([row!]))[0]!;
+    } catch (error) {
+      if (isUniqueViolation(error)) {
+        throw new DomainError('WAITLIST.ALREADY_WAITING', 'This patient is already on the waitlist for this procedure type; cancel that entry first', 409, 'patientId');
+      }
+      throw error;
+    }
+  }
+
+  async list(ctx: RequestContext, data: ListWaitlistData): Promise<WaitlistEntryResource[]> {
+    await this.expirePastEntries(ctx.clinicId);
+    const where: SQL[] = [eq(waitlistEntries.clinicId, ctx.clinicId)];
+    if (data.status) where.push(eq(waitlistEntries.status, data.status));
+    else where.push(inArray(waitlistEntries.status, ['waiting', 'offered']));
+    if (data.procedureType) where.push(eq(waitlistEntries.procedureType, data.procedureType));
+    if (data.patientId) where.push(eq(waitlistEntries.patientId, data.patientId));
+    const rows = await this.db.select().from(waitlistEntries).where(and(...where)).orderBy(asc(waitlistEntries.createdAt)).limit(500);
+    return this.resources(rows);
+  }
+
+  async cancel(ctx: RequestContext, id: string): Promise<WaitlistEntryResource> {
+    const closed: WaitlistOfferRow[] = [];
+    const row = await this.db.transaction(async (tx) => {
+      const [entry] = await tx.select().from(waitlistEntries).where(and(eq(waitlistEntries.id, id), eq(waitlistEntries.clinicId, ctx.clinicId))).for('update');
+      if (!entry) throw notFound('Waitlist entry', id);
+      if (entry.status !== 'waiting' && entry.status !== 'offered') return entry;
+      const [updated] = await tx.update(waitlistEntries).set({ status: 'cancelled', updatedAt: this.clock.now() }).where(eq(waitlistEntries.id, id)).returning();
+      const pending = await tx.select().from(waitlistOffers).where(and(eq(waitlistOffers.entryId, id), eq(waitlistOffers.status, 'pending')));
+      for (const offer of pending) closed.push(await this.closeOffer(tx, offer, 'withdrawn', null));
+      return updated!;
+    });
+    await this.dropJobs(closed);
+    return (await this.resources([row]))[0]!;
+  }
+
+  /**
+   * Offers freed time to the first matching waiting patients (at most the batch size, each
+   * only if the time fits their procedure, their own calendar and the rooms). Runs inside the
+   * transaction of the event that freed it; returns the offers whose expiry jobs to add.
+   */
+  async offerFreedTime(tx: Executor, freed: FreedTime): Promise<WaitlistOfferRow[]> {
+    const now = this.clock.now();
+    if (freed.startsAt <= now) return [];
+    const clinic = await this.clinic.clinic(freed.clinicId, tx);
+    // Serialise with accepts and expiries of the same freed time.
+    await tx.execute(sql`SELECT pg_advisory_xact_lock(hashtext(${freed.slotKey}))`);
+    const open = await tx
+      .select({ id: waitlistOffers.id })
+      .from(waitlistOffers)
+      .where(and(eq(waitlistOffers.slotKey, freed.slotKey), inArray(waitlistOffers.status, ['pending', 'accepted'])))
+      .limit(1);
+    if (open.length > 0) return []; // already on offer, or already taken
+
+    const alreadyOffered = (await tx.select({ entryId: waitlistOffers.entryId }).from(waitlistOffers).where(eq(waitlistOffers.slotKey, freed.slotKey))).map(
+      (r) => r.entryId,
+    );
+    const waiting = await tx
+      .select()
+      .from(waitlistEntries)
+      .where(and(eq(waitlistEntries.clinicId, freed.clinicId), eq(waitlistEntries.status, 'waiting')))
+      .orderBy(asc(waitlistEntries.createdAt))
+      .limit(1000);
+    const candidates = candidatesForSlot(
+      waiting.filter((e) => !alreadyOffered.includes(e.id)),
+      { clinicianId: freed.clinicianId, startsAt: freed.startsAt, clinicTimezone: clinic.timezone, releasedByPatientId: freed.releasedByPatientId },
+    );
+    const clinician = await this.clinic.clinician(freed.clinicId, freed.clinicianId, tx).catch(() => null);
+    if (!clinician) return [];
+
+    const offers: WaitlistOfferRow[] = [];
+    for (const entry of candidates) {
+      if (offers.length >= this.config.waitlist.offerBatch) break;
+      const fits = await this.availability.find(
+        {
+          clinicId: freed.clinicId,
+          procedureType: entry.procedureType,
+          clinicianIds: [freed.clinicianId],
+          patientId: entry.patientId,
+          from: freed.startsAt,
+          to: new Date(freed.startsAt.getTime() + 60_000),
+          limit: 1,
+        },
+        tx,
+      );
+      const slot = fits[0];
+      if (!slot || slot.startsAt.getTime() !== freed.startsAt.getTime()) continue;
+      const [patient] = await tx.select({ timezone: patients.timezone }).from(patients).where(eq(patients.id, entry.patientId));
+      const expiresAt = offerExpiry({ now, slotStartsAt: slot.startsAt, offerMinutes: this.config.waitlist.offerMinutes, patientTimezone: patient!.timezone, quietHours: this.config.quietHours });
+      if (!expiresAt) continue;
+      const [offer] = await tx
+        .insert(waitlistOffers)
+        .values({
+          id: randomUUID(),
+          clinicId: freed.clinicId,
+          entryId: entry.id,
+          patientId: entry.patientId,
+          slotKey: freed.slotKey,
+          clinicianId: freed.clinicianId,
+          procedureType: entry.procedureType,
+          startsAt: slot.startsAt,
+          endsAt: slot.endsAt,
+          status: 'pending',
+          expiresAt,
+          createdAt: now,
+        })
+        .onConflictDoNothing()
+        .returning();
+      if (!offer) continue;
+      await tx.update(waitlistEntries).set({ status: 'offered', updatedAt: now }).where(eq(waitlistEntries.id, entry.id));
+      await this.outbox.publish(
+        tx,
+        'waitlist.offered',
+        {
+          offerId: offer.id,
+          entryId: entry.id,
+          patientId: entry.patientId,
+          clinicianId: freed.clinicianId,
+          clinicianName: clinician.name,
+          procedureType: entry.procedureType,
+          startsAt: offer.startsAt.toISOString(),
+          endsAt: offer.endsAt.toISOString(),
+          expiresAt: offer.expiresAt.toISOString(),
+        },
+        { clinicId: freed.clinicId, correlationId: freed.correlationId },
+      );
+      offers.push(offer);
+    }
+    if (offers.length) this.logger.log(`offered freed time ${freed.slotKey} to ${offers.length} waitlisted patient(s)`);
+    return offers;
+  }
+
+  /**
+   * The patient answered YES to an offer. The first YES of a freed time books it; the other
+   * pending offers of that time close as taken. Returns offers whose jobs can go.
+   */
+  async accept(tx: Executor, clinicId: string, payload: EventPayloads['waitlist.offer-accepted'], correlationId: string): Promise<WaitlistOfferRow[]> {
+    const [offer0] = await tx.select().from(waitlistOffers).where(and(eq(waitlistOffers.id, payload.offerId), eq(waitlistOffers.clinicId, clinicId)));
+    if (!offer0 || offer0.patientId !== payload.patientId) return [];
+    await tx.execute(sql`SELECT pg_advisory_xact_lock(hashtext(${offer0.slotKey}))`);
+    const [offer] = await tx.select().from(waitlistOffers).where(eq(waitlistOffers.id, payload.offerId)).for('update');
+    // Already closed: the patient has been (or is being) told why.
+    if (!offer || offer.status !== 'pending') return [];
+    const now = this.clock.now();
+    if (offer.expiresAt <= new Date(payload.at) && offer.expiresAt <= now) return [await this.closeOffer(tx, offer, 'expired', null)];
+
+    const ctx: RequestContext = { clinicId, userId: null, role: 'system', clinicianId: null, correlationId };
+    const clinician = await this.clinic.clinician(clinicId, offer.clinicianId, tx).catch(() => null);
+    const type = await this.clinic.procedureType(clinicId, offer.procedureType, tx);
+    let appointmentId: string | null = null;
+    if (clinician && offer.startsAt > now) {
+      try {
+        // A savepoint: a lost race at the exclusion constraints leaves the outer work intact.
+        const booked = await tx.transaction((sp) =>
+          this.appointments.insertBooking(sp, ctx, {
+            patientId: offer.patientId,
+            clinician,
+            type,
+            startsAt: offer.startsAt,
+            notes: 'Booked from the waitlist by SMS',
+            idempotencyKey: `waitlist-offer:${offer.id}`,
+            fingerprint: null,
+            bookedByCarePlan: false,
+            bookingTaskId: null,
+            waitlistOfferId: offer.id,
+          }),
+        );
+        appointmentId = booked.id;
+      } catch (error) {
+        const code = (error as { code?: string }).code;
+        if (!isOverlap(error) && code !== 'APPOINTMENT.RESOURCE_TAKEN') throw error;
+      }
+    }
+    if (!appointmentId) return [await this.closeOffer(tx, offer, 'taken', null)];
+
+    const closed = [await this.closeOffer(tx, offer, 'booked', appointmentId)];
+    const rivals = await tx
+      .select()
+      .from(waitlistOffers)
+      .where(and(eq(waitlistOffers.slotKey, offer.slotKey), eq(waitlistOffers.status, 'pending'), ne(waitlistOffers.id, offer.id)));
+    for (const rival of rivals) closed.push(await this.closeOffer(tx, rival, 'taken', null));
+    // The winner's other open offers (other freed times) are no longer needed.
+    const others = await tx.select().from(waitlistOffers).where(and(eq(waitlistOffers.entryId, offer.entryId), eq(waitlistOffers.status, 'pending')));
+    for (const other of others) closed.push(await this.closeOffer(tx, other, 'withdrawn', null));
+    return closed;
+  }
+
+  /**
+   * The expiry job: an unanswered offer closes, and when no offer of that freed time is open
+   * any more, the time goes to the next patients in line. Returns new offers to schedule.
+   */
+  async expire(id: string): Promise<void> {
+    const created = await this.db.transaction(async (tx) => {
+      const [first] = await tx.select().from(waitlistOffers).where(eq(waitlistOffers.id, id));
+      if (!first || first.status !== 'pending') return [];
+      await tx.execute(sql`SELECT pg_advisory_xact_lock(hashtext(${first.slotKey}))`);
+      const [offer] = await tx.select().from(waitlistOffers).where(eq(waitlistOffers.id, id)).for('update');
+      if (!offer || offer.status !== 'pending') return [];
+      if (offer.expiresAt > this.clock.now()) return []; // woken early: the reconciler re-arms it
+      await this.closeOffer(tx, offer, 'expired', null);
+      return this.offerFreedTime(tx, {
+        clinicId: offer.clinicId,
+        clinicianId: offer.clinicianId,
+        startsAt: offer.startsAt,
+        slotKey: offer.slotKey,
+        releasedByPatientId: null,
+        correlationId: randomUUID(),
+      });
+    });
+    await this.scheduleJobs(created);
+  }
+
+  async scheduleJobs(offers: WaitlistOfferRow[]): Promise<void> {
+    await this.scheduler.scheduleMany(this.queue, JOBS.waitlistOfferExpire, offers.map((o) => ({ id: o.id, dueAt: o.expiresAt })));
+  }
+
+  async dropJobs(offers: WaitlistOfferRow[]): Promise<void> {
+    for (const offer of offers) await this.queue.remove(offer.id).catch(() => undefined);
+  }
+
+  /** Closes one offer and tells notifications; the entry waits again unless it was booked. */
+  private async closeOffer(tx: Executor, offer: WaitlistOfferRow, reason: OfferClosedReason, appointmentId: string | null): Promise<WaitlistOfferRow> {
+    const now = this.clock.now();
+    const status = reason === 'booked' ? 'accepted' : reason;
+    const [closed] = await tx
+      .update(waitlistOffers)
+      .set({ status, appointmentId, closedAt: now })
+      .where(eq(waitlistOffers.id, offer.id))
+      .returning();
+    if (reason === 'booked') {
+      await tx.update(waitlistEntries).set({ status: 'booked', appointmentId, updatedAt: now }).where(eq(waitlistEntries.id, offer.entryId));
+    } else if (reason !== 'withdrawn') {
+      // Still waiting for another time, unless another offer to them is open.
+      await tx
+        .update(waitlistEntries)
+        .set({ status: 'waiting', updatedAt: now })
+        .where(
+          and(
+            eq(waitlistEntries.id, offer.entryId),
+            eq(waitlistEntries.status, 'offered'),
+            sql`NOT EXISTS (SELECT 1 FROM scheduling.waitlist_offers o WHERE o.entry_id = ${offer.entryId} AND o.status = 'pending')`,
+          ),
+        );
+    }
+    await this.outbox.publish(tx, 'waitlist.offer-closed', { offerId: offer.id, patientId: offer.patientId, reason, appointmentId }, { clinicId: offer.clinicId });
+    return closed!;
+  }
+
+  /** Entries whose last wanted date has passed (clinic's local date) are over. */
+  private async expirePastEntries(clinicId: string): Promise<void> {
+    const clinic = await this.clinic.clinic(clinicId);
+    const today = DateTime.fromJSDate(this.clock.now(), { zone: clinic.timezone }).toISODate()!;
+    await this.db
+      .update(waitlistEntries)
+      .set({ status: 'expired', updatedAt: this.clock.now() })
+      .where(and(eq(waitlistEntries.clinicId, clinicId), eq(waitlistEntries.status, 'waiting'), lt(waitlistEntries.latestDate, today)));
+  }
+
+  private async resources(rows: WaitlistEntryRow[]): Promise<WaitlistEntryResource[]> {
+    if (rows.length === 0) return [];
+    const ids = rows.map((r) => r.id);
+    const people = await this.db
+      .select({ id: patients.id, firstName: patients.firstName, lastName: patients.lastName })
+      .from(patients)
+      .where(inArray(patients.id, [...new Set(rows.map((r) => r.patientId))]));
+    const offers = await this.db.select().from(waitlistOffers).where(inArray(waitlistOffers.entryId, ids)).orderBy(desc(waitlistOffers.createdAt));
+    return rows.map((r) => {
+      const p = people.find((x) => x.id === r.patientId);
+      return {
+        id: r.id,
+        patient: { id: r.patientId, name: p ? `${p.firstName} ${p.lastName}` : '' },
+        procedureType: r.procedureType,
+        clinicianId: r.clinicianId,
+        earliestDate: r.earliestDate,
+        latestDate: r.latestDate,
+        status: r.status,
+        notes: r.notes,
+        appointmentId: r.appointmentId,
+        createdAt: r.createdAt.toISOString(),
+        offers: offers
+          .filter((o) => o.entryId === r.id)
+          .map((o) => ({
+            id: o.id,
+            clinicianId: o.clinicianId,
+            startsAt: o.startsAt.toISOString(),
+            endsAt: o.endsAt.toISOString(),
+            status: o.status,
+            expiresAt: o.expiresAt.toISOString(),
+            appointmentId: o.appointmentId,
+            createdAt: o.createdAt.toISOString(),
+          })),
+      };
+    });
+  }
+}
