@@ -8,6 +8,7 @@ import { AppointmentsModule } from './appointments/appointments.module.js';
 import { AuditModule } from './audit/audit.module.js';
 import { AuthModule } from './auth/auth.module.js';
 import { CarePlansModule } from './care-plans/care-plans.module.js';
+import { ClinicSetupModule } from './clinic-setup/clinic-setup.module.js';
 import { ForwardingModule } from './common/forwarding.module.js';
 import { HttpErrorFilter } from './common/http-error.filter.js';
 import { createValidationPipe } from './common/validation/validation.pipe.js';
@@ -18,6 +19,7 @@ import { HealthModule } from './health/health.module.js';
 import { MessagesModule } from './messages/messages.module.js';
 import { PatientsModule } from './patients/patients.module.js';
 import { UsersModule } from './users/users.module.js';
+import { WaitlistModule } from './waitlist/waitlist.module.js';
 import { WebhooksModule } from './webhooks/webhooks.module.js';
 
 @Module({})
@@ -36,6 +38,8 @@ export class GatewayModule {
         AuthModule,
         PatientsModule,
         AppointmentsModule,
+        ClinicSetupModule,
+        WaitlistModule,
         FollowUpsModule,
         CarePlansModule,
         MessagesModule,

@@ -155,6 +155,18 @@ describe('gateway over HTTP in production mode (no virtual clock, Twilio signatu
     expect(complete.status).toBe(403);
   });
 
+  it('lets the front desk reach its booking tasks and checks their query (400 naming the field)', async () => {
+    // No service runs here: a request that passes the guard and the validation would wait for
+    // followup, so only refusals are asserted; a 400 shows the guard let the front desk through.
+    const badState = await call(base, 'GET', '/api/booking-tasks?state=overdue', { token: frontDeskToken });
+    expect(badState.body).toMatchObject({ statusCode: 400, field: 'state', message: 'state must be one of open, done' });
+    const badPatient = await call(base, 'GET', '/api/booking-tasks?patientId=42', { token: frontDeskToken });
+    expect(badPatient.body).toMatchObject({ statusCode: 400, field: 'patientId' });
+    const unknown = await call(base, 'GET', '/api/booking-tasks?kind=booking_task', { token: frontDeskToken });
+    expect(unknown.body).toMatchObject({ statusCode: 400, field: 'kind' });
+    expect((await call(base, 'GET', '/api/booking-tasks')).status).toBe(401);
+  });
+
   it.each([
     ['a bad phone', { ...validPatient, phone: '555-0100' }, 'phone', /phone must be an E\.164 phone number such as \+12125550100/],
     ['a bad time zone', { ...validPatient, timezone: 'Mars/Olympus_Mons' }, 'timezone', /timezone must be an IANA time zone/],

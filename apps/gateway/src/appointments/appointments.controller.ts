@@ -11,6 +11,7 @@ import {
 } from '@aftercare/contracts';
 import { Roles } from '../auth/auth.decorators.js';
 import { ALL_STAFF, CLINICAL } from '../auth/roles.js';
+import { defined } from '../common/http.js';
 import { EmptyBodyDto, IdParamDto } from '../common/id-param.dto.js';
 import { IdempotencyKey } from '../common/idempotency-key.decorator.js';
 import { Ctx } from '../common/request-context.js';
@@ -25,9 +26,6 @@ import {
 
 const P = PATTERNS.scheduling;
 
-/** Drops absent query fields, so the service sees only what was asked for. */
-const defined = <T extends object>(value: T): T =>
-  Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as T;
 
 @Controller('api/appointments')
 export class AppointmentsController {
@@ -47,6 +45,7 @@ export class AppointmentsController {
       startsAt: body.startsAt,
       notes: body.notes ?? null,
       idempotencyKey,
+      bookingTaskId: body.bookingTaskId ?? null,
     };
     return this.services.send(P.appointmentsBook, ctx, data);
   }

@@ -1,4 +1,4 @@
-import { IsId, IsIsoDateTime, IsOptional, IsProcedureTypeCode, IsText, Required } from '../common/validation/validators.js';
+import { IsId, IsIsoDateTime, IsOptional, IsProcedureTypeCode, IsText, IsWholeNumber, Required } from '../common/validation/validators.js';
 
 export class BookAppointmentDto {
   @Required()
@@ -20,6 +20,11 @@ export class BookAppointmentDto {
   @IsOptional()
   @IsText(2000)
   notes?: string | null;
+
+  /** The booking task this appointment answers; it closes when the booking is made. */
+  @IsOptional()
+  @IsId()
+  bookingTaskId?: string | null;
 }
 
 export class ListAppointmentsQueryDto {
@@ -79,4 +84,13 @@ export class AvailabilityQueryDto {
   @Required()
   @IsIsoDateTime()
   to!: string;
+
+  /** Leave out times when this patient is already booked. */
+  @IsOptional()
+  @IsId()
+  patientId?: string;
+
+  @IsOptional()
+  @IsWholeNumber(1, 500)
+  limit?: number;
 }

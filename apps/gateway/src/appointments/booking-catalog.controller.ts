@@ -9,6 +9,7 @@ import {
 } from '@aftercare/contracts';
 import { Roles } from '../auth/auth.decorators.js';
 import { ALL_STAFF } from '../auth/roles.js';
+import { defined } from '../common/http.js';
 import { Ctx } from '../common/request-context.js';
 import { ServiceForwarder } from '../common/service-forwarder.service.js';
 import { AvailabilityQueryDto } from './appointments.dto.js';
@@ -35,8 +36,14 @@ export class BookingCatalogController {
   @Get('availability')
   @Roles(...ALL_STAFF)
   availability(@Ctx() ctx: RequestContext, @Query() query: AvailabilityQueryDto): Promise<{ slots: SlotResource[] }> {
-    const data: AvailabilityData = { procedureType: query.procedureType, from: query.from, to: query.to };
-    if (query.clinicianId) data.clinicianId = query.clinicianId;
+    const data: AvailabilityData = defined({
+      procedureType: query.procedureType,
+      from: query.from,
+      to: query.to,
+      clinicianId: query.clinicianId,
+      patientId: query.patientId,
+      limit: query.limit,
+    });
     return this.services.send(P.availabilitySearch, ctx, data);
   }
 }

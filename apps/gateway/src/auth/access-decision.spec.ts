@@ -1,18 +1,10 @@
 import { describe, expect, it } from '@jest/globals';
-import { RequestMethod, type Type } from '@nestjs/common';
+import { RequestMethod, type DynamicModule, type Type } from '@nestjs/common';
 import { METHOD_METADATA, PATH_METADATA } from '@nestjs/common/constants';
 import type { Role } from '@aftercare/contracts';
-import { AppointmentsController } from '../appointments/appointments.controller.js';
-import { BookingCatalogController } from '../appointments/booking-catalog.controller.js';
-import { CarePlansController } from '../care-plans/care-plans.controller.js';
+import { loadConfig } from '@aftercare/config';
+import { GatewayModule } from '../app.module.js';
 import type { AuthUser } from '../common/http.js';
-import { DevClockController } from '../dev-clock/dev-clock.controller.js';
-import { FollowUpsController } from '../follow-ups/follow-ups.controller.js';
-import { HealthController } from '../health/health.controller.js';
-import { MessagesController } from '../messages/messages.controller.js';
-import { PatientsController } from '../patients/patients.controller.js';
-import { MeController } from '../users/me.controller.js';
-import { TwilioWebhooksController } from '../webhooks/twilio-webhooks.controller.js';
 import { decideAccess, type Authentication, type RouteAccess } from './access-decision.js';
 import { AuthController } from './auth.controller.js';
 import { IS_PUBLIC_KEY, ROLES_KEY } from './auth.decorators.js';
@@ -52,19 +44,22 @@ describe('decideAccess', () => {
 });
 
 describe('the roles every route declares', () => {
-  const controllers: Type[] = [
-    AuthController,
-    MeController,
-    BookingCatalogController,
-    PatientsController,
-    AppointmentsController,
-    FollowUpsController,
-    CarePlansController,
-    MessagesController,
-    TwilioWebhooksController,
-    DevClockController,
-    HealthController,
-  ];
+  /** Every controller the gateway serves, found by walking its modules: none can be missed. */
+  function allControllers(): Type[] {
+    const found = new Set<Type>();
+    const seen = new Set<unknown>();
+    const walk = (entry: Type | DynamicModule | Promise<DynamicModule> | undefined) => {
+      if (!entry || entry instanceof Promise || seen.has(entry)) return;
+      seen.add(entry);
+      const module = 'module' in entry ? entry.module : entry;
+      const dynamic = 'module' in entry ? entry : undefined;
+      for (const c of [...((Reflect.getMetadata('controllers', module) as Type[] | undefined) ?? []), ...(dynamic?.controllers ?? [])]) found.add(c);
+      for (const i of [...((Reflect.getMetadata('imports', module) as Type[] | undefined) ?? []), ...(dynamic?.imports ?? [])]) walk(i as Type | DynamicModule);
+    };
+    walk(GatewayModule.forRoot(loadConfig({})));
+    return [...found];
+  }
+  const controllers = allControllers();
 
   /** "GET /api/patients/:id" → roles, or 'public'. */
   function routeTable(): Map<string, readonly Role[] | 'public' | 'none'> {
@@ -87,6 +82,7 @@ describe('the roles every route declares', () => {
 
   const ALL = ['front_desk', 'clinician', 'admin'];
   const CLINICAL = ['clinician', 'admin'];
+  const ADMIN = ['admin'];
   const expected: Record<string, string[] | 'public'> = {
     'POST /api/auth/login': 'public',
     'GET /api/me': ALL,
@@ -97,6 +93,27 @@ describe('the roles every route declares', () => {
     'GET /api/patients': ALL,
     'GET /api/patients/:id': ALL,
     'GET /api/patients/:id/timeline': CLINICAL,
+    'GET /api/patients/duplicates': ALL,
+    'GET /api/clinic': ALL,
+    'PATCH /api/clinic': ADMIN,
+    'GET /api/clinic/closures': ALL,
+    'POST /api/clinic/closures': ADMIN,
+    'DELETE /api/clinic/closures/:id': ADMIN,
+    'GET /api/day-sheet': ALL,
+    'GET /api/clinicians/:id': ALL,
+    'POST /api/clinicians': ADMIN,
+    'PATCH /api/clinicians/:id': ADMIN,
+    'GET /api/time-off': ALL,
+    'POST /api/time-off': ADMIN,
+    'DELETE /api/time-off/:id': ADMIN,
+    'GET /api/resources': ALL,
+    'POST /api/resources': ADMIN,
+    'PATCH /api/resources/:id': ADMIN,
+    'POST /api/procedure-types': ADMIN,
+    'PATCH /api/procedure-types/:code': ADMIN,
+    'POST /api/waitlist': ALL,
+    'GET /api/waitlist': ALL,
+    'POST /api/waitlist/:id/cancel': ALL,
     'POST /api/appointments': ALL,
     'GET /api/appointments': ALL,
     'GET /api/appointments/:id': ALL,
@@ -108,6 +125,8 @@ describe('the roles every route declares', () => {
     'GET /api/follow-ups': CLINICAL,
     'POST /api/follow-ups/:id/complete': CLINICAL,
     'POST /api/follow-ups/:id/decision': CLINICAL,
+    // The front desk's list: booking facts only, no check-in answers.
+    'GET /api/booking-tasks': ALL,
     'GET /api/care-plans': CLINICAL,
     'GET /api/care-plans/:id': CLINICAL,
     'GET /api/messages': CLINICAL,

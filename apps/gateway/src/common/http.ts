@@ -27,3 +27,7 @@ export interface GatewayRequest extends IncomingMessage {
   user?: AuthUser;
   correlationId?: string;
 }
+
+/** Drops absent (undefined) fields, so a service sees only what was asked for. */
+export const defined = <T extends object>(value: T): T =>
+  Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as T;

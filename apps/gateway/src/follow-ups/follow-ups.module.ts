@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
+import { BookingTasksController } from './booking-tasks.controller.js';
 import { FollowUpsController } from './follow-ups.controller.js';
 
-@Module({ controllers: [FollowUpsController] })
+@Module({ controllers: [FollowUpsController, BookingTasksController] })
 export class FollowUpsModule {}

@@ -4,6 +4,7 @@ import {
   type CreatePatientData,
   type ListPatientsData,
   type PatientResource,
+  type PossibleDuplicate,
   type RequestContext,
   type TimelineEntry,
 } from '@aftercare/contracts';
@@ -13,7 +14,8 @@ import { IdParamDto } from '../common/id-param.dto.js';
 import { Ctx } from '../common/request-context.js';
 import { ServiceForwarder } from '../common/service-forwarder.service.js';
 import { PatientTimelineService } from './patient-timeline.service.js';
-import { CreatePatientDto, ListPatientsQueryDto } from './patients.dto.js';
+import { defined } from '../common/http.js';
+import { CreatePatientDto, ListPatientsQueryDto, PatientDuplicatesQueryDto } from './patients.dto.js';
 
 const P = PATTERNS.scheduling;
 
@@ -35,6 +37,8 @@ export class PatientsController {
       timezone: body.timezone,
       preferredChannel: body.preferredChannel,
       smsConsent: body.smsConsent,
+      dateOfBirth: body.dateOfBirth ?? null,
+      language: body.language ?? 'en',
     };
     return this.services.send(P.patientsCreate, ctx, data);
   }
@@ -42,8 +46,15 @@ export class PatientsController {
   @Get()
   @Roles(...ALL_STAFF)
   list(@Ctx() ctx: RequestContext, @Query() query: ListPatientsQueryDto): Promise<unknown> {
-    const data: ListPatientsData = query.query ? { query: query.query } : {};
+    const data: ListPatientsData = defined({ query: query.query || undefined, dateOfBirth: query.dateOfBirth });
     return this.services.send(P.patientsList, ctx, data);
+  }
+
+  /** Declared before ':id' so that "duplicates" is not read as an id. */
+  @Get('duplicates')
+  @Roles(...ALL_STAFF)
+  duplicates(@Ctx() ctx: RequestContext, @Query() query: PatientDuplicatesQueryDto): Promise<PossibleDuplicate[]> {
+    return this.services.send(P.patientsDuplicates, ctx, defined({ phone: query.phone, email: query.email }));
   }
 
   @Get(':id')

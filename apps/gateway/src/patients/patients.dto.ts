@@ -1,5 +1,6 @@
-import type { PreferredChannel } from '@aftercare/contracts';
+import type { Language, PreferredChannel } from '@aftercare/contracts';
 import {
+  IsLocalDate,
   IsE164Phone,
   IsEmailAddress,
   IsIanaTimeZone,
@@ -11,6 +12,7 @@ import {
 } from '../common/validation/validators.js';
 
 export const PREFERRED_CHANNELS: readonly PreferredChannel[] = ['sms', 'email', 'both'];
+export const LANGUAGES: readonly Language[] = ['en', 'es'];
 
 export class CreatePatientDto {
   @Required()
@@ -40,6 +42,15 @@ export class CreatePatientDto {
   @Required()
   @IsStrictBoolean()
   smsConsent!: boolean;
+
+  @IsOptional()
+  @IsLocalDate()
+  dateOfBirth?: string | null;
+
+  /** The language of the patient's messages (default en). */
+  @IsOptional()
+  @IsOneOf(LANGUAGES)
+  language?: Language;
 }
 
 export class ListPatientsQueryDto {
@@ -47,4 +58,19 @@ export class ListPatientsQueryDto {
   @IsOptional()
   @IsText(200)
   query?: string;
+
+  @IsOptional()
+  @IsLocalDate()
+  dateOfBirth?: string;
+}
+
+/** Before registering: who already has this phone number or e-mail address? */
+export class PatientDuplicatesQueryDto {
+  @IsOptional()
+  @IsE164Phone()
+  phone?: string;
+
+  @IsOptional()
+  @IsEmailAddress()
+  email?: string;
 }

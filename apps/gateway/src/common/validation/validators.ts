@@ -1,6 +1,6 @@
 import { applyDecorators } from '@nestjs/common';
 import { Transform } from 'class-transformer';
-import { IsBoolean, IsDefined, IsEmail, IsIn, IsOptional, IsString, IsUUID, Matches, MaxLength, MinLength, ValidateBy } from 'class-validator';
+import { IsBoolean, IsDefined, IsEmail, IsIn, IsInt, IsOptional, IsString, IsUUID, Matches, Max, MaxLength, Min, MinLength, ValidateBy } from 'class-validator';
 import { isValidPhoneNumber } from 'libphonenumber-js/max';
 import { DateTime, IANAZone } from 'luxon';
 
@@ -83,3 +83,92 @@ export const IsText = (max: number, min = 0) =>
   );
 
 export { IsOptional };
+
+/** A code (category, feature): lower case, digits and underscores, e.g. procedure_room. */
+const CODE = /^[a-z][a-z0-9_]{0,63}$/;
+export const IsCode = () => Matches(CODE, { message: '$property must be a code such as procedure_room (a-z, 0-9, _)' });
+
+/** A calendar date 'YYYY-MM-DD' that exists, between 1900 and 2199. */
+export const isLocalDate = (value: unknown): boolean => {
+  if (typeof value !== 'string' || !/^\d{4}-\d{2}-\d{2}$/.test(value)) return false;
+  const d = DateTime.fromISO(value, { zone: 'utc' });
+  return d.isValid && d.year >= 1900 && d.year <= 2199;
+};
+export const IsLocalDate = () =>
+  ValidateBy({
+    name: 'isLocalDate',
+    validator: { validate: isLocalDate, defaultMessage: () => '$property must be a date such as 2026-12-24' },
+  });
+
+/** A whole number in [min, max]; query strings ('15') are turned into numbers first. */
+export const IsWholeNumber = (min: number, max: number) =>
+  applyDecorators(
+    Transform(({ value }) => (typeof value === 'string' && /^-?\d+$/.test(value) ? Number(value) : value)),
+    IsInt({ message: '$property must be a whole number' }),
+    Min(min, { message: `$property must be at least ${min}` }),
+    Max(max, { message: `$property must be at most ${max}` }),
+  );
+
+const HHMM = /^(?:[01]\d|2[0-3]):[0-5]\d$|^24:00$/;
+/**
+ * Problems with the *shape* of weekly hours ({ "1": [{ "start": "09:00", "end": "17:00" }], … },
+ * 1 = Monday); whether intervals make sense (end after start, no overlaps) the scheduling
+ * service checks and reports with the same field name.
+ */
+export function weeklyHoursShapeProblem(value: unknown): string | null {
+  if (!value || typeof value !== 'object' || Array.isArray(value)) return 'must be an object keyed by weekday "1" (Monday) to "7" (Sunday)';
+  for (const [key, list] of Object.entries(value)) {
+    if (!/^[1-7]$/.test(key)) return `has an unknown weekday "${key}" (use "1" for Monday to "7" for Sunday)`;
+    if (!Array.isArray(list) || list.length > 8) return `["${key}"] must be a list of at most 8 { start, end } intervals`;
+    for (const [i, iv] of list.entries()) {
+      if (!iv || typeof iv !== 'object' || Array.isArray(iv)) return `["${key}"][${i}] must be { start, end }`;
+      const keys = Object.keys(iv);
+      if (keys.some((k) => k !== 'start' && k !== 'end')) return `["${key}"][${i}] may only have start and end`;
+      const { start, end } = iv as { start?: unknown; end?: unknown };
+      if (typeof start !== 'string' || !HHMM.test(start) || start === '24:00') return `["${key}"][${i}].start must be a time such as 09:00`;
+      if (typeof end !== 'string' || !HHMM.test(end)) return `["${key}"][${i}].end must be a time such as 17:00 (or 24:00)`;
+    }
+  }
+  return null;
+}
+export const IsWeeklyHours = () =>
+  ValidateBy({
+    name: 'isWeeklyHours',
+    validator: {
+      validate: (value) => weeklyHoursShapeProblem(value) === null,
+      defaultMessage: (args) => `${args?.property ?? 'hours'} ${weeklyHoursShapeProblem(args?.value) ?? 'is invalid'}`,
+    },
+  });
+
+/** [{ category, features? }, …]: what a procedure needs at once. */
+export function requirementsProblem(value: unknown): string | null {
+  if (!Array.isArray(value) || value.length > 10) return 'must be a list of at most 10 { category, features? } items';
+  for (const [i, req] of value.entries()) {
+    if (!req || typeof req !== 'object' || Array.isArray(req)) return `[${i}] must be { category, features? }`;
+    if (Object.keys(req).some((k) => k !== 'category' && k !== 'features')) return `[${i}] may only have category and features`;
+    const { category, features } = req as { category?: unknown; features?: unknown };
+    if (typeof category !== 'string' || !CODE.test(category)) return `[${i}].category must be a code such as procedure_room`;
+    if (features !== undefined && (!Array.isArray(features) || features.length > 10 || features.some((f) => typeof f !== 'string' || !CODE.test(f)))) {
+      return `[${i}].features must be a list of codes such as ultrasound`;
+    }
+  }
+  return null;
+}
+export const IsRequirements = () =>
+  ValidateBy({
+    name: 'isRequirements',
+    validator: {
+      validate: (value) => requirementsProblem(value) === null,
+      defaultMessage: (args) => `${args?.property ?? 'requires'} ${requirementsProblem(args?.value) ?? 'is invalid'}`,
+    },
+  });
+
+/** A short list of codes, e.g. features ['ultrasound']. */
+export const IsCodeList = (max = 10) =>
+  ValidateBy({
+    name: 'isCodeList',
+    validator: {
+      validate: (value) => Array.isArray(value) && value.length <= max && value.every((v) => typeof v === 'string' && CODE.test(v)),
+      defaultMessage: () => `$property must be a list of at most ${max} codes such as ultrasound`,
+    },
+  });
