@@ -17,6 +17,7 @@ import { MessageSource } from './messages/message.source.js';
 import { MessagesService } from './messages/messages.service.js';
 import { NotificationsController } from './notifications.controller.js';
 import { ProvidersModule } from './providers/providers.module.js';
+import { WaitlistOffersService } from './waitlist/waitlist-offers.service.js';
 
 @Module({
   imports: [BullModule.registerQueue({ name: QUEUES.outboundMessages })],
@@ -47,6 +48,7 @@ export class NotificationsModule {
         MessageSendProcessor,
         DeliveryStatusService,
         InboundSmsService,
+        WaitlistOffersService,
       ],
     };
   }

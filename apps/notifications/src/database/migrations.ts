@@ -81,4 +81,38 @@ CREATE INDEX messages_patient ON notifications.messages (patient_id, created_at)
 CREATE INDEX messages_appointment ON notifications.messages (appointment_id) WHERE appointment_id IS NOT NULL;
 `,
   },
+  {
+    id: '0002_waitlist_offers_and_attendance',
+    sql: `
+-- Copies of the waitlist offers made to patients (waitlist.offered / waitlist.offer-closed):
+-- what a YES answers, and what the offer texts are about.
+CREATE TABLE notifications.waitlist_offers (
+  id uuid PRIMARY KEY,                -- the offer id
+  clinic_id uuid NOT NULL,
+  entry_id uuid NOT NULL,
+  patient_id uuid NOT NULL,
+  clinician_id uuid NOT NULL,
+  clinician_name text NOT NULL,
+  starts_at timestamptz NOT NULL,
+  ends_at timestamptz NOT NULL,
+  expires_at timestamptz NOT NULL,
+  status text NOT NULL CHECK (status IN ('pending', 'accepted', 'booked', 'taken', 'expired', 'withdrawn')),
+  appointment_id uuid,
+  -- The inbound YES that accepted it.
+  accepted_message_id uuid,
+  accepted_at timestamptz,
+  closed_at timestamptz,
+  created_at timestamptz NOT NULL
+);
+CREATE INDEX waitlist_offers_open ON notifications.waitlist_offers (patient_id, expires_at) WHERE status = 'pending';
+
+-- The offer an outbound message is about (offer texts, and what follows when it closes).
+ALTER TABLE notifications.messages ADD COLUMN waitlist_offer_id uuid;
+CREATE INDEX messages_waitlist_offer ON notifications.messages (waitlist_offer_id) WHERE waitlist_offer_id IS NOT NULL;
+
+-- Check-ins and no-shows now reach the appointment copies (their reminders stop).
+ALTER TABLE notifications.appointments DROP CONSTRAINT appointments_status_check;
+ALTER TABLE notifications.appointments ADD CONSTRAINT appointments_status_check CHECK (status IN ('booked', 'checked_in', 'no_show', 'cancelled'));
+`,
+  },
 ];

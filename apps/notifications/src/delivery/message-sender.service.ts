@@ -5,10 +5,17 @@ import { Clock } from '@aftercare/clock';
 import { DRIZZLE, type Db } from '@aftercare/database';
 import { PermanentError, RetryableError } from '@aftercare/jobs';
 import { OutboxWriter, safeErrorMessage } from '@aftercare/messaging';
-import { messages, recipients, appointments, type MessageRow } from '../database/schema.js';
+import { messages, recipients, appointments, waitlistOffers, type AppointmentCopyStatus, type MessageRow } from '../database/schema.js';
 import { PENDING_STATUSES } from '../messages/message.source.js';
 import { Mailer } from '../providers/mailer.js';
 import { SmsSender } from '../providers/sms-sender.js';
+
+/** Why a reminder of an appointment in this state no longer goes out. */
+const REMINDER_MOOT: Partial<Record<AppointmentCopyStatus, { code: string; reason: string }>> = {
+  cancelled: { code: 'APPOINTMENT_CANCELLED', reason: 'The appointment was cancelled' },
+  checked_in: { code: 'APPOINTMENT_CHECKED_IN', reason: 'The patient has checked in' },
+  no_show: { code: 'APPOINTMENT_NO_SHOW', reason: 'The appointment was missed' },
+};
 
 /** Twilio: the number has unsubscribed (replied STOP to the carrier). */
 const TWILIO_UNSUBSCRIBED = 'TWILIO_21610';
@@ -102,7 +109,15 @@ export class MessageSenderService {
   private async suppressionOf(row: MessageRow): Promise<{ status: 'cancelled' | 'suppressed'; code: string; reason: string } | null> {
     if (row.appointmentId && row.kind === 'reminder') {
       const [appointment] = await this.db.select().from(appointments).where(eq(appointments.id, row.appointmentId));
-      if (appointment?.status === 'cancelled') return { status: 'cancelled', code: 'APPOINTMENT_CANCELLED', reason: 'The appointment was cancelled' };
+      const moot = appointment ? REMINDER_MOOT[appointment.status] : undefined;
+      if (moot) return { status: 'cancelled', ...moot };
+    }
+    if (row.waitlistOfferId && row.kind === 'waitlist_offer') {
+      // Held by quiet hours past the offer's end, or closed meanwhile: nothing left to answer.
+      const [offer] = await this.db.select().from(waitlistOffers).where(eq(waitlistOffers.id, row.waitlistOfferId));
+      if (offer && (offer.status !== 'pending' || offer.expiresAt <= this.clock.now())) {
+        return { status: 'cancelled', code: 'OFFER_CLOSED', reason: 'The waitlist offer closed before this went out' };
+      }
     }
     if (row.channel === 'sms' && row.patientId) {
       const [recipient] = await this.db.select().from(recipients).where(eq(recipients.id, row.patientId));

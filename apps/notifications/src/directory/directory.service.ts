@@ -2,7 +2,8 @@ import { Inject, Injectable } from '@nestjs/common';
 import { and, asc, desc, eq, gt, sql } from 'drizzle-orm';
 import type { EventEnvelope } from '@aftercare/contracts';
 import { DRIZZLE, type Db, type Executor } from '@aftercare/database';
-import { appointments, clinics, recipients, type AppointmentCopyRow, type ClinicRow, type RecipientRow } from '../database/schema.js';
+import { appointments, clinics, recipients, type AppointmentCopyRow, type AppointmentCopyStatus, type ClinicRow, type RecipientRow } from '../database/schema.js';
+import { DEFAULT_LANGUAGE } from '../templates/message.templates.js';
 
 /** Notifications' own copies of clinics, patients and appointments, kept from events. */
 @Injectable()
@@ -23,6 +24,8 @@ export class DirectoryService {
       timezone: p.timezone,
       preferredChannel: p.preferredChannel,
       smsConsent: p.smsConsent,
+      // Events written before patients had a language carry none: English, as before.
+      language: p.language ?? DEFAULT_LANGUAGE,
     };
     await tx
       .insert(recipients)
@@ -33,6 +36,16 @@ export class DirectoryService {
   async upsertAppointment(tx: Executor, row: AppointmentCopyRow): Promise<void> {
     const { id, ...rest } = row;
     await tx.insert(appointments).values(row).onConflictDoUpdate({ target: appointments.id, set: rest });
+  }
+
+  /** Check-in and no-show: the copy follows (its reminders stop elsewhere). */
+  async setAppointmentStatus(tx: Executor, id: string, status: AppointmentCopyStatus, sequence?: number): Promise<AppointmentCopyRow | null> {
+    const [row] = await tx
+      .update(appointments)
+      .set({ status, ...(sequence === undefined ? {} : { sequence }) })
+      .where(eq(appointments.id, id))
+      .returning();
+    return row ?? null;
   }
 
   async clinic(clinicId: string, db: Executor = this.db): Promise<ClinicRow | null> {

@@ -7,6 +7,7 @@ import type { MessageRow } from '../database/schema.js';
 import { DirectoryService } from '../directory/directory.service.js';
 import { AppointmentMessagesService } from '../messages/appointment-messages.service.js';
 import { MessagesService } from '../messages/messages.service.js';
+import { WaitlistOffersService } from '../waitlist/waitlist-offers.service.js';
 
 /** Events notifications consumes, each handled once (inbox); jobs are added after commit. */
 @Controller()
@@ -16,6 +17,7 @@ export class NotificationsEventsController {
     private readonly directory: DirectoryService,
     private readonly messages: MessagesService,
     private readonly appointmentMessages: AppointmentMessagesService,
+    private readonly waitlist: WaitlistOffersService,
   ) {}
 
   @MessagePattern(eventPattern('notifications', 'clinic.upserted'))
@@ -41,6 +43,26 @@ export class NotificationsEventsController {
   @MessagePattern(eventPattern('notifications', 'appointment.cancelled'))
   cancelled(@Payload() event: EventEnvelope<'appointment.cancelled'>) {
     return this.withJobs(event, (tx, e) => this.appointmentMessages.cancelled(tx, e));
+  }
+
+  @MessagePattern(eventPattern('notifications', 'appointment.checked-in'))
+  checkedIn(@Payload() event: EventEnvelope<'appointment.checked-in'>) {
+    return this.withJobs(event, (tx, e) => this.appointmentMessages.checkedIn(tx, e));
+  }
+
+  @MessagePattern(eventPattern('notifications', 'appointment.no-show'))
+  noShow(@Payload() event: EventEnvelope<'appointment.no-show'>) {
+    return this.withJobs(event, (tx, e) => this.appointmentMessages.noShow(tx, e));
+  }
+
+  @MessagePattern(eventPattern('notifications', 'waitlist.offered'))
+  waitlistOffered(@Payload() event: EventEnvelope<'waitlist.offered'>) {
+    return this.withJobs(event, (tx, e) => this.waitlist.offered(tx, e));
+  }
+
+  @MessagePattern(eventPattern('notifications', 'waitlist.offer-closed'))
+  waitlistOfferClosed(@Payload() event: EventEnvelope<'waitlist.offer-closed'>) {
+    return this.withJobs(event, (tx, e) => this.waitlist.closed(tx, e));
   }
 
   @MessagePattern(eventPattern('notifications', 'care-plan.message-due'))

@@ -5,10 +5,11 @@ import type { InboundSms, InboundSmsReply } from '@aftercare/contracts';
 import { Clock } from '@aftercare/clock';
 import { DRIZZLE, type Db, type Executor } from '@aftercare/database';
 import { OutboxWriter } from '@aftercare/messaging';
-import { clinics, messages, type AppointmentCopyRow, type RecipientRow } from '../database/schema.js';
+import { clinics, messages, type RecipientRow } from '../database/schema.js';
 import { DirectoryService } from '../directory/directory.service.js';
-import { MessagesService } from '../messages/messages.service.js';
+import { MessagesService, type MessageSubject } from '../messages/messages.service.js';
 import { renderSms, type MessageKind } from '../templates/message.templates.js';
+import { WaitlistOffersService } from '../waitlist/waitlist-offers.service.js';
 import { parseSmsReply } from './sms-reply.parser.js';
 
 /**
@@ -23,6 +24,7 @@ export class InboundSmsService {
     private readonly directory: DirectoryService,
     private readonly outbox: OutboxWriter,
     private readonly messages: MessagesService,
+    private readonly waitlist: WaitlistOffersService,
   ) {}
 
   async receive(sms: InboundSms): Promise<InboundSmsReply> {
@@ -56,23 +58,43 @@ export class InboundSmsService {
 
       const reply = parseSmsReply(sms.body);
       const meta = { clinicId: recipient.clinicId };
+      let optedOut = recipient.smsOptedOut;
+      const optIn = async () => {
+        if (!optedOut) return;
+        await this.directory.setSmsOptedOut(tx, recipient.id, false, now);
+        await this.outbox.publish(tx, 'patient.opted-in', { patientId: recipient.id, channel: 'sms', at: now.toISOString() }, meta);
+        optedOut = false;
+      };
       let kind: MessageKind;
-      let about: AppointmentCopyRow | null = null;
+      let about: MessageSubject | null = null;
       switch (reply.kind) {
         case 'stop':
-          if (!recipient.smsOptedOut) {
+          if (!optedOut) {
             await this.directory.setSmsOptedOut(tx, recipient.id, true, now);
             await this.outbox.publish(tx, 'patient.opted-out', { patientId: recipient.id, channel: 'sms', at: now.toISOString() }, meta);
+            optedOut = true;
           }
           kind = 'opted_out';
           break;
         case 'start':
-          if (recipient.smsOptedOut) {
-            await this.directory.setSmsOptedOut(tx, recipient.id, false, now);
-            await this.outbox.publish(tx, 'patient.opted-in', { patientId: recipient.id, channel: 'sms', at: now.toISOString() }, meta);
-          }
+          await optIn();
           kind = 'opted_in';
           break;
+        case 'yes': {
+          // YES is an opt-in keyword at Twilio too: the number is subscribed again there, so
+          // here as well (see sms-reply.parser.ts).
+          const wasOptedOut = optedOut;
+          await optIn();
+          const offer = await this.waitlist.openOfferFor(recipient.id, tx);
+          if (offer) {
+            await this.waitlist.accept(tx, offer, inboundId);
+            kind = 'waitlist_accept_received';
+            about = offer;
+          } else {
+            kind = wasOptedOut ? 'opted_in' : 'message_received';
+          }
+          break;
+        }
         case 'help':
           kind = 'help';
           break;
@@ -82,19 +104,20 @@ export class InboundSmsService {
           break;
         case 'confirm':
         case 'reschedule': {
-          about = await this.directory.nextAppointment(recipient.id, now, tx);
-          if (!about) {
+          const next = await this.directory.nextAppointment(recipient.id, now, tx);
+          if (!next) {
             kind = 'message_received';
             break;
           }
+          about = next;
           await this.outbox.publish(
             tx,
             'patient.replied',
             {
               patientId: recipient.id,
-              appointmentId: about.id,
-              clinicianId: about.clinicianId,
-              appointmentStartsAt: about.startsAt.toISOString(),
+              appointmentId: next.id,
+              clinicianId: next.clinicianId,
+              appointmentStartsAt: next.startsAt.toISOString(),
               reply: reply.kind,
               messageId: inboundId,
               at: now.toISOString(),
@@ -105,19 +128,19 @@ export class InboundSmsService {
           break;
         }
         default:
-          // YES (waitlist offers) and free text reach the front desk and clinicians with the
-          // booking and messaging work; until then the patient is told a person will read it.
+          // Free text reaches the front desk and clinicians with the messaging work; until
+          // then the patient is told a person will read it.
           kind = 'message_received';
       }
       // Once opted out, only the confirmation of STOP itself goes back by SMS.
-      if (recipient.smsOptedOut && reply.kind !== 'start' && reply.kind !== 'stop') return { reply: null };
+      if (optedOut && reply.kind !== 'stop') return { reply: null };
       return { reply: await this.recordReply(tx, recipient, kind, about) };
     });
   }
 
-  private async recordReply(tx: Executor, recipient: RecipientRow, kind: MessageKind, appointment: AppointmentCopyRow | null = null): Promise<string> {
+  private async recordReply(tx: Executor, recipient: RecipientRow, kind: MessageKind, about: MessageSubject | null = null): Promise<string> {
     const clinic = await this.directory.clinic(recipient.clinicId, tx);
-    const vars = clinic ? this.messages.varsFor(recipient, clinic, appointment) : { firstName: recipient.firstName, clinicName: 'your clinic', clinicPhone: '' };
+    const vars = clinic ? this.messages.varsFor(recipient, clinic, about) : { firstName: recipient.firstName, clinicName: 'your clinic', clinicPhone: '' };
     const body = renderSms(kind, vars, recipient.language);
     const now = this.clock.now();
     await tx.insert(messages).values({

@@ -55,7 +55,8 @@ export class AppointmentMessagesService {
       cause: `appointment:${p.appointmentId}:confirmation:${p.sequence}`,
       appointment,
       ics: 'REQUEST',
-      respectQuietHours: true,
+      // Booked from a waitlist offer, it answers the patient's own YES: it goes out at once.
+      respectQuietHours: !p.waitlistOfferId,
     });
     created.push(...(await this.reminders(tx, appointment)));
     return { created, cancelled: [] };
@@ -65,7 +66,9 @@ export class AppointmentMessagesService {
     const p = e.payload;
     const appointment = copyOf(e);
     await this.directory.upsertAppointment(tx, appointment);
-    const cancelled = await this.messages.cancelPendingForAppointment(tx, p.appointmentId, ['reminder']);
+    // Reminders at the old time go, and so does a confirmation still waiting out quiet hours:
+    // it states the old time, and the rescheduled message carries the new one (and the .ics).
+    const cancelled = await this.messages.cancelPendingForAppointment(tx, p.appointmentId, ['reminder', 'booking_confirmation', 'rescheduled', 'follow_up_booked']);
     const created = await this.messages.compose(tx, {
       clinicId: e.clinicId,
       patientId: p.patientId,
@@ -98,6 +101,22 @@ export class AppointmentMessagesService {
       respectQuietHours: true,
     });
     return { created, cancelled };
+  }
+
+  /** The patient is here: reminders still waiting would only confuse. */
+  async checkedIn(tx: Executor, e: EventEnvelope<'appointment.checked-in'>): Promise<Outcome> {
+    const p = e.payload;
+    await this.directory.setAppointmentStatus(tx, p.appointmentId, 'checked_in');
+    const cancelled = await this.messages.cancelPendingForAppointment(tx, p.appointmentId, ['reminder']);
+    return { created: [], cancelled };
+  }
+
+  /** The time has passed without the patient: its reminders are moot (rebooking is followup's). */
+  async noShow(tx: Executor, e: EventEnvelope<'appointment.no-show'>): Promise<Outcome> {
+    const p = e.payload;
+    await this.directory.setAppointmentStatus(tx, p.appointmentId, 'no_show', p.sequence);
+    const cancelled = await this.messages.cancelPendingForAppointment(tx, p.appointmentId, ['reminder']);
+    return { created: [], cancelled };
   }
 
   private async reminders(tx: Executor, appointment: AppointmentCopyRow): Promise<MessageRow[]> {

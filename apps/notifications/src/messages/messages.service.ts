@@ -3,13 +3,13 @@ import { Inject, Injectable } from '@nestjs/common';
 import { InjectQueue } from '@nestjs/bullmq';
 import type { Queue } from 'bullmq';
 import { and, asc, eq, inArray, type SQL } from 'drizzle-orm';
-import { JOBS, QUEUES, type MessageResource, type RequestContext, type TimelineEntry } from '@aftercare/contracts';
+import { JOBS, QUEUES, type MessageResource, type MessageStatus, type RequestContext, type TimelineEntry } from '@aftercare/contracts';
 import { APP_CONFIG, type AppConfig } from '@aftercare/config';
 import { Clock, nextAllowedTime } from '@aftercare/clock';
 import { DRIZZLE, type Db, type Executor } from '@aftercare/database';
 import { JobScheduler } from '@aftercare/jobs';
 import { buildInvite } from '../calendar/ics.js';
-import { messages, type AppointmentCopyRow, type ClinicRow, type MessageRow, type RecipientRow } from '../database/schema.js';
+import { messages, type AppointmentCopyRow, type ClinicRow, type MessageRow, type RecipientRow, type WaitlistOfferRow } from '../database/schema.js';
 import { DirectoryService } from '../directory/directory.service.js';
 import { formatAppointmentTime, hasEmailTemplate, renderEmail, renderSms, type MessageKind, type TemplateVars } from '../templates/message.templates.js';
 import { channelsFor } from './channel.policy.js';
@@ -22,6 +22,8 @@ export interface ComposeRequest {
   /** What the message is for; with the channel it makes the dedupe key. */
   cause: string;
   appointment?: AppointmentCopyRow | null;
+  /** The waitlist offer the message is about (its time, clinician and expiry). */
+  offer?: WaitlistOfferRow | null;
   stepId?: string | null;
   /** Calendar attachment of the email. */
   ics?: 'REQUEST' | 'CANCEL';
@@ -29,8 +31,27 @@ export interface ComposeRequest {
   respectQuietHours?: boolean;
 }
 
-/** Kinds that carry a time and so need the appointment. */
-const NEEDS_TIME = new Set<MessageKind>(['booking_confirmation', 'reminder', 'rescheduled', 'cancellation', 'follow_up_booked']);
+/** Kinds that carry a time and so need the appointment (or the offer). */
+const NEEDS_TIME = new Set<MessageKind>([
+  'booking_confirmation',
+  'reminder',
+  'rescheduled',
+  'cancellation',
+  'follow_up_booked',
+  'waitlist_offer',
+  'waitlist_taken',
+  'waitlist_expired',
+]);
+
+/** What a message is about: a time with a clinician, and for an offer, until when to answer. */
+export interface MessageSubject {
+  startsAt: Date;
+  clinicianName: string;
+  expiresAt?: Date;
+}
+
+/** Statuses of an outbound message that (may) have reached the provider. */
+const HANDED_OVER: MessageStatus[] = ['sending', 'sent', 'delivered'];
 
 export const toMessageResource = (row: MessageRow): MessageResource => ({
   id: row.id,
@@ -76,7 +97,7 @@ export class MessagesService {
       if (allowed > goesOutAt) sendAt = allowed;
     }
 
-    const vars = this.varsFor(recipient, clinic, request.appointment ?? null);
+    const vars = this.varsFor(recipient, clinic, request.appointment ?? request.offer ?? null);
     if (NEEDS_TIME.has(request.kind) && !vars.appointmentTime) throw new Error(`${request.kind} needs an appointment`);
     const channels = channelsFor({
       preferredChannel: recipient.preferredChannel,
@@ -93,6 +114,7 @@ export class MessagesService {
       sendAt,
       appointmentId: request.appointment?.id ?? null,
       stepId: request.stepId ?? null,
+      waitlistOfferId: request.offer?.id ?? null,
       createdAt: now,
     };
     const rows: (typeof messages.$inferInsert)[] = channels.map((channel) => {
@@ -146,6 +168,26 @@ export class MessagesService {
     return cancelled.map((r) => r.id);
   }
 
+  /** The offer's texts not yet handed to a provider no longer go out (it has closed). */
+  async cancelPendingForOffer(tx: Executor, offerId: string): Promise<string[]> {
+    const cancelled = await tx
+      .update(messages)
+      .set({ status: 'cancelled', errorCode: 'OFFER_CLOSED', error: 'The waitlist offer closed before this went out', updatedAt: this.clock.now() })
+      .where(and(eq(messages.waitlistOfferId, offerId), eq(messages.kind, 'waitlist_offer'), inArray(messages.status, ['scheduled', 'queued'])))
+      .returning({ id: messages.id });
+    return cancelled.map((r) => r.id);
+  }
+
+  /** Whether the offer itself went out to the patient (on any channel). */
+  async offerWentOut(tx: Executor, offerId: string): Promise<boolean> {
+    const [row] = await tx
+      .select({ id: messages.id })
+      .from(messages)
+      .where(and(eq(messages.waitlistOfferId, offerId), eq(messages.kind, 'waitlist_offer'), inArray(messages.status, HANDED_OVER)))
+      .limit(1);
+    return !!row;
+  }
+
   async removeJobs(ids: string[]): Promise<void> {
     for (const id of ids) await this.queue.remove(id).catch(() => undefined);
   }
@@ -162,14 +204,14 @@ export class MessagesService {
     return rows.map((m) => ({ at: m.sentAt ?? m.sendAt ?? m.createdAt, type: 'message' as const, data: m }));
   }
 
-  varsFor(recipient: RecipientRow, clinic: ClinicRow, appointment: AppointmentCopyRow | null): TemplateVars {
+  varsFor(recipient: RecipientRow, clinic: ClinicRow, about: MessageSubject | null): TemplateVars {
+    const format = (at: Date) => formatAppointmentTime(at, recipient.timezone, recipient.language);
     return {
       firstName: recipient.firstName,
       clinicName: clinic.name,
       clinicPhone: clinic.phone,
-      ...(appointment
-        ? { appointmentTime: formatAppointmentTime(appointment.startsAt, recipient.timezone, recipient.language), clinicianName: appointment.clinicianName }
-        : {}),
+      ...(about ? { appointmentTime: format(about.startsAt), clinicianName: about.clinicianName } : {}),
+      ...(about?.expiresAt ? { expiryTime: format(about.expiresAt) } : {}),
     };
   }
 
@@ -180,6 +222,8 @@ export class MessagesService {
       method,
       startsAt: appointment.startsAt,
       endsAt: appointment.endsAt,
+      // Where the appointment physically is: the clinic's zone.
+      timezone: clinic.timezone,
       title: `Appointment at ${clinic.name}`,
       location: clinic.name,
       organizerName: clinic.name,

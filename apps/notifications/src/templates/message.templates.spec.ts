@@ -31,6 +31,7 @@ const longVars = (lang: Language): TemplateVars => ({
   clinicPhone: LONG_PHONE,
   clinicianName: LONG_CLINICIAN,
   appointmentTime: formatAppointmentTime(LONGEST_TIME_AT, LONGEST_ZONE, lang),
+  expiryTime: formatAppointmentTime(LONGEST_TIME_AT, LONGEST_ZONE, lang),
 });
 
 const demoVars: TemplateVars = {
@@ -38,6 +39,7 @@ const demoVars: TemplateVars = {
   clinicName: 'Aftercare Demo Clinic',
   clinicPhone: '+1 212-555-0100',
   appointmentTime: 'Wed, Mar 12 at 9:30 AM EDT',
+  expiryTime: 'Tue, Mar 11 at 6:00 PM EDT',
 };
 
 /** Direct answers that do not address the patient by name (no name known, or none needed). */
@@ -49,6 +51,10 @@ const KINDS_WITH_TIME: readonly MessageKind[] = [
   'cancellation',
   'follow_up_booked',
   'appointment_confirmed',
+  'waitlist_offer',
+  'waitlist_taken',
+  'waitlist_expired',
+  'waitlist_accept_received',
 ];
 
 /**
@@ -164,6 +170,47 @@ describe('message templates', () => {
     });
   });
 
+  describe('waitlist', () => {
+    it('offers the time with the clinician, and asks for YES by the expiry', () => {
+      expect(renderSms('waitlist_offer', { ...demoVars, clinicianName: 'Dr. Rivera' })).toBe(
+        'Hi Ana, a time has opened up at Aftercare Demo Clinic with Dr. Rivera: Wed, Mar 12 at 9:30 AM EDT. ' +
+          'Reply YES by Tue, Mar 11 at 6:00 PM EDT to take it. If not, you stay on our waitlist. ' +
+          'Questions? Call +1 212-555-0100. Reply STOP to opt out.',
+      );
+    });
+
+    it('asks for SI in Spanish, a keyword the reply parser reads as yes', () => {
+      const sms = renderSms('waitlist_offer', demoVars, 'es');
+      expect(sms).toContain('Responda SI antes del Tue, Mar 11 at 6:00 PM EDT para reservarla.');
+      expect(sms).toContain('Si no, sigue en nuestra lista de espera.');
+    });
+
+    it('refuses to render an offer without its expiry', () => {
+      for (const lang of SUPPORTED_LANGUAGES) {
+        expect(() => renderSms('waitlist_offer', { ...demoVars, expiryTime: undefined }, lang)).toThrow(/expiryTime/);
+        expect(() => renderEmail('waitlist_offer', { ...demoVars, expiryTime: ' ' }, lang)).toThrow(/expiryTime/);
+      }
+    });
+
+    it('tells the patient by email how to take an offer without texting', () => {
+      const { text } = renderEmail('waitlist_offer', demoVars);
+      expect(text).toContain('reply YES to our text message by Tue, Mar 11 at 6:00 PM EDT, or call us at +1 212-555-0100');
+    });
+
+    it.each<[MessageKind, RegExp, RegExp]>([
+      ['waitlist_taken', /has been taken\. You stay on our waitlist/, /ya no esta libre\. Sigue en nuestra lista de espera/],
+      ['waitlist_expired', /has expired\. You stay on our waitlist/, /ha caducado\. Sigue en nuestra lista de espera/],
+      ['waitlist_accept_received', /We are booking Wed, Mar 12 at 9:30 AM EDT at Aftercare Demo Clinic for you; you will get a confirmation shortly/, /recibira una confirmacion en breve/],
+    ])('%s says what happens next', (kind, en, es) => {
+      expect(renderSms(kind, demoVars)).toMatch(en);
+      expect(renderSms(kind, demoVars, 'es')).toMatch(es);
+    });
+
+    it('never states the expiry where it is not asked for', () => {
+      expect(renderSms('waitlist_taken', demoVars)).not.toContain('6:00 PM');
+    });
+  });
+
   describe('Spanish', () => {
     it('keeps STOP, C and R as the keywords to reply with', () => {
       const sms = renderSms('reminder', demoVars, 'es');
@@ -200,6 +247,9 @@ describe('message templates', () => {
         'aftercare',
         'checkin',
         'follow_up_booked',
+        'waitlist_offer',
+        'waitlist_taken',
+        'waitlist_expired',
       ]);
       expect(() => renderEmail('opted_out', demoVars)).toThrow(/SMS only/);
     });

@@ -54,6 +54,14 @@ export const MESSAGE_KINDS = [
   'help',
   /** Answer to any text from a number that matches no patient. */
   'unknown_sender_help',
+  /** A freed time offered to a waitlisted patient: reply YES before it expires to take it. */
+  'waitlist_offer',
+  /** The offered time went to someone else (or went away); the patient stays on the waitlist. */
+  'waitlist_taken',
+  /** The offer ran out unanswered; the patient stays on the waitlist. */
+  'waitlist_expired',
+  /** Answer to YES while an offer is open: the booking is on its way. */
+  'waitlist_accept_received',
 ] as const;
 export type MessageKind = (typeof MESSAGE_KINDS)[number];
 
@@ -64,6 +72,8 @@ export interface TemplateVars {
   /** Already formatted in the patient's zone, e.g. by `formatAppointmentTime`. */
   appointmentTime?: string;
   clinicianName?: string;
+  /** When a waitlist offer runs out, formatted like `appointmentTime`. */
+  expiryTime?: string;
 }
 
 /** Kinds whose text states an appointment time: rendering one without it is a bug upstream. */
@@ -74,7 +84,14 @@ const KINDS_NEEDING_TIME: ReadonlySet<MessageKind> = new Set<MessageKind>([
   'cancellation',
   'follow_up_booked',
   'appointment_confirmed',
+  'waitlist_offer',
+  'waitlist_taken',
+  'waitlist_expired',
+  'waitlist_accept_received',
 ]);
+
+/** Kinds that say until when the patient can answer. */
+const KINDS_NEEDING_EXPIRY: ReadonlySet<MessageKind> = new Set<MessageKind>(['waitlist_offer']);
 
 /**
  * Direct answers to STOP / START / HELP. They name the clinic but need no
@@ -100,6 +117,8 @@ interface Ctx {
   phone: string;
   time: string;
   clinician: string;
+  /** '' for kinds that do not state an expiry. */
+  expiry: string;
 }
 
 interface EmailTemplate {
@@ -260,6 +279,46 @@ const EN: Catalogue = {
     sms: (c) =>
       `This is the automated text line of ${c.clinic}. We could not match your number to a patient. Please call ${c.phone}. ${EN_OPT_OUT}`,
   },
+  waitlist_offer: {
+    sms: (c) =>
+      `${enHi(c)}, a time has opened up at ${c.clinic}${enWith(c)}: ${c.time}. Reply YES by ${c.expiry} to take it. If not, you stay on our waitlist. Questions? Call ${c.phone}. ${EN_OPT_OUT}`,
+    email: {
+      subject: (c) => `A time has opened up at ${c.clinic}: ${c.time}`,
+      text: (c) =>
+        enEmail(c, [
+          `A time has opened up at ${c.clinic}${enWith(c)}: ${c.time}. You are on our waitlist, so we are offering it to you.`,
+          `To take it, reply YES to our text message by ${c.expiry}, or call us at ${c.phone} before then. If it does not suit you, there is nothing to do: you stay on the waitlist.`,
+        ]),
+    },
+  },
+  waitlist_taken: {
+    sms: (c) =>
+      `${enHi(c)}, sorry: the time at ${c.clinic} on ${c.time} has been taken. You stay on our waitlist and we will let you know when another time opens up. Questions? Call ${c.phone}. ${EN_OPT_OUT}`,
+    email: {
+      subject: (c) => `That time at ${c.clinic} has been taken`,
+      text: (c) =>
+        enEmail(c, [
+          `Sorry: the time at ${c.clinic} on ${c.time} that we offered you has been taken.`,
+          'You stay on our waitlist, and we will let you know when another time opens up.',
+        ]),
+    },
+  },
+  waitlist_expired: {
+    sms: (c) =>
+      `${enHi(c)}, the offer of a time at ${c.clinic} on ${c.time} has expired. You stay on our waitlist and we will let you know when another time opens up. Questions? Call ${c.phone}. ${EN_OPT_OUT}`,
+    email: {
+      subject: (c) => `The offer of a time at ${c.clinic} has expired`,
+      text: (c) =>
+        enEmail(c, [
+          `The offer of a time at ${c.clinic} on ${c.time} has expired.`,
+          'You stay on our waitlist, and we will let you know when another time opens up.',
+        ]),
+    },
+  },
+  waitlist_accept_received: {
+    sms: (c) =>
+      `${enThanks(c)} We are booking ${c.time} at ${c.clinic} for you; you will get a confirmation shortly. Questions? Call ${c.phone}. ${EN_OPT_OUT}`,
+  },
 };
 
 // --- Spanish ---------------------------------------------------------------
@@ -407,6 +466,46 @@ const ES: Catalogue = {
     sms: (c) =>
       `Este es el servicio de mensajes de ${c.clinic}. No tenemos este teléfono en nuestros registros de pacientes. Llame al ${c.phone}. ${ES_OPT_OUT}`,
   },
+  waitlist_offer: {
+    sms: (c) =>
+      `${esHi(c)} hay una hora libre en ${c.clinic}${esWith(c)}: el ${c.time}. Responda SI antes del ${c.expiry} para reservarla. Si no, sigue en nuestra lista de espera. ¿Preguntas? Llame al ${c.phone}. ${ES_OPT_OUT}`,
+    email: {
+      subject: (c) => `Hay una hora libre en ${c.clinic}: ${c.time}`,
+      text: (c) =>
+        esEmail(c, [
+          `Hay una hora libre en ${c.clinic}${esWith(c)}: el ${c.time}. Como está en nuestra lista de espera, se la ofrecemos a usted.`,
+          `Para reservarla, responda SI a nuestro mensaje de texto antes del ${c.expiry}, o llámenos al ${c.phone} antes de esa hora. Si no le conviene, no tiene que hacer nada: sigue en la lista de espera.`,
+        ]),
+    },
+  },
+  waitlist_taken: {
+    sms: (c) =>
+      `${esHi(c)} lo sentimos: la hora del ${c.time} en ${c.clinic} ya no está libre. Sigue en nuestra lista de espera y le avisaremos cuando haya otra hora libre. ¿Preguntas? Llame al ${c.phone}. ${ES_OPT_OUT}`,
+    email: {
+      subject: (c) => `Esa hora en ${c.clinic} ya no está libre`,
+      text: (c) =>
+        esEmail(c, [
+          `Lo sentimos: la hora del ${c.time} en ${c.clinic} que le ofrecimos ya no está libre.`,
+          'Sigue en nuestra lista de espera, y le avisaremos cuando haya otra hora libre.',
+        ]),
+    },
+  },
+  waitlist_expired: {
+    sms: (c) =>
+      `${esHi(c)} la oferta de una hora en ${c.clinic} el ${c.time} ha caducado. Sigue en nuestra lista de espera y le avisaremos cuando haya otra hora libre. ¿Preguntas? Llame al ${c.phone}. ${ES_OPT_OUT}`,
+    email: {
+      subject: (c) => `La oferta de una hora en ${c.clinic} ha caducado`,
+      text: (c) =>
+        esEmail(c, [
+          `La oferta de una hora en ${c.clinic} el ${c.time} ha caducado.`,
+          'Sigue en nuestra lista de espera, y le avisaremos cuando haya otra hora libre.',
+        ]),
+    },
+  },
+  waitlist_accept_received: {
+    sms: (c) =>
+      `${esThanks(c)} Estamos reservando para usted la hora del ${c.time} en ${c.clinic}; recibirá una confirmación en breve. ¿Preguntas? Llame al ${c.phone}. ${ES_OPT_OUT}`,
+  },
 };
 
 const CATALOGUES: Record<Language, Catalogue> = { en: EN, es: ES };
@@ -455,6 +554,10 @@ function context(kind: MessageKind, vars: TemplateVars): Ctx {
   if (KINDS_NEEDING_TIME.has(kind) && !time) {
     throw new Error(`Message kind "${kind}" needs appointmentTime`);
   }
+  const expiry = singleLine(vars.expiryTime);
+  if (KINDS_NEEDING_EXPIRY.has(kind) && !expiry) {
+    throw new Error(`Message kind "${kind}" needs expiryTime`);
+  }
   // Names come from patient records and admin input: a stray newline must not
   // break the layout of an SMS or - worse - an email subject line.
   return {
@@ -463,6 +566,7 @@ function context(kind: MessageKind, vars: TemplateVars): Ctx {
     phone: singleLine(vars.clinicPhone),
     time: KINDS_NEEDING_TIME.has(kind) ? time : '',
     clinician: singleLine(vars.clinicianName),
+    expiry: KINDS_NEEDING_EXPIRY.has(kind) ? expiry : '',
   };
 }
 

@@ -1,0 +1,554 @@
+import 'reflect-metadata';
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
+import type { Queue } from 'bullmq';
+import { and, asc, eq } from 'drizzle-orm';
+import { drizzle } from 'drizzle-orm/node-postgres';
+import ICAL from 'ical.js';
+import type { Pool } from 'pg';
+import { DEFAULT_QUIET_HOURS, ManualClock } from '@aftercare/clock';
+import type { AppConfig } from '@aftercare/config';
+import { EVENT_VERSIONS, type EventEnvelope, type EventPayloads, type EventType } from '@aftercare/contracts';
+import { createPool, migrate, type Db } from '@aftercare/database';
+import { JobScheduler } from '@aftercare/jobs';
+import { ActivityCounter, Inbox, OutboxWriter, type MessagingOptions, type OutboxRelay } from '@aftercare/messaging';
+import { createTestDatabase, type TestDatabase } from '@aftercare/testing';
+import { NOTIFICATIONS_MIGRATIONS } from './database/migrations.js';
+import { appointments, messages, notificationsMessaging, recipients, waitlistOffers, type MessageRow } from './database/schema.js';
+import { MessageSenderService } from './delivery/message-sender.service.js';
+import { DirectoryService } from './directory/directory.service.js';
+import { NotificationsEventsController } from './events/notifications-events.controller.js';
+import { InboundSmsService } from './inbound/inbound-sms.service.js';
+import { AppointmentMessagesService } from './messages/appointment-messages.service.js';
+import { MessagesService } from './messages/messages.service.js';
+import { LogMailer } from './providers/log.mailer.js';
+import { LogSmsSender } from './providers/log.sms-sender.js';
+import { WaitlistOffersService } from './waitlist/waitlist-offers.service.js';
+
+/**
+ * Notifications' event handlers, inbound SMS and sender on a real PostgreSQL (migrated
+ * notifications schema), wired by hand: no Redis, the queue is a recorder of the jobs that
+ * would be added or removed, the providers are the log ones, the clock is manual.
+ */
+
+const CLINIC_ID = randomUUID();
+const NY = 'America/New_York';
+/** Monday 27 October 2025, 10:00 EDT: a week before New York's clocks go back. */
+const MONDAY_10AM = new Date('2025-10-27T14:00:00Z');
+const HOUR = 3_600_000;
+
+const clock = new ManualClock(MONDAY_10AM);
+const config = { quietHours: DEFAULT_QUIET_HOURS, smtp: null, twilio: null, publicUrl: 'http://localhost:3000' } as unknown as AppConfig;
+
+/** What the services ask of BullMQ, recorded. */
+class RecordingQueue {
+  readonly added: { name: string; data: unknown; opts: { jobId?: string; delay?: number } }[] = [];
+  readonly removed: string[] = [];
+  async addBulk(jobs: { name: string; data: unknown; opts: { jobId?: string; delay?: number } }[]) {
+    this.added.push(...jobs);
+    return [];
+  }
+  async remove(id: string) {
+    this.removed.push(id);
+    return 1;
+  }
+}
+
+let testDb: TestDatabase;
+let pool: Pool;
+let db: Db;
+let queue: RecordingQueue;
+let sms: LogSmsSender;
+let mailer: LogMailer;
+let controller: NotificationsEventsController;
+let inbound: InboundSmsService;
+let sender: MessageSenderService;
+
+beforeAll(async () => {
+  testDb = await createTestDatabase('aftercare_test_notifications');
+  pool = createPool(testDb.url, 'notifications-test', 4);
+  await migrate(pool, 'notifications', NOTIFICATIONS_MIGRATIONS);
+  db = drizzle({ client: pool });
+
+  queue = new RecordingQueue();
+  sms = new LogSmsSender();
+  mailer = new LogMailer();
+  const options: MessagingOptions = { service: 'notifications', tables: notificationsMessaging };
+  const outbox = new OutboxWriter(options, clock, { kick: () => undefined } as unknown as OutboxRelay);
+  const directory = new DirectoryService(db);
+  const messagesService = new MessagesService(db, config, queue as unknown as Queue, clock, new JobScheduler(clock), directory);
+  const appointmentMessages = new AppointmentMessagesService(config, clock, directory, messagesService);
+  const waitlist = new WaitlistOffersService(db, clock, outbox, messagesService);
+  controller = new NotificationsEventsController(new Inbox(db, options, new ActivityCounter()), directory, messagesService, appointmentMessages, waitlist);
+  inbound = new InboundSmsService(db, clock, directory, outbox, messagesService, waitlist);
+  sender = new MessageSenderService(db, config, clock, sms, mailer, outbox);
+
+  await controller.clinicUpserted(
+    envelope('clinic.upserted', { clinicId: CLINIC_ID, name: 'Aftercare Demo Clinic', phone: '+12125550100', email: 'appointments@aftercare.local', timezone: NY }),
+  );
+}, 60_000);
+
+afterAll(async () => {
+  await pool?.end();
+  await testDb?.drop();
+});
+
+beforeEach(() => clock.set(MONDAY_10AM));
+
+// ---- helpers ----
+
+function envelope<T extends EventType>(type: T, payload: EventPayloads[T]): EventEnvelope<T> {
+  const id = randomUUID();
+  return { id, type, version: EVENT_VERSIONS[type], clinicId: CLINIC_ID, occurredAt: clock.now().toISOString(), correlationId: id, causationId: null, payload };
+}
+
+let phoneCounter = 1000;
+async function registerPatient(overrides: Partial<EventPayloads['patient.registered']> = {}): Promise<EventPayloads['patient.registered']> {
+  const patient: EventPayloads['patient.registered'] = {
+    patientId: randomUUID(),
+    firstName: 'Ana',
+    lastName: 'García',
+    phone: `+1212555${phoneCounter++}`,
+    email: 'ana.garcia@example.com',
+    timezone: NY,
+    preferredChannel: 'both',
+    smsConsent: true,
+    language: 'en',
+    ...overrides,
+  };
+  await controller.patientRegistered(envelope('patient.registered', patient));
+  return patient;
+}
+
+function bookedPayload(patientId: string, startsAt: string, overrides: Partial<EventPayloads['appointment.booked']> = {}): EventPayloads['appointment.booked'] {
+  return {
+    appointmentId: randomUUID(),
+    patientId,
+    clinicianId: randomUUID(),
+    clinicianName: 'Dr. Rivera',
+    procedureType: 'bmac_injection',
+    startsAt,
+    endsAt: new Date(new Date(startsAt).getTime() + 2 * HOUR).toISOString(),
+    sequence: 0,
+    bookedByCarePlan: false,
+    bookingTaskId: null,
+    waitlistOfferId: null,
+    ...overrides,
+  };
+}
+
+const messagesOf = (patientId: string): Promise<MessageRow[]> =>
+  db.select().from(messages).where(eq(messages.patientId, patientId)).orderBy(asc(messages.createdAt), asc(messages.sendAt), asc(messages.kind), asc(messages.channel));
+
+const only = <T>(rows: T[]): T => {
+  expect(rows).toHaveLength(1);
+  return rows[0];
+};
+
+const outboxRows = (eventType: string) =>
+  db.select().from(notificationsMessaging.outbox).where(eq(notificationsMessaging.outbox.eventType, eventType));
+
+/** Parses an invite as a mail client would (ical.js); TZIDs resolve through the invite's own VTIMEZONE. */
+function parseInvite(text: string) {
+  const calendar = new ICAL.Component(ICAL.parse(text));
+  const vevent = calendar.getFirstSubcomponent('vevent')!;
+  const event = new ICAL.Event(vevent);
+  return {
+    method: calendar.getFirstPropertyValue('method'),
+    uid: event.uid,
+    sequence: event.sequence,
+    status: vevent.getFirstPropertyValue('status'),
+    tzid: vevent.getFirstProperty('dtstart')!.getParameter('tzid'),
+    vtimezones: calendar.getAllSubcomponents('vtimezone').map((c) => c.getFirstPropertyValue('tzid')),
+    startsAt: event.startDate.toJSDate().toISOString(),
+    endsAt: event.endDate.toJSDate().toISOString(),
+  };
+}
+
+/** Sends every message of the patient that is due by now, as the BullMQ worker would. */
+async function sendDue(patientId: string): Promise<void> {
+  for (const row of await messagesOf(patientId)) {
+    if (row.direction === 'outbound' && row.status === 'scheduled' && row.sendAt && row.sendAt <= clock.now()) await sender.send(row.id, false);
+  }
+}
+
+// ---- tests ----
+
+describe('appointments', () => {
+  it('confirms a booking at once with an .ics REQUEST in the clinic zone, and plans the reminders; jobs carry ids only', async () => {
+    const patient = await registerPatient();
+    // Booked in EDT for the Monday after the clocks go back: 14:30 EST.
+    const booked = bookedPayload(patient.patientId, '2025-11-03T19:30:00Z');
+    const addedBefore = queue.added.length;
+    expect(await controller.booked(envelope('appointment.booked', booked))).toEqual({ ack: true, duplicate: false });
+
+    const rows = await messagesOf(patient.patientId);
+    const confirmations = rows.filter((r) => r.kind === 'booking_confirmation');
+    expect(confirmations.map((r) => [r.channel, r.status, r.sendAt?.toISOString()])).toEqual([
+      ['email', 'scheduled', MONDAY_10AM.toISOString()],
+      ['sms', 'scheduled', MONDAY_10AM.toISOString()],
+    ]);
+    expect(confirmations.find((r) => r.channel === 'sms')!.body).toContain('Mon, Nov 3 at 2:30 PM EST');
+
+    const invite = parseInvite(confirmations.find((r) => r.channel === 'email')!.ics!);
+    expect(invite).toEqual({
+      method: 'REQUEST',
+      uid: `${booked.appointmentId}@aftercare`,
+      sequence: 0,
+      status: 'CONFIRMED',
+      tzid: NY,
+      vtimezones: [NY],
+      startsAt: '2025-11-03T19:30:00.000Z',
+      endsAt: '2025-11-03T21:30:00.000Z',
+    });
+    expect(confirmations.find((r) => r.channel === 'email')!.ics).toContain('DTSTART;TZID=America/New_York:20251103T143000');
+
+    // 48 h before is 48 real hours across the change: Saturday 15:30 EDT; 2 h before: 12:30 EST.
+    const reminders = rows.filter((r) => r.kind === 'reminder' && r.channel === 'sms');
+    expect(reminders.map((r) => r.sendAt?.toISOString())).toEqual(['2025-11-01T19:30:00.000Z', '2025-11-03T17:30:00.000Z']);
+
+    const jobs = queue.added.slice(addedBefore);
+    expect(jobs.map((j) => j.opts.jobId).sort()).toEqual(rows.map((r) => r.id).sort());
+    for (const job of jobs) {
+      expect(job).toMatchObject({ name: 'message.send', data: { id: job.opts.jobId } });
+      expect(Object.keys(job.data as object)).toEqual(['id']);
+    }
+  });
+
+  it('changes nothing when the same event is delivered again', async () => {
+    const patient = await registerPatient();
+    const event = envelope('appointment.booked', bookedPayload(patient.patientId, '2025-11-05T15:00:00Z'));
+    await controller.booked(event);
+    const before = await messagesOf(patient.patientId);
+    expect(await controller.booked(event)).toEqual({ ack: true, duplicate: true });
+    expect(await messagesOf(patient.patientId)).toEqual(before);
+  });
+
+  it('moves the reminders on a reschedule and sends an .ics with the same UID and a higher SEQUENCE', async () => {
+    const patient = await registerPatient();
+    const booked = bookedPayload(patient.patientId, '2025-11-05T15:00:00Z');
+    await controller.booked(envelope('appointment.booked', booked));
+    const oldReminders = (await messagesOf(patient.patientId)).filter((r) => r.kind === 'reminder');
+    expect(oldReminders).toHaveLength(4);
+
+    clock.advance(HOUR);
+    const removedBefore = queue.removed.length;
+    await controller.rescheduled(
+      envelope('appointment.rescheduled', {
+        appointmentId: booked.appointmentId,
+        patientId: patient.patientId,
+        clinicianId: booked.clinicianId,
+        clinicianName: booked.clinicianName,
+        procedureType: booked.procedureType,
+        startsAt: '2025-11-07T19:00:00Z',
+        endsAt: '2025-11-07T21:00:00Z',
+        sequence: 1,
+        previousStartsAt: booked.startsAt,
+      }),
+    );
+
+    const rows = await messagesOf(patient.patientId);
+    const byId = new Map(rows.map((r) => [r.id, r]));
+    for (const old of oldReminders) expect(byId.get(old.id)!.status).toBe('cancelled');
+    expect(queue.removed.slice(removedBefore)).toEqual(expect.arrayContaining(oldReminders.map((r) => r.id)));
+
+    const pendingReminders = rows.filter((r) => r.kind === 'reminder' && r.status === 'scheduled' && r.channel === 'sms');
+    expect(pendingReminders.map((r) => r.sendAt?.toISOString())).toEqual(['2025-11-05T19:00:00.000Z', '2025-11-07T17:00:00.000Z']);
+
+    const first = parseInvite(rows.find((r) => r.kind === 'booking_confirmation' && r.channel === 'email')!.ics!);
+    const moved = parseInvite(rows.find((r) => r.kind === 'rescheduled' && r.channel === 'email')!.ics!);
+    expect(moved.method).toBe('REQUEST');
+    expect(moved.uid).toBe(first.uid);
+    expect(moved.sequence).toBeGreaterThan(first.sequence);
+    expect(moved.startsAt).toBe('2025-11-07T19:00:00.000Z');
+    expect(moved.tzid).toBe(NY);
+  });
+
+  it('cancels the reminders on a cancellation and mails an .ics CANCEL that reaches the mailer as such', async () => {
+    const patient = await registerPatient();
+    const booked = bookedPayload(patient.patientId, '2025-11-05T15:00:00Z');
+    await controller.booked(envelope('appointment.booked', booked));
+    await sendDue(patient.patientId); // the confirmation goes out
+    const confirmation = parseInvite((await messagesOf(patient.patientId)).find((r) => r.kind === 'booking_confirmation' && r.channel === 'email')!.ics!);
+
+    clock.advance(HOUR);
+    await controller.cancelled(
+      envelope('appointment.cancelled', {
+        appointmentId: booked.appointmentId,
+        patientId: patient.patientId,
+        clinicianId: booked.clinicianId,
+        procedureType: booked.procedureType,
+        startsAt: booked.startsAt,
+        reason: null,
+        sequence: 1,
+        bookedByCarePlan: false,
+      }),
+    );
+    const rows = await messagesOf(patient.patientId);
+    expect(rows.filter((r) => r.kind === 'reminder').every((r) => r.status === 'cancelled')).toBe(true);
+    const email = only(rows.filter((r) => r.kind === 'cancellation' && r.channel === 'email'));
+
+    await sender.send(email.id, false);
+    const sent = only(await db.select().from(messages).where(eq(messages.id, email.id)));
+    expect(sent.status).toBe('sent');
+    const mail = only(mailer.sent.filter((m) => m.providerMessageId === sent.providerMessageId));
+    expect(mail.icalEvent?.method).toBe('CANCEL');
+    const invite = parseInvite(mail.icalEvent!.content);
+    expect(invite).toMatchObject({ method: 'CANCEL', status: 'CANCELLED', uid: confirmation.uid, tzid: NY, startsAt: booked.startsAt.replace('Z', '.000Z') });
+    expect(invite.sequence).toBeGreaterThan(confirmation.sequence);
+  });
+
+  it("writes to a patient in the language they registered with", async () => {
+    const patient = await registerPatient({ language: 'es' });
+    expect(only(await db.select().from(recipients).where(eq(recipients.id, patient.patientId))).language).toBe('es');
+    await controller.booked(envelope('appointment.booked', bookedPayload(patient.patientId, '2025-11-05T15:00:00Z')));
+    const confirmation = only((await messagesOf(patient.patientId)).filter((r) => r.kind === 'booking_confirmation' && r.channel === 'sms'));
+    expect(confirmation.body).toContain('queda reservada para el miércoles 5 de noviembre a las 10:00 a.m. EST');
+  });
+
+  it('stops the reminders when the patient checks in; a reminder woken anyway is not sent', async () => {
+    const patient = await registerPatient();
+    const booked = bookedPayload(patient.patientId, '2025-10-29T15:00:00Z');
+    await controller.booked(envelope('appointment.booked', booked));
+    await controller.checkedIn(envelope('appointment.checked-in', { appointmentId: booked.appointmentId, patientId: patient.patientId, at: clock.now().toISOString() }));
+
+    const reminders = (await messagesOf(patient.patientId)).filter((r) => r.kind === 'reminder');
+    expect(reminders.length).toBeGreaterThan(0);
+    expect(reminders.every((r) => r.status === 'cancelled')).toBe(true);
+    expect(only(await db.select().from(appointments).where(eq(appointments.id, booked.appointmentId))).status).toBe('checked_in');
+
+    // A reminder that was already on its way when the check-in landed (a race) stops at the sender.
+    await db.update(messages).set({ status: 'queued' }).where(eq(messages.id, reminders[0].id));
+    clock.set(reminders[0].sendAt!);
+    const smsBefore = sms.sent.length;
+    await sender.send(reminders[0].id, false);
+    const after = only(await db.select().from(messages).where(eq(messages.id, reminders[0].id)));
+    expect([after.status, after.errorCode]).toEqual(['cancelled', 'APPOINTMENT_CHECKED_IN']);
+    expect(sms.sent.length).toBe(smsBefore);
+  });
+
+  it('stops the reminders of a missed appointment and marks the copy no_show', async () => {
+    const patient = await registerPatient();
+    const booked = bookedPayload(patient.patientId, '2025-10-30T15:00:00Z');
+    await controller.booked(envelope('appointment.booked', booked));
+    await controller.noShow(
+      envelope('appointment.no-show', {
+        appointmentId: booked.appointmentId,
+        patientId: patient.patientId,
+        clinicianId: booked.clinicianId,
+        procedureType: booked.procedureType,
+        startsAt: booked.startsAt,
+        sequence: 1,
+        bookedByCarePlan: false,
+      }),
+    );
+    expect((await messagesOf(patient.patientId)).filter((r) => r.kind === 'reminder').every((r) => r.status === 'cancelled')).toBe(true);
+    const copy = only(await db.select().from(appointments).where(eq(appointments.id, booked.appointmentId)));
+    expect([copy.status, copy.sequence]).toEqual(['no_show', 1]);
+  });
+
+  it('sends the confirmation of a waitlist booking at once in quiet hours; an ordinary one waits for 08:00', async () => {
+    clock.set(new Date('2025-10-28T02:30:00Z')); // 22:30 EDT
+    const fromOffer = await registerPatient();
+    const ordinary = await registerPatient();
+    await controller.booked(envelope('appointment.booked', bookedPayload(fromOffer.patientId, '2025-10-30T14:00:00Z', { waitlistOfferId: randomUUID() })));
+    await controller.booked(envelope('appointment.booked', bookedPayload(ordinary.patientId, '2025-10-30T16:00:00Z')));
+
+    const sendAt = async (patientId: string) =>
+      [...new Set((await messagesOf(patientId)).filter((r) => r.kind === 'booking_confirmation').map((r) => r.sendAt?.toISOString()))];
+    expect(await sendAt(fromOffer.patientId)).toEqual(['2025-10-28T02:30:00.000Z']);
+    expect(await sendAt(ordinary.patientId)).toEqual(['2025-10-28T12:00:00.000Z']);
+  });
+});
+
+describe('waitlist offers', () => {
+  const offerPayload = (patientId: string, overrides: Partial<EventPayloads['waitlist.offered']> = {}): EventPayloads['waitlist.offered'] => ({
+    offerId: randomUUID(),
+    entryId: randomUUID(),
+    patientId,
+    clinicianId: randomUUID(),
+    clinicianName: 'Dr. Rivera',
+    procedureType: 'bmac_injection',
+    startsAt: '2025-10-29T14:00:00Z',
+    endsAt: '2025-10-29T16:00:00Z',
+    expiresAt: '2025-10-27T18:00:00Z', // 4 hours after MONDAY_10AM
+    ...overrides,
+  });
+
+  const offerCopy = async (offerId: string) => only(await db.select().from(waitlistOffers).where(eq(waitlistOffers.id, offerId)));
+  const offerTexts = async (patientId: string, offerId: string) =>
+    db.select().from(messages).where(and(eq(messages.patientId, patientId), eq(messages.waitlistOfferId, offerId))).orderBy(asc(messages.createdAt), asc(messages.kind));
+
+  it("keeps a copy and texts the offer: the time in the patient's zone, the clinician, YES by the expiry, how to opt out, no procedure", async () => {
+    const patient = await registerPatient({ timezone: 'America/Chicago', preferredChannel: 'sms' });
+    const offer = offerPayload(patient.patientId);
+    expect(await controller.waitlistOffered(envelope('waitlist.offered', offer))).toEqual({ ack: true, duplicate: false });
+
+    expect(await offerCopy(offer.offerId)).toMatchObject({ status: 'pending', patientId: patient.patientId, expiresAt: new Date(offer.expiresAt) });
+    const text = only(await offerTexts(patient.patientId, offer.offerId));
+    expect([text.kind, text.channel, text.status, text.sendAt?.toISOString()]).toEqual(['waitlist_offer', 'sms', 'scheduled', MONDAY_10AM.toISOString()]);
+    expect(text.body).toBe(
+      'Hi Ana, a time has opened up at Aftercare Demo Clinic with Dr. Rivera: Wed, Oct 29 at 9:00 AM CDT. ' +
+        'Reply YES by Mon, Oct 27 at 1:00 PM CDT to take it. If not, you stay on our waitlist. ' +
+        'Questions? Call +12125550100. Reply STOP to opt out.',
+    );
+    expect(text.body).not.toMatch(/bmac|injection/i);
+  });
+
+  it('writes by email to a patient who may not be texted', async () => {
+    const patient = await registerPatient({ preferredChannel: 'sms', smsConsent: false });
+    const offer = offerPayload(patient.patientId);
+    await controller.waitlistOffered(envelope('waitlist.offered', offer));
+    const text = only(await offerTexts(patient.patientId, offer.offerId));
+    expect([text.kind, text.channel]).toEqual(['waitlist_offer', 'email']);
+    expect(text.body).toContain('reply YES to our text message by Mon, Oct 27 at 2:00 PM EDT, or call us at +12125550100');
+  });
+
+  it('holds an offer made in quiet hours until 08:00, and drops it if the offer closes before then', async () => {
+    clock.set(new Date('2025-10-28T02:30:00Z')); // 22:30 EDT
+    const patient = await registerPatient({ preferredChannel: 'sms' });
+    const offer = offerPayload(patient.patientId, { expiresAt: '2025-10-28T14:00:00Z' });
+    await controller.waitlistOffered(envelope('waitlist.offered', offer));
+    const held = only(await offerTexts(patient.patientId, offer.offerId));
+    expect(held.sendAt?.toISOString()).toBe('2025-10-28T12:00:00.000Z');
+
+    clock.set(new Date('2025-10-28T03:00:00Z'));
+    const removedBefore = queue.removed.length;
+    await controller.waitlistOfferClosed(envelope('waitlist.offer-closed', { offerId: offer.offerId, patientId: patient.patientId, reason: 'taken', appointmentId: null }));
+    const after = only(await offerTexts(patient.patientId, offer.offerId)); // and no "sorry, taken": they never saw the offer
+    expect([after.status, after.errorCode]).toEqual(['cancelled', 'OFFER_CLOSED']);
+    expect(queue.removed.slice(removedBefore)).toEqual([held.id]);
+    expect((await offerCopy(offer.offerId)).status).toBe('taken');
+  });
+
+  it('does not send an offer held past its expiry by quiet hours', async () => {
+    clock.set(new Date('2025-10-28T02:30:00Z')); // 22:30 EDT, expires 23:30 EDT
+    const patient = await registerPatient({ preferredChannel: 'sms' });
+    const offer = offerPayload(patient.patientId, { expiresAt: '2025-10-28T03:30:00Z' });
+    await controller.waitlistOffered(envelope('waitlist.offered', offer));
+    const held = only(await offerTexts(patient.patientId, offer.offerId));
+
+    clock.set(held.sendAt!);
+    await sender.send(held.id, false);
+    const after = only(await offerTexts(patient.patientId, offer.offerId));
+    expect([after.status, after.errorCode]).toEqual(['cancelled', 'OFFER_CLOSED']);
+  });
+
+  it.each<[EventPayloads['waitlist.offer-closed']['reason'], string | null]>([
+    ['taken', 'waitlist_taken'],
+    ['expired', 'waitlist_expired'],
+    ['booked', null],
+    ['withdrawn', null],
+  ])('closed as %s after the offer went out: the copy follows, and the patient hears %s', async (reason, kind) => {
+    const patient = await registerPatient({ preferredChannel: 'sms' });
+    const offer = offerPayload(patient.patientId);
+    await controller.waitlistOffered(envelope('waitlist.offered', offer));
+    await sendDue(patient.patientId);
+    expect(only(await offerTexts(patient.patientId, offer.offerId)).status).toBe('sent');
+
+    clock.advance(HOUR);
+    const appointmentId = reason === 'booked' ? randomUUID() : null;
+    await controller.waitlistOfferClosed(envelope('waitlist.offer-closed', { offerId: offer.offerId, patientId: patient.patientId, reason, appointmentId }));
+
+    expect(await offerCopy(offer.offerId)).toMatchObject({ status: reason, appointmentId, closedAt: clock.now() });
+    const followUps = (await offerTexts(patient.patientId, offer.offerId)).filter((r) => r.kind !== 'waitlist_offer');
+    if (!kind) {
+      expect(followUps).toEqual([]);
+      return;
+    }
+    const followUp = only(followUps);
+    expect([followUp.kind, followUp.channel, followUp.status]).toEqual([kind, 'sms', 'scheduled']);
+    expect(followUp.body).toContain('Wed, Oct 29 at 10:00 AM EDT');
+    expect(followUp.body).toContain('You stay on our waitlist');
+  });
+});
+
+describe('inbound YES', () => {
+  const offerFor = async (patientId: string, expiresAt = '2025-10-27T18:00:00Z') => {
+    const offer: EventPayloads['waitlist.offered'] = {
+      offerId: randomUUID(),
+      entryId: randomUUID(),
+      patientId,
+      clinicianId: randomUUID(),
+      clinicianName: 'Dr. Rivera',
+      procedureType: 'bmac_injection',
+      startsAt: '2025-10-29T14:00:00Z',
+      endsAt: '2025-10-29T16:00:00Z',
+      expiresAt,
+    };
+    await controller.waitlistOffered(envelope('waitlist.offered', offer));
+    await sendDue(patientId);
+    return offer;
+  };
+  const text = (from: string, body: string) => ({ messageSid: `SM${randomUUID().replace(/-/g, '')}`, from, to: '+12125550100', body });
+  const inboundId = async (messageSid: string) => only(await db.select().from(messages).where(eq(messages.providerMessageId, messageSid))).id;
+
+  it('accepts an open offer: waitlist.offer-accepted in the outbox with the inbound message, and an answer at once', async () => {
+    const patient = await registerPatient({ preferredChannel: 'sms' });
+    const offer = await offerFor(patient.patientId);
+    clock.advance(HOUR);
+    const sms = text(patient.phone, 'Yes!');
+
+    const { reply } = await inbound.receive(sms);
+    expect(reply).toBe(
+      'Thank you, Ana. We are booking Wed, Oct 29 at 10:00 AM EDT at Aftercare Demo Clinic for you; you will get a confirmation shortly. ' +
+        'Questions? Call +12125550100. Reply STOP to opt out.',
+    );
+
+    const messageId = await inboundId(sms.messageSid);
+    const published = (await outboxRows('waitlist.offer-accepted')).filter((r) => (r.envelope as EventEnvelope<'waitlist.offer-accepted'>).payload.offerId === offer.offerId);
+    expect(published.map((r) => r.subscriber)).toEqual(['scheduling']);
+    expect((published[0].envelope as EventEnvelope<'waitlist.offer-accepted'>).payload).toEqual({
+      offerId: offer.offerId,
+      patientId: patient.patientId,
+      messageId,
+      at: clock.now().toISOString(),
+    });
+    expect(await db.select().from(waitlistOffers).where(eq(waitlistOffers.id, offer.offerId))).toEqual([
+      expect.objectContaining({ status: 'accepted', acceptedMessageId: messageId, acceptedAt: clock.now() }),
+    ]);
+    const answer = (await messagesOf(patient.patientId)).filter((r) => r.kind === 'waitlist_accept_received');
+    expect(only(answer)).toMatchObject({ direction: 'outbound', status: 'sent', body: reply });
+
+    // A second YES finds no open offer any more: no second acceptance.
+    expect((await inbound.receive(text(patient.phone, 'YES'))).reply).toContain('has received your message');
+    expect((await outboxRows('waitlist.offer-accepted')).filter((r) => (r.envelope as EventEnvelope<'waitlist.offer-accepted'>).payload.offerId === offer.offerId)).toHaveLength(1);
+  });
+
+  it('answers as before when the offer has run out by the clock (even before offer-closed arrives)', async () => {
+    const patient = await registerPatient({ preferredChannel: 'sms' });
+    const offer = await offerFor(patient.patientId);
+    clock.set(new Date(offer.expiresAt));
+    const { reply } = await inbound.receive(text(patient.phone, 'yes'));
+    expect(reply).toContain('Aftercare Demo Clinic has received your message');
+    expect((await outboxRows('waitlist.offer-accepted')).filter((r) => (r.envelope as EventEnvelope<'waitlist.offer-accepted'>).payload.offerId === offer.offerId)).toEqual([]);
+    expect(only(await db.select().from(waitlistOffers).where(eq(waitlistOffers.id, offer.offerId))).status).toBe('pending');
+  });
+
+  it('answers as before with no offer at all', async () => {
+    const patient = await registerPatient({ preferredChannel: 'sms' });
+    expect((await inbound.receive(text(patient.phone, 'Y'))).reply).toContain('has received your message');
+  });
+
+  it('opts an opted-out patient back in on YES, as Twilio does (patient.opted-in), and then takes the offer', async () => {
+    const patient = await registerPatient({ preferredChannel: 'sms' });
+    const offer = await offerFor(patient.patientId);
+    await inbound.receive(text(patient.phone, 'STOP'));
+    expect(only(await db.select().from(recipients).where(eq(recipients.id, patient.patientId))).smsOptedOut).toBe(true);
+
+    const { reply } = await inbound.receive(text(patient.phone, 'Sí'));
+    expect(reply).toContain('We are booking Wed, Oct 29 at 10:00 AM EDT');
+    expect(only(await db.select().from(recipients).where(eq(recipients.id, patient.patientId))).smsOptedOut).toBe(false);
+    const optedIn = (await outboxRows('patient.opted-in')).filter((r) => (r.envelope as EventEnvelope<'patient.opted-in'>).payload.patientId === patient.patientId);
+    expect(optedIn.map((r) => r.subscriber).sort()).toEqual(['followup', 'scheduling']);
+    expect(only(await db.select().from(waitlistOffers).where(eq(waitlistOffers.id, offer.offerId))).status).toBe('accepted');
+  });
+
+  it('confirms the opt-in on YES from an opted-out patient with no offer', async () => {
+    const patient = await registerPatient({ preferredChannel: 'sms' });
+    await inbound.receive(text(patient.phone, 'STOP'));
+    const { reply } = await inbound.receive(text(patient.phone, 'YES'));
+    expect(reply).toBe('Aftercare Demo Clinic: you are opted back in to appointment and care texts. Reply STOP to opt out or HELP for help.');
+    expect(only(await db.select().from(recipients).where(eq(recipients.id, patient.patientId))).smsOptedOut).toBe(false);
+  });
+});
