@@ -5,10 +5,12 @@ import {
   type ByIdData,
   type CompleteFollowUpData,
   type DecideData,
+  type ListBookingTasksData,
   type ListCarePlansData,
   type ListFollowUpsData,
   type RpcRequest,
 } from '@aftercare/contracts';
+import { BookingTasksService } from './booking-tasks/booking-tasks.service.js';
 import { CarePlansService } from './care-plans/care-plans.service.js';
 import { FollowUpsService } from './follow-ups/follow-ups.service.js';
 
@@ -20,11 +22,17 @@ export class FollowupController {
   constructor(
     private readonly carePlans: CarePlansService,
     private readonly followUps: FollowUpsService,
+    private readonly bookingTasks: BookingTasksService,
   ) {}
 
   @MessagePattern(P.itemsList)
   items(@Payload() { ctx, data }: RpcRequest<ListFollowUpsData>) {
     return this.followUps.list(ctx, data ?? {});
+  }
+
+  @MessagePattern(P.bookingTasksList)
+  bookingTasksList(@Payload() { ctx, data }: RpcRequest<ListBookingTasksData>) {
+    return this.bookingTasks.list(ctx, data ?? {});
   }
 
   @MessagePattern(P.itemsComplete)

@@ -4,6 +4,7 @@ import { DEMO, QUEUES } from '@aftercare/contracts';
 import { APP_CONFIG, type AppConfig } from '@aftercare/config';
 import { bullRoot, JobsModule } from '@aftercare/jobs';
 import { serviceFoundation } from '@aftercare/messaging';
+import { BookingTasksService } from './booking-tasks/booking-tasks.service.js';
 import { CarePlanStepProcessor } from './care-plans/care-plan-step.processor.js';
 import { CarePlanStepSource } from './care-plans/care-plan-step.source.js';
 import { CarePlansService } from './care-plans/care-plans.service.js';
@@ -49,7 +50,7 @@ export class FollowupModule {
         JobsModule.forService({ service: 'followup', config, sources: [CarePlanStepSource], imports: [StepQueueModule] }),
       ],
       controllers: [FollowupController, FollowupEventsController],
-      providers: [PatientsService, ProtocolsService, CarePlansService, FollowUpsService, CarePlanStepProcessor, DemoProtocols],
+      providers: [PatientsService, ProtocolsService, CarePlansService, FollowUpsService, BookingTasksService, CarePlanStepProcessor, DemoProtocols],
     };
   }
 }

@@ -18,6 +18,7 @@ import { Clock } from '@aftercare/clock';
 import { DRIZZLE, type Db, type Executor } from '@aftercare/database';
 import { JobScheduler, RetryableError } from '@aftercare/jobs';
 import { DomainError, notFound, OutboxWriter, ServiceClient } from '@aftercare/messaging';
+import { BOOKING_TASK_REASONS, FOLLOW_UP_VISIT } from '../booking-tasks/domain/booking-task.rules.js';
 import { carePlans, steps, type CarePlanRow, type StepRow } from '../database/schema.js';
 import { FollowUpsService } from '../follow-ups/follow-ups.service.js';
 import { PatientsService } from '../patients/patients.service.js';
@@ -153,7 +154,7 @@ export class CarePlansService {
     const data: BookInWindowData = {
       patientId: plan.patientId,
       clinicianId: plan.clinicianId,
-      procedureType: 'follow_up_visit',
+      procedureType: FOLLOW_UP_VISIT,
       windowStart: (step.windowStart ?? step.dueAt).toISOString(),
       windowEnd: (step.windowEnd ?? new Date(step.dueAt.getTime() + 2 * 86_400_000)).toISOString(),
       idempotencyKey: step.id,
@@ -180,13 +181,15 @@ export class CarePlansService {
           appointmentId: result.appointment.id,
         });
       } else {
+        const bookBy = step.windowEnd ?? step.dueAt;
         await this.followUps.raise(tx, {
           plan,
           stepId: step.id,
           kind: 'booking_task',
           cause: 'follow_up_visit',
-          reason: 'No free slot for the follow-up visit in its window: book one with the patient',
-          dueAt: step.windowEnd ?? step.dueAt,
+          reason: BOOKING_TASK_REASONS.follow_up_visit,
+          dueAt: bookBy,
+          task: { source: 'follow_up_visit', procedureType: FOLLOW_UP_VISIT, bookBy },
         });
       }
     });

@@ -111,4 +111,59 @@ CREATE TABLE followup.pain_scores (
 CREATE INDEX pain_scores_patient ON followup.pain_scores (patient_id, answered_at);
 `,
   },
+  {
+    id: '0002_booking_tasks',
+    sql: `
+-- What the front desk needs of a booking task: what to book (procedure_type), why (source) and
+-- by when (book_by); and the appointment that answered it (booked_appointment_id), which
+-- appointment_id cannot hold: there it is the appointment a reschedule or rebook task is about.
+ALTER TABLE followup.follow_up_items
+  ADD COLUMN source text CHECK (source IN ('follow_up_visit', 'repeat_injection', 'reschedule_request', 'rebook')),
+  ADD COLUMN procedure_type text,
+  ADD COLUMN book_by timestamptz,
+  ADD COLUMN booked_appointment_id uuid;
+
+-- Booking tasks raised before this migration: their cause names their source.
+-- No free slot for the care plan's visit: book it by the end of the step's window.
+UPDATE followup.follow_up_items i
+   SET source = 'follow_up_visit',
+       procedure_type = 'follow_up_visit',
+       book_by = COALESCE((SELECT s.window_end FROM followup.care_plan_steps s WHERE s.id = i.step_id), i.due_at)
+ WHERE i.kind = 'booking_task' AND i.cause = 'follow_up_visit';
+
+-- A repeat injection: the plan's own procedure type, by the decision (when the task was raised) + 28 days.
+UPDATE followup.follow_up_items i
+   SET source = 'repeat_injection',
+       procedure_type = COALESCE((SELECT p.procedure_type FROM followup.care_plans p WHERE p.id = i.care_plan_id), 'bmac_injection'),
+       book_by = i.created_at + interval '28 days'
+ WHERE i.kind = 'booking_task' AND i.cause = 'repeat_injection';
+
+-- A reschedule request: by the appointment's start, which these rows kept only at the end of
+-- their reason ("... the appointment of <ISO time>"); the type is known only for a care-plan
+-- visit. The old reason showed a raw timestamp, so it takes the new wording.
+UPDATE followup.follow_up_items i
+   SET source = 'reschedule_request',
+       procedure_type = CASE
+         WHEN EXISTS (SELECT 1 FROM followup.follow_up_items v WHERE v.kind = 'follow_up_visit' AND v.appointment_id = i.appointment_id)
+         THEN 'follow_up_visit' ELSE 'unknown' END,
+       book_by = CASE
+         WHEN i.reason ~ 'appointment of \\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}(\\.\\d+)?Z$'
+         THEN substring(i.reason from 'appointment of (\\S+)$')::timestamptz
+         ELSE i.due_at END,
+       reason = 'The patient asked by SMS to reschedule this appointment'
+ WHERE i.kind = 'booking_task' AND i.cause = 'reschedule_request';
+
+ALTER TABLE followup.follow_up_items ADD CONSTRAINT follow_up_items_booking_task_fields
+  CHECK (kind <> 'booking_task' OR (source IS NOT NULL AND procedure_type IS NOT NULL AND book_by IS NOT NULL));
+
+-- A cancelled or missed follow-up visit makes one task per appointment and change (cause
+-- 'rebook:<sequence>'), open or done: a redelivered or repeated event finds it and stops.
+CREATE UNIQUE INDEX follow_up_items_rebook ON followup.follow_up_items (appointment_id, cause) WHERE source = 'rebook';
+-- The front desk's list, in book-by order.
+CREATE INDEX follow_up_items_booking_tasks ON followup.follow_up_items (clinic_id, status, book_by, created_at) WHERE kind = 'booking_task';
+-- appointment.* events find the items about, or answered by, their appointment.
+CREATE INDEX follow_up_items_appointment ON followup.follow_up_items (appointment_id) WHERE appointment_id IS NOT NULL;
+CREATE INDEX follow_up_items_booked_appointment ON followup.follow_up_items (booked_appointment_id) WHERE booked_appointment_id IS NOT NULL;
+`,
+  },
 ];

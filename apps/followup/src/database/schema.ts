@@ -1,5 +1,5 @@
 import { boolean, integer, jsonb, pgSchema, text, timestamp, uuid } from 'drizzle-orm/pg-core';
-import type { FollowUpKind, StepKind, StepStatus } from '@aftercare/contracts';
+import type { BookingTaskSource, FollowUpKind, StepKind, StepStatus } from '@aftercare/contracts';
 import { messagingTables } from '@aftercare/messaging';
 import type { ProtocolDefinition } from '../care-plans/domain/protocol.js';
 
@@ -80,6 +80,11 @@ export const items = s.table('follow_up_items', {
   completedAt: ts('completed_at'),
   completedBy: uuid('completed_by'),
   createdAt: ts('created_at').notNull().defaultNow(),
+  // Booking tasks only (set on every one): why, what to book, by when, and what answered it.
+  source: text('source').$type<BookingTaskSource>(),
+  procedureType: text('procedure_type'),
+  bookBy: ts('book_by'),
+  bookedAppointmentId: uuid('booked_appointment_id'),
 });
 
 export const painScores = s.table('pain_scores', {

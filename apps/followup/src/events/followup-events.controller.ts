@@ -2,6 +2,7 @@ import { Controller } from '@nestjs/common';
 import { MessagePattern, Payload } from '@nestjs/microservices';
 import { eventPattern, type EventEnvelope } from '@aftercare/contracts';
 import { Inbox } from '@aftercare/messaging';
+import { BookingTasksService } from '../booking-tasks/booking-tasks.service.js';
 import { CarePlansService } from '../care-plans/care-plans.service.js';
 import type { StepRow } from '../database/schema.js';
 import { FollowUpsService } from '../follow-ups/follow-ups.service.js';
@@ -15,6 +16,7 @@ export class FollowupEventsController {
     private readonly patients: PatientsService,
     private readonly carePlans: CarePlansService,
     private readonly followUps: FollowUpsService,
+    private readonly bookingTasks: BookingTasksService,
   ) {}
 
   @MessagePattern(eventPattern('followup', 'patient.registered'))
@@ -47,10 +49,32 @@ export class FollowupEventsController {
   }
 
   @MessagePattern(eventPattern('followup', 'patient.replied'))
-  replied(@Payload() event: EventEnvelope<'patient.replied'>) {
+  async replied(@Payload() event: EventEnvelope<'patient.replied'>) {
+    // Looked up before the inbox transaction: no connection is held while scheduling answers.
+    const procedureType = event.payload.reply === 'reschedule' ? await this.bookingTasks.procedureTypeOf(event) : null;
     return this.inbox.handleOnce(event, async (tx, e) => {
-      if (e.payload.reply === 'reschedule') await this.followUps.raiseRescheduleRequest(tx, e);
+      if (procedureType !== null) await this.bookingTasks.raiseRescheduleRequest(tx, e, procedureType);
     });
+  }
+
+  @MessagePattern(eventPattern('followup', 'appointment.booked'))
+  appointmentBooked(@Payload() event: EventEnvelope<'appointment.booked'>) {
+    return this.inbox.handleOnce(event, (tx, e) => this.bookingTasks.appointmentBooked(tx, e));
+  }
+
+  @MessagePattern(eventPattern('followup', 'appointment.rescheduled'))
+  appointmentRescheduled(@Payload() event: EventEnvelope<'appointment.rescheduled'>) {
+    return this.inbox.handleOnce(event, (tx, e) => this.bookingTasks.appointmentRescheduled(tx, e));
+  }
+
+  @MessagePattern(eventPattern('followup', 'appointment.cancelled'))
+  appointmentCancelled(@Payload() event: EventEnvelope<'appointment.cancelled'>) {
+    return this.inbox.handleOnce(event, (tx, e) => this.bookingTasks.appointmentCancelled(tx, e));
+  }
+
+  @MessagePattern(eventPattern('followup', 'appointment.no-show'))
+  appointmentMissed(@Payload() event: EventEnvelope<'appointment.no-show'>) {
+    return this.inbox.handleOnce(event, (tx, e) => this.bookingTasks.appointmentMissed(tx, e));
   }
 
   @MessagePattern(eventPattern('followup', 'checkin.answered'))

@@ -3,6 +3,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { and, asc, desc, eq, inArray, isNotNull, sql, type SQL } from 'drizzle-orm';
 import { DateTime } from 'luxon';
 import type {
+  BookingTaskSource,
   CompleteFollowUpData,
   DecideData,
   EventEnvelope,
@@ -16,19 +17,31 @@ import type {
 import { Clock } from '@aftercare/clock';
 import { DRIZZLE, type Db, type Executor } from '@aftercare/database';
 import { DomainError, notFound, OutboxWriter } from '@aftercare/messaging';
+import { BOOKING_TASK_REASONS, repeatInjectionBookBy } from '../booking-tasks/domain/booking-task.rules.js';
 import { carePlans, items, painScores, patients, steps, type CarePlanRow, type ItemRow } from '../database/schema.js';
 import { DEFAULT_ESCALATION, evaluateAnswer, evaluateMissed, type EscalationFinding } from '../escalation/escalation.rules.js';
 
-export interface RaiseItem {
+interface RaiseItemBase {
   /** The plan the item belongs to; id null for an item outside any plan (a reschedule request). */
   plan: Pick<CarePlanRow, 'clinicId' | 'patientId' | 'clinicianId'> & { id: string | null };
   stepId?: string | null;
-  kind: FollowUpKind;
   cause: string;
   reason: string;
   dueAt: Date;
   appointmentId?: string | null;
 }
+
+/** What the front desk needs of a booking task (BookingTaskResource). */
+export interface BookingTaskFields {
+  source: BookingTaskSource;
+  /** What to book: a procedure type code. */
+  procedureType: string;
+  bookBy: Date;
+}
+
+/** A booking task carries its booking fields; other kinds have none. */
+export type RaiseItem = RaiseItemBase &
+  ({ kind: Exclude<FollowUpKind, 'booking_task'>; task?: never } | { kind: 'booking_task'; task: BookingTaskFields });
 
 /** Urgency order of the due list: attention first, then by how overdue, then due time. */
 const KIND_RANK: Record<FollowUpKind, number> = { attention: 0, repeat_evaluation: 1, follow_up_visit: 2, booking_task: 3 };
@@ -42,9 +55,9 @@ export class FollowUpsService {
     private readonly outbox: OutboxWriter,
   ) {}
 
-  /** Raises an item once (a step's item, or one open attention item per cause). */
-  async raise(tx: Executor, item: RaiseItem): Promise<void> {
-    await tx
+  /** Raises an item once (a step's item, or one open attention item per cause); true if it is new. */
+  async raise(tx: Executor, item: RaiseItem): Promise<boolean> {
+    const inserted = await tx
       .insert(items)
       .values({
         id: randomUUID(),
@@ -59,28 +72,14 @@ export class FollowUpsService {
         dueAt: item.dueAt,
         status: 'open',
         appointmentId: item.appointmentId ?? null,
+        source: item.task?.source ?? null,
+        procedureType: item.task?.procedureType ?? null,
+        bookBy: item.task?.bookBy ?? null,
         createdAt: this.clock.now(),
       })
-      .onConflictDoNothing();
-  }
-
-  /** The patient answered R: a booking task for the front desk, once per appointment. */
-  async raiseRescheduleRequest(tx: Executor, event: EventEnvelope<'patient.replied'>): Promise<void> {
-    const p = event.payload;
-    const [plan] = await tx
-      .select({ id: carePlans.id })
-      .from(carePlans)
-      .where(and(eq(carePlans.patientId, p.patientId), eq(carePlans.status, 'active')))
-      .orderBy(desc(carePlans.createdAt))
-      .limit(1);
-    await this.raise(tx, {
-      plan: { id: plan?.id ?? null, clinicId: event.clinicId, patientId: p.patientId, clinicianId: p.clinicianId },
-      kind: 'booking_task',
-      cause: 'reschedule_request',
-      reason: `The patient asked by SMS to reschedule the appointment of ${p.appointmentStartsAt}`,
-      dueAt: new Date(p.at),
-      appointmentId: p.appointmentId,
-    });
+      .onConflictDoNothing()
+      .returning({ id: items.id });
+    return inserted.length > 0;
   }
 
   private async raiseFindings(tx: Executor, plan: RaiseItem['plan'], findings: EscalationFinding[]): Promise<void> {
@@ -212,8 +211,10 @@ export class FollowUpsService {
           plan: plan!,
           kind: 'booking_task',
           cause: 'repeat_injection',
-          reason: 'Book a repeat injection (bmac_injection) with the same clinician',
+          reason: BOOKING_TASK_REASONS.repeat_injection,
           dueAt: DateTime.fromJSDate(now).plus({ days: 14 }).toJSDate(),
+          // Another injection of the kind the plan follows up, with the plan's clinician.
+          task: { source: 'repeat_injection', procedureType: plan!.procedureType, bookBy: repeatInjectionBookBy(now, plan!.timezone) },
         });
       } else {
         await tx.update(carePlans).set({ status: 'completed', outcome: 'no_repeat', closedAt: now }).where(eq(carePlans.id, plan!.id));
