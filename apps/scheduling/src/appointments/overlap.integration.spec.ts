@@ -18,12 +18,33 @@ describe('appointments: overlaps refused by the database', () => {
   const ana = randomUUID();
   const ben = randomUUID();
 
-  const book = (p: { clinician: string; patient: string; start: string; end: string; blocks?: string; status?: string }) =>
+  const room = randomUUID();
+  const book = (p: { clinician: string; patient: string; start: string; end: string; blocks?: string; status?: string; id?: string }) =>
     pool.query(
       `INSERT INTO scheduling.appointments (id, clinic_id, patient_id, clinician_id, procedure_type, starts_at, ends_at, blocks_until, status)
        VALUES ($1, $2, $3, $4, 'bmac_injection', $5, $6, $7, $8)`,
-      [randomUUID(), clinic, p.patient, p.clinician, p.start, p.end, p.blocks ?? p.end, p.status ?? 'booked'],
+      [p.id ?? randomUUID(), clinic, p.patient, p.clinician, p.start, p.end, p.blocks ?? p.end, p.status ?? 'booked'],
     );
+  /** An appointment (any clinician, own patient) holding the room for [start, end). */
+  const bookRoom = async (start: string, end: string, active = true) => {
+    const id = randomUUID();
+    const patient = randomUUID();
+    await pool.query(
+      `INSERT INTO scheduling.patients (id, clinic_id, first_name, last_name, phone, timezone, preferred_channel, sms_consent) VALUES ($1, $2, 'R', 'S', '+12125550198', 'America/New_York', 'sms', true)`,
+      [patient, clinic],
+    );
+    const clinician = randomUUID();
+    await pool.query(`INSERT INTO scheduling.clinicians (id, clinic_id, name, weekly_hours) VALUES ($1, $2, 'Dr', '{}')`, [clinician, clinic]);
+    await book({ id, clinician, patient, start, end });
+    return pool.query(`INSERT INTO scheduling.appointment_resources (appointment_id, resource_id, clinic_id, during, active) VALUES ($1, $2, $3, tstzrange($4, $5), $6)`, [
+      id,
+      room,
+      clinic,
+      start,
+      end,
+      active,
+    ]);
+  };
   const refusal = async (promise: Promise<unknown>) => {
     try {
       await promise;
@@ -47,6 +68,7 @@ describe('appointments: overlaps refused by the database', () => {
       );
     }
     await book({ clinician: drA, patient: ana, start: '2030-01-07T14:00:00Z', end: '2030-01-07T16:00:00Z', blocks: '2030-01-07T16:30:00Z' });
+    await pool.query(`INSERT INTO scheduling.resources (id, clinic_id, kind, category, name) VALUES ($1, $2, 'room', 'procedure_room', 'Procedure room')`, [room, clinic]);
   }, 60_000);
 
   afterAll(async () => {
@@ -84,5 +106,18 @@ describe('appointments: overlaps refused by the database', () => {
     );
     expect(results.filter((r) => r === null)).toHaveLength(1);
     expect(results.filter((r) => r?.code === '23P01')).toHaveLength(1);
+  });
+
+  it('refuses one room held by two appointments of different clinicians at once; a released hold frees it', async () => {
+    expect(await refusal(bookRoom('2030-01-10T14:00:00Z', '2030-01-10T16:30:00Z'))).toBeNull();
+    expect(await refusal(bookRoom('2030-01-10T16:00:00Z', '2030-01-10T17:00:00Z'))).toEqual({ code: '23P01', constraint: 'appointment_resources_overlap' });
+    expect(await refusal(bookRoom('2030-01-10T16:30:00Z', '2030-01-10T17:00:00Z'))).toBeNull(); // half-open: right after is fine
+    expect(await refusal(bookRoom('2030-01-10T14:00:00Z', '2030-01-10T15:00:00Z', false))).toBeNull(); // a cancelled one's hold is inactive
+  });
+
+  it('lets only one of many concurrent transactions hold the same room', async () => {
+    const results = await Promise.all(Array.from({ length: 8 }, () => refusal(bookRoom('2030-01-11T14:00:00Z', '2030-01-11T15:00:00Z'))));
+    expect(results.filter((r) => r === null)).toHaveLength(1);
+    expect(results.filter((r) => r?.constraint === 'appointment_resources_overlap')).toHaveLength(7);
   });
 });
