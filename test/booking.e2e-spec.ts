@@ -408,4 +408,35 @@ describe('front desk booking, end to end', () => {
       expect(smsTo(phone)).toHaveLength(1);
     }, 90_000);
   });
+
+  describe('booking tasks', () => {
+    it('a cancelled follow-up visit goes back on the front desk’s list, and booking it closes the task', async () => {
+      const patient = await registerPatient(frontDesk, nextPhone());
+      const injection = await book(patient, CHEN.id, 'bmac_injection', at(16, '09:00'));
+      expect(injection.status).toBe(201);
+      await advanceTo(at(16, '11:05'));
+      expect((await clinician.post(`/api/appointments/${injection.body.id}/complete`, { site: 'right knee' })).status).toBe(200);
+      // The care plan books the follow-up visit a week later, in the window of days 12–16.
+      await advanceTo(at(23, '12:00'));
+      const visit = await waitFor(
+        async () => ((await frontDesk.get(`/api/appointments?patientId=${patient}`)).body as { procedureType: string; status: string; id: string }[]).find((a) => a.procedureType === 'follow_up_visit'),
+        { timeoutMs: 10_000, what: 'the care plan’s follow-up visit' },
+      );
+      expect((await frontDesk.post(`/api/appointments/${visit.id}/cancel`, { reason: 'Patient asked' })).status).toBe(200);
+      await settle();
+
+      const tasks = (await frontDesk.get(`/api/booking-tasks?patientId=${patient}`)).body as { id: string; source: string; procedureType: string; clinicianId: string; bookBy: string; reason: string }[];
+      expect(tasks).toHaveLength(1);
+      expect(tasks[0]).toMatchObject({ source: 'rebook', procedureType: 'follow_up_visit', clinicianId: CHEN.id });
+      expect(new Date(tasks[0]!.bookBy) > new Date(at(23, '12:00'))).toBe(true);
+
+      const free = await slots(frontDesk, { clinicianId: CHEN.id, procedureType: 'follow_up_visit', patientId: patient, from: at(29, '00:00'), to: tasks[0]!.bookBy });
+      const rebooked = await book(patient, CHEN.id, 'follow_up_visit', free[0]!.startsAt, {}, { bookingTaskId: tasks[0]!.id });
+      expect(rebooked.status).toBe(201);
+      await settle();
+      expect((await frontDesk.get(`/api/booking-tasks?patientId=${patient}`)).body).toEqual([]);
+      const done = (await frontDesk.get(`/api/booking-tasks?patientId=${patient}&state=done`)).body;
+      expect(done.map((t: { id: string }) => t.id)).toEqual([tasks[0]!.id]);
+    }, 120_000);
+  });
 });
