@@ -125,6 +125,22 @@ const BAD_BODIES: BadBody[] = [
   { route: 'POST /api/follow-ups/{item}/decision', why: 'repeatInjection is the string "yes"', as: 'clinician', body: () => ({ repeatInjection: 'yes' }), field: 'repeatInjection' },
   { route: 'POST /api/follow-ups/{item}/decision', why: 'an unknown field', as: 'clinician', body: () => ({ repeatInjection: true, injections: 2 }), field: 'injections' },
 
+  { route: 'POST /api/waitlist', why: 'latestDate is not a date', as: 'frontDesk', body: (w) => ({ patientId: w.quinn, procedureType: 'consultation', earliestDate: '2030-01-07', latestDate: '2030-02-30' }), field: 'latestDate' },
+  { route: 'POST /api/waitlist', why: 'earliestDate is missing', as: 'frontDesk', body: (w) => ({ patientId: w.quinn, procedureType: 'consultation', latestDate: '2030-01-08' }), field: 'earliestDate' },
+  { route: 'POST /api/waitlist', why: 'an unknown field', as: 'frontDesk', body: (w) => ({ patientId: w.quinn, procedureType: 'consultation', earliestDate: '2030-01-07', latestDate: '2030-01-08', priority: 1 }), field: 'priority' },
+
+  { route: 'PATCH /api/clinic', why: 'openingHours has a weekday 8', as: 'admin', body: () => ({ openingHours: { '8': [{ start: '09:00', end: '17:00' }] } }), field: 'openingHours' },
+  { route: 'PATCH /api/clinic', why: 'openingHours closes at 25:00', as: 'admin', body: () => ({ openingHours: { '1': [{ start: '09:00', end: '25:00' }] } }), field: 'openingHours' },
+  { route: 'PATCH /api/clinic', why: 'gridMinutes is 7.5', as: 'admin', body: () => ({ gridMinutes: 7.5 }), field: 'gridMinutes' },
+  { route: 'PATCH /api/clinic', why: 'timezone is not IANA', as: 'admin', body: () => ({ timezone: 'EST5' }), field: 'timezone' },
+  { route: 'POST /api/clinic/closures', why: 'reason is missing', as: 'admin', body: () => ({ date: '2030-01-07' }), field: 'reason' },
+  { route: 'POST /api/clinic/closures', why: 'date is 07/01/2030', as: 'admin', body: () => ({ date: '07/01/2030', reason: 'Holiday' }), field: 'date' },
+  { route: 'POST /api/time-off', why: 'endsAt has no offset', as: 'admin', body: (w) => ({ clinicianId: DR_OKAFOR.id, startsAt: w.freeSlot, endsAt: withoutOffset(w.freeSlot) }), field: 'endsAt' },
+  { route: 'POST /api/resources', why: 'kind is "robot"', as: 'admin', body: () => ({ kind: 'robot', category: 'centrifuge', name: 'C2' }), field: 'kind' },
+  { route: 'POST /api/resources', why: 'features holds a sentence', as: 'admin', body: () => ({ kind: 'room', category: 'procedure_room', name: 'R2', features: ['has ultrasound'] }), field: 'features' },
+  { route: 'POST /api/procedure-types', why: 'durationMinutes is 0', as: 'admin', body: () => ({ code: 'x_ray', name: 'X-ray', durationMinutes: 0 }), field: 'durationMinutes' },
+  { route: 'POST /api/procedure-types', why: 'requires carries an unknown key', as: 'admin', body: () => ({ code: 'x_ray', name: 'X-ray', durationMinutes: 15, requires: [{ category: 'xray_room', count: 2 }] }), field: 'requires' },
+
   { route: 'POST /api/auth/login', why: 'password is missing', as: 'nobody', body: () => ({ email: 'admin@aftercare.local' }), field: 'password' },
   { route: 'POST /api/auth/login', why: 'email is a number', as: 'nobody', body: () => ({ email: 42, password: DEMO.password }), field: 'email' },
   { route: 'POST /api/auth/login', why: 'an unknown field', as: 'nobody', body: () => ({ email: 'admin@aftercare.local', password: DEMO.password, role: 'admin' }), field: 'role' },
@@ -177,6 +193,13 @@ const BAD_QUERIES: BadQuery[] = [
   { route: 'GET /api/patients', why: 'query is given twice (a list)', as: 'frontDesk', query: () => 'query=Pat&query=Quinn', field: 'query' },
   { route: 'GET /api/patients', why: 'an unknown parameter', as: 'frontDesk', query: () => 'name=Pat', field: 'name' },
 
+  { route: 'GET /api/patients', why: 'dateOfBirth is the 13th month', as: 'frontDesk', query: () => 'dateOfBirth=1990-13-01', field: 'dateOfBirth' },
+  { route: 'GET /api/patients/duplicates', why: 'phone is not E.164', as: 'frontDesk', query: () => 'phone=5551234', field: 'phone' },
+  { route: 'GET /api/day-sheet', why: 'date is missing', as: 'frontDesk', query: () => '', field: 'date' },
+  { route: 'GET /api/day-sheet', why: 'date is "today"', as: 'frontDesk', query: () => 'date=today', field: 'date' },
+  { route: 'GET /api/waitlist', why: 'status is not a status', as: 'frontDesk', query: () => 'status=pending', field: 'status' },
+  { route: 'GET /api/availability', why: 'limit is 0', as: 'frontDesk', query: (w) => availability(w, { limit: '0' }), field: 'limit' },
+
   { route: 'GET /api/messages', why: 'patientId is not a UUID', as: 'clinician', query: () => 'patientId=pat', field: 'patientId' },
   { route: 'GET /api/care-plans', why: 'patientId is not a UUID', as: 'clinician', query: () => 'patientId=0', field: 'patientId' },
 ];
@@ -202,6 +225,10 @@ const CLINICAL_ONLY: Guarded[] = [
   { route: 'GET /api/messages?patientId={pat}', allowed: 'clinician' },
   { route: 'GET /api/patients/{pat}/timeline', allowed: 'clinician' },
   { route: 'GET /api/dev/clock', allowed: 'admin' },
+  { route: 'PATCH /api/clinic', body: () => ({ gridMinutes: 15 }), allowed: 'admin' },
+  { route: 'POST /api/resources', body: () => ({ kind: 'equipment', category: 'centrifuge', name: 'Centrifuge 2' }), allowed: 'admin' },
+  { route: 'POST /api/time-off', body: (w) => ({ clinicianId: DR_OKAFOR.id, startsAt: w.freeSlot, endsAt: local(w.freeSlot, 0, 23) }), allowed: 'admin' },
+  { route: 'POST /api/clinic/closures', body: () => ({ date: '2030-01-07', reason: 'Holiday' }), allowed: 'admin' },
   { route: 'POST /api/dev/clock/advance', body: () => ({ by: 'P1D' }), allowed: 'admin' },
 ];
 
@@ -383,6 +410,11 @@ describe('bad input changes nothing', () => {
       ['rescheduling a cancelled appointment', 409, 'APPOINTMENT.NOT_ACTIVE', undefined, (w) => ['frontDesk', `POST /api/appointments/${w.cancelled.id}/reschedule`, { startsAt: w.freeSlot }]],
       ['completing a cancelled appointment', 409, 'APPOINTMENT.NOT_ACTIVE', undefined, (w) => ['clinician', `POST /api/appointments/${w.cancelled.id}/complete`, { site: 'left knee' }]],
       ['a decision on an attention item', 409, 'FOLLOW_UP.NOT_AN_EVALUATION', undefined, (w) => ['clinician', `POST /api/follow-ups/${w.item}/decision`, { repeatInjection: true }]],
+      ['an injection while the procedure room is taken', 409, 'APPOINTMENT.RESOURCE_TAKEN', 'startsAt', (w) => ['frontDesk', 'POST /api/appointments', { ...goodBooking(w), clinicianId: DR_BENEDETTI.id, startsAt: w.future.startsAt }]],
+      ['a waitlist entry whose dates run backwards', 400, 'WAITLIST.BAD_DATES', 'latestDate', (w) => ['frontDesk', 'POST /api/waitlist', { patientId: w.quinn, procedureType: 'consultation', earliestDate: '2030-01-08', latestDate: '2030-01-07' }]],
+      ['a procedure type needing a machine the clinic lacks', 400, 'PROCEDURE_TYPE.NO_RESOURCE', 'requires[0].category', () => ['admin', 'POST /api/procedure-types', { code: 'mri', name: 'MRI', durationMinutes: 45, requires: [{ category: 'mri_scanner' }] }]],
+      ['clinician hours ending before they start', 400, 'HOURS.INVALID', 'weeklyHours', () => ['admin', `PATCH /api/clinicians/${DR_OKAFOR.id}`, { weeklyHours: { '2': [{ start: '17:00', end: '09:00' }] } }]],
+      ['a holiday through a day before it', 400, 'RANGE.INVALID', 'throughDate', () => ['admin', 'POST /api/clinic/closures', { date: '2030-01-08', throughDate: '2030-01-07', reason: 'Holiday' }]],
       ['cancelling an appointment that does not exist', 404, 'APPOINTMENT.NOT_FOUND', undefined, () => ['frontDesk', 'POST /api/appointments/00000000-0000-4000-8000-00000000dead/cancel', {}]],
     ])('%s → %i %s', async (_what, status, code, field, request) => {
       const [who, route, body] = request(w);
