@@ -138,6 +138,9 @@ const BAD_BODIES: BadBody[] = [
   { route: 'POST /api/time-off', why: 'endsAt has no offset', as: 'admin', body: (w) => ({ clinicianId: DR_OKAFOR.id, startsAt: w.freeSlot, endsAt: withoutOffset(w.freeSlot) }), field: 'endsAt' },
   { route: 'POST /api/resources', why: 'kind is "robot"', as: 'admin', body: () => ({ kind: 'robot', category: 'centrifuge', name: 'C2' }), field: 'kind' },
   { route: 'POST /api/resources', why: 'features holds a sentence', as: 'admin', body: () => ({ kind: 'room', category: 'procedure_room', name: 'R2', features: ['has ultrasound'] }), field: 'features' },
+  { route: 'PATCH /api/procedure-types/consultation', why: 'durationMinutes is null', as: 'admin', body: () => ({ durationMinutes: null }), field: 'durationMinutes' },
+  { route: `PATCH /api/resources/${DEMO.resources[0].id}`, why: 'features is null (would wipe them)', as: 'admin', body: () => ({ features: null }), field: 'features' },
+  { route: 'PATCH /api/clinic', why: 'name is null', as: 'admin', body: () => ({ name: null }), field: 'name' },
   { route: 'POST /api/procedure-types', why: 'durationMinutes is 0', as: 'admin', body: () => ({ code: 'x_ray', name: 'X-ray', durationMinutes: 0 }), field: 'durationMinutes' },
   { route: 'POST /api/procedure-types', why: 'requires carries an unknown key', as: 'admin', body: () => ({ code: 'x_ray', name: 'X-ray', durationMinutes: 15, requires: [{ category: 'xray_room', count: 2 }] }), field: 'requires' },
 
@@ -415,6 +418,7 @@ describe('bad input changes nothing', () => {
       ['a procedure type needing a machine the clinic lacks', 400, 'PROCEDURE_TYPE.NO_RESOURCE', 'requires[0].category', () => ['admin', 'POST /api/procedure-types', { code: 'mri', name: 'MRI', durationMinutes: 45, requires: [{ category: 'mri_scanner' }] }]],
       ['clinician hours ending before they start', 400, 'HOURS.INVALID', 'weeklyHours', () => ['admin', `PATCH /api/clinicians/${DR_OKAFOR.id}`, { weeklyHours: { '2': [{ start: '17:00', end: '09:00' }] } }]],
       ['a holiday through a day before it', 400, 'RANGE.INVALID', 'throughDate', () => ['admin', 'POST /api/clinic/closures', { date: '2030-01-08', throughDate: '2030-01-07', reason: 'Holiday' }]],
+      ['checking in next week’s appointment', 409, 'APPOINTMENT.NOT_TODAY', undefined, (w) => ['frontDesk', `POST /api/appointments/${w.future.id}/check-in`, undefined]],
       ['cancelling an appointment that does not exist', 404, 'APPOINTMENT.NOT_FOUND', undefined, () => ['frontDesk', 'POST /api/appointments/00000000-0000-4000-8000-00000000dead/cancel', {}]],
     ])('%s → %i %s', async (_what, status, code, field, request) => {
       const [who, route, body] = request(w);

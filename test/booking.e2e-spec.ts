@@ -113,6 +113,10 @@ describe('front desk booking, end to end', () => {
       expect(wednesday.some((s) => s.clinicianId === CHEN.id && sameInstant(s.startsAt, at(23, '09:00')))).toBe(true);
 
       expect((await frontDesk.post('/api/time-off', { clinicianId: OKAFOR.id, startsAt: at(24, '09:00'), endsAt: at(24, '10:00') })).status).toBe(403);
+      const clash = await admin.post('/api/time-off', { clinicianId: OKAFOR.id, startsAt: at(1, '11:00'), endsAt: at(1, '12:00'), reason: 'Dentist' });
+      expect(clash.status).toBe(201);
+      expect(clash.body.conflictingAppointmentIds).toHaveLength(0); // nothing booked yet there
+      expect((await admin.request('DELETE', `/api/time-off/${clash.body.id}`)).status).toBe(200);
       const badHours = await admin.request<any>('PATCH', `/api/clinicians/${BENEDETTI.id}`, { weeklyHours: { '1': [{ start: '17:00', end: '09:00' }] } });
       expect(badHours.status).toBe(400);
       expect(badHours.body.field).toBe('weeklyHours');
@@ -269,6 +273,23 @@ describe('front desk booking, end to end', () => {
     }, 60_000);
   });
 
+  describe('a clinician leaves', () => {
+    it('deactivating lists their future appointments (which stay booked) and takes them off availability', async () => {
+      const hours = Object.fromEntries(['1', '2', '3', '4', '5'].map((d) => [d, [{ start: '09:00', end: '17:00' }]]));
+      const locum = await admin.post('/api/clinicians', { name: 'Dr. Ira Locum', weeklyHours: hours });
+      expect(locum.status).toBe(201);
+      const patient = await registerPatient(frontDesk, nextPhone());
+      const visit = await book(patient, locum.body.id, 'consultation', at(9, '09:00'));
+      expect(visit.status).toBe(201);
+      const left = await admin.request<any>('PATCH', `/api/clinicians/${locum.body.id}`, { active: false });
+      expect(left.status).toBe(200);
+      expect(left.body).toMatchObject({ active: false, conflictingAppointmentIds: [visit.body.id] });
+      const open = await slots(frontDesk, { procedureType: 'consultation', from: at(9, '00:00'), to: at(10, '00:00') });
+      expect(open.some((x) => x.clinicianId === locum.body.id)).toBe(false);
+      expect((await admin.request<any>('PATCH', `/api/clinicians/${locum.body.id}`, { name: null })).body.field).toBe('name');
+    });
+  });
+
   describe('the front desk’s lists', () => {
     it('the day sheet shows each clinician’s and each room’s appointments of a local day', async () => {
       const date = monday.plus({ days: 1 }).toISODate()!;
@@ -329,6 +350,9 @@ describe('front desk booking, end to end', () => {
       expect(entryA.status).toBe(201);
       expect((await frontDesk.post('/api/waitlist', { patientId: b, procedureType: 'consultation', ...dates })).status).toBe(201);
       expect((await frontDesk.post('/api/waitlist', { patientId: b, procedureType: 'consultation', ...dates })).status).toBe(409);
+      const emailOnly = await registerPatient(frontDesk, nextPhone(), { preferredChannel: 'email', email: 'no.sms@example.com', smsConsent: false });
+      const refused = await frontDesk.post('/api/waitlist', { patientId: emailOnly, procedureType: 'consultation', ...dates });
+      expect([refused.status, refused.body.code, refused.body.field]).toEqual([422, 'WAITLIST.NO_SMS', 'patientId']);
 
       const held = (await book(holder, BENEDETTI.id, 'consultation', at(day, '11:00'))).body;
       await frontDesk.post(`/api/appointments/${held.id}/cancel`, {});
@@ -354,6 +378,33 @@ describe('front desk booking, end to end', () => {
       expect(entries.map((e: { patient: { id: string } }) => e.patient.id)).toEqual([booked[0].patientId]);
       const loser = booked[0].patientId === a ? b : a;
       expect((await frontDesk.get(`/api/waitlist?patientId=${loser}`)).body[0].status).toBe('waiting');
+    }, 60_000);
+
+    it('when an offered patient leaves the list, the next in line gets the offer', async () => {
+      const day = 8; // a Tuesday no earlier entry wants
+      const phones = [nextPhone(), nextPhone(), nextPhone(), nextPhone()];
+      const people: string[] = [];
+      for (const phone of phones) people.push(await registerPatient(frontDesk, phone));
+      const dates = { earliestDate: monday.plus({ days: day }).toISODate(), latestDate: monday.plus({ days: day }).toISODate() };
+      const entries: { id: string }[] = [];
+      for (const p of people) entries.push((await frontDesk.post('/api/waitlist', { patientId: p, procedureType: 'consultation', clinicianId: OKAFOR.id, ...dates })).body);
+      const holder = await registerPatient(frontDesk, nextPhone());
+      const held = (await book(holder, OKAFOR.id, 'consultation', at(day, '15:00'))).body;
+      await frontDesk.post(`/api/appointments/${held.id}/cancel`, {});
+      await settle();
+      // Three at a time (WAITLIST_OFFER_BATCH): the fourth waits.
+      for (const phone of phones.slice(0, 3)) await system.twilio.waitForMessages(1, { to: phone });
+      expect(smsTo(phones[3]!)).toHaveLength(0);
+      expect((await frontDesk.post(`/api/waitlist/${entries[0].id}/cancel`, {})).status).toBe(200);
+      await settle();
+      await system.twilio.waitForMessages(1, { to: phones[3]! });
+      const [fourth] = (await frontDesk.get(`/api/waitlist?patientId=${people[3]}`)).body;
+      expect(fourth.status).toBe('offered');
+      // Leaving the list ends their chances: the three other offers are still open.
+      const statuses = (await frontDesk.get('/api/waitlist?procedureType=consultation')).body
+        .filter((e: { id: string }) => entries.some((x) => x.id === e.id))
+        .map((e: { status: string }) => e.status);
+      expect(statuses).toEqual(['offered', 'offered', 'offered']);
     }, 60_000);
 
     it('an unanswered offer expires and the patient stays on the list', async () => {
@@ -416,6 +467,9 @@ describe('front desk booking, end to end', () => {
       expect(injection.status).toBe(201);
       await advanceTo(at(16, '11:05'));
       expect((await clinician.post(`/api/appointments/${injection.body.id}/complete`, { site: 'right knee' })).status).toBe(200);
+      // Completed, but the room and the centrifuge are still being cleaned until 11:30.
+      const after = await slots(frontDesk, { clinicianId: OKAFOR.id, procedureType: 'bmac_injection', from: at(16, '11:00'), to: at(16, '12:00') });
+      expect(after.map((x) => x.startsAt)).toEqual([new Date(at(16, '11:30')).toISOString(), new Date(at(16, '11:45')).toISOString()]);
       // The care plan books the follow-up visit a week later, in the window of days 12–16.
       await advanceTo(at(23, '12:00'));
       const visit = await waitFor(

@@ -168,7 +168,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
     reconcileIntervalMs: parseInteger(env, 'RECONCILE_INTERVAL_MS', 30_000, 200, 3_600_000),
     rpcTimeoutMs: parseInteger(env, 'RPC_TIMEOUT_MS', 10_000, 100, 120_000),
     waitlist: {
-      offerMinutes: parseInteger(env, 'WAITLIST_OFFER_MINUTES', 120, 5, 7 * 24 * 60),
+      offerMinutes: parseInteger(env, 'WAITLIST_OFFER_MINUTES', 120, 15, 7 * 24 * 60),
       offerBatch: parseInteger(env, 'WAITLIST_OFFER_BATCH', 3, 1, 50),
     },
   };

@@ -8,6 +8,7 @@ import {
   IsId,
   IsIsoDateTime,
   IsLocalDate,
+  IsOmittable,
   IsOneOf,
   IsOptional,
   IsProcedureTypeCode,
@@ -20,15 +21,15 @@ import {
 } from '../common/validation/validators.js';
 
 export class UpdateClinicDto {
-  @IsOptional()
+  @IsOmittable()
   @IsText(200, 1)
   name?: string;
 
-  @IsOptional()
+  @IsOmittable()
   @IsIanaTimeZone()
   timezone?: string;
 
-  @IsOptional()
+  @IsOmittable()
   @IsE164Phone()
   phone?: string;
 
@@ -36,11 +37,11 @@ export class UpdateClinicDto {
   @IsEmailAddress()
   email?: string | null;
 
-  @IsOptional()
+  @IsOmittable()
   @IsWeeklyHours()
   openingHours?: WeeklyHoursData;
 
-  @IsOptional()
+  @IsOmittable()
   @IsWholeNumber(5, 120)
   gridMinutes?: number;
 }
@@ -99,7 +100,7 @@ export class CreateClinicianDto {
 }
 
 export class UpdateClinicianDto {
-  @IsOptional()
+  @IsOmittable()
   @IsText(200, 1)
   name?: string;
 
@@ -107,11 +108,11 @@ export class UpdateClinicianDto {
   @IsEmailAddress()
   email?: string | null;
 
-  @IsOptional()
+  @IsOmittable()
   @IsWeeklyHours()
   weeklyHours?: WeeklyHoursData;
 
-  @IsOptional()
+  @IsOmittable()
   @IsStrictBoolean()
   active?: boolean;
 }
@@ -147,21 +148,21 @@ export class CreateResourceDto {
   @IsText(200, 1)
   name!: string;
 
-  @IsOptional()
+  @IsOmittable()
   @IsCodeList()
   features?: string[];
 }
 
 export class UpdateResourceDto {
-  @IsOptional()
+  @IsOmittable()
   @IsText(200, 1)
   name?: string;
 
-  @IsOptional()
+  @IsOmittable()
   @IsCodeList()
   features?: string[];
 
-  @IsOptional()
+  @IsOmittable()
   @IsStrictBoolean()
   active?: boolean;
 }
@@ -179,29 +180,29 @@ export class CreateProcedureTypeDto {
   @IsWholeNumber(5, 720)
   durationMinutes!: number;
 
-  @IsOptional()
+  @IsOmittable()
   @IsWholeNumber(0, 240)
   bufferAfterMinutes?: number;
 
-  @IsOptional()
+  @IsOmittable()
   @IsRequirements()
   requires?: ResourceRequirement[];
 }
 
 export class UpdateProcedureTypeDto {
-  @IsOptional()
+  @IsOmittable()
   @IsText(200, 1)
   name?: string;
 
-  @IsOptional()
+  @IsOmittable()
   @IsWholeNumber(5, 720)
   durationMinutes?: number;
 
-  @IsOptional()
+  @IsOmittable()
   @IsWholeNumber(0, 240)
   bufferAfterMinutes?: number;
 
-  @IsOptional()
+  @IsOmittable()
   @IsRequirements()
   requires?: ResourceRequirement[];
 }

@@ -15,6 +15,7 @@ import type {
   ResourceRequirement,
 } from '@aftercare/contracts';
 import { Clock } from '@aftercare/clock';
+import { DateTime } from 'luxon';
 import { DRIZZLE, type Db, type Executor } from '@aftercare/database';
 import { DomainError, notFound, OutboxWriter } from '@aftercare/messaging';
 import { AvailabilityService, candidatesFor } from '../availability/availability.service.js';
@@ -44,6 +45,8 @@ const slotTaken = () => new DomainError('APPOINTMENT.SLOT_TAKEN', 'That time is 
 
 const resourceTaken = (what: string) =>
   new DomainError('APPOINTMENT.RESOURCE_TAKEN', `No ${what} is free at that time; pick another slot`, 409, 'startsAt');
+const resourceMissing = (what: string) =>
+  new DomainError('APPOINTMENT.NO_RESOURCE', `The clinic has no active ${what} for this procedure type; an admin can add or reactivate one under /api/resources`, 422, 'procedureType');
 
 const isTaken = (error: unknown) => error instanceof DomainError && (error.code === 'APPOINTMENT.SLOT_TAKEN' || error.code === 'APPOINTMENT.RESOURCE_TAKEN');
 
@@ -131,6 +134,7 @@ export class AppointmentsService {
           const replay = await this.byIdempotencyKey(ctx.clinicId, data.idempotencyKey, fingerprint);
           if (replay) return replay;
         }
+        if (isResourceRace(error)) throw resourceTaken('room or equipment');
         if (isOverlap(error)) throw slotTaken();
         throw error;
       }
@@ -319,6 +323,7 @@ export class AppointmentsService {
   async reschedule(ctx: RequestContext, data: RescheduleData): Promise<AppointmentResource> {
     const current = await this.get(ctx, data.id);
     this.assertActive(current, 'reschedule');
+    this.assertNotCheckedIn(current, 'reschedule');
     const startsAt = new Date(data.startsAt);
     this.assertBookable(startsAt);
     const type = await this.clinic.procedureType(ctx.clinicId, current.procedureType);
@@ -332,6 +337,7 @@ export class AppointmentsService {
         return await this.db.transaction(async (tx) => {
           const row = await this.get(ctx, data.id, tx, true);
           this.assertActive(row, 'reschedule');
+          this.assertNotCheckedIn(row, 'reschedule');
           // Let go of the old rooms first, so the new pick may keep the same ones.
           await tx.delete(appointmentResources).where(eq(appointmentResources.appointmentId, row.id));
           const resourceIds = await this.pickResources(tx, ctx.clinicId, type.requires, startsAt, blocksUntil);
@@ -381,6 +387,12 @@ export class AppointmentsService {
       if (row.status === 'checked_in') return toAppointmentResource((await this.withResources([row], tx))[0]!);
       this.assertActive(row, 'check in');
       const now = this.clock.now();
+      // Only on the appointment's own day: a click on next week's row must not stop its reminders.
+      const clinic = await this.clinic.clinic(ctx.clinicId, tx);
+      const day = (t: Date) => DateTime.fromJSDate(t, { zone: clinic.timezone }).toISODate();
+      if (day(now) !== day(row.startsAt) && now < row.startsAt) {
+        throw new DomainError('APPOINTMENT.NOT_TODAY', 'A patient can be checked in only on the day of the appointment', 409);
+      }
       const updated = await this.update(tx, row, { status: 'checked_in', updatedAt: now });
       await this.outbox.publish(
         tx,
@@ -397,6 +409,7 @@ export class AppointmentsService {
       const row = await this.get(ctx, id, tx, true);
       if (row.status === 'no_show') return toAppointmentResource((await this.withResources([row], tx))[0]!);
       this.assertActive(row, 'mark as no-show');
+      this.assertNotCheckedIn(row, 'mark as a no-show');
       const now = this.clock.now();
       if (row.startsAt > now) {
         throw new DomainError('APPOINTMENT.NOT_STARTED', 'A patient can be marked as a no-show only once the appointment has started; cancel it instead', 409);
@@ -420,14 +433,27 @@ export class AppointmentsService {
     });
   }
 
-  /** Changes the row; its rooms stay held exactly while it holds its slot. */
+  /**
+   * Changes the row; its rooms stay held while it holds its slot. A completed appointment keeps
+   * them for its clean-up: until the buffer after the actual end (never longer than booked).
+   */
   private async update(tx: Executor, row: AppointmentRow, set: Partial<typeof appointments.$inferInsert>): Promise<AppointmentWithResources> {
     const [updated] = await tx.update(appointments).set(set).where(eq(appointments.id, row.id)).returning();
-    await tx
-      .update(appointmentResources)
-      .set({ active: ACTIVE.includes(updated!.status) })
-      .where(eq(appointmentResources.appointmentId, row.id));
-    return (await this.withResources([updated!], tx))[0]!;
+    const u = updated!;
+    if (u.status === 'completed' && u.completedAt) {
+      const bufferMs = row.blocksUntil.getTime() - row.endsAt.getTime();
+      const until = new Date(Math.min(row.blocksUntil.getTime(), u.completedAt.getTime() + bufferMs));
+      await tx
+        .update(appointmentResources)
+        .set({ active: true, during: sql`tstzrange(lower(${appointmentResources.during}), greatest(lower(${appointmentResources.during}), ${until.toISOString()}::timestamptz))` })
+        .where(eq(appointmentResources.appointmentId, row.id));
+    } else {
+      await tx
+        .update(appointmentResources)
+        .set({ active: ACTIVE.includes(u.status) })
+        .where(eq(appointmentResources.appointmentId, row.id));
+    }
+    return (await this.withResources([u], tx))[0]!;
   }
 
   private async holdResources(tx: Executor, row: AppointmentRow, resourceIds: string[]): Promise<void> {
@@ -466,8 +492,11 @@ export class AppointmentsService {
     const taken = new Set(busy.map((b) => b.resourceId));
     const picked: string[] = [];
     for (const req of requires) {
-      const free = candidatesFor(all, req).find((r) => !taken.has(r.id) && !picked.includes(r.id));
-      if (!free) throw resourceTaken(req.category.replace(/_/g, ' '));
+      const candidates = candidatesFor(all, req);
+      const what = [req.category, ...(req.features ?? [])].join(' with ').replace(/_/g, ' ');
+      if (candidates.length === 0) throw resourceMissing(what);
+      const free = candidates.find((r) => !taken.has(r.id) && !picked.includes(r.id));
+      if (!free) throw resourceTaken(what);
       picked.push(free.id);
     }
     return picked;
@@ -509,6 +538,12 @@ export class AppointmentsService {
     if (startsAt <= now) throw new DomainError('APPOINTMENT.IN_PAST', 'startsAt must be in the future', 400, 'startsAt');
     if (startsAt.getTime() - now.getTime() > BOOKING_HORIZON_DAYS * 86_400_000) {
       throw new DomainError('APPOINTMENT.TOO_FAR_AHEAD', `startsAt must be within ${BOOKING_HORIZON_DAYS} days`, 400, 'startsAt');
+    }
+  }
+
+  private assertNotCheckedIn(row: AppointmentRow, action: string): void {
+    if (row.status === 'checked_in') {
+      throw new DomainError('APPOINTMENT.CHECKED_IN', `The patient is checked in; cannot ${action} this appointment`, 409);
     }
   }
 

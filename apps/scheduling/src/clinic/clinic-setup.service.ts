@@ -22,6 +22,7 @@ import type {
   UpdateResourceData,
   WeeklyHoursData,
 } from '@aftercare/contracts';
+import { Clock } from '@aftercare/clock';
 import { DRIZZLE, type Db, type Executor } from '@aftercare/database';
 import { DomainError, notFound, OutboxWriter } from '@aftercare/messaging';
 import { ACTIVE_STATUSES } from '../availability/availability.service.js';
@@ -54,6 +55,7 @@ export class ClinicSetupService {
     @Inject(DRIZZLE) private readonly db: Db,
     private readonly clinic: ClinicService,
     private readonly outbox: OutboxWriter,
+    private readonly clock: Clock,
   ) {}
 
   async updateClinic(ctx: RequestContext, data: UpdateClinicData): Promise<ClinicSettingsResource> {
@@ -122,14 +124,15 @@ export class ClinicSetupService {
     if (data.email !== undefined) set.email = data.email;
     if (hours) set.weeklyHours = hours;
     if (data.active !== undefined) set.active = data.active;
-    const [row] = Object.keys(set).length
-      ? await this.db.update(clinicians).set(set).where(and(eq(clinicians.id, data.id), eq(clinicians.clinicId, ctx.clinicId))).returning()
-      : await this.db.select().from(clinicians).where(and(eq(clinicians.id, data.id), eq(clinicians.clinicId, ctx.clinicId)));
-    if (!row) throw notFound('Clinician', data.id);
-    // Appointments already booked stay; the front desk sees which ones a deactivation leaves
-    // without a clinician. (Hours changes do not move booked appointments either.)
-    const conflicts = data.active === false ? await this.conflicts(ctx.clinicId, new Date(0), new Date(8.64e15), row.id) : [];
-    return { value: toClinicianDetail(row), conflictingAppointmentIds: conflicts };
+    return this.db.transaction(async (tx) => {
+      const where = and(eq(clinicians.id, data.id), eq(clinicians.clinicId, ctx.clinicId));
+      const [row] = Object.keys(set).length ? await tx.update(clinicians).set(set).where(where).returning() : await tx.select().from(clinicians).where(where);
+      if (!row) throw notFound('Clinician', data.id);
+      // Appointments already booked stay; the front desk sees which future ones a deactivation
+      // leaves without a clinician. (Hours changes do not move booked appointments either.)
+      const conflicts = data.active === false ? await this.conflicts(ctx.clinicId, this.clock.now(), null, row.id, tx) : [];
+      return { value: toClinicianDetail(row), conflictingAppointmentIds: conflicts };
+    });
   }
 
   async createTimeOff(ctx: RequestContext, data: CreateTimeOffData): Promise<WithConflicts<TimeOffResource>> {
@@ -224,14 +227,10 @@ export class ClinicSetupService {
     });
   }
 
-  /** Active appointments overlapping [from, to), of one clinician or the whole clinic. */
-  private async conflicts(clinicId: string, from: Date, to: Date, clinicianId?: string, db: Executor = this.db): Promise<string[]> {
-    const where: SQL[] = [
-      eq(appointments.clinicId, clinicId),
-      inArray(appointments.status, [...ACTIVE_STATUSES]),
-      lt(appointments.startsAt, to),
-      gt(appointments.blocksUntil, from),
-    ];
+  /** Active appointments overlapping [from, to) (to null: open-ended), of one clinician or the whole clinic. */
+  private async conflicts(clinicId: string, from: Date, to: Date | null, clinicianId?: string, db: Executor = this.db): Promise<string[]> {
+    const where: SQL[] = [eq(appointments.clinicId, clinicId), inArray(appointments.status, [...ACTIVE_STATUSES]), gt(appointments.blocksUntil, from)];
+    if (to) where.push(lt(appointments.startsAt, to));
     if (clinicianId) where.push(eq(appointments.clinicianId, clinicianId));
     const rows = await db.select({ id: appointments.id }).from(appointments).where(and(...where)).orderBy(appointments.startsAt);
     return rows.map((r) => r.id);

@@ -78,13 +78,16 @@ export class SchedulingEventsController {
   /** A patient answered YES to an offer: the first YES books it. */
   @MessagePattern(eventPattern('scheduling', 'waitlist.offer-accepted'))
   offerAccepted(@Payload() event: EventEnvelope<'waitlist.offer-accepted'>) {
-    let closed: WaitlistOfferRow[] = [];
+    let result: { closed: WaitlistOfferRow[]; offered: WaitlistOfferRow[] } = { closed: [], offered: [] };
     return this.inbox.handleOnce(
       event,
       async (tx, e) => {
-        closed = await this.waitlist.accept(tx, e.clinicId, e.payload, e.correlationId);
+        result = await this.waitlist.accept(tx, e.clinicId, e.payload, e.correlationId);
       },
-      () => this.waitlist.dropJobs(closed),
+      async () => {
+        await this.waitlist.dropJobs(result.closed);
+        await this.waitlist.scheduleJobs(result.offered);
+      },
     );
   }
 }

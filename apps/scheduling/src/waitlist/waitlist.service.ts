@@ -21,7 +21,7 @@ import { DomainError, notFound, OutboxWriter } from '@aftercare/messaging';
 import { AppointmentsService } from '../appointments/appointments.service.js';
 import { AvailabilityService } from '../availability/availability.service.js';
 import { ClinicService } from '../clinic/clinic.service.js';
-import { patients, waitlistEntries, waitlistOffers, type WaitlistEntryRow, type WaitlistOfferRow } from '../database/schema.js';
+import { appointments, patients, waitlistEntries, waitlistOffers, type WaitlistEntryRow, type WaitlistOfferRow } from '../database/schema.js';
 import { PatientsService } from '../patients/patients.service.js';
 import { candidatesForSlot, offerExpiry } from './waitlist.rules.js';
 
@@ -66,12 +66,21 @@ export class WaitlistService {
 
   async create(ctx: RequestContext, data: CreateWaitlistEntryData): Promise<WaitlistEntryResource> {
     const patient = await this.patients.get(ctx, data.patientId);
+    if (!patient.smsConsent || patient.smsOptedOut) {
+      throw new DomainError(
+        'WAITLIST.NO_SMS',
+        'Waitlist offers go by SMS and are taken by answering YES; this patient has no SMS consent or has opted out. Record consent first, or book them directly.',
+        422,
+        'patientId',
+      );
+    }
     await this.clinic.procedureType(ctx.clinicId, data.procedureType);
     if (data.clinicianId) await this.clinic.clinician(ctx.clinicId, data.clinicianId);
     if (data.latestDate < data.earliestDate) throw new DomainError('WAITLIST.BAD_DATES', 'latestDate must be on or after earliestDate', 400, 'latestDate');
     const clinic = await this.clinic.clinic(ctx.clinicId);
     const today = DateTime.fromJSDate(this.clock.now(), { zone: clinic.timezone }).toISODate()!;
     if (data.latestDate < today) throw new DomainError('WAITLIST.BAD_DATES', 'latestDate is in the past', 400, 'latestDate');
+    await this.expirePastEntries(ctx.clinicId);
     try {
       const [row] = await this.db
         .insert(waitlistEntries)
@@ -110,17 +119,23 @@ export class WaitlistService {
   }
 
   async cancel(ctx: RequestContext, id: string): Promise<WaitlistEntryResource> {
+    let offered: WaitlistOfferRow[] = [];
     const closed: WaitlistOfferRow[] = [];
     const row = await this.db.transaction(async (tx) => {
+      // Lock order as in accept(): the freed times' locks first, then the rows.
+      const keys = await tx.selectDistinct({ slotKey: waitlistOffers.slotKey }).from(waitlistOffers).where(and(eq(waitlistOffers.entryId, id), eq(waitlistOffers.status, 'pending')));
+      for (const { slotKey } of keys.sort((a, b) => (a.slotKey < b.slotKey ? -1 : 1))) await this.lockSlot(tx, slotKey);
       const [entry] = await tx.select().from(waitlistEntries).where(and(eq(waitlistEntries.id, id), eq(waitlistEntries.clinicId, ctx.clinicId))).for('update');
       if (!entry) throw notFound('Waitlist entry', id);
       if (entry.status !== 'waiting' && entry.status !== 'offered') return entry;
       const [updated] = await tx.update(waitlistEntries).set({ status: 'cancelled', updatedAt: this.clock.now() }).where(eq(waitlistEntries.id, id)).returning();
       const pending = await tx.select().from(waitlistOffers).where(and(eq(waitlistOffers.entryId, id), eq(waitlistOffers.status, 'pending')));
       for (const offer of pending) closed.push(await this.closeOffer(tx, offer, 'withdrawn', null));
+      offered = await this.reoffer(tx, closed);
       return updated!;
     });
     await this.dropJobs(closed);
+    await this.scheduleJobs(offered);
     return (await this.resources([row]))[0]!;
   }
 
@@ -134,23 +149,29 @@ export class WaitlistService {
     if (freed.startsAt <= now) return [];
     const clinic = await this.clinic.clinic(freed.clinicId, tx);
     // Serialise with accepts and expiries of the same freed time.
-    await tx.execute(sql`SELECT pg_advisory_xact_lock(hashtext(${freed.slotKey}))`);
+    await this.lockSlot(tx, freed.slotKey);
     const open = await tx
-      .select({ id: waitlistOffers.id })
+      .select({ status: waitlistOffers.status })
       .from(waitlistOffers)
-      .where(and(eq(waitlistOffers.slotKey, freed.slotKey), inArray(waitlistOffers.status, ['pending', 'accepted'])))
-      .limit(1);
-    if (open.length > 0) return []; // already on offer, or already taken
+      .where(and(eq(waitlistOffers.slotKey, freed.slotKey), inArray(waitlistOffers.status, ['pending', 'accepted'])));
+    if (open.some((o) => o.status === 'accepted')) return []; // already taken
+    // Up to the batch size open at once: a place freed by a withdrawn offer goes to the next.
+    const room = this.config.waitlist.offerBatch - open.length;
+    if (room <= 0) return [];
 
     const alreadyOffered = (await tx.select({ entryId: waitlistOffers.entryId }).from(waitlistOffers).where(eq(waitlistOffers.slotKey, freed.slotKey))).map(
       (r) => r.entryId,
     );
-    const waiting = await tx
-      .select()
-      .from(waitlistEntries)
-      .where(and(eq(waitlistEntries.clinicId, freed.clinicId), eq(waitlistEntries.status, 'waiting')))
-      .orderBy(asc(waitlistEntries.createdAt))
-      .limit(1000);
+    // Only patients who can get the SMS and answer it.
+    const waiting = (
+      await tx
+        .select({ entry: waitlistEntries })
+        .from(waitlistEntries)
+        .innerJoin(patients, eq(patients.id, waitlistEntries.patientId))
+        .where(and(eq(waitlistEntries.clinicId, freed.clinicId), eq(waitlistEntries.status, 'waiting'), eq(patients.smsConsent, true), eq(patients.smsOptedOut, false)))
+        .orderBy(asc(waitlistEntries.createdAt))
+        .limit(1000)
+    ).map((r) => r.entry);
     const candidates = candidatesForSlot(
       waiting.filter((e) => !alreadyOffered.includes(e.id)),
       { clinicianId: freed.clinicianId, startsAt: freed.startsAt, clinicTimezone: clinic.timezone, releasedByPatientId: freed.releasedByPatientId },
@@ -160,7 +181,7 @@ export class WaitlistService {
 
     const offers: WaitlistOfferRow[] = [];
     for (const entry of candidates) {
-      if (offers.length >= this.config.waitlist.offerBatch) break;
+      if (offers.length >= room) break;
       const fits = await this.availability.find(
         {
           clinicId: freed.clinicId,
@@ -224,21 +245,40 @@ export class WaitlistService {
    * The patient answered YES to an offer. The first YES of a freed time books it; the other
    * pending offers of that time close as taken. Returns offers whose jobs can go.
    */
-  async accept(tx: Executor, clinicId: string, payload: EventPayloads['waitlist.offer-accepted'], correlationId: string): Promise<WaitlistOfferRow[]> {
+  async accept(tx: Executor, clinicId: string, payload: EventPayloads['waitlist.offer-accepted'], correlationId: string): Promise<{ closed: WaitlistOfferRow[]; offered: WaitlistOfferRow[] }> {
+    const none = { closed: [], offered: [] };
     const [offer0] = await tx.select().from(waitlistOffers).where(and(eq(waitlistOffers.id, payload.offerId), eq(waitlistOffers.clinicId, clinicId)));
-    if (!offer0 || offer0.patientId !== payload.patientId) return [];
-    await tx.execute(sql`SELECT pg_advisory_xact_lock(hashtext(${offer0.slotKey}))`);
+    if (!offer0 || offer0.patientId !== payload.patientId) return none;
+    await this.lockSlot(tx, offer0.slotKey);
     const [offer] = await tx.select().from(waitlistOffers).where(eq(waitlistOffers.id, payload.offerId)).for('update');
-    // Already closed: the patient has been (or is being) told why.
-    if (!offer || offer.status !== 'pending') return [];
-    const now = this.clock.now();
-    if (offer.expiresAt <= new Date(payload.at) && offer.expiresAt <= now) return [await this.closeOffer(tx, offer, 'expired', null)];
+    if (!offer) return none;
+    const answeredInTime = new Date(payload.at) <= offer.expiresAt;
+    // A YES sent in time wins even if the expiry job ran before the answer arrived here.
+    const open = offer.status === 'pending' || (offer.status === 'expired' && answeredInTime);
+    if (!open) return none; // closed: the patient has been (or is being) told why
+    if (!answeredInTime) return { closed: [await this.closeOffer(tx, offer, 'expired', null)], offered: [] };
+    const [entry] = await tx.select().from(waitlistEntries).where(eq(waitlistEntries.id, offer.entryId)).for('update');
+    if (!entry || (entry.status !== 'waiting' && entry.status !== 'offered')) return { closed: [await this.closeOffer(tx, offer, 'withdrawn', null)], offered: [] };
+    const rivals = await tx
+      .select()
+      .from(waitlistOffers)
+      .where(and(eq(waitlistOffers.slotKey, offer.slotKey), eq(waitlistOffers.status, 'accepted')))
+      .limit(1);
+    if (rivals.length) return { closed: await this.closeIfPending(tx, offer, 'taken'), offered: [] };
 
+    const now = this.clock.now();
     const ctx: RequestContext = { clinicId, userId: null, role: 'system', clinicianId: null, correlationId };
     const clinician = await this.clinic.clinician(clinicId, offer.clinicianId, tx).catch(() => null);
     const type = await this.clinic.procedureType(clinicId, offer.procedureType, tx);
+    // Still a time the clinic offers: hours, closures, time off, rooms, the patient's own calendar.
+    const still = clinician
+      ? await this.availability.find(
+          { clinicId, procedureType: offer.procedureType, clinicianIds: [offer.clinicianId], patientId: offer.patientId, from: offer.startsAt, to: new Date(offer.startsAt.getTime() + 60_000), limit: 1 },
+          tx,
+        )
+      : [];
     let appointmentId: string | null = null;
-    if (clinician && offer.startsAt > now) {
+    if (clinician && offer.startsAt > now && still[0]?.startsAt.getTime() === offer.startsAt.getTime()) {
       try {
         // A savepoint: a lost race at the exclusion constraints leaves the outer work intact.
         const booked = await tx.transaction((sp) =>
@@ -261,18 +301,22 @@ export class WaitlistService {
         if (!isOverlap(error) && code !== 'APPOINTMENT.RESOURCE_TAKEN') throw error;
       }
     }
-    if (!appointmentId) return [await this.closeOffer(tx, offer, 'taken', null)];
+    if (!appointmentId) return { closed: await this.closeIfPending(tx, offer, 'taken'), offered: [] };
 
     const closed = [await this.closeOffer(tx, offer, 'booked', appointmentId)];
-    const rivals = await tx
+    const others = await tx
       .select()
       .from(waitlistOffers)
       .where(and(eq(waitlistOffers.slotKey, offer.slotKey), eq(waitlistOffers.status, 'pending'), ne(waitlistOffers.id, offer.id)));
-    for (const rival of rivals) closed.push(await this.closeOffer(tx, rival, 'taken', null));
-    // The winner's other open offers (other freed times) are no longer needed.
-    const others = await tx.select().from(waitlistOffers).where(and(eq(waitlistOffers.entryId, offer.entryId), eq(waitlistOffers.status, 'pending')));
-    for (const other of others) closed.push(await this.closeOffer(tx, other, 'withdrawn', null));
-    return closed;
+    for (const rival of others) closed.push(await this.closeOffer(tx, rival, 'taken', null));
+    // The winner's other open offers (other freed times) go back to the line.
+    const elsewhere = await tx.select().from(waitlistOffers).where(and(eq(waitlistOffers.entryId, offer.entryId), eq(waitlistOffers.status, 'pending')));
+    const withdrawn: WaitlistOfferRow[] = [];
+    for (const other of elsewhere) {
+      await this.lockSlot(tx, other.slotKey);
+      withdrawn.push(await this.closeOffer(tx, other, 'withdrawn', null));
+    }
+    return { closed: [...closed, ...withdrawn], offered: await this.reoffer(tx, withdrawn) };
   }
 
   /**
@@ -283,21 +327,51 @@ export class WaitlistService {
     const created = await this.db.transaction(async (tx) => {
       const [first] = await tx.select().from(waitlistOffers).where(eq(waitlistOffers.id, id));
       if (!first || first.status !== 'pending') return [];
-      await tx.execute(sql`SELECT pg_advisory_xact_lock(hashtext(${first.slotKey}))`);
+      await this.lockSlot(tx, first.slotKey);
       const [offer] = await tx.select().from(waitlistOffers).where(eq(waitlistOffers.id, id)).for('update');
       if (!offer || offer.status !== 'pending') return [];
       if (offer.expiresAt > this.clock.now()) return []; // woken early: the reconciler re-arms it
-      await this.closeOffer(tx, offer, 'expired', null);
-      return this.offerFreedTime(tx, {
-        clinicId: offer.clinicId,
-        clinicianId: offer.clinicianId,
-        startsAt: offer.startsAt,
-        slotKey: offer.slotKey,
-        releasedByPatientId: null,
-        correlationId: randomUUID(),
-      });
+      const closed = await this.closeOffer(tx, offer, 'expired', null);
+      return this.reoffer(tx, [closed]);
     });
     await this.scheduleJobs(created);
+  }
+
+  /** Freed times whose offers were all closed without a winner go to the next in line. */
+  private async reoffer(tx: Executor, closed: WaitlistOfferRow[]): Promise<WaitlistOfferRow[]> {
+    const created: WaitlistOfferRow[] = [];
+    const seen = new Set<string>();
+    for (const offer of closed) {
+      if (seen.has(offer.slotKey)) continue;
+      seen.add(offer.slotKey);
+      created.push(
+        ...(await this.offerFreedTime(tx, {
+          clinicId: offer.clinicId,
+          clinicianId: offer.clinicianId,
+          startsAt: offer.startsAt,
+          slotKey: offer.slotKey,
+          releasedByPatientId: await this.releasedBy(tx, offer.slotKey),
+          correlationId: randomUUID(),
+        })),
+      );
+    }
+    return created;
+  }
+
+  /** Who gave the time up ('appointment:<id>:<sequence>'): they are not offered it back. */
+  private async releasedBy(tx: Executor, slotKey: string): Promise<string | null> {
+    const appointmentId = /^appointment:([0-9a-f-]{36}):/.exec(slotKey)?.[1];
+    if (!appointmentId) return null;
+    const [row] = await tx.select({ patientId: appointments.patientId }).from(appointments).where(eq(appointments.id, appointmentId));
+    return row?.patientId ?? null;
+  }
+
+  private async lockSlot(tx: Executor, slotKey: string): Promise<void> {
+    await tx.execute(sql`SELECT pg_advisory_xact_lock(hashtext(${slotKey}))`);
+  }
+
+  private async closeIfPending(tx: Executor, offer: WaitlistOfferRow, reason: OfferClosedReason): Promise<WaitlistOfferRow[]> {
+    return offer.status === 'pending' ? [await this.closeOffer(tx, offer, reason, null)] : [];
   }
 
   async scheduleJobs(offers: WaitlistOfferRow[]): Promise<void> {

@@ -1,6 +1,6 @@
 import { applyDecorators } from '@nestjs/common';
 import { Transform } from 'class-transformer';
-import { IsBoolean, IsDefined, IsEmail, IsIn, IsInt, IsOptional, IsString, IsUUID, Matches, Max, MaxLength, Min, MinLength, ValidateBy } from 'class-validator';
+import { IsBoolean, IsDefined, IsEmail, IsIn, IsInt, IsOptional, IsString, IsUUID, Matches, Max, MaxLength, Min, MinLength, ValidateBy, ValidateIf } from 'class-validator';
 import { isValidPhoneNumber } from 'libphonenumber-js/max';
 import { DateTime, IANAZone } from 'luxon';
 
@@ -25,6 +25,16 @@ export const isIsoDateTimeWithOffset = (value: unknown): boolean => {
   const parsed = DateTime.fromISO(value, { setZone: true });
   return parsed.isValid && Math.abs(parsed.offset) <= 14 * 60 && parsed.year >= 1900 && parsed.year <= 2199 && Number.isFinite(Date.parse(value));
 };
+
+/**
+ * The field may be left out, but when sent it must be a real value: null is refused (for
+ * fields that cannot be cleared, such as a name or a duration). `IsOptional` lets null through.
+ */
+export const IsOmittable = () =>
+  applyDecorators(
+    ValidateIf((_object, value) => value !== undefined),
+    IsDefined({ message: '$property cannot be null; leave it out to keep the current value' }),
+  );
 
 /** The field must be present (null counts as absent). */
 export const Required = () => IsDefined({ message: '$property is required' });
