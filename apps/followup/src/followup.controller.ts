@@ -35,6 +35,11 @@ export class FollowupController {
     return this.bookingTasks.list(ctx, data ?? {});
   }
 
+  @MessagePattern(P.bookingTasksComplete)
+  bookingTasksComplete(@Payload() { ctx, data }: RpcRequest<CompleteFollowUpData>) {
+    return this.bookingTasks.complete(ctx, data);
+  }
+
   @MessagePattern(P.itemsComplete)
   complete(@Payload() { ctx, data }: RpcRequest<CompleteFollowUpData>) {
     return this.followUps.complete(ctx, data);

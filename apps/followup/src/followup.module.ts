@@ -13,6 +13,7 @@ import { followupMessaging } from './database/schema.js';
 import { FollowupEventsController } from './events/followup-events.controller.js';
 import { FollowupController } from './followup.controller.js';
 import { FollowUpsService } from './follow-ups/follow-ups.service.js';
+import { PatientMessagesService } from './patient-messages/patient-messages.service.js';
 import { PatientsService } from './patients/patients.service.js';
 import { ProtocolsService } from './protocols/protocols.service.js';
 
@@ -50,7 +51,7 @@ export class FollowupModule {
         JobsModule.forService({ service: 'followup', config, sources: [CarePlanStepSource], imports: [StepQueueModule] }),
       ],
       controllers: [FollowupController, FollowupEventsController],
-      providers: [PatientsService, ProtocolsService, CarePlansService, FollowUpsService, BookingTasksService, CarePlanStepProcessor, DemoProtocols],
+      providers: [PatientMessagesService, PatientsService, ProtocolsService, CarePlansService, FollowUpsService, BookingTasksService, CarePlanStepProcessor, DemoProtocols],
     };
   }
 }

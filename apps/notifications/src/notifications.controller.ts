@@ -1,6 +1,7 @@
 import { Controller } from '@nestjs/common';
 import { MessagePattern, Payload } from '@nestjs/microservices';
 import { PATTERNS, type ByIdData, type DeliveryStatusUpdate, type InboundSms, type ListMessagesData, type RpcRequest } from '@aftercare/contracts';
+import { ConsentService } from './consent/consent.service.js';
 import { DeliveryStatusService } from './delivery/delivery-status.service.js';
 import { InboundSmsService } from './inbound/inbound-sms.service.js';
 import { MessagesService } from './messages/messages.service.js';
@@ -14,7 +15,13 @@ export class NotificationsController {
     private readonly messages: MessagesService,
     private readonly inbound: InboundSmsService,
     private readonly delivery: DeliveryStatusService,
+    private readonly consent: ConsentService,
   ) {}
+
+  @MessagePattern(P.smsOptOut)
+  smsOptOut(@Payload() { ctx, data }: RpcRequest<ByIdData>) {
+    return this.consent.smsOptOut(ctx, data.id);
+  }
 
   @MessagePattern(P.messagesList)
   list(@Payload() { ctx, data }: RpcRequest<ListMessagesData>) {

@@ -17,6 +17,7 @@ import { MessageSource } from './messages/message.source.js';
 import { MessagesService } from './messages/messages.service.js';
 import { NotificationsController } from './notifications.controller.js';
 import { ProvidersModule } from './providers/providers.module.js';
+import { ConsentService } from './consent/consent.service.js';
 import { WaitlistOffersService } from './waitlist/waitlist-offers.service.js';
 
 @Module({
@@ -41,6 +42,7 @@ export class NotificationsModule {
       ],
       controllers: [NotificationsController, NotificationsEventsController],
       providers: [
+        ConsentService,
         DirectoryService,
         MessagesService,
         AppointmentMessagesService,

@@ -102,6 +102,14 @@ export interface EventPayloads {
     messageId: string;
     at: string;
   };
+  /**
+   * A text that is no keyword and no pain score. `asksToStop`: it reads like a request to stop
+   * ("please stop texting me"): staff confirm the opt-out; otherwise it goes to the clinician.
+   * `clinicianId`: the clinician of the patient's next (or last) appointment, if any.
+   */
+  'patient.wrote': { patientId: string; messageId: string; text: string; at: string; asksToStop: boolean; clinicianId: string | null };
+  /** No channel reached the patient (SMS failed for good or opted out, and no e-mail): call them. */
+  'patient.unreachable': { patientId: string; messageId: string; messageKind: string; reason: string; at: string };
   'patient.opted-out': { patientId: string; channel: 'sms'; at: string };
   'patient.opted-in': { patientId: string; channel: 'sms'; at: string };
   'evaluation.decided': {
@@ -147,6 +155,8 @@ export const EVENT_VERSIONS: { [T in EventType]: number } = {
   'care-plan.message-due': 1,
   'checkin.answered': 1,
   'patient.replied': 1,
+  'patient.wrote': 1,
+  'patient.unreachable': 1,
   'patient.opted-out': 1,
   'patient.opted-in': 1,
   'evaluation.decided': 1,
@@ -172,6 +182,8 @@ export const EVENT_SUBSCRIBERS: { [T in EventType]: readonly ServiceName[] } = {
   'care-plan.message-due': ['notifications'],
   'checkin.answered': ['followup'],
   'patient.replied': ['scheduling', 'followup'],
+  'patient.wrote': ['followup'],
+  'patient.unreachable': ['followup'],
   'patient.opted-out': ['scheduling', 'followup'],
   'patient.opted-in': ['scheduling', 'followup'],
   'evaluation.decided': [],

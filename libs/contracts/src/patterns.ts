@@ -72,6 +72,8 @@ export const PATTERNS = {
     itemsList: 'followup.items.list',
     /** The front desk's list: what to book, for whom, by when. */
     bookingTasksList: 'followup.booking-tasks.list',
+    /** The front desk closes a task it has done (a call made, an opt-out recorded). */
+    bookingTasksComplete: 'followup.booking-tasks.complete',
     itemsComplete: 'followup.items.complete',
     itemsDecide: 'followup.items.decide',
     carePlansList: 'followup.care-plans.list',
@@ -83,6 +85,8 @@ export const PATTERNS = {
     /** Messages, pain scores and items of one patient, for the timeline. */
     timeline: 'notifications.timeline',
     inboundSms: 'notifications.inbound-sms',
+    /** Staff record an SMS opt-out the patient asked for in words (or by phone). */
+    smsOptOut: 'notifications.sms-opt-out',
     deliveryStatus: 'notifications.delivery-status',
   },
 } as const;

@@ -175,7 +175,15 @@ export interface WaitlistEntryResource {
   offers: WaitlistOfferResource[];
 }
 
-export type BookingTaskSource = 'follow_up_visit' | 'repeat_injection' | 'reschedule_request' | 'rebook';
+export type BookingTaskSource =
+  | 'follow_up_visit'
+  | 'repeat_injection'
+  | 'reschedule_request'
+  | 'rebook'
+  /** No message reached the patient: call them. */
+  | 'call_patient'
+  /** The patient's text asked to stop messages without the STOP keyword: confirm and record it. */
+  | 'confirm_opt_out';
 
 /** The front desk's work: book this, for this patient, by then. No clinical answers in here. */
 export interface BookingTaskResource {
@@ -183,9 +191,10 @@ export interface BookingTaskResource {
   state: 'open' | 'done';
   source: BookingTaskSource;
   patient: { id: string; name: string };
-  clinicianId: string;
-  /** What to book. */
-  procedureType: string;
+  /** The clinician to book with; null when no clinician follows the patient yet (a call). */
+  clinicianId: string | null;
+  /** What to book; null for a call or an opt-out to confirm. */
+  procedureType: string | null;
   /** Book it for a time no later than this (ISO). */
   bookBy: string;
   /** For a reschedule request or a missed visit: the appointment concerned. */

@@ -9,7 +9,8 @@ import {
   type RequestContext,
 } from '@aftercare/contracts';
 import { DRIZZLE, type Db, type Executor } from '@aftercare/database';
-import { DomainError, ServiceClient } from '@aftercare/messaging';
+import { Clock } from '@aftercare/clock';
+import { DomainError, notFound, ServiceClient } from '@aftercare/messaging';
 import { carePlans, items, patients, steps, type CarePlanRow, type ItemRow } from '../database/schema.js';
 import { FollowUpsService } from '../follow-ups/follow-ups.service.js';
 import {
@@ -44,6 +45,7 @@ export class BookingTasksService {
     @Inject(DRIZZLE) private readonly db: Db,
     private readonly services: ServiceClient,
     private readonly followUps: FollowUpsService,
+    private readonly clock: Clock,
   ) {}
 
   /** Open (default) or done tasks, soonest book-by first. */
@@ -58,6 +60,25 @@ export class BookingTasksService {
       .orderBy(asc(items.bookBy), asc(items.createdAt), asc(items.id))
       .limit(LIST_LIMIT);
     return rows.map(({ item, firstName, lastName }) => toBookingTaskResource(item, `${firstName} ${lastName}`));
+  }
+
+  /**
+   * The front desk marks a task done by hand (a call made, an opt-out confirmed, a booking made
+   * outside Aftercare). Booking with `bookingTaskId` closes a task by itself.
+   */
+  async complete(ctx: RequestContext, data: { id: string; note?: string | null }): Promise<BookingTaskResource> {
+    const where = and(eq(items.id, data.id), eq(items.clinicId, ctx.clinicId), eq(items.kind, 'booking_task'));
+    await this.db
+      .update(items)
+      .set({ status: 'done', note: data.note ?? null, completedAt: this.clock.now(), completedBy: ctx.userId })
+      .where(and(where, eq(items.status, 'open')));
+    const [row] = await this.db
+      .select({ item: items, firstName: patients.firstName, lastName: patients.lastName })
+      .from(items)
+      .innerJoin(patients, eq(patients.id, items.patientId))
+      .where(where);
+    if (!row) throw notFound('Booking task', data.id);
+    return toBookingTaskResource(row.item, `${row.firstName} ${row.lastName}`);
   }
 
   /**
@@ -250,7 +271,7 @@ export function toBookingTaskResource(item: ItemRow, patientName: string): Booki
     source: item.source!,
     patient: { id: item.patientId, name: patientName },
     clinicianId: item.clinicianId,
-    procedureType: item.procedureType!,
+    procedureType: item.procedureType,
     bookBy: item.bookBy!.toISOString(),
     appointmentId: item.appointmentId,
     reason: item.reason ?? '',

@@ -166,4 +166,28 @@ CREATE INDEX follow_up_items_appointment ON followup.follow_up_items (appointmen
 CREATE INDEX follow_up_items_booked_appointment ON followup.follow_up_items (booked_appointment_id) WHERE booked_appointment_id IS NOT NULL;
 `,
   },
+  {
+    id: '0003_patient_messages',
+    sql: `
+-- The front desk's list also holds calls to make (no message reached the patient) and opt-outs
+-- to confirm (a text that asked to stop without the keyword); neither books a procedure, and a
+-- call may concern a patient no clinician follows yet.
+ALTER TABLE followup.follow_up_items ALTER COLUMN clinician_id DROP NOT NULL;
+-- The patient's latest texts on a "the patient wrote" attention item, newest first.
+ALTER TABLE followup.follow_up_items ADD COLUMN texts jsonb;
+ALTER TABLE followup.follow_up_items DROP CONSTRAINT IF EXISTS follow_up_items_source_check;
+ALTER TABLE followup.follow_up_items ADD CONSTRAINT follow_up_items_source_check
+  CHECK (source IN ('follow_up_visit', 'repeat_injection', 'reschedule_request', 'rebook', 'call_patient', 'confirm_opt_out'));
+ALTER TABLE followup.follow_up_items DROP CONSTRAINT follow_up_items_booking_task_fields;
+ALTER TABLE followup.follow_up_items ADD CONSTRAINT follow_up_items_booking_task_fields
+  CHECK (kind <> 'booking_task' OR (source IS NOT NULL AND book_by IS NOT NULL
+    AND (procedure_type IS NOT NULL OR source IN ('call_patient', 'confirm_opt_out'))));
+ALTER TABLE followup.follow_up_items ADD CONSTRAINT follow_up_items_clinician
+  CHECK (clinician_id IS NOT NULL OR source IN ('call_patient', 'confirm_opt_out'));
+-- One task per message that caused it, however often the event is delivered.
+CREATE UNIQUE INDEX follow_up_items_message_cause ON followup.follow_up_items (cause) WHERE cause LIKE 'message:%';
+-- One open "the patient wrote" attention item per patient: later texts are added to it.
+CREATE UNIQUE INDEX follow_up_items_open_text ON followup.follow_up_items (patient_id) WHERE status = 'open' AND cause = 'patient-text';
+`,
+  },
 ];

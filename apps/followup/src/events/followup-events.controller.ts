@@ -6,6 +6,7 @@ import { BookingTasksService } from '../booking-tasks/booking-tasks.service.js';
 import { CarePlansService } from '../care-plans/care-plans.service.js';
 import type { StepRow } from '../database/schema.js';
 import { FollowUpsService } from '../follow-ups/follow-ups.service.js';
+import { PatientMessagesService } from '../patient-messages/patient-messages.service.js';
 import { PatientsService } from '../patients/patients.service.js';
 
 /** Events followup consumes, each handled once (inbox). */
@@ -17,7 +18,20 @@ export class FollowupEventsController {
     private readonly carePlans: CarePlansService,
     private readonly followUps: FollowUpsService,
     private readonly bookingTasks: BookingTasksService,
+    private readonly patientMessages: PatientMessagesService,
   ) {}
+
+  /** The patient's own words: the clinician reads them, or the front desk confirms an opt-out. */
+  @MessagePattern(eventPattern('followup', 'patient.wrote'))
+  patientWrote(@Payload() event: EventEnvelope<'patient.wrote'>) {
+    return this.inbox.handleOnce(event, (tx, e) => this.patientMessages.wrote(tx, e));
+  }
+
+  /** No message reached the patient: the front desk calls. */
+  @MessagePattern(eventPattern('followup', 'patient.unreachable'))
+  patientUnreachable(@Payload() event: EventEnvelope<'patient.unreachable'>) {
+    return this.inbox.handleOnce(event, (tx, e) => this.patientMessages.unreachable(tx, e));
+  }
 
   @MessagePattern(eventPattern('followup', 'patient.registered'))
   patientRegistered(@Payload() event: EventEnvelope<'patient.registered'>) {

@@ -23,7 +23,7 @@ import { DEFAULT_ESCALATION, evaluateAnswer, evaluateMissed, type EscalationFind
 
 interface RaiseItemBase {
   /** The plan the item belongs to; id null for an item outside any plan (a reschedule request). */
-  plan: Pick<CarePlanRow, 'clinicId' | 'patientId' | 'clinicianId'> & { id: string | null };
+  plan: Pick<CarePlanRow, 'clinicId' | 'patientId'> & { id: string | null; clinicianId: string | null };
   stepId?: string | null;
   cause: string;
   reason: string;
@@ -34,8 +34,8 @@ interface RaiseItemBase {
 /** What the front desk needs of a booking task (BookingTaskResource). */
 export interface BookingTaskFields {
   source: BookingTaskSource;
-  /** What to book: a procedure type code. */
-  procedureType: string;
+  /** What to book: a procedure type code; null for a call or an opt-out to confirm. */
+  procedureType: string | null;
   bookBy: Date;
 }
 
@@ -153,7 +153,8 @@ export class FollowUpsService {
 
   async list(ctx: RequestContext, query: ListFollowUpsData): Promise<FollowUpItemResource[]> {
     const now = this.clock.now();
-    const where: SQL[] = [eq(items.clinicId, ctx.clinicId)];
+    // Calls to make and opt-outs to confirm are the front desk's (GET /api/booking-tasks).
+    const where: SQL[] = [eq(items.clinicId, ctx.clinicId), sql`${items.source} IS DISTINCT FROM 'call_patient' AND ${items.source} IS DISTINCT FROM 'confirm_opt_out'`];
     if (query.clinicianId) where.push(eq(items.clinicianId, query.clinicianId));
     if (query.kind) where.push(eq(items.kind, query.kind));
     where.push(eq(items.status, query.state === 'done' ? 'done' : 'open'));
@@ -286,7 +287,8 @@ export class FollowUpsService {
       state: stateOf(item, now, patient.timezone),
       dueAt: item.dueAt.toISOString(),
       patient: { id: item.patientId, name: patient.name },
-      clinicianId: item.clinicianId,
+      // Only front-desk tasks (kept off this list) may lack a clinician.
+      clinicianId: item.clinicianId ?? '',
       carePlanId: item.carePlanId,
       reason: item.reason,
       procedureDate: plan?.procedureCompletedAt.toISOString() ?? null,

@@ -127,6 +127,8 @@ describe('the roles every route declares', () => {
     'POST /api/follow-ups/:id/decision': CLINICAL,
     // The front desk's list: booking facts only, no check-in answers.
     'GET /api/booking-tasks': ALL,
+    'POST /api/booking-tasks/:id/complete': ALL,
+    'POST /api/patients/:id/sms-opt-out': ALL,
     'GET /api/care-plans': CLINICAL,
     'GET /api/care-plans/:id': CLINICAL,
     'GET /api/messages': CLINICAL,

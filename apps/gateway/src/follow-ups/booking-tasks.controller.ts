@@ -1,10 +1,12 @@
-import { Controller, Get, Query } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
 import { PATTERNS, type BookingTaskResource, type ListBookingTasksData, type RequestContext } from '@aftercare/contracts';
 import { Roles } from '../auth/auth.decorators.js';
 import { ALL_STAFF } from '../auth/roles.js';
+import { IdParamDto } from '../common/id-param.dto.js';
 import { Ctx } from '../common/request-context.js';
 import { ServiceForwarder } from '../common/service-forwarder.service.js';
 import { ListBookingTasksQueryDto } from './booking-tasks.dto.js';
+import { CompleteFollowUpDto } from './follow-ups.dto.js';
 
 /**
  * The front desk's list: what to book, for whom, by when. Open to every role: the tasks carry
@@ -21,5 +23,13 @@ export class BookingTasksController {
     if (query.state) data.state = query.state;
     if (query.patientId) data.patientId = query.patientId;
     return this.services.send(PATTERNS.followup.bookingTasksList, ctx, data);
+  }
+
+  /** Done by hand: a call made, an opt-out confirmed, a booking made some other way. */
+  @Post(':id/complete')
+  @HttpCode(200)
+  @Roles(...ALL_STAFF)
+  complete(@Ctx() ctx: RequestContext, @Param() params: IdParamDto, @Body() body: CompleteFollowUpDto): Promise<BookingTaskResource> {
+    return this.services.send(PATTERNS.followup.bookingTasksComplete, ctx, { id: params.id, note: body.note ?? null });
   }
 }

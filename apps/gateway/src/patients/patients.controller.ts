@@ -1,4 +1,4 @@
-import { Body, Controller, Get, Param, Post, Query } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
 import {
   PATTERNS,
   type CreatePatientData,
@@ -10,7 +10,7 @@ import {
 } from '@aftercare/contracts';
 import { Roles } from '../auth/auth.decorators.js';
 import { ALL_STAFF, CLINICAL } from '../auth/roles.js';
-import { IdParamDto } from '../common/id-param.dto.js';
+import { EmptyBodyDto, IdParamDto } from '../common/id-param.dto.js';
 import { Ctx } from '../common/request-context.js';
 import { ServiceForwarder } from '../common/service-forwarder.service.js';
 import { PatientTimelineService } from './patient-timeline.service.js';
@@ -61,6 +61,17 @@ export class PatientsController {
   @Roles(...ALL_STAFF)
   get(@Ctx() ctx: RequestContext, @Param() params: IdParamDto): Promise<PatientResource> {
     return this.services.send(P.patientsGet, ctx, { id: params.id });
+  }
+
+  /**
+   * Staff record an SMS opt-out the patient asked for in words or by phone: it takes effect at
+   * once, like STOP, and the patient gets one confirmation.
+   */
+  @Post(':id/sms-opt-out')
+  @HttpCode(200)
+  @Roles(...ALL_STAFF)
+  smsOptOut(@Ctx() ctx: RequestContext, @Param() params: IdParamDto, @Body() _body: EmptyBodyDto): Promise<unknown> {
+    return this.services.send(PATTERNS.notifications.smsOptOut, ctx, { id: params.id });
   }
 
   /** Check-in answers and messages are in it, so not for the front desk. */

@@ -37,6 +37,8 @@ export const BOOKING_TASK_REASONS = {
     cancelled: 'Follow-up visit was cancelled — book a new one',
     no_show: 'Patient missed the follow-up visit — book a new one',
   },
+  call_patient: 'No text or e-mail reached the patient: call them',
+  confirm_opt_out: 'The patient asked by text to stop messages: call to confirm, then record the opt-out (or reply STOP on their behalf)',
 } as const satisfies Record<BookingTaskSource, string | Record<VisitEnd, string>>;
 
 /** `days` calendar days later in `zone`, so the deadline keeps its local time across DST. */
@@ -70,4 +72,30 @@ export function rebookCause(sequence: number): string {
 /** A uuid as PostgreSQL takes it: anything else cannot name a task (and must not fail a query). */
 export function isUuid(value: unknown): value is string {
   return typeof value === 'string' && /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(value);
+}
+
+/** A call or an opt-out to confirm is for today: by the end of the next day in the patient's zone. */
+export function callBookBy(at: Date, zone: string): Date {
+  return DateTime.fromJSDate(at, { zone }).plus({ days: 1 }).endOf('day').toJSDate();
+}
+
+/** The natural key of a task or item caused by one message: once per message. */
+export function messageCause(messageId: string): string {
+  return `message:${messageId}`;
+}
+
+/** How many of the patient's latest texts an open "the patient wrote" item shows. */
+export const TEXTS_SHOWN = 3;
+const TEXT_MAX = 480;
+
+/**
+ * The reason of the clinician's attention item for a patient's own words: the latest texts,
+ * newest first, each cut to a length a list can show (the message log has them whole).
+ */
+export function patientTextReason(texts: string[]): string {
+  const shown = texts.slice(0, TEXTS_SHOWN).map((t) => {
+    const flat = t.replace(/\s+/g, ' ').trim();
+    return `“${flat.length > TEXT_MAX ? `${flat.slice(0, TEXT_MAX - 1)}…` : flat}”`;
+  });
+  return `Patient wrote: ${shown.join(' · ')}`;
 }
