@@ -74,6 +74,8 @@ export interface NewBooking {
   bookedByCarePlan: boolean;
   bookingTaskId: string | null;
   waitlistOfferId: string | null;
+  /** Pick a random free room or machine instead of the first (after a lost race). */
+  spreadResources?: boolean;
 }
 
 @Injectable()
@@ -127,9 +129,11 @@ export class AppointmentsService {
     };
     for (let attempt = 1; ; attempt++) {
       try {
-        return toAppointmentResource(await this.db.transaction((tx) => this.insertBooking(tx, ctx, booking)));
+        // After a lost race for a room, pick among the free ones at random: concurrent bookings
+        // that all prefer the first free room would otherwise keep colliding.
+        return toAppointmentResource(await this.db.transaction((tx) => this.insertBooking(tx, ctx, { ...booking, spreadResources: attempt > 1 })));
       } catch (error) {
-        if (isResourceRace(error) && attempt < 3) continue;
+        if (isResourceRace(error) && attempt < 5) continue;
         if ((isOverlap(error) || isUniqueViolation(error)) && data.idempotencyKey) {
           const replay = await this.byIdempotencyKey(ctx.clinicId, data.idempotencyKey, fingerprint);
           if (replay) return replay;
@@ -149,7 +153,7 @@ export class AppointmentsService {
   async insertBooking(tx: Executor, ctx: RequestContext, b: NewBooking): Promise<AppointmentWithResources> {
     const endsAt = new Date(b.startsAt.getTime() + b.type.durationMinutes * 60_000);
     const blocksUntil = new Date(endsAt.getTime() + b.type.bufferAfterMinutes * 60_000);
-    const resourceIds = await this.pickResources(tx, ctx.clinicId, b.type.requires, b.startsAt, blocksUntil);
+    const resourceIds = await this.pickResources(tx, ctx.clinicId, b.type.requires, b.startsAt, blocksUntil, b.spreadResources);
     const [row] = await tx
       .insert(appointments)
       .values({
@@ -473,7 +477,7 @@ export class AppointmentsService {
    * One free resource per requirement for [from, to), first by name; 409 naming what is
    * missing. Reads committed holds: a concurrent pick of the same room loses at the constraint.
    */
-  private async pickResources(tx: Executor, clinicId: string, requires: ResourceRequirement[], from: Date, to: Date): Promise<string[]> {
+  private async pickResources(tx: Executor, clinicId: string, requires: ResourceRequirement[], from: Date, to: Date, spread = false): Promise<string[]> {
     if (requires.length === 0) return [];
     const all = await tx.select().from(resources).where(eq(resources.clinicId, clinicId)).orderBy(asc(resources.name), asc(resources.id));
     const ids = [...new Set(requires.flatMap((req) => candidatesFor(all, req).map((r) => r.id)))];
@@ -495,7 +499,8 @@ export class AppointmentsService {
       const candidates = candidatesFor(all, req);
       const what = [req.category, ...(req.features ?? [])].join(' with ').replace(/_/g, ' ');
       if (candidates.length === 0) throw resourceMissing(what);
-      const free = candidates.find((r) => !taken.has(r.id) && !picked.includes(r.id));
+      const frees = candidates.filter((r) => !taken.has(r.id) && !picked.includes(r.id));
+      const free = spread ? frees[Math.floor(Math.random() * frees.length)] : frees[0];
       if (!free) throw resourceTaken(what);
       picked.push(free.id);
     }

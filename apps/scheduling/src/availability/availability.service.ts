@@ -1,16 +1,19 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { and, asc, eq, gt, inArray, lt, sql } from 'drizzle-orm';
-import type { AvailabilityData, RequestContext, ResourceRequirement, SlotResource } from '@aftercare/contracts';
+import type { AvailabilityData, ProcedureTypeResource, RequestContext, ResourceRequirement, SlotResource } from '@aftercare/contracts';
 import { Clock } from '@aftercare/clock';
 import { DRIZZLE, type Db, type Executor } from '@aftercare/database';
 import { DomainError } from '@aftercare/messaging';
 import { ClinicService } from '../clinic/clinic.service.js';
-import { appointmentResources, appointments, closures, resources, timeOff, type ResourceRow } from '../database/schema.js';
+import { closures, resources, timeOff, type ClinicianRow, type ClinicRow, type ResourceRow } from '../database/schema.js';
 import { findSlots, type Busy, type ResourceNeed, type Slot } from './slot-search.js';
 
 /** Statuses that hold a slot (the same set as the exclusion constraints). */
 export const ACTIVE_STATUSES = ['booked', 'confirmed', 'checked_in'] as const;
 const MAX_RANGE_DAYS = 62;
+const DAY_MS = 86_400_000;
+/** Slots answered when the caller gives no limit: the first few days of a typical clinic. */
+export const DEFAULT_LIMIT = 100;
 
 export interface SlotQuery {
   clinicId: string;
@@ -61,41 +64,70 @@ export class AvailabilityService {
     };
   }
 
+  /**
+   * Free slots, earliest first. The range is searched in growing chunks (1 day, 2, 4, …) that
+   * stop once `limit` slots are found: a search for 4 weeks whose first 100 slots lie in its first
+   * two days reads two days of bookings, not four weeks.
+   */
   async find(query: SlotQuery, db: Executor = this.db): Promise<Slot[]> {
     const clinic = await this.clinic.clinic(query.clinicId, db);
     const type = await this.clinic.procedureType(query.clinicId, query.procedureType, db);
     const all = await this.clinic.activeClinicians(query.clinicId, db);
     const chosen = query.clinicianIds ? all.filter((c) => query.clinicianIds!.includes(c.id)) : all;
     if (chosen.length === 0) return [];
+    const resourceRows = type.requires.length
+      ? await db.select().from(resources).where(eq(resources.clinicId, query.clinicId)).orderBy(asc(resources.name), asc(resources.id))
+      : [];
+    const limit = query.limit ?? DEFAULT_LIMIT;
+    const found: Slot[] = [];
+    let chunkDays = 1;
+    for (let from = query.from; from < query.to && found.length < limit; chunkDays *= 2) {
+      const to = new Date(Math.min(query.to.getTime(), from.getTime() + chunkDays * DAY_MS));
+      found.push(...(await this.findIn({ ...query, from, to, limit: limit - found.length }, clinic, type, chosen, resourceRows, db)));
+      from = to;
+    }
+    return found;
+  }
 
+  private async findIn(
+    query: SlotQuery & { limit: number },
+    clinic: ClinicRow,
+    type: ProcedureTypeResource,
+    chosen: ClinicianRow[],
+    resourceRows: ResourceRow[],
+    db: Executor,
+  ): Promise<Slot[]> {
     // Anything that could overlap a slot in the range: starts before the range ends, blocks past its start.
     const horizonEnd = new Date(query.to.getTime() + (type.durationMinutes + type.bufferAfterMinutes) * 60_000);
-    const [busyRows, closureRows, timeOffRows, resourceRows] = await Promise.all([
-      db
-        .select({ id: appointments.id, clinicianId: appointments.clinicianId, patientId: appointments.patientId, startsAt: appointments.startsAt, endsAt: appointments.endsAt, blocksUntil: appointments.blocksUntil })
-        .from(appointments)
-        .where(
-          and(
-            eq(appointments.clinicId, query.clinicId),
-            inArray(appointments.status, [...ACTIVE_STATUSES]),
-            lt(appointments.startsAt, horizonEnd),
-            gt(appointments.blocksUntil, query.from),
-          ),
-        ),
+    const range = { from: query.from.toISOString(), to: horizonEnd.toISOString() };
+    const clinicianIds = chosen.map((c) => c.id);
+    const [busyRows, closureRows, timeOffRows] = await Promise.all([
+      // Epoch milliseconds and ids only: thousands of rows decode fast that way.
+      db.execute<{ id: string; clinician_id: string; patient_id: string; s: number; e: number; b: number }>(sql`
+        SELECT id, clinician_id, patient_id,
+               (extract(epoch from starts_at) * 1000)::float8 AS s,
+               (extract(epoch from ends_at) * 1000)::float8 AS e,
+               (extract(epoch from blocks_until) * 1000)::float8 AS b
+          FROM scheduling.appointments
+         WHERE clinic_id = ${query.clinicId}
+           AND status IN ('booked', 'confirmed', 'checked_in')
+           AND starts_at < ${range.to}::timestamptz AND blocks_until > ${range.from}::timestamptz
+           AND (clinician_id = ANY(${pgArray(clinicianIds)}::uuid[]) OR patient_id = ${query.patientId ?? null}::uuid)`),
       db.select({ startsAt: closures.startsAt, endsAt: closures.endsAt }).from(closures).where(and(eq(closures.clinicId, query.clinicId), lt(closures.startsAt, horizonEnd), gt(closures.endsAt, query.from))),
       db
         .select({ clinicianId: timeOff.clinicianId, startsAt: timeOff.startsAt, endsAt: timeOff.endsAt })
         .from(timeOff)
         .where(and(eq(timeOff.clinicId, query.clinicId), lt(timeOff.startsAt, horizonEnd), gt(timeOff.endsAt, query.from))),
-      type.requires.length ? db.select().from(resources).where(eq(resources.clinicId, query.clinicId)).orderBy(asc(resources.name), asc(resources.id)) : Promise.resolve([]),
     ]);
     const holds = (row: { id: string }) => row.id !== query.ignoreAppointmentId;
     const byClinician = new Map<string, Busy[]>();
-    for (const r of busyRows.filter(holds)) push(byClinician, r.clinicianId, { start: r.startsAt, end: r.blocksUntil });
+    const patientBusy: Busy[] = [];
+    for (const r of busyRows.rows) {
+      if (!holds(r)) continue;
+      push(byClinician, r.clinician_id, { start: new Date(Number(r.s)), end: new Date(Number(r.b)) });
+      if (query.patientId && r.patient_id === query.patientId) patientBusy.push({ start: new Date(Number(r.s)), end: new Date(Number(r.e)) });
+    }
     for (const r of timeOffRows) push(byClinician, r.clinicianId, { start: r.startsAt, end: r.endsAt });
-    const patientBusy: Busy[] = query.patientId
-      ? busyRows.filter((r) => holds(r) && r.patientId === query.patientId).map((r) => ({ start: r.startsAt, end: r.endsAt }))
-      : [];
     const resourceNeeds = await this.resourceNeeds(type.requires, resourceRows, query, horizonEnd, db);
 
     return findSlots({
@@ -111,7 +143,7 @@ export class AvailabilityService {
       durationMinutes: type.durationMinutes,
       bufferAfterMinutes: type.bufferAfterMinutes,
       gridMinutes: clinic.gridMinutes,
-      limit: query.limit ?? 500,
+      limit: query.limit,
     });
   }
 
@@ -119,30 +151,27 @@ export class AvailabilityService {
     if (requires.length === 0) return [];
     const needed = [...new Set(requires.flatMap((req) => candidatesFor(all, req).map((r) => r.id)))];
     const holds = needed.length
-      ? await db
-          .select({
-            appointmentId: appointmentResources.appointmentId,
-            resourceId: appointmentResources.resourceId,
-            start: sql<number>`(extract(epoch from lower(${appointmentResources.during})) * 1000)::float8`.mapWith(Number),
-            end: sql<number>`(extract(epoch from upper(${appointmentResources.during})) * 1000)::float8`.mapWith(Number),
-          })
-          .from(appointmentResources)
-          .where(
-            and(
-              eq(appointmentResources.active, true),
-              inArray(appointmentResources.resourceId, needed),
-              sql`${appointmentResources.during} && tstzrange(${query.from.toISOString()}::timestamptz, ${horizonEnd.toISOString()}::timestamptz)`,
-            ),
-          )
+      ? (
+          await db.execute<{ appointment_id: string; resource_id: string; s: number; e: number }>(sql`
+            SELECT appointment_id, resource_id,
+                   (extract(epoch from lower(during)) * 1000)::float8 AS s,
+                   (extract(epoch from upper(during)) * 1000)::float8 AS e
+              FROM scheduling.appointment_resources
+             WHERE active AND resource_id = ANY(${pgArray(needed)}::uuid[])
+               AND during && tstzrange(${query.from.toISOString()}::timestamptz, ${horizonEnd.toISOString()}::timestamptz)`)
+        ).rows
       : [];
     const busyOf = new Map<string, Busy[]>();
     for (const h of holds) {
-      if (h.appointmentId === query.ignoreAppointmentId) continue;
-      push(busyOf, h.resourceId, { start: new Date(h.start), end: new Date(h.end) });
+      if (h.appointment_id === query.ignoreAppointmentId) continue;
+      push(busyOf, h.resource_id, { start: new Date(Number(h.s)), end: new Date(Number(h.e)) });
     }
     return requires.map((req) => ({ candidates: candidatesFor(all, req).map((r) => ({ resourceId: r.id, busy: busyOf.get(r.id) ?? [] })) }));
   }
 }
+
+/** A list of uuids as one PostgreSQL array parameter (drizzle would spread a JS array into many). */
+const pgArray = (ids: string[]) => `{${ids.join(',')}}`;
 
 function push<K, V>(map: Map<K, V[]>, key: K, value: V): void {
   const list = map.get(key);
