@@ -1,0 +1,281 @@
+/**
+ * Issue 3's performance point, measured through the API of a private system:
+ *
+ *   "Slot search for 4 weeks, any of 20 clinicians, with 5,000 booked appointments: p99 under
+ *    50 ms through the API on this machine; booking throughput and p99 latency at 50
+ *    concurrent clients."
+ *
+ * Run: `npm run bench:booking` (builds, then runs dist/bench/booking.bench.js). It starts its own
+ * system (the four services from dist/, a fresh database aftercare_bench_*, a private Redis on a
+ * spare port, a Twilio fake and an SMTP capture on loopback), seeds it, measures with autocannon
+ * through the gateway, profiles one slot search in process, writes bench/RESULTS.md, and stops
+ * and drops everything it started, also on failure or Ctrl-C.
+ *
+ * Knobs (environment): BENCH_RUNS (3), BENCH_SECONDS (15), BENCH_CONNECTIONS (10),
+ * BENCH_BOOKINGS (1000 per run), BENCH_BOOKING_CONNECTIONS (50), BENCH_APPOINTMENTS (5000),
+ * BENCH_CLINICIANS (20), BENCH_RESULTS (output path, default bench/RESULTS.md),
+ * BENCH_VERBOSE=1 (service output), BENCH_KEEP_DATABASE=1.
+ */
+import 'reflect-metadata';
+import { execFileSync } from 'node:child_process';
+import os from 'node:os';
+import path from 'node:path';
+import { writeFile } from 'node:fs/promises';
+import { performance } from 'node:perf_hooks';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Redis } from 'ioredis';
+import pg from 'pg';
+import { ROOT } from '../scripts/lib/system.js';
+import { BenchSystem } from './support/bench-system.js';
+import { Api } from './support/http.js';
+import { loadGet, loadPostEach, type LoadRun } from './support/load.js';
+import { mergeProfiles, profileSlotSearch, type ProfileResult } from './support/profile.js';
+import { bookingRequestsForWeek, seedClinic, type SeededClinic } from './support/seed.js';
+import { renderResults, type BookingRun, type Machine } from './support/report.js';
+
+const int = (name: string, fallback: number) => {
+  const raw = process.env[name];
+  const n = raw === undefined || raw === '' ? fallback : Number(raw);
+  if (!Number.isInteger(n) || n <= 0) throw new Error(`${name} must be a positive integer`);
+  return n;
+};
+export const CONFIG = {
+  runs: int('BENCH_RUNS', 3),
+  seconds: int('BENCH_SECONDS', 15),
+  connections: int('BENCH_CONNECTIONS', 10),
+  bookings: int('BENCH_BOOKINGS', 1000),
+  bookingConnections: int('BENCH_BOOKING_CONNECTIONS', 50),
+  appointments: int('BENCH_APPOINTMENTS', 5000),
+  clinicians: int('BENCH_CLINICIANS', 20),
+  weeks: 4,
+  results: process.env.BENCH_RESULTS || path.join(ROOT, 'bench', 'RESULTS.md'),
+};
+
+const started = performance.now();
+const log = (line: string) => console.log(`[bench ${((performance.now() - started) / 1000).toFixed(1).padStart(6)} s] ${line}`);
+const describe = (r: LoadRun) =>
+  `p50 ${r.p50} ms, p99 ${r.p99} ms, max ${r.max} ms, ${r.rps.toFixed(1)} req/s (${Object.entries(r.statuses).map(([k, v]) => `${v}×${k}`).join(', ') || 'no answers'}${r.errors ? `, ${r.errors} errors` : ''}${r.timeouts ? `, ${r.timeouts} timeouts` : ''})`;
+
+const ACTIVE = `('booked', 'confirmed', 'checked_in')`;
+
+/** Overlapping active appointments of one clinician, one patient, or holds of one room: all must be 0. */
+async function doubleBookings(db: pg.Pool): Promise<{ clinician: number; patient: number; resource: number }> {
+  const count = async (sql: string) => Number((await db.query<{ n: string }>(sql)).rows[0]!.n);
+  return {
+    clinician: await count(`SELECT count(*) AS n FROM scheduling.appointments a JOIN scheduling.appointments b
+      ON a.clinician_id = b.clinician_id AND a.id < b.id AND tstzrange(a.starts_at, a.blocks_until) && tstzrange(b.starts_at, b.blocks_until)
+      WHERE a.status IN ${ACTIVE} AND b.status IN ${ACTIVE}`),
+    patient: await count(`SELECT count(*) AS n FROM scheduling.appointments a JOIN scheduling.appointments b
+      ON a.patient_id = b.patient_id AND a.id < b.id AND tstzrange(a.starts_at, a.ends_at) && tstzrange(b.starts_at, b.ends_at)
+      WHERE a.status IN ${ACTIVE} AND b.status IN ${ACTIVE}`),
+    resource: await count(`SELECT count(*) AS n FROM scheduling.appointment_resources a JOIN scheduling.appointment_resources b
+      ON a.resource_id = b.resource_id AND a.appointment_id < b.appointment_id AND a.during && b.during
+      WHERE a.active AND b.active`),
+  };
+}
+
+/**
+ * Waits until the work a booking run leaves behind is done (every outbox relayed, no message
+ * due and unsent), so that it does not leak into the next measurement. Gives up after 3 min.
+ */
+async function settle(db: pg.Pool): Promise<string> {
+  const outboxes = (await db.query<{ table_schema: string }>(`SELECT table_schema FROM information_schema.tables WHERE table_name = 'outbox' ORDER BY 1`)).rows.map((r) => r.table_schema);
+  const hasMessages = (await db.query(`SELECT 1 FROM information_schema.tables WHERE table_schema = 'notifications' AND table_name = 'messages'`)).rowCount === 1;
+  const deadline = Date.now() + 180_000;
+  let quietChecks = 0;
+  let last = '';
+  while (Date.now() < deadline) {
+    const parts = await Promise.all([
+      ...outboxes.map(async (s) => Number((await db.query<{ n: string }>(`SELECT count(*) AS n FROM "${s}".outbox WHERE delivered_at IS NULL`)).rows[0]!.n)),
+      hasMessages
+        ? db
+            .query<{ n: string }>(`SELECT count(*) AS n FROM notifications.messages WHERE status IN ('queued', 'sending') AND (send_at IS NULL OR send_at <= now())`)
+            .then((r) => Number(r.rows[0]!.n))
+        : Promise.resolve(0),
+    ]);
+    last = `${outboxes.map((s, i) => `${s}.outbox ${parts[i]}`).join(', ')}, due messages ${parts[parts.length - 1]}`;
+    quietChecks = parts.every((n) => n === 0) ? quietChecks + 1 : 0;
+    if (quietChecks >= 3) return 'quiet';
+    await sleep(500);
+  }
+  return `not quiet after 3 min (${last})`;
+}
+
+async function machine(db: pg.Pool, redisUrl: string): Promise<Machine> {
+  const pgVersion = (await db.query<{ server_version: string }>('SHOW server_version')).rows[0]!.server_version;
+  const redis = new Redis(redisUrl, { lazyConnect: true, maxRetriesPerRequest: 1 });
+  let redisVersion = 'unknown';
+  try {
+    await redis.connect();
+    redisVersion = /redis_version:(\S+)/.exec(await redis.info('server'))?.[1] ?? 'unknown';
+  } finally {
+    redis.disconnect();
+  }
+  let nproc = String(os.availableParallelism());
+  try {
+    nproc = execFileSync('nproc', { encoding: 'utf8' }).trim();
+  } catch {
+    /* keep Node's count */
+  }
+  return {
+    nproc,
+    cpu: os.cpus()[0]?.model ?? 'unknown',
+    memoryGiB: os.totalmem() / 2 ** 30,
+    node: process.version,
+    postgres: pgVersion,
+    redis: redisVersion,
+    os: `${os.type()} ${os.release()}`,
+    date: new Date().toISOString(),
+  };
+}
+
+async function main(): Promise<void> {
+  const system = new BenchSystem();
+  let db: pg.Pool | undefined;
+  let stopping: Promise<void> | undefined;
+  const cleanup = () =>
+    (stopping ??= (async () => {
+      log('cleaning up: stopping services, Redis, fakes; dropping the database…');
+      await db?.end().catch(() => undefined);
+      await system.stop();
+      log('cleaned up');
+    })());
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.once(signal, () => {
+      log(`${signal}: stopping`);
+      void cleanup().finally(() => process.exit(130));
+    });
+  }
+
+  try {
+    log(`config: ${JSON.stringify({ ...CONFIG, results: path.relative(ROOT, CONFIG.results) })}`);
+    log('starting a private system (Redis on a spare port, fresh aftercare_bench_* database, Twilio fake, SMTP capture, 4 services from dist/)…');
+    await system.start();
+    log(`system healthy at ${system.baseUrl}, database ${system.database!.name}, Redis ${system.redis.url}`);
+    db = new pg.Pool({ connectionString: system.database!.url, max: 4 });
+    const [admin, frontDesk] = await Promise.all([Api.login(system.baseUrl, 'admin@aftercare.local'), Api.login(system.baseUrl, 'frontdesk@aftercare.local')]);
+
+    const clinic: SeededClinic = await seedClinic(admin, frontDesk, db, {
+      clinicians: CONFIG.clinicians,
+      appointments: CONFIG.appointments,
+      weeks: CONFIG.weeks,
+      bookingPatientsPerClinician: 15,
+      log,
+    });
+    const from = clinic.monday;
+    const to = clinic.monday.plus({ days: CONFIG.weeks * 7 });
+    const q = encodeURIComponent;
+    const searchPath = `/api/availability?procedureType=consultation&from=${q(from.toUTC().toISO()!)}&to=${q(to.toUTC().toISO()!)}`;
+    const onePath = `${searchPath}&clinicianId=${clinic.clinicianIds[0]}`;
+    const probe = await frontDesk.expect<{ slots: unknown[] }>(200, 'GET', searchPath);
+    const probeOne = await frontDesk.expect<{ slots: unknown[] }>(200, 'GET', onePath);
+    const probeBytes = Buffer.byteLength(JSON.stringify(probe));
+    log(`slot search ${from.toISODate()} → ${to.toISODate()}: ${probe.slots.length} slots (${(probeBytes / 1024).toFixed(0)} KiB) for any clinician; ${probeOne.slots.length} for one clinician`);
+
+    log('preparing booking requests from the availability of weeks after the searched ones…');
+    const bookingLists = [];
+    for (let r = 0; r < CONFIG.runs; r++) {
+      const week = clinic.monday.plus({ weeks: CONFIG.weeks + r });
+      bookingLists.push(await bookingRequestsForWeek(frontDesk, clinic, week, 1000 + r));
+    }
+    const bookingsPerRun = Math.min(CONFIG.bookings, ...bookingLists.map((l) => l.length - CONFIG.bookingConnections));
+    log(`${bookingLists.map((l) => l.length).join(' / ')} distinct free slots per booking week; ${bookingsPerRun} bookings per run`);
+
+    const token = frontDesk.token!;
+    log('warming up (3 s each, not recorded)…');
+    await loadGet(system.baseUrl, '/health', { connections: CONFIG.connections, seconds: 3 });
+    await loadGet(system.baseUrl, searchPath, { connections: CONFIG.connections, seconds: 3, token });
+
+    const health: LoadRun[] = [];
+    const search: LoadRun[] = [];
+    const searchOne: LoadRun[] = [];
+    const searchSerial: LoadRun[] = [];
+    for (let r = 1; r <= CONFIG.runs; r++) {
+      log(`run ${r}/${CONFIG.runs}: GET /health, ${CONFIG.connections} connections, ${CONFIG.seconds} s…`);
+      health.push(await loadGet(system.baseUrl, '/health', { connections: CONFIG.connections, seconds: CONFIG.seconds }));
+      log(`  ${describe(health.at(-1)!)}`);
+      log(`run ${r}/${CONFIG.runs}: slot search, 4 weeks, any of ${CONFIG.clinicians} clinicians, default limit, ${CONFIG.connections} connections, ${CONFIG.seconds} s…`);
+      search.push(await loadGet(system.baseUrl, searchPath, { connections: CONFIG.connections, seconds: CONFIG.seconds, token }));
+      log(`  ${describe(search.at(-1)!)}`);
+      log(`run ${r}/${CONFIG.runs}: slot search, 4 weeks, one clinician, ${CONFIG.connections} connections, ${CONFIG.seconds} s…`);
+      searchOne.push(await loadGet(system.baseUrl, onePath, { connections: CONFIG.connections, seconds: CONFIG.seconds, token }));
+      log(`  ${describe(searchOne.at(-1)!)}`);
+      const serialSeconds = Math.max(5, Math.round(CONFIG.seconds * 0.67));
+      log(`run ${r}/${CONFIG.runs}: slot search, any clinician, 1 connection, ${serialSeconds} s…`);
+      searchSerial.push(await loadGet(system.baseUrl, searchPath, { connections: 1, seconds: serialSeconds, token }));
+      log(`  ${describe(searchSerial.at(-1)!)}`);
+    }
+
+    const bookings: BookingRun[] = [];
+    for (let r = 1; r <= CONFIG.runs; r++) {
+      const quiet = await settle(db);
+      if (quiet !== 'quiet') log(`  warning: ${quiet}`);
+      const list = bookingLists[r - 1]!;
+      const weekStart = clinic.monday.plus({ weeks: CONFIG.weeks + r - 1 });
+      const countWeek = async () =>
+        Number(
+          (
+            await db!.query<{ n: string }>(`SELECT count(*) AS n FROM scheduling.appointments WHERE status = 'booked' AND starts_at >= $1 AND starts_at < $2`, [
+              weekStart.toJSDate(),
+              weekStart.plus({ weeks: 1 }).toJSDate(),
+            ])
+          ).rows[0]!.n,
+        );
+      const before = await countWeek();
+      log(`run ${r}/${CONFIG.runs}: booking, ${CONFIG.bookingConnections} concurrent clients, ${bookingsPerRun} distinct slots of the week of ${weekStart.toISODate()}…`);
+      const run = await loadPostEach(system.baseUrl, '/api/appointments', list, { connections: CONFIG.bookingConnections, amount: bookingsPerRun, token, expectStatus: 201 });
+      const created = (await countWeek()) - before;
+      const ok = run.statuses['201'] ?? 0;
+      bookings.push({ ...run, created, bookingsPerSecond: ok / run.seconds, settledBefore: quiet });
+      log(`  ${ok} booked in ${run.seconds.toFixed(1)} s = ${(ok / run.seconds).toFixed(1)} bookings/s; ${describe(run)}; ${created} rows created`);
+      for (const [reason, n] of Object.entries(run.unexpected)) log(`  not booked: ${n} × ${reason}`);
+    }
+
+    const settledAfter = await settle(db);
+    log(`after the booking runs: ${settledAfter}`);
+    log('checking for double bookings (overlapping active appointments of a clinician or patient, overlapping room holds)…');
+    const doubles = await doubleBookings(db);
+    log(`  clinician ${doubles.clinician}, patient ${doubles.patient}, room ${doubles.resource}`);
+
+    log('profiling one slot search in process (AvailabilityService and findSlots from dist/, same database)…');
+    const passes: ProfileResult[] = [];
+    for (let r = 1; r <= CONFIG.runs; r++) {
+      log(`  pass ${r}/${CONFIG.runs}…`);
+      passes.push(await profileSlotSearch(db, { from: from.toJSDate(), to: to.toJSDate() }, clinic.clinicianIds[0]!));
+    }
+    const profile = mergeProfiles(passes);
+    for (const s of profile.stages) log(`  ${s.stage}: p50 ${s.p50.toFixed(2)} ms (passes ${s.p50s.map((v) => v.toFixed(2)).join(', ')}), p99 ${s.p99.toFixed(2)} ms`);
+    for (const e of profile.explain) log(`  EXPLAIN ANALYZE ${e.query}: ${e.executionMs.toFixed(2)} ms in PostgreSQL, ${e.rows} rows`);
+
+    const info = await machine(db, system.redis.url);
+    const markdown = renderResults({
+      config: { ...CONFIG, bookings: bookingsPerRun },
+      machine: info,
+      clinic,
+      searchRange: { from: from.toISO()!, to: to.toISO()! },
+      slotsAnyClinician: probe.slots.length,
+      slotsOneClinician: probeOne.slots.length,
+      responseBytes: probeBytes,
+      health,
+      search,
+      searchOne,
+      searchSerial,
+      bookings,
+      doubles,
+      settledAfter,
+      profile,
+      elapsedSeconds: (performance.now() - started) / 1000,
+    });
+    await writeFile(CONFIG.results, markdown);
+    log(`wrote ${path.relative(process.cwd(), CONFIG.results)}`);
+    if (doubles.clinician + doubles.patient + doubles.resource > 0) process.exitCode = 1;
+  } catch (error) {
+    process.exitCode = 1;
+    console.error(`bench failed: ${(error as Error).stack ?? error}`);
+    if (system.logs.length) console.error(`--- last service output ---\n${system.logs.slice(-40).join('\n')}`);
+  } finally {
+    await cleanup();
+  }
+}
+
+await main();
