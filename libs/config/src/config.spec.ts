@@ -46,6 +46,11 @@ describe('loadConfig', () => {
     [{ SMTP_URL: 'smtp://localhost:25' }, 'MAIL_FROM'],
     [{ QUIET_HOURS: '9pm to 8am' }, 'QUIET_HOURS'],
     [{ LOG_LEVEL: 'verbose' }, 'LOG_LEVEL'],
+    [{ SMS_CAP_PRESET: 'tcpa' }, 'SMS_CAP_PRESET'],
+    [{ SMS_DAILY_CAP: '0' }, 'SMS_DAILY_CAP'],
+    [{ SMS_DAILY_CAP: 'two' }, 'SMS_DAILY_CAP'],
+    [{ SMS_WEEKLY_CAP: '1' }, 'SMS_DAILY_CAP'],
+    [{ SMS_DAILY_CAP: '4', SMS_CAP_PRESET: 'fcc-healthcare' }, 'SMS_DAILY_CAP'],
     [{ NODE_ENV: 'production', DATABASE_URL: 'postgres://db/aftercare' }, 'JWT_SECRET'],
     [{ NODE_ENV: 'production', JWT_SECRET: 'x'.repeat(40) }, 'DATABASE_URL'],
   ])('refuses %j, naming %s', (env, variable) => {
@@ -73,5 +78,21 @@ describe('loadConfig', () => {
     const config = loadConfig({ NODE_ENV: 'production', DATABASE_URL: 'postgres://db:5432/aftercare', JWT_SECRET: 'x'.repeat(40), VIRTUAL_CLOCK: 'true' });
     expect(config.virtualClock).toBe(false);
     expect(config.seedDemo).toBe(false);
+  });
+
+  describe('the SMS frequency cap', () => {
+    it('is 2 a day and 6 a week by default', () => {
+      expect(loadConfig({}).smsCap).toEqual({ daily: 2, weekly: 6, preset: 'default' });
+    });
+
+    it('has the FCC healthcare-exemption figures as a preset: 1 a day, 3 a week', () => {
+      expect(loadConfig({ SMS_CAP_PRESET: 'fcc-healthcare' }).smsCap).toEqual({ daily: 1, weekly: 3, preset: 'fcc-healthcare' });
+      expect(loadConfig({ SMS_CAP_PRESET: 'FCC-Healthcare' }).smsCap.preset).toBe('fcc-healthcare');
+    });
+
+    it('takes explicit figures over the preset', () => {
+      expect(loadConfig({ SMS_DAILY_CAP: '3', SMS_WEEKLY_CAP: '10' }).smsCap).toEqual({ daily: 3, weekly: 10, preset: 'default' });
+      expect(loadConfig({ SMS_CAP_PRESET: 'fcc-healthcare', SMS_WEEKLY_CAP: '5' }).smsCap).toEqual({ daily: 1, weekly: 5, preset: 'fcc-healthcare' });
+    });
   });
 });

@@ -28,7 +28,22 @@ export interface AppConfig {
   rpcTimeoutMs: number;
   /** How long a waitlist offer stays open, and how many waiting patients get one at once. */
   waitlist: { offerMinutes: number; offerBatch: number };
+  /**
+   * Automated SMS per patient: at most `daily` in a local calendar day and `weekly` in any 7
+   * local days (confirmations and answers to the patient's own texts do not count).
+   */
+  smsCap: { daily: number; weekly: number; preset: SmsCapPreset };
 }
+
+/**
+ * `default`: 2 a day, 6 a week. `fcc-healthcare`: 1 a day, 3 a week - the limits of the FCC's
+ * TCPA exemption for healthcare messages (2015 Declaratory Ruling, FCC 15-72, para. 147).
+ */
+export type SmsCapPreset = 'default' | 'fcc-healthcare';
+export const SMS_CAP_PRESETS: Readonly<Record<SmsCapPreset, { daily: number; weekly: number }>> = {
+  default: { daily: 2, weekly: 6 },
+  'fcc-healthcare': { daily: 1, weekly: 3 },
+};
 
 export class ConfigError extends Error {
   override readonly name = 'ConfigError';
@@ -141,6 +156,18 @@ export function loadConfig(env: Env = process.env): AppConfig {
     throw new ConfigError('LOG_LEVEL', `must be one of error, warn, log, debug (got "${logLevel}")`);
   }
 
+  const presetRaw = (nonEmpty(env, 'SMS_CAP_PRESET') ?? 'default').toLowerCase();
+  if (!Object.hasOwn(SMS_CAP_PRESETS, presetRaw)) {
+    throw new ConfigError('SMS_CAP_PRESET', `must be one of ${Object.keys(SMS_CAP_PRESETS).join(', ')} (got "${presetRaw}")`);
+  }
+  const preset = presetRaw as SmsCapPreset;
+  // Explicit figures win over the preset's.
+  const smsDaily = parseInteger(env, 'SMS_DAILY_CAP', SMS_CAP_PRESETS[preset].daily, 1, 50);
+  const smsWeekly = parseInteger(env, 'SMS_WEEKLY_CAP', SMS_CAP_PRESETS[preset].weekly, 1, 350);
+  if (smsDaily > smsWeekly) {
+    throw new ConfigError('SMS_DAILY_CAP', `must not be more than SMS_WEEKLY_CAP (got ${smsDaily} a day and ${smsWeekly} a week)`);
+  }
+
   const virtualClock = !production && parseBoolean(env, 'VIRTUAL_CLOCK', true);
   const seedDemo = !production && parseBoolean(env, 'SEED_DEMO', true);
 
@@ -171,6 +198,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
       offerMinutes: parseInteger(env, 'WAITLIST_OFFER_MINUTES', 120, 15, 7 * 24 * 60),
       offerBatch: parseInteger(env, 'WAITLIST_OFFER_BATCH', 3, 1, 50),
     },
+    smsCap: { daily: smsDaily, weekly: smsWeekly, preset },
   };
 }
 

@@ -88,6 +88,11 @@ export const PATTERNS = {
     /** Staff record an SMS opt-out the patient asked for in words (or by phone). */
     smsOptOut: 'notifications.sms-opt-out',
     deliveryStatus: 'notifications.delivery-status',
+    /** Message templates: the clinic's effective texts, an admin's override, back to the default, a preview. */
+    templatesList: 'notifications.templates.list',
+    templatesPut: 'notifications.templates.put',
+    templatesReset: 'notifications.templates.reset',
+    templatesPreview: 'notifications.templates.preview',
   },
 } as const;
 
@@ -126,4 +131,6 @@ export interface DeliveryStatusUpdate {
   messageSid: string;
   status: string;
   errorCode: string | null;
+  /** Our message id, from the callback URL we gave Twilio (attaches the SID if the send's answer was lost). */
+  messageId?: string | null;
 }

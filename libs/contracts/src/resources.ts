@@ -272,6 +272,23 @@ export interface MessageResource {
   createdAt: string;
   sentAt: string | null;
   error: string | null;
+  errorCode: string | null;
+  deliveredAt: string | null;
+  attempts: number;
+  /** The message this one stands in for (an e-mail sent because the SMS could not go). */
+  fallbackOf: string | null;
+  /** The carrier reported the patient's number cannot get SMS (Twilio 30003/30005/30006). */
+  numberUndeliverable: boolean;
+  /** Every status change, oldest first, with the error of the change and who made it. */
+  statusHistory: MessageStatusChange[];
+}
+
+export interface MessageStatusChange {
+  status: MessageStatus;
+  at: string;
+  errorCode: string | null;
+  error: string | null;
+  source: 'sender' | 'provider' | 'system' | 'migration';
 }
 
 export interface TimelineEntry {
@@ -465,4 +482,67 @@ export interface ListCarePlansData {
 }
 export interface ListMessagesData {
   patientId?: string;
+  status?: MessageStatus;
+}
+
+// ---- message templates (notifications) ----
+
+/** The parts of a message template an admin edits. */
+export type TemplatePart = 'smsBody' | 'emailSubject' | 'emailBody';
+
+/** One message kind in one language as the clinic sends it: its override, or the default. */
+export interface MessageTemplateResource {
+  kind: string;
+  language: Language;
+  smsBody: string;
+  /** Null for SMS-only kinds (answers to a patient's text). */
+  emailSubject: string | null;
+  emailBody: string | null;
+  /** Which parts are the clinic's own; the others are the defaults. */
+  overridden: Record<TemplatePart, boolean>;
+  defaults: { smsBody: string; emailSubject: string | null; emailBody: string | null };
+  /** The variables this kind's texts may use, as `{{name}}`. */
+  variables: string[];
+  /** The SMS size with the longest allowed values. */
+  sms: { segments: number; encoding: 'GSM-7' | 'UCS-2' };
+  updatedAt: string | null;
+  updatedBy: string | null;
+}
+
+export interface ListTemplatesData {
+  kind?: string;
+  language?: Language;
+}
+export interface TemplateKeyData {
+  kind: string;
+  language: Language;
+}
+/** PUT replaces the clinic's override; a part left out (or null) uses the default. */
+export interface PutTemplateData extends TemplateKeyData {
+  smsBody?: string | null;
+  emailSubject?: string | null;
+  emailBody?: string | null;
+}
+/** Parts left out preview the clinic's current text; values left out use samples. */
+export interface TemplatePreviewData extends TemplateKeyData {
+  smsBody?: string;
+  emailSubject?: string;
+  emailBody?: string;
+  values?: Record<string, string>;
+}
+
+export interface TemplateProblemResource {
+  field: TemplatePart;
+  /** Stable rule name, e.g. names_clinic, opt_out, clinical_terms, segments. */
+  rule: string;
+  message: string;
+}
+
+export interface TemplatePreviewResource {
+  kind: string;
+  language: Language;
+  sms: { text: string; segments: number; encoding: 'GSM-7' | 'UCS-2'; characters: number };
+  email: { subject: string; body: string } | null;
+  values: Record<string, string>;
+  problems: TemplateProblemResource[];
 }
