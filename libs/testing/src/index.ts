@@ -6,6 +6,8 @@ export {
   type TwilioFakeMessage,
   type TwilioFakeFailure,
   type DropOptions,
+  type DelayOptions,
+  type FailOptions,
   type InboundSms,
   type WebhookCallOptions,
   type WebhookSignOptions,

@@ -39,6 +39,23 @@ export interface DropOptions {
    * lost, the case where a retry would send twice.
    */
   afterRecording?: boolean;
+  /** Only for a request to this number (others pass untouched); default: the next request. */
+  to?: string;
+}
+
+export interface DelayOptions {
+  /**
+   * Record (accept) the message first and only then wait before answering: a client that gives
+   * up or dies meanwhile never hears that the message was accepted.
+   */
+  afterRecording?: boolean;
+  /** Only for a request to this number (others pass untouched); default: the next request. */
+  to?: string;
+}
+
+export interface FailOptions {
+  /** Only for a request to this number (others pass untouched); default: the next request. */
+  to?: string;
 }
 
 export interface WebhookSignOptions {
@@ -76,8 +93,10 @@ const MESSAGE_PATH = /^\/2010-04-01\/Accounts\/([^/]+)\/Messages\/([^/]+)\.json$
 
 /**
  * A Twilio-compatible HTTP server on loopback for tests: the real `twilio` library talks to it
- * (TwilioSmsSender's apiUrl = fake.url). It implements Messages create and fetch with HTTP basic
- * auth, records what it accepted, can fail, slow down or drop the next requests, and plays
+ * (TwilioSmsSender's apiUrl = fake.url). It implements Messages create, list (newest first, by
+ * To / From) and fetch with HTTP basic auth, records what it accepted, can fail (5xx, 429, 4xx
+ * with a Twilio code), slow down or drop the next requests (all of them or those to one number;
+ * a drop or a late answer can come after the message was accepted), and plays
  * Twilio's part in webhooks (status callbacks, inbound SMS) with real X-Twilio-Signature headers.
  */
 export class TwilioFake {
@@ -90,11 +109,13 @@ export class TwilioFake {
   private port?: number;
   private readonly sockets = new Set<net.Socket>();
   private readonly timers = new Set<NodeJS.Timeout>();
-  private failures: TwilioFakeFailure[] = [];
-  private delays: number[] = [];
+  private failures: (TwilioFakeFailure & FailOptions)[] = [];
+  private delays: (DelayOptions & { ms: number })[] = [];
   private drops: DropOptions[] = [];
   /** How many Messages create requests arrived, answered or not. */
   requestCount = 0;
+  /** How many Messages list requests arrived (lookups of what was sent). */
+  listCount = 0;
 
   constructor(options: TwilioFakeOptions = {}) {
     this.accountSid = options.accountSid ?? `AC${randomBytes(16).toString('hex')}`;
@@ -152,21 +173,33 @@ export class TwilioFake {
     this.delays = [];
     this.drops = [];
     this.requestCount = 0;
+    this.listCount = 0;
   }
 
-  /** The next n Messages create requests are answered with this error. */
-  failNext(n: number, failure: TwilioFakeFailure): void {
-    for (let i = 0; i < n; i++) this.failures.push(failure);
+  /**
+   * The next n Messages create requests (to `options.to` only, if given) are answered with this
+   * error: 5xx, 429 or a 4xx with a Twilio code such as 21211 or 21610.
+   */
+  failNext(n: number, failure: TwilioFakeFailure, options: FailOptions = {}): void {
+    for (let i = 0; i < n; i++) this.failures.push({ ...failure, ...options });
   }
 
-  /** The next n Messages create requests are answered only after ms milliseconds. */
-  delayNext(n: number, ms: number): void {
-    for (let i = 0; i < n; i++) this.delays.push(ms);
+  /**
+   * The next n Messages create requests are answered only after ms milliseconds (a client with
+   * a shorter timeout gives up: nothing is recorded, unless `afterRecording`).
+   */
+  delayNext(n: number, ms: number, options: DelayOptions = {}): void {
+    for (let i = 0; i < n; i++) this.delays.push({ ...options, ms });
   }
 
   /** The next n Messages create requests get their connection destroyed with no answer. */
   dropNext(n: number, options: DropOptions = {}): void {
     for (let i = 0; i < n; i++) this.drops.push(options);
+  }
+
+  /** Pending failures, delays and drops not used yet (a test can check that all were hit). */
+  get pendingFaults(): number {
+    return this.failures.length + this.delays.length + this.drops.length;
   }
 
   /** Resolves with the recorded messages (optionally only those to `to`) once there are `count`. */
@@ -264,24 +297,59 @@ export class TwilioFake {
 
     if (create && req.method === 'POST') {
       this.requestCount++;
-      const drop = this.drops.shift();
+      const form = new URLSearchParams(raw);
+      const to = form.get('To') ?? '';
+      const drop = takeFor(this.drops, to);
       if (drop) {
         if (drop.afterRecording && this.authorized(req, create[1])) {
-          this.record(create[1], new URLSearchParams(raw));
+          this.record(create[1], form);
         }
         req.socket.destroy();
         return;
       }
-      const delay = this.delays.shift();
-      if (delay !== undefined) {
-        await this.pause(delay);
+      const delay = takeFor(this.delays, to);
+      if (delay?.afterRecording && this.authorized(req, create[1])) {
+        // Accepted at once; the answer is what is late (or never arrives).
+        const message = this.record(create[1], form);
+        await this.pause(delay.ms);
+        if (res.destroyed || req.socket.destroyed || !this.server) return;
+        return this.sendJson(res, 201, this.resource(message));
+      }
+      if (delay) {
+        await this.pause(delay.ms);
         // A client that gave up before the answer did not get its message sent.
         if (res.destroyed || req.socket.destroyed || !this.server) return;
       }
       if (!this.authorized(req, create[1])) return this.sendAuthError(res);
-      const failure = this.failures.shift();
+      const failure = takeFor(this.failures, to);
       if (failure) return this.sendFailure(res, failure);
-      return this.createMessage(res, create[1], new URLSearchParams(raw));
+      return this.createMessage(res, create[1], form);
+    }
+
+    if (create && req.method === 'GET') {
+      // Messages list, newest first, filtered by To / From (what a lookup before a resend uses).
+      if (!this.authorized(req, create[1])) return this.sendAuthError(res);
+      this.listCount++;
+      const query = new URL(req.url ?? '/', 'http://127.0.0.1').searchParams;
+      const pageSize = Math.min(1000, Math.max(1, Number(query.get('PageSize') ?? 50) || 50));
+      const found = this.messages
+        .filter((m) => m.accountSid === create[1])
+        .filter((m) => !query.get('To') || m.to === query.get('To'))
+        .filter((m) => !query.get('From') || m.from === query.get('From'))
+        .reverse()
+        .slice(0, pageSize);
+      const uri = `/${API_VERSION}/Accounts/${create[1]}/Messages.json`;
+      return this.sendJson(res, 200, {
+        messages: found.map((m) => this.resource(m)),
+        end: Math.max(0, found.length - 1),
+        first_page_uri: `${uri}?PageSize=${pageSize}&Page=0`,
+        next_page_uri: null,
+        page: 0,
+        page_size: pageSize,
+        previous_page_uri: null,
+        start: 0,
+        uri: `${uri}?PageSize=${pageSize}&Page=0`,
+      });
     }
 
     if (fetch && req.method === 'GET') {
@@ -397,6 +465,12 @@ export class TwilioFake {
       this.timers.add(timer);
     });
   }
+}
+
+/** Takes the first entry meant for this number (or for any number) off the list. */
+function takeFor<T extends { to?: string }>(list: T[], to: string): T | undefined {
+  const index = list.findIndex((entry) => entry.to === undefined || entry.to === to);
+  return index < 0 ? undefined : list.splice(index, 1)[0];
 }
 
 function newSid(prefix: string): string {
