@@ -1,4 +1,4 @@
-import { ForbiddenException, Inject, Injectable, Logger, type CanActivate, type ExecutionContext } from '@nestjs/common';
+import { BadRequestException, ForbiddenException, Inject, Injectable, Logger, type CanActivate, type ExecutionContext } from '@nestjs/common';
 import twilio from 'twilio';
 import { APP_CONFIG, type AppConfig } from '@aftercare/config';
 import type { GatewayRequest } from '../common/http.js';
@@ -15,7 +15,8 @@ export function signedParams(req: Pick<GatewayRequest, 'rawBody' | 'body'>): Rec
 }
 
 /**
- * Refuses a webhook that Twilio did not sign. With no TWILIO_AUTH_TOKEN configured (the log
+ * Refuses a webhook that Twilio did not sign: 400 without an X-Twilio-Signature, 403 with one
+ * that does not match. With no TWILIO_AUTH_TOKEN configured (the log
  * provider, development) there is nothing to check against and every call is let through.
  * The signature covers PUBLIC_URL + the path Twilio called, so PUBLIC_URL must be the URL
  * Twilio uses, including behind a proxy.
@@ -32,7 +33,8 @@ export class TwilioSignatureGuard implements CanActivate {
     const signature = req.headers['x-twilio-signature'];
     if (typeof signature !== 'string' || signature.length === 0) {
       this.logger.warn(`refused ${req.route?.path ?? 'webhook'}: no X-Twilio-Signature header`);
-      throw new ForbiddenException('The X-Twilio-Signature header is missing');
+      // Not a Twilio call at all (or a broken proxy): a bad request, not a forgery.
+      throw new BadRequestException('The X-Twilio-Signature header is missing');
     }
     const url = this.config.publicUrl + req.originalUrl;
     if (!twilio.validateRequest(authToken, signature, url, signedParams(req))) {

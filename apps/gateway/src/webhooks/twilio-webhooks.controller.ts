@@ -9,7 +9,7 @@ import {
 import { Public } from '../auth/auth.decorators.js';
 import { SystemCtx } from '../common/request-context.js';
 import { ServiceForwarder } from '../common/service-forwarder.service.js';
-import { TwilioForm } from './twilio-form.decorator.js';
+import { CallbackMessageId, TwilioForm } from './twilio-form.decorator.js';
 import { TwilioSignatureGuard } from './twilio-signature.guard.js';
 import { InboundSmsForm, StatusCallbackForm } from './twilio-webhooks.dto.js';
 import { twimlReply } from './twiml.js';
@@ -32,10 +32,19 @@ export class TwilioWebhooksController {
     return twimlReply(reply);
   }
 
+  /**
+   * Recorded by notifications and acknowledged at once; applied after the answer (no provider
+   * call on this path). `messageId` is ours, put in the callback URL when the SMS was sent.
+   */
   @Post('status')
   @HttpCode(204)
-  async statusCallback(@SystemCtx() ctx: RequestContext, @TwilioForm() form: StatusCallbackForm): Promise<void> {
-    const data: DeliveryStatusUpdate = { messageSid: form.MessageSid, status: form.MessageStatus, errorCode: form.ErrorCode || null };
+  async statusCallback(@SystemCtx() ctx: RequestContext, @TwilioForm() form: StatusCallbackForm, @CallbackMessageId() messageId: string | null): Promise<void> {
+    const data: DeliveryStatusUpdate & { messageId: string | null } = {
+      messageSid: form.MessageSid,
+      status: form.MessageStatus,
+      errorCode: form.ErrorCode || null,
+      messageId,
+    };
     await this.services.send(P.deliveryStatus, ctx, data);
   }
 }

@@ -1,23 +1,36 @@
 import { Processor, WorkerHost } from '@nestjs/bullmq';
-import type { Job } from 'bullmq';
+import { DelayedError, type Job } from 'bullmq';
 import { JOBS, QUEUES, type JobPayloads } from '@aftercare/contracts';
-import { runJob } from '@aftercare/jobs';
+import { JobScheduler, runJob } from '@aftercare/jobs';
 import { ActivityCounter } from '@aftercare/messaging';
 import { MessageSenderService } from './message-sender.service.js';
 
-/** Wakes one outgoing message at its send time. */
-@Processor(QUEUES.outboundMessages, { concurrency: 16 })
+/**
+ * Wakes one outgoing message at its send time. Provider errors are the sender's to retry (the
+ * row keeps the count and the next attempt's time; the job is moved to that time), so BullMQ's
+ * own attempts only cover a failure of ours (the database down). A worker that dies mid-send
+ * loses its lock after `lockDuration`; the stalled check hands the job to another worker, and the
+ * row's `unconfirmed_since` makes it ask the provider before sending again.
+ */
+@Processor(QUEUES.outboundMessages, { concurrency: 16, lockDuration: 15_000, stalledInterval: 5_000 })
 export class MessageSendProcessor extends WorkerHost {
   constructor(
     private readonly sender: MessageSenderService,
     private readonly activity: ActivityCounter,
+    private readonly scheduler: JobScheduler,
   ) {
     super();
   }
 
-  process(job: Job<JobPayloads[typeof JOBS.messageSend]>): Promise<void> {
-    // The last attempt records the failure for good instead of handing it back for a retry.
-    const finalAttempt = job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
-    return runJob(job, JOBS.messageSend, this.activity, ({ id }) => this.sender.send(id, finalAttempt));
+  async process(job: Job<JobPayloads[typeof JOBS.messageSend]>, token?: string): Promise<void> {
+    let wakeAt = null as Date | null;
+    await runJob(job, JOBS.messageSend, this.activity, async ({ id }) => {
+      ({ wakeAt } = await this.sender.send(id));
+    });
+    if (wakeAt) {
+      // BullMQ counts real milliseconds; delayFor turns the Clock's time into them.
+      await job.moveToDelayed(Date.now() + this.scheduler.delayFor(wakeAt), token);
+      throw new DelayedError();
+    }
   }
 }

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { Logger } from '@nestjs/common';
-import { SmsSender, type OutgoingSms, type SmsSendResult } from './sms-sender.js';
+import { SmsSender, type AcceptedSmsQuery, type OutgoingSms, type SmsSendResult } from './sms-sender.js';
 
 export interface LoggedSms extends OutgoingSms {
   providerMessageId: string;
@@ -25,5 +25,12 @@ export class LogSmsSender extends SmsSender {
     this.logger.log(`SMS ${providerMessageId} recorded by the log provider (not sent)`);
     // Nothing will ever report delivery, so the message is as far as it will go.
     return { providerMessageId, status: 'sent' };
+  }
+
+  async findAccepted(query: AcceptedSmsQuery): Promise<SmsSendResult[]> {
+    return this.sent
+      .filter((m) => m.to === query.to && m.body === query.body)
+      .reverse()
+      .map((m) => ({ providerMessageId: m.providerMessageId, status: 'sent' }));
   }
 }

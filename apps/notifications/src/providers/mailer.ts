@@ -1,4 +1,9 @@
 export interface OutgoingEmail {
+  /**
+   * The Message-ID to send with, e.g. `<message-id@aftercare>`: the same for every attempt of
+   * one message, so a mail sent twice (an answer lost, a crash) is one mail to most clients.
+   */
+  messageId?: string;
   to: string;
   subject: string;
   text: string;

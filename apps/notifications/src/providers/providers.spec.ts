@@ -139,6 +139,39 @@ describe('TwilioSmsSender against the Twilio fake', () => {
     const error = await rejectionOf(nowhere.send({ to: TO, body: 'hello' }));
     expect(error).toBeInstanceOf(RetryableError);
     expect(error).toMatchObject({ code: SMS_PROVIDER_UNAVAILABLE });
+    // Nor can it be asked what it has: a RetryableError, never "not there".
+    await expect(nowhere.findAccepted({ to: TO, body: 'hello', since: new Date() })).rejects.toBeInstanceOf(RetryableError);
+  });
+
+  it('can accept at once and answer late (a client that gives up never hears it was accepted)', async () => {
+    fake.delayNext(1, 2000, { afterRecording: true });
+    const error = await rejectionOf(sender.send({ to: TO, body: 'accepted, answer lost' }));
+    expect(error).toMatchObject({ code: SMS_PROVIDER_TIMEOUT });
+    expect(fake.messages.map((m) => m.body)).toEqual(['accepted, answer lost']);
+  });
+
+  it('applies failures, delays and drops only to the number they are meant for', async () => {
+    const OTHER = '+15550003333';
+    fake.failNext(1, { status: 400, code: 21211 }, { to: OTHER });
+    await expect(sender.send({ to: TO, body: 'first' })).resolves.toMatchObject({ status: 'queued' });
+    expect(await rejectionOf(sender.send({ to: OTHER, body: 'second' }))).toMatchObject({ code: 'TWILIO_21211' });
+    expect(fake.pendingFaults).toBe(0);
+  });
+
+  it('finds a message Twilio already has (newest first), by number and text, through the real library', async () => {
+    const since = new Date(Date.now() - 1000);
+    const first = await sender.send({ to: TO, body: 'Reminder A' });
+    await sender.send({ to: TO, body: 'Reminder B' });
+    const again = await sender.send({ to: TO, body: 'Reminder A' });
+    await sender.send({ to: '+15550004444', body: 'Reminder A' });
+
+    const found = await sender.findAccepted({ to: TO, body: 'Reminder A', since });
+    expect(found.map((f) => f.providerMessageId)).toEqual([again.providerMessageId, first.providerMessageId]);
+    expect(found[0]).toMatchObject({ status: 'queued' });
+    expect(await sender.findAccepted({ to: TO, body: 'Reminder C', since })).toEqual([]);
+    // Created well before the call whose answer was lost: not this message.
+    expect(await sender.findAccepted({ to: TO, body: 'Reminder A', since: new Date(Date.now() + 10 * 60_000) })).toEqual([]);
+    expect(fake.listCount).toBe(3);
   });
 });
 

@@ -13,6 +13,14 @@ export interface SmsSendResult {
   status: string;
 }
 
+/** A message we may have handed over already: to this number, with this text, since then. */
+export interface AcceptedSmsQuery {
+  to: string;
+  body: string;
+  /** When the call whose answer was lost started (real time: the provider's clock is). */
+  since: Date;
+}
+
 /**
  * Port for sending SMS. An abstract class rather than an interface so that Nest can use it as
  * the injection token. Implementations throw RetryableError when trying again may work
@@ -22,4 +30,12 @@ export interface SmsSendResult {
 export abstract class SmsSender {
   abstract readonly name: string;
   abstract send(sms: OutgoingSms): Promise<SmsSendResult>;
+  /**
+   * Whether the provider already has this message (a send whose answer was lost: a timeout, a
+   * dropped connection, a crash). Twilio has no idempotency key, so this is a search of the
+   * provider's recent messages to the number with the same text, newest first (the caller skips
+   * any that belong to another of our messages). Throws RetryableError when
+   * the provider cannot say, so that nothing is sent blind.
+   */
+  abstract findAccepted(query: AcceptedSmsQuery): Promise<SmsSendResult[]>;
 }

@@ -50,6 +50,7 @@ export class SmtpMailer extends Mailer {
 
   async send(mail: OutgoingEmail): Promise<EmailSendResult> {
     const message: SendMailOptions = {
+      ...(mail.messageId === undefined ? {} : { messageId: mail.messageId }),
       to: mail.to,
       subject: mail.subject,
       text: mail.text,

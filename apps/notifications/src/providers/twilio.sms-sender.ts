@@ -1,6 +1,6 @@
 import twilio from 'twilio';
 import { PermanentError, RetryableError } from '@aftercare/jobs';
-import { SmsSender, type OutgoingSms, type SmsSendResult } from './sms-sender.js';
+import { SmsSender, type AcceptedSmsQuery, type OutgoingSms, type SmsSendResult } from './sms-sender.js';
 
 export interface TwilioSmsSenderOptions {
   accountSid: string;
@@ -88,7 +88,32 @@ export class TwilioSmsSender extends SmsSender {
       throw mapTwilioError(error);
     }
   }
+
+  /**
+   * Searches the newest messages from our number to `to` for the same text created since the
+   * lost call began. Twilio lists newest first; one page of LOOKUP_PAGE is plenty for one
+   * patient's number in the minutes a retry is away.
+   */
+  async findAccepted(query: AcceptedSmsQuery): Promise<SmsSendResult[]> {
+    try {
+      const page = await this.client.messages.page({ to: query.to, from: this.from, pageSize: LOOKUP_PAGE });
+      const since = query.since.getTime() - CLOCK_SKEW_MS;
+      return page.instances
+        .filter((m) => m.body === query.body && (m.dateCreated?.getTime() ?? Number.POSITIVE_INFINITY) >= since)
+        .map((m) => ({ providerMessageId: m.sid, status: m.status }));
+    } catch (error) {
+      const mapped = mapTwilioError(error);
+      // Whatever the reason, a lookup that cannot answer must not turn into a blind resend.
+      if (mapped instanceof RetryableError) throw mapped;
+      throw new RetryableError('Twilio could not be asked whether it has the message', SMS_PROVIDER_UNAVAILABLE);
+    }
+  }
 }
+
+/** How many of the number's newest messages the lookup reads. */
+const LOOKUP_PAGE = 50;
+/** Twilio's clock against the database's: a message created this much "before" still counts. */
+const CLOCK_SKEW_MS = 2 * 60_000;
 
 /**
  * RestException (Twilio answered with an error) → by HTTP status; a network error → retryable;

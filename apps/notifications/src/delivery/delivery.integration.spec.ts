@@ -1,0 +1,647 @@
+import 'reflect-metadata';
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
+import type { Queue } from 'bullmq';
+import { and, asc, eq, sql } from 'drizzle-orm';
+import { drizzle } from 'drizzle-orm/node-postgres';
+import type { Pool } from 'pg';
+import { ManualClock } from '@aftercare/clock';
+import { loadConfig } from '@aftercare/config';
+import { EVENT_VERSIONS, type EventEnvelope, type EventPayloads, type EventType, type RequestContext } from '@aftercare/contracts';
+import { createPool, migrate, type Db } from '@aftercare/database';
+import { JobScheduler } from '@aftercare/jobs';
+import { ActivityCounter, Inbox, OutboxWriter, type MessagingOptions, type OutboxRelay } from '@aftercare/messaging';
+import { createTestDatabase, SmtpCapture, TwilioFake, type TestDatabase } from '@aftercare/testing';
+import { NOTIFICATIONS_MIGRATIONS } from '../database/migrations.js';
+import { deliveryCallbacks, messageEvents, messages, notificationsMessaging, recipients, type MessageRow } from '../database/schema.js';
+import { DirectoryService } from '../directory/directory.service.js';
+import { NotificationsEventsController } from '../events/notifications-events.controller.js';
+import { AppointmentMessagesService } from '../messages/appointment-messages.service.js';
+import { MessagesService } from '../messages/messages.service.js';
+import { SmtpMailer } from '../providers/smtp.mailer.js';
+import { TemplatesService } from '../templates/templates.service.js';
+import { TwilioSmsSender } from '../providers/twilio.sms-sender.js';
+import { WaitlistOffersService } from '../waitlist/waitlist-offers.service.js';
+import { DeliveryStatusService } from './delivery-status.service.js';
+import { FallbackService, NO_CHANNEL } from './fallback.service.js';
+import { MessageSenderService } from './message-sender.service.js';
+import { MAX_SEND_ATTEMPTS } from './retry.policy.js';
+
+/**
+ * Delivery on a real PostgreSQL (the migrated notifications schema), with the real `twilio`
+ * library against the Twilio fake and real nodemailer against the SMTP capture. The sender is
+ * run the way its BullMQ job runs it: again at the time it asks to be woken. The clock is manual.
+ */
+
+const CLINIC_ID = randomUUID();
+const NY = 'America/New_York';
+const NOW = new Date('2025-10-27T14:00:00Z'); // Monday 10:00 in New York
+const FROM = '+15005550006';
+const PUBLIC_URL = 'https://clinic.example';
+
+const clock = new ManualClock(NOW);
+const fake = new TwilioFake();
+const smtp = new SmtpCapture();
+
+class RecordingQueue {
+  readonly added: { name: string; data: unknown; opts: { jobId?: string; delay?: number } }[] = [];
+  async addBulk(jobs: { name: string; data: unknown; opts: { jobId?: string; delay?: number } }[]) {
+    this.added.push(...jobs);
+    return [];
+  }
+  async remove() {
+    return 1;
+  }
+}
+
+let testDb: TestDatabase;
+let pool: Pool;
+let db: Db;
+let queue: RecordingQueue;
+let controller: NotificationsEventsController;
+let messagesService: MessagesService;
+let sender: MessageSenderService;
+let delivery: DeliveryStatusService;
+
+beforeAll(async () => {
+  await Promise.all([fake.start(), smtp.start()]);
+  testDb = await createTestDatabase('aftercare_test_delivery');
+  pool = createPool(testDb.url, 'delivery-test', 6);
+  await migrate(pool, 'notifications', NOTIFICATIONS_MIGRATIONS);
+  db = drizzle({ client: pool });
+
+  // The validated config of the service, as it boots (defaults for everything not given).
+  const config = loadConfig({
+    PUBLIC_URL,
+    TWILIO_ACCOUNT_SID: fake.accountSid,
+    TWILIO_AUTH_TOKEN: fake.authToken,
+    TWILIO_FROM: FROM,
+    TWILIO_API_URL: fake.url,
+    SMTP_URL: smtp.url,
+    MAIL_FROM: 'Aftercare Demo Clinic <care@aftercare.local>',
+  });
+  queue = new RecordingQueue();
+  const options: MessagingOptions = { service: 'notifications', tables: notificationsMessaging };
+  const outbox = new OutboxWriter(options, clock, { kick: () => undefined } as unknown as OutboxRelay);
+  const directory = new DirectoryService(db);
+  messagesService = new MessagesService(db, config, queue as unknown as Queue, clock, new JobScheduler(clock), directory, new TemplatesService(db, clock, directory));
+  const appointmentMessages = new AppointmentMessagesService(config, clock, directory, messagesService);
+  const waitlist = new WaitlistOffersService(db, clock, outbox, messagesService);
+  controller = new NotificationsEventsController(new Inbox(db, options, new ActivityCounter()), directory, messagesService, appointmentMessages, waitlist);
+  const fallback = new FallbackService(clock, directory, messagesService, outbox);
+  const twilio = new TwilioSmsSender({ accountSid: fake.accountSid, authToken: fake.authToken, from: FROM, apiUrl: fake.url, timeoutMs: 400 });
+  const mailer = new SmtpMailer({ smtpUrl: smtp.url, from: 'Aftercare Demo Clinic <care@aftercare.local>', timeoutMs: 2000 });
+  sender = new MessageSenderService(db, config, clock, twilio, mailer, fallback, messagesService);
+  delivery = new DeliveryStatusService(db, clock, fallback, messagesService, new ActivityCounter());
+
+  await controller.clinicUpserted(envelope('clinic.upserted', { clinicId: CLINIC_ID, name: 'Aftercare Demo Clinic', phone: '+12125550100', email: 'appointments@aftercare.local', timezone: NY }));
+}, 60_000);
+
+afterAll(async () => {
+  await delivery?.onApplicationShutdown();
+  await pool?.end();
+  await testDb?.drop();
+  await Promise.all([fake.stop(), smtp.stop()]);
+});
+
+beforeEach(() => {
+  clock.set(NOW);
+  fake.reset();
+  smtp.reset();
+});
+
+// ---- helpers ----
+
+function envelope<T extends EventType>(type: T, payload: EventPayloads[T]): EventEnvelope<T> {
+  const id = randomUUID();
+  return { id, type, version: EVENT_VERSIONS[type], clinicId: CLINIC_ID, occurredAt: clock.now().toISOString(), correlationId: id, causationId: null, payload };
+}
+
+let phoneCounter = 2000;
+async function registerPatient(overrides: Partial<EventPayloads['patient.registered']> = {}): Promise<EventPayloads['patient.registered']> {
+  const n = phoneCounter++;
+  const patient: EventPayloads['patient.registered'] = {
+    patientId: randomUUID(),
+    firstName: 'Rosa',
+    lastName: 'Delgado',
+    phone: `+1212555${n}`,
+    email: `rosa.${n}@example.com`,
+    timezone: NY,
+    preferredChannel: 'sms',
+    smsConsent: true,
+    language: 'en',
+    ...overrides,
+  };
+  await controller.patientRegistered(envelope('patient.registered', patient));
+  return patient;
+}
+
+/** An SMS check-in due now, as compose() writes one (a unique text, so lookups cannot mix them up). */
+async function queueSms(patient: EventPayloads['patient.registered'], overrides: Partial<typeof messages.$inferInsert> = {}): Promise<MessageRow> {
+  const cause = `step:${randomUUID()}`;
+  const [row] = await db
+    .insert(messages)
+    .values({
+      id: randomUUID(),
+      clinicId: CLINIC_ID,
+      patientId: patient.patientId,
+      channel: 'sms',
+      direction: 'outbound',
+      kind: 'checkin',
+      status: 'scheduled',
+      body: `Hi Rosa, this is Aftercare Demo Clinic checking in (${cause.slice(-8)}). Reply 0-10. Reply STOP to opt out.`,
+      toAddress: patient.phone,
+      sendAt: clock.now(),
+      dedupeKey: `${cause}:sms`,
+      createdAt: clock.now(),
+      ...overrides,
+    })
+    .returning();
+  return row!;
+}
+
+/** As the BullMQ job does: run the sender, and again at each time it asks to be woken. */
+async function runJob(id: string, maxRuns = 20): Promise<number> {
+  for (let run = 1; run <= maxRuns; run++) {
+    const { wakeAt } = await sender.send(id);
+    if (!wakeAt) return run;
+    clock.set(wakeAt);
+  }
+  throw new Error(`message ${id} still wants to run after ${maxRuns} runs`);
+}
+
+const messageRow = async (id: string) => (await db.select().from(messages).where(eq(messages.id, id)))[0]!;
+const messagesOf = (patientId: string) => db.select().from(messages).where(eq(messages.patientId, patientId)).orderBy(asc(messages.createdAt), asc(messages.channel));
+const historyOf = async (id: string) => (await db.select().from(messageEvents).where(eq(messageEvents.messageId, id)).orderBy(asc(messageEvents.id))).map((e) => [e.status, e.errorCode, e.source]);
+const recipientOf = async (patientId: string) => (await db.select().from(recipients).where(eq(recipients.id, patientId)))[0]!;
+const published = async <T extends EventType>(type: T, patientId: string) =>
+  (await db.select().from(notificationsMessaging.outbox).where(eq(notificationsMessaging.outbox.eventType, type)))
+    .map((r) => (r.envelope as EventEnvelope<T>).payload)
+    .filter((p) => (p as { patientId?: string }).patientId === patientId);
+
+/** Plays Twilio's delivery report through the webhook's path: recorded, then applied. */
+async function report(row: MessageRow, status: string, errorCode: string | null = null, messageSid = row.providerMessageId!): Promise<{ recorded: boolean }> {
+  const answer = await delivery.update({ messageSid, status, errorCode, messageId: row.id });
+  delivery.kick();
+  await delivery.idle();
+  return answer;
+}
+
+/** Sends the fallback e-mail (and anything else due) like its job would. */
+async function sendFallback(failed: MessageRow): Promise<MessageRow> {
+  const [email] = await db.select().from(messages).where(eq(messages.fallbackOf, failed.id));
+  expect(email).toBeDefined();
+  await runJob(email!.id);
+  return messageRow(email!.id);
+}
+
+const ctx: RequestContext = { clinicId: CLINIC_ID, userId: null, role: 'admin', clinicianId: null, correlationId: 'test' };
+
+// ---- tests ----
+
+describe('sending with retries', () => {
+  it.each([
+    ['HTTP 500', { status: 500 }],
+    ['HTTP 503', { status: 503, code: 20503 }],
+    ['HTTP 429', { status: 429, code: 20429 }],
+  ])('retries after %s with backoff, then sends exactly once', async (_what, failure) => {
+    const patient = await registerPatient();
+    const row = await queueSms(patient);
+    fake.failNext(2, failure);
+
+    const first = await sender.send(row.id);
+    expect(first.wakeAt).not.toBeNull();
+    const waited = first.wakeAt!.getTime() - NOW.getTime();
+    expect(waited).toBeGreaterThanOrEqual(15_000);
+    expect(waited).toBeLessThanOrEqual(30_000);
+    const queued = await messageRow(row.id);
+    expect(queued).toMatchObject({ status: 'queued', attempts: 1, nextAttemptAt: first.wakeAt, unconfirmedSince: null, sendAt: NOW });
+    expect(queued.dueAt).toEqual(first.wakeAt);
+
+    // Woken before its time (a clock a little behind): it asks to be woken at the right time.
+    expect((await sender.send(row.id)).wakeAt).toEqual(first.wakeAt);
+
+    clock.set(first.wakeAt!);
+    const second = await sender.send(row.id);
+    expect(second.wakeAt!.getTime() - first.wakeAt!.getTime()).toBeGreaterThanOrEqual(30_000);
+    clock.set(second.wakeAt!);
+    expect(await sender.send(row.id)).toEqual({ wakeAt: null });
+
+    const sent = await messageRow(row.id);
+    expect(sent).toMatchObject({ status: 'sent', attempts: 3, errorCode: null, error: null, nextAttemptAt: null, unconfirmedSince: null });
+    expect(fake.messages).toHaveLength(1);
+    expect(sent.providerMessageId).toBe(fake.messages[0]!.sid);
+    expect(fake.messages[0]!.statusCallback).toBe(`${PUBLIC_URL}/webhooks/twilio/status?messageId=${row.id}`);
+    const code = failure.status === 429 ? 'SMS_PROVIDER_RATE_LIMITED' : 'SMS_PROVIDER_UNAVAILABLE';
+    expect(await historyOf(row.id)).toEqual([
+      ['scheduled', null, 'system'],
+      ['sending', null, 'sender'],
+      ['queued', code, 'sender'],
+      ['sending', null, 'sender'],
+      ['queued', code, 'sender'],
+      ['sending', null, 'sender'],
+      ['sent', null, 'sender'],
+    ]);
+    // A run after it went out sends nothing.
+    expect(await sender.send(row.id)).toEqual({ wakeAt: null });
+    expect(fake.requestCount).toBe(3);
+  });
+
+  it('gives up after the last attempt: failed with the reason, listed by ?status=failed, and the e-mail goes instead', async () => {
+    const patient = await registerPatient();
+    const row = await queueSms(patient);
+    fake.failNext(MAX_SEND_ATTEMPTS, { status: 500 });
+
+    expect(await runJob(row.id)).toBe(MAX_SEND_ATTEMPTS);
+    const failed = await messageRow(row.id);
+    expect(failed).toMatchObject({ status: 'failed', attempts: MAX_SEND_ATTEMPTS, errorCode: 'SMS_PROVIDER_UNAVAILABLE' });
+    expect(failed.error).toMatch(/^Gave up after 8 attempts/);
+    expect(fake.messages).toHaveLength(0);
+    // 30 to 61 minutes between the first call and the last.
+    const spent = clock.now().getTime() - NOW.getTime();
+    expect(spent).toBeGreaterThanOrEqual(30 * 60_000);
+    expect(spent).toBeLessThanOrEqual(62 * 60_000);
+
+    const listed = await messagesService.list(ctx, undefined, 'failed');
+    const entry = listed.find((m) => m.id === row.id)!;
+    expect(entry).toMatchObject({ status: 'failed', errorCode: 'SMS_PROVIDER_UNAVAILABLE', error: failed.error, attempts: 8 });
+    expect(entry.statusHistory.filter((h) => h.status === 'sending')).toHaveLength(8);
+    expect(entry.statusHistory.at(-1)).toMatchObject({ status: 'failed', errorCode: 'SMS_PROVIDER_UNAVAILABLE' });
+    expect(listed.every((m) => m.status === 'failed')).toBe(true);
+
+    const email = await sendFallback(failed);
+    expect(email).toMatchObject({ channel: 'email', kind: 'checkin', status: 'sent', toAddress: patient.email, fallbackOf: row.id, dedupeKey: failed.dedupeKey!.replace(/:sms$/, ':email') });
+    const [mail] = await smtp.waitForMails(1, { to: patient.email! });
+    expect(mail!.subject).toMatch(/check-in/i);
+    expect(mail!.raw).toContain(`Message-ID: <${email.id}@aftercare.local>`);
+  });
+
+  it('times out with nothing at Twilio: asks Twilio first, then sends once', async () => {
+    const patient = await registerPatient();
+    const row = await queueSms(patient);
+    fake.delayNext(1, 1_500); // longer than the sender's 400 ms: the fake then drops it
+
+    const first = await sender.send(row.id);
+    const waiting = await messageRow(row.id);
+    expect(waiting).toMatchObject({ status: 'queued', errorCode: 'SMS_PROVIDER_TIMEOUT' });
+    expect(waiting.unconfirmedSince).not.toBeNull(); // the outcome is unknown: ask before resending
+
+    clock.set(first.wakeAt!);
+    expect(await sender.send(row.id)).toEqual({ wakeAt: null });
+    expect(fake.listCount).toBe(1);
+    expect(fake.messages).toHaveLength(1);
+    expect(await messageRow(row.id)).toMatchObject({ status: 'sent', providerMessageId: fake.messages[0]!.sid, unconfirmedSince: null });
+  });
+
+  it('a connection dropped after Twilio accepted: the retry finds it there and does not send again', async () => {
+    const patient = await registerPatient();
+    const row = await queueSms(patient);
+    fake.dropNext(1, { afterRecording: true });
+
+    expect(await runJob(row.id)).toBe(2);
+    expect(fake.requestCount).toBe(1); // one create, and no second
+    expect(fake.listCount).toBe(1);
+    expect(fake.messages).toHaveLength(1);
+    expect(await messageRow(row.id)).toMatchObject({ status: 'sent', providerMessageId: fake.messages[0]!.sid, attempts: 2 });
+  });
+
+  it('a worker killed between "accepted" and "recorded" (row left sending): the next run finds the message and does not send it again', async () => {
+    const patient = await registerPatient();
+    const row = await queueSms(patient);
+    // What a killed worker leaves behind: the claim committed, Twilio has the message, no answer recorded.
+    await db.update(messages).set({ status: 'sending', attempts: 1, unconfirmedSince: sql`now()` }).where(eq(messages.id, row.id));
+    const twilio = new TwilioSmsSender({ accountSid: fake.accountSid, authToken: fake.authToken, from: FROM, apiUrl: fake.url });
+    const accepted = await twilio.send({ to: patient.phone, body: row.body });
+
+    expect(await runJob(row.id)).toBe(1);
+    expect(fake.messages).toHaveLength(1);
+    expect(await messageRow(row.id)).toMatchObject({ status: 'sent', providerMessageId: accepted.providerMessageId, unconfirmedSince: null });
+  });
+
+  it('the same text sent to the number earlier by another message is not mistaken for this one', async () => {
+    const patient = await registerPatient();
+    const earlier = await queueSms(patient);
+    await runJob(earlier.id);
+    const row = await queueSms(patient, { body: earlier.body });
+    await db.update(messages).set({ status: 'sending', attempts: 1, unconfirmedSince: sql`now()` }).where(eq(messages.id, row.id));
+
+    await runJob(row.id);
+    expect(fake.messages).toHaveLength(2);
+    const [a, b] = [await messageRow(earlier.id), await messageRow(row.id)];
+    expect(b.providerMessageId).not.toBe(a.providerMessageId);
+  });
+
+  it('21211 (invalid number) fails at once, with no retry, and falls back to e-mail', async () => {
+    const patient = await registerPatient();
+    const row = await queueSms(patient);
+    fake.failNext(1, { status: 400, code: 21211, message: `The 'To' number ${patient.phone} is not a valid phone number.` });
+
+    expect(await runJob(row.id)).toBe(1);
+    const failed = await messageRow(row.id);
+    expect(failed).toMatchObject({ status: 'failed', attempts: 1, errorCode: 'TWILIO_21211', error: 'The phone number is not a valid number (Twilio 21211)' });
+    expect(failed.error).not.toContain(patient.phone);
+    expect((await sendFallback(failed)).status).toBe('sent');
+  });
+
+  it('21610 at send time: the patient is opted out (patient.opted-out), and the e-mail goes instead', async () => {
+    const patient = await registerPatient();
+    const row = await queueSms(patient);
+    fake.failNext(1, { status: 400, code: 21610, message: 'Attempt to send to unsubscribed recipient' });
+
+    await runJob(row.id);
+    expect(await messageRow(row.id)).toMatchObject({ status: 'failed', errorCode: 'TWILIO_21610' });
+    expect(await recipientOf(patient.patientId)).toMatchObject({ smsOptedOut: true });
+    expect(await published('patient.opted-out', patient.patientId)).toHaveLength(2); // scheduling and followup
+    expect((await sendFallback(await messageRow(row.id))).status).toBe('sent');
+
+    // The next SMS is stopped before the provider, and goes by e-mail.
+    const next = await queueSms(patient);
+    await runJob(next.id);
+    expect(await messageRow(next.id)).toMatchObject({ status: 'suppressed', errorCode: 'SMS_OPTED_OUT' });
+    expect((await sendFallback(await messageRow(next.id))).status).toBe('sent');
+    expect(fake.requestCount).toBe(1);
+  });
+
+  it('an SMTP deferral is retried with the same Message-ID; a 550 fails at once', async () => {
+    const patient = await registerPatient({ preferredChannel: 'email' });
+    const deferred = await queueSms(patient, { channel: 'email', subject: 'Check-in', body: 'How are you?', toAddress: patient.email, dedupeKey: `step:${randomUUID()}:email` });
+    smtp.failNext(1, { responseCode: 451 });
+    expect(await runJob(deferred.id)).toBe(2);
+    expect(await messageRow(deferred.id)).toMatchObject({ status: 'sent', attempts: 2 });
+    const [mail] = await smtp.waitForMails(1, { to: patient.email! });
+    expect(mail!.raw).toContain(`Message-ID: <${deferred.id}@aftercare.local>`);
+
+    const refused = await queueSms(patient, { channel: 'email', subject: 'Check-in', body: 'How are you?', toAddress: patient.email, dedupeKey: `step:${randomUUID()}:email` });
+    smtp.failNext(1, { responseCode: 550 });
+    expect(await runJob(refused.id)).toBe(1);
+    expect(await messageRow(refused.id)).toMatchObject({ status: 'failed', errorCode: 'SMTP_550', attempts: 1 });
+    // No SMS for a patient who wants e-mail only: the front desk is asked to call.
+    expect(await published('patient.unreachable', patient.patientId)).toEqual([
+      expect.objectContaining({ messageId: refused.id, messageKind: 'checkin', reason: 'The e-mail did not reach the patient (SMTP_550), and there is no SMS to fall back to: call the patient' }),
+    ]);
+  });
+});
+
+describe('delivery reports', () => {
+  async function sentSms(patient?: EventPayloads['patient.registered']) {
+    const p = patient ?? (await registerPatient());
+    const row = await queueSms(p);
+    await runJob(row.id);
+    return { patient: p, row: await messageRow(row.id) };
+  }
+
+  it('moves sent → delivered; a late sent and replays change nothing', async () => {
+    const { row } = await sentSms();
+    expect(await report(row, 'queued')).toEqual({ recorded: true });
+    expect((await messageRow(row.id)).status).toBe('sent');
+    await report(row, 'delivered');
+    const delivered = await messageRow(row.id);
+    expect(delivered).toMatchObject({ status: 'delivered', deliveredAt: NOW });
+
+    expect(await report(row, 'sent')).toEqual({ recorded: true }); // late: recorded, changes nothing
+    expect(await report(row, 'delivered')).toEqual({ recorded: false }); // a replay: not even recorded again
+    expect(await report(row, 'sent')).toEqual({ recorded: false });
+    expect(await messageRow(row.id)).toEqual(delivered);
+    expect(await historyOf(row.id)).toEqual([
+      ['scheduled', null, 'system'],
+      ['sending', null, 'sender'],
+      ['sent', null, 'sender'],
+      ['delivered', null, 'provider'],
+    ]);
+    const callbacks = await db.select().from(deliveryCallbacks).where(eq(deliveryCallbacks.messageSid, row.providerMessageId!)).orderBy(asc(deliveryCallbacks.receivedAt));
+    expect(callbacks.map((c) => [c.providerStatus, c.outcome])).toEqual(
+      expect.arrayContaining([
+        ['queued', 'stale'],
+        ['delivered', 'applied:delivered'],
+        ['sent', 'stale'],
+      ]),
+    );
+  });
+
+  it.each(['30003', '30005', '30006'])('undelivered with %s: the number is flagged, the e-mail goes instead, later SMS go by e-mail too', async (code) => {
+    const { patient, row } = await sentSms();
+    await report(row, 'undelivered', code);
+    const undelivered = await messageRow(row.id);
+    expect(undelivered).toMatchObject({ status: 'undelivered', errorCode: `TWILIO_${code}` });
+    expect(await recipientOf(patient.patientId)).toMatchObject({ smsUndeliverablePhone: patient.phone, smsUndeliverableCode: `TWILIO_${code}`, smsOptedOut: false });
+    expect(await historyOf(row.id)).toContainEqual(['undelivered', `TWILIO_${code}`, 'provider']);
+
+    const email = await sendFallback(undelivered);
+    expect(email).toMatchObject({ status: 'sent', fallbackOf: row.id });
+    await smtp.waitForMails(1, { to: patient.email! });
+
+    // A replay of the report makes no second e-mail.
+    await report(row, 'undelivered', code);
+    await report(row, 'failed', code);
+    expect((await messagesOf(patient.patientId)).filter((m) => m.channel === 'email')).toHaveLength(1);
+
+    // The log shows it.
+    const [entry] = (await messagesService.list(ctx, patient.patientId)).filter((m) => m.id === row.id);
+    expect(entry).toMatchObject({ numberUndeliverable: true, status: 'undelivered', errorCode: `TWILIO_${code}` });
+    expect(entry!.error).toMatch(/Twilio 3000/);
+
+    const next = await queueSms(patient);
+    await runJob(next.id);
+    expect(await messageRow(next.id)).toMatchObject({ status: 'suppressed', errorCode: 'SMS_UNDELIVERABLE' });
+    expect((await sendFallback(await messageRow(next.id))).status).toBe('sent');
+    expect(fake.messages.filter((m) => m.to === patient.phone)).toHaveLength(1);
+  });
+
+  it('a new number starts clean', async () => {
+    const { patient, row } = await sentSms();
+    await report(row, 'undelivered', '30005');
+    await controller.patientRegistered(envelope('patient.registered', { ...patient, phone: '+13125550888' }));
+    const next = await queueSms({ ...patient, phone: '+13125550888' });
+    await runJob(next.id);
+    expect((await messageRow(next.id)).status).toBe('sent');
+  });
+
+  it('21610 in a report opts the patient out', async () => {
+    const { patient, row } = await sentSms();
+    await report(row, 'failed', '21610');
+    expect(await messageRow(row.id)).toMatchObject({ status: 'failed', errorCode: 'TWILIO_21610' });
+    expect((await recipientOf(patient.patientId)).smsOptedOut).toBe(true);
+    expect(await published('patient.opted-out', patient.patientId)).toHaveLength(2);
+  });
+
+  it('no e-mail address: the front desk is asked to call (patient.unreachable), once', async () => {
+    const { patient, row } = await sentSms(await registerPatient({ email: null }));
+    await report(row, 'undelivered', '30003');
+    await report(row, 'failed', '30003');
+    await report(row, 'undelivered', '30003');
+    const failed = await messageRow(row.id);
+    expect(failed.unreachableAt).toEqual(NOW);
+    expect(await published('patient.unreachable', patient.patientId)).toEqual([
+      {
+        patientId: patient.patientId,
+        messageId: row.id,
+        messageKind: 'checkin',
+        reason: 'The SMS did not reach the patient (TWILIO_30003), and there is no e-mail to fall back to: call the patient',
+        at: NOW.toISOString(),
+      },
+    ]);
+    // Only the followup service hears of it, and only ids and codes travel.
+    const rows = (await db.select().from(notificationsMessaging.outbox).where(eq(notificationsMessaging.outbox.eventType, 'patient.unreachable'))).filter(
+      (r) => (r.envelope as EventEnvelope<'patient.unreachable'>).payload.patientId === patient.patientId,
+    );
+    expect(rows.map((r) => r.subscriber)).toEqual(['followup']);
+    expect(JSON.stringify(rows[0]!.envelope)).not.toContain(patient.phone);
+    expect((await messagesOf(patient.patientId)).filter((m) => m.channel === 'email')).toEqual([]);
+  });
+
+  it('a patient who gets both: the SMS fails, the e-mail of the same message is there already, nothing more', async () => {
+    const patient = await registerPatient({ preferredChannel: 'both' });
+    const cause = `step:${randomUUID()}`;
+    const row = await queueSms(patient, { dedupeKey: `${cause}:sms` });
+    const email = await queueSms(patient, { channel: 'email', subject: 'Check-in', body: 'How are you?', toAddress: patient.email, dedupeKey: `${cause}:email` });
+    await runJob(row.id);
+    await runJob(email.id);
+    await report(await messageRow(row.id), 'undelivered', '30003');
+    expect((await messagesOf(patient.patientId)).map((m) => [m.channel, m.status])).toEqual([
+      ['email', 'sent'],
+      ['sms', 'undelivered'],
+    ]);
+    expect(await published('patient.unreachable', patient.patientId)).toEqual([]);
+  });
+
+  it('a report that comes before the send recorded its answer finds the message by our id, and it is not sent again', async () => {
+    const patient = await registerPatient();
+    const row = await queueSms(patient);
+    // The send's answer is late: the worker is still waiting when Twilio's report arrives.
+    fake.delayNext(1, 300, { afterRecording: true });
+    const sending = sender.send(row.id);
+    const [accepted] = await fake.waitForMessages(1, { to: patient.phone });
+    await report(row, 'sent', null, accepted!.sid);
+    expect(await messageRow(row.id)).toMatchObject({ status: 'sent', providerMessageId: accepted!.sid });
+    await report({ ...row, providerMessageId: accepted!.sid }, 'delivered');
+    expect(await sending).toEqual({ wakeAt: null });
+    expect(await messageRow(row.id)).toMatchObject({ status: 'delivered', providerMessageId: accepted!.sid, unconfirmedSince: null });
+    expect(fake.messages).toHaveLength(1);
+  });
+
+  it('a report for a message we do not know is recorded and changes nothing', async () => {
+    expect(await delivery.update({ messageSid: `SM${randomUUID().replace(/-/g, '')}`, status: 'delivered', errorCode: null })).toEqual({ recorded: true });
+    delivery.kick();
+    await delivery.idle();
+    const [unknown] = await db.select().from(deliveryCallbacks).where(eq(deliveryCallbacks.outcome, 'unknown_message'));
+    expect(unknown).toBeDefined();
+  });
+});
+
+describe('fallbacks from compose time and send time', () => {
+  it('an opted-out patient: the SMS still waiting is suppressed before the provider and the e-mail goes (the booking confirmation, with its invite)', async () => {
+    const patient = await registerPatient();
+    const appointmentId = randomUUID();
+    await controller.booked(
+      envelope('appointment.booked', {
+        appointmentId,
+        patientId: patient.patientId,
+        clinicianId: randomUUID(),
+        clinicianName: 'Dr. Rivera',
+        procedureType: 'bmac_injection',
+        startsAt: '2025-11-05T15:00:00Z',
+        endsAt: '2025-11-05T17:00:00Z',
+        sequence: 0,
+        bookedByCarePlan: false,
+        bookingTaskId: null,
+        waitlistOfferId: null,
+      }),
+    );
+    const confirmation = (await messagesOf(patient.patientId)).find((m) => m.kind === 'booking_confirmation')!;
+    expect(confirmation.channel).toBe('sms');
+    await db.update(recipients).set({ smsOptedOut: true }).where(eq(recipients.id, patient.patientId)); // STOP came in between
+    await runJob(confirmation.id);
+    expect(await messageRow(confirmation.id)).toMatchObject({ status: 'suppressed', errorCode: 'SMS_OPTED_OUT' });
+    const email = await sendFallback(confirmation);
+    expect(email.ics).toContain('METHOD:REQUEST');
+    const [mail] = await smtp.waitForMails(1, { to: patient.email! });
+    expect(mail!.attachments.some((a) => a.content.includes(`UID:${appointmentId}@aftercare`))).toBe(true);
+    expect(fake.messages).toHaveLength(0);
+  });
+
+  it('a cancelled appointment gets no reminder, and no fallback for it either', async () => {
+    const patient = await registerPatient({ email: null });
+    const booked = {
+      appointmentId: randomUUID(),
+      patientId: patient.patientId,
+      clinicianId: randomUUID(),
+      clinicianName: 'Dr. Rivera',
+      procedureType: 'bmac_injection',
+      startsAt: '2025-11-05T15:00:00Z',
+      endsAt: '2025-11-05T17:00:00Z',
+      sequence: 0,
+      bookedByCarePlan: false,
+      bookingTaskId: null,
+      waitlistOfferId: null,
+    };
+    await controller.booked(envelope('appointment.booked', booked));
+    const reminder = (await messagesOf(patient.patientId)).find((m) => m.kind === 'reminder')!;
+    await controller.cancelled(
+      envelope('appointment.cancelled', { appointmentId: booked.appointmentId, patientId: patient.patientId, clinicianId: booked.clinicianId, procedureType: 'bmac_injection', startsAt: booked.startsAt, reason: null, sequence: 1, bookedByCarePlan: false }),
+    );
+    // Even a reminder job woken anyway (a race with the cancellation) sends nothing.
+    await db.update(messages).set({ status: 'queued' }).where(eq(messages.id, reminder.id));
+    clock.set(reminder.sendAt!);
+    await runJob(reminder.id);
+    expect(await messageRow(reminder.id)).toMatchObject({ status: 'cancelled', errorCode: 'APPOINTMENT_CANCELLED' });
+    expect(fake.messages).toHaveLength(0);
+    expect(await published('patient.unreachable', patient.patientId)).toEqual([]);
+  });
+
+  it('a message with no channel at all asks for a call when it was due, once', async () => {
+    const patient = await registerPatient({ smsConsent: false, email: null });
+    const [row] = await db
+      .insert(messages)
+      .values({
+        id: randomUUID(),
+        clinicId: CLINIC_ID,
+        patientId: patient.patientId,
+        channel: 'sms',
+        direction: 'outbound',
+        kind: 'aftercare',
+        status: 'suppressed',
+        body: 'Aftercare instructions',
+        sendAt: new Date(NOW.getTime() + 3_600_000),
+        dedupeKey: `step:${randomUUID()}:none`,
+        errorCode: NO_CHANNEL,
+        error: 'No SMS consent and no email address: call the patient',
+        createdAt: NOW,
+      })
+      .returning();
+    await delivery.drain();
+    expect(await published('patient.unreachable', patient.patientId)).toEqual([]); // not due yet
+
+    clock.advance(3_600_000);
+    await delivery.drain();
+    await delivery.drain();
+    expect(await published('patient.unreachable', patient.patientId)).toEqual([expect.objectContaining({ messageId: row!.id, messageKind: 'aftercare' })]);
+  });
+
+  it('history: every message shows how it got where it is, in the log', async () => {
+    const patient = await registerPatient();
+    const row = await queueSms(patient);
+    fake.failNext(1, { status: 400, code: 21211 });
+    await runJob(row.id);
+    const log = await messagesService.list(ctx, patient.patientId);
+    const sms = log.find((m) => m.id === row.id)!;
+    const email = log.find((m) => m.fallbackOf === row.id)!;
+    expect(sms.statusHistory.map((h) => [h.status, h.errorCode])).toEqual([
+      ['scheduled', null],
+      ['sending', null],
+      ['failed', 'TWILIO_21211'],
+    ]);
+    expect(sms.statusHistory.every((h) => typeof h.at === 'string')).toBe(true);
+    expect(email).toMatchObject({ channel: 'email', status: 'scheduled', statusHistory: [expect.objectContaining({ status: 'scheduled' })] });
+    const timeline = await messagesService.timeline(ctx, patient.patientId);
+    expect(timeline.map((t) => (t.data as { id: string }).id)).toEqual(expect.arrayContaining([row.id, email.id]));
+    expect((timeline.find((t) => (t.data as { id: string }).id === row.id)!.data as { statusHistory: unknown[] }).statusHistory).toHaveLength(3);
+  });
+});
+
+it('status callbacks carry no patient data into the table that records them', async () => {
+  const columns = Object.keys(deliveryCallbacks);
+  expect(columns).not.toContain('to');
+  expect(columns).not.toContain('body');
+  const rows = await db.select().from(deliveryCallbacks).where(and(eq(deliveryCallbacks.provider, 'twilio')));
+  for (const row of rows) expect(Object.values(row).join(' ')).not.toMatch(/\+1212555/);
+});
