@@ -478,28 +478,28 @@ describe('bad input changes nothing', () => {
     });
   });
 
-  describe('webhooks that Twilio did not sign get 403', () => {
+  describe('webhooks that Twilio did not sign get 400 (no signature) or 403 (a wrong one)', () => {
     const smsUrl = () => `${system.baseUrl}/webhooks/twilio/sms`;
-    const FORGED: [what: string, options: WebhookCallOptions, messageSid: string][] = [
-      ['unsigned', { sign: false }, 'SM00000000000000000000000000forged1'],
-      ['signed with a wrong auth token', { sign: { authToken: 'wrong' } }, 'SM00000000000000000000000000forged2'],
-      ['signed for another URL', { sign: { url: 'https://attacker.example/webhooks/twilio/sms' } }, 'SM00000000000000000000000000forged3'],
+    const FORGED: [what: string, options: WebhookCallOptions, messageSid: string, status: number][] = [
+      ['unsigned', { sign: false }, 'SM00000000000000000000000000forged1', 400],
+      ['signed with a wrong auth token', { sign: { authToken: 'wrong' } }, 'SM00000000000000000000000000forged2', 403],
+      ['signed for another URL', { sign: { url: 'https://attacker.example/webhooks/twilio/sms' } }, 'SM00000000000000000000000000forged3', 403],
     ];
     let before: Awaited<ReturnType<typeof snapshot>>;
     beforeAll(async () => {
       before = await settled();
     }, 30_000);
 
-    it.each(FORGED)('POST /webhooks/twilio/sms %s, saying STOP → 403', async (_what, options, messageSid) => {
+    it.each(FORGED)('POST /webhooks/twilio/sms %s, saying STOP → refused', async (_what, options, messageSid, status) => {
       const response = await system.twilio.sendInboundSms(smsUrl(), { from: PAT_PHONE, to: TWILIO_FROM, body: 'STOP', messageSid }, options);
-      expect(response.status).toBe(403);
+      expect(response.status).toBe(status);
       expect(response.body).not.toContain('<Response>');
     });
 
-    it.each(FORGED)('POST /webhooks/twilio/status %s, saying failed → 403', async (_what, options) => {
+    it.each(FORGED)('POST /webhooks/twilio/status %s, saying failed → refused', async (_what, options, _sid, status) => {
       const sms = system.twilio.messages.filter((m) => m.to === PAT_PHONE).at(-1)!;
       const response = await system.twilio.sendStatusCallback(sms.sid, 'failed', 30008, options);
-      expect(response.status).toBe(403);
+      expect(response.status).toBe(status);
     });
 
     it('changed nothing: no inbound message, Pat not opted out, no delivery status changed', async () => {

@@ -18,6 +18,7 @@ import { FollowUpsModule } from './follow-ups/follow-ups.module.js';
 import { HealthModule } from './health/health.module.js';
 import { MessagesModule } from './messages/messages.module.js';
 import { PatientsModule } from './patients/patients.module.js';
+import { TemplatesModule } from './templates/templates.module.js';
 import { UsersModule } from './users/users.module.js';
 import { WaitlistModule } from './waitlist/waitlist.module.js';
 import { WebhooksModule } from './webhooks/webhooks.module.js';
@@ -43,6 +44,7 @@ export class GatewayModule {
         FollowUpsModule,
         CarePlansModule,
         MessagesModule,
+        TemplatesModule,
         WebhooksModule,
         DevClockModule.forRoot(config),
         HealthModule,

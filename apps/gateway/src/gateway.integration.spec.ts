@@ -226,15 +226,21 @@ describe('gateway over HTTP in production mode (no virtual clock, Twilio signatu
     }
   });
 
-  it('refuses Twilio webhooks without a valid X-Twilio-Signature (403)', async () => {
+  it('refuses Twilio webhooks without an X-Twilio-Signature (400) or with a wrong one (403)', async () => {
     const form = { MessageSid: 'SM0123', From: '+12125550123', To: '+12125550100', Body: 'C' };
     const unsigned = await call(base, 'POST', '/webhooks/twilio/sms', { form });
-    expect(unsigned.status).toBe(403);
+    expect(unsigned.status).toBe(400);
     const wrongKey = twilio.getExpectedTwilioSignature('another-token', `${base}/webhooks/twilio/sms`, form);
     const forged = await call(base, 'POST', '/webhooks/twilio/sms', { form, headers: { 'X-Twilio-Signature': wrongKey } });
     expect(forged.status).toBe(403);
     const status = await call(base, 'POST', '/webhooks/twilio/status', { form: { MessageSid: 'SM0123', MessageStatus: 'delivered' } });
-    expect(status.status).toBe(403);
+    expect(status.status).toBe(400);
+    const statusForm = { MessageSid: 'SM0123', MessageStatus: 'delivered' };
+    const forgedStatus = await call(base, 'POST', '/webhooks/twilio/status', {
+      form: statusForm,
+      headers: { 'X-Twilio-Signature': twilio.getExpectedTwilioSignature('another-token', `${base}/webhooks/twilio/status`, statusForm) },
+    });
+    expect(forgedStatus.status).toBe(403);
   });
 
   it('checks presence of the fields of a correctly signed webhook (400 naming the field)', async () => {

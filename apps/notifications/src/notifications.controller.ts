@@ -1,8 +1,8 @@
 import { Controller } from '@nestjs/common';
 import { MessagePattern, Payload } from '@nestjs/microservices';
-import { PATTERNS, type ByIdData, type DeliveryStatusUpdate, type InboundSms, type ListMessagesData, type RpcRequest } from '@aftercare/contracts';
+import { PATTERNS, type ByIdData, type InboundSms, type ListMessagesData, type MessageStatus, type RpcRequest } from '@aftercare/contracts';
 import { ConsentService } from './consent/consent.service.js';
-import { DeliveryStatusService } from './delivery/delivery-status.service.js';
+import { DeliveryStatusService, type StatusCallback } from './delivery/delivery-status.service.js';
 import { InboundSmsService } from './inbound/inbound-sms.service.js';
 import { MessagesService } from './messages/messages.service.js';
 
@@ -24,8 +24,8 @@ export class NotificationsController {
   }
 
   @MessagePattern(P.messagesList)
-  list(@Payload() { ctx, data }: RpcRequest<ListMessagesData>) {
-    return this.messages.list(ctx, data?.patientId);
+  list(@Payload() { ctx, data }: RpcRequest<ListMessagesData & { status?: MessageStatus }>) {
+    return this.messages.list(ctx, data?.patientId, data?.status);
   }
 
   @MessagePattern(P.timeline)
@@ -39,7 +39,7 @@ export class NotificationsController {
   }
 
   @MessagePattern(P.deliveryStatus)
-  deliveryStatus(@Payload() { data }: RpcRequest<DeliveryStatusUpdate>) {
+  deliveryStatus(@Payload() { data }: RpcRequest<StatusCallback>) {
     return this.delivery.update(data);
   }
 }

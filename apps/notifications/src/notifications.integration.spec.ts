@@ -15,12 +15,14 @@ import { ActivityCounter, Inbox, OutboxWriter, type MessagingOptions, type Outbo
 import { createTestDatabase, type TestDatabase } from '@aftercare/testing';
 import { NOTIFICATIONS_MIGRATIONS } from './database/migrations.js';
 import { appointments, messages, notificationsMessaging, recipients, waitlistOffers, type MessageRow } from './database/schema.js';
+import { FallbackService } from './delivery/fallback.service.js';
 import { MessageSenderService } from './delivery/message-sender.service.js';
 import { DirectoryService } from './directory/directory.service.js';
 import { NotificationsEventsController } from './events/notifications-events.controller.js';
 import { InboundSmsService } from './inbound/inbound-sms.service.js';
 import { AppointmentMessagesService } from './messages/appointment-messages.service.js';
 import { MessagesService } from './messages/messages.service.js';
+import { TemplatesService } from './templates/templates.service.js';
 import { LogMailer } from './providers/log.mailer.js';
 import { LogSmsSender } from './providers/log.sms-sender.js';
 import { WaitlistOffersService } from './waitlist/waitlist-offers.service.js';
@@ -38,7 +40,7 @@ const MONDAY_10AM = new Date('2025-10-27T14:00:00Z');
 const HOUR = 3_600_000;
 
 const clock = new ManualClock(MONDAY_10AM);
-const config = { quietHours: DEFAULT_QUIET_HOURS, smtp: null, twilio: null, publicUrl: 'http://localhost:3000' } as unknown as AppConfig;
+const config = { quietHours: DEFAULT_QUIET_HOURS, smtp: null, twilio: null, publicUrl: 'http://localhost:3000', smsCap: { daily: 2, weekly: 6, preset: 'default' } } as unknown as AppConfig;
 
 /** What the services ask of BullMQ, recorded. */
 class RecordingQueue {
@@ -76,12 +78,13 @@ beforeAll(async () => {
   const options: MessagingOptions = { service: 'notifications', tables: notificationsMessaging };
   const outbox = new OutboxWriter(options, clock, { kick: () => undefined } as unknown as OutboxRelay);
   const directory = new DirectoryService(db);
-  const messagesService = new MessagesService(db, config, queue as unknown as Queue, clock, new JobScheduler(clock), directory);
+  const templates = new TemplatesService(db, clock, directory);
+  const messagesService = new MessagesService(db, config, queue as unknown as Queue, clock, new JobScheduler(clock), directory, templates);
   const appointmentMessages = new AppointmentMessagesService(config, clock, directory, messagesService);
   const waitlist = new WaitlistOffersService(db, clock, outbox, messagesService);
   controller = new NotificationsEventsController(new Inbox(db, options, new ActivityCounter()), directory, messagesService, appointmentMessages, waitlist);
-  inbound = new InboundSmsService(db, clock, directory, outbox, messagesService, waitlist);
-  sender = new MessageSenderService(db, config, clock, sms, mailer, outbox);
+  inbound = new InboundSmsService(db, clock, directory, outbox, messagesService, waitlist, templates);
+  sender = new MessageSenderService(db, config, clock, sms, mailer, new FallbackService(clock, directory, messagesService, outbox), messagesService);
 
   await controller.clinicUpserted(
     envelope('clinic.upserted', { clinicId: CLINIC_ID, name: 'Aftercare Demo Clinic', phone: '+12125550100', email: 'appointments@aftercare.local', timezone: NY }),
@@ -168,7 +171,7 @@ function parseInvite(text: string) {
 /** Sends every message of the patient that is due by now, as the BullMQ worker would. */
 async function sendDue(patientId: string): Promise<void> {
   for (const row of await messagesOf(patientId)) {
-    if (row.direction === 'outbound' && row.status === 'scheduled' && row.sendAt && row.sendAt <= clock.now()) await sender.send(row.id, false);
+    if (row.direction === 'outbound' && row.status === 'scheduled' && row.sendAt && row.sendAt <= clock.now()) await sender.send(row.id);
   }
 }
 
@@ -288,7 +291,7 @@ describe('appointments', () => {
     expect(rows.filter((r) => r.kind === 'reminder').every((r) => r.status === 'cancelled')).toBe(true);
     const email = only(rows.filter((r) => r.kind === 'cancellation' && r.channel === 'email'));
 
-    await sender.send(email.id, false);
+    await sender.send(email.id);
     const sent = only(await db.select().from(messages).where(eq(messages.id, email.id)));
     expect(sent.status).toBe('sent');
     const mail = only(mailer.sent.filter((m) => m.providerMessageId === sent.providerMessageId));
@@ -321,7 +324,7 @@ describe('appointments', () => {
     await db.update(messages).set({ status: 'queued' }).where(eq(messages.id, reminders[0].id));
     clock.set(reminders[0].sendAt!);
     const smsBefore = sms.sent.length;
-    await sender.send(reminders[0].id, false);
+    await sender.send(reminders[0].id);
     const after = only(await db.select().from(messages).where(eq(messages.id, reminders[0].id)));
     expect([after.status, after.errorCode]).toEqual(['cancelled', 'APPOINTMENT_CHECKED_IN']);
     expect(sms.sent.length).toBe(smsBefore);
@@ -429,7 +432,7 @@ describe('waitlist offers', () => {
     const held = only(await offerTexts(patient.patientId, offer.offerId));
 
     clock.set(held.sendAt!);
-    await sender.send(held.id, false);
+    await sender.send(held.id);
     const after = only(await offerTexts(patient.patientId, offer.offerId));
     expect([after.status, after.errorCode]).toEqual(['cancelled', 'OFFER_CLOSED']);
   });

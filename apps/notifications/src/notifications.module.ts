@@ -7,6 +7,7 @@ import { serviceFoundation } from '@aftercare/messaging';
 import { NOTIFICATIONS_MIGRATIONS } from './database/migrations.js';
 import { notificationsMessaging } from './database/schema.js';
 import { DeliveryStatusService } from './delivery/delivery-status.service.js';
+import { FallbackService } from './delivery/fallback.service.js';
 import { MessageSendProcessor } from './delivery/message-send.processor.js';
 import { MessageSenderService } from './delivery/message-sender.service.js';
 import { DirectoryService } from './directory/directory.service.js';
@@ -18,6 +19,8 @@ import { MessagesService } from './messages/messages.service.js';
 import { NotificationsController } from './notifications.controller.js';
 import { ProvidersModule } from './providers/providers.module.js';
 import { ConsentService } from './consent/consent.service.js';
+import { TemplatesController } from './templates/templates.controller.js';
+import { TemplatesService } from './templates/templates.service.js';
 import { WaitlistOffersService } from './waitlist/waitlist-offers.service.js';
 
 @Module({
@@ -40,15 +43,17 @@ export class NotificationsModule {
         ProvidersModule.forRoot(config),
         JobsModule.forService({ service: 'notifications', config, sources: [MessageSource], imports: [MessageQueueModule] }),
       ],
-      controllers: [NotificationsController, NotificationsEventsController],
+      controllers: [NotificationsController, NotificationsEventsController, TemplatesController],
       providers: [
         ConsentService,
         DirectoryService,
+        TemplatesService,
         MessagesService,
         AppointmentMessagesService,
         MessageSenderService,
         MessageSendProcessor,
         DeliveryStatusService,
+        FallbackService,
         InboundSmsService,
         WaitlistOffersService,
       ],

@@ -132,6 +132,11 @@ describe('the roles every route declares', () => {
     'GET /api/care-plans': CLINICAL,
     'GET /api/care-plans/:id': CLINICAL,
     'GET /api/messages': CLINICAL,
+    // Message templates are configuration.
+    'GET /api/templates': ADMIN,
+    'PUT /api/templates/:kind/:language': ADMIN,
+    'DELETE /api/templates/:kind/:language': ADMIN,
+    'POST /api/templates/preview': ADMIN,
     'POST /webhooks/twilio/sms': 'public',
     'POST /webhooks/twilio/status': 'public',
     'GET /api/dev/clock': ['admin'],

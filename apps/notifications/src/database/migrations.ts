@@ -115,4 +115,116 @@ ALTER TABLE notifications.appointments DROP CONSTRAINT appointments_status_check
 ALTER TABLE notifications.appointments ADD CONSTRAINT appointments_status_check CHECK (status IN ('booked', 'checked_in', 'no_show', 'cancelled'));
 `,
   },
+  {
+    id: '0003_delivery',
+    sql: `
+-- Retries wait in the row (next_attempt_at); the job wakes the row at due_at, the later of its
+-- send time and its next attempt. send_at stays the time the message was meant for.
+ALTER TABLE notifications.messages ADD COLUMN next_attempt_at timestamptz;
+ALTER TABLE notifications.messages ADD COLUMN due_at timestamptz GENERATED ALWAYS AS (GREATEST(send_at, next_attempt_at)) STORED;
+CREATE INDEX messages_due ON notifications.messages (due_at, id) WHERE status IN ('scheduled', 'queued', 'sending');
+-- Set (database time, the provider's clock is real) when a provider call starts whose outcome
+-- we do not know yet; cleared once it is known. Set at pick-up means: ask the provider before
+-- sending again (the call may have been accepted and the answer lost).
+ALTER TABLE notifications.messages ADD COLUMN unconfirmed_since timestamptz;
+-- The message this one replaces on another channel (an e-mail for an SMS that could not go).
+ALTER TABLE notifications.messages ADD COLUMN fallback_of uuid REFERENCES notifications.messages (id);
+CREATE UNIQUE INDEX messages_fallback_of ON notifications.messages (fallback_of) WHERE fallback_of IS NOT NULL;
+-- When this message's failure asked the front desk to call (patient.unreachable): once per cause.
+ALTER TABLE notifications.messages ADD COLUMN unreachable_at timestamptz;
+-- Messages that found no channel before this migration are not turned into calls after the fact.
+UPDATE notifications.messages SET unreachable_at = updated_at WHERE status = 'suppressed' AND error_code = 'NO_CHANNEL';
+-- Messages with no channel whose call is still to be asked for (delivery-status sweep).
+CREATE INDEX messages_unreachable_due ON notifications.messages (send_at, id) WHERE error_code = 'NO_CHANNEL' AND unreachable_at IS NULL;
+
+-- The number that the carrier reported as unable to take SMS (Twilio 30003/30005/30006). It
+-- holds while the patient still has that number; a new number starts clean.
+ALTER TABLE notifications.recipients ADD COLUMN sms_undeliverable_phone text;
+ALTER TABLE notifications.recipients ADD COLUMN sms_undeliverable_at timestamptz;
+ALTER TABLE notifications.recipients ADD COLUMN sms_undeliverable_code text;
+
+-- Status history: one row per change of a message's status, whoever made it (the sender, a
+-- provider callback, a cancellation), written by a trigger in the same transaction.
+CREATE TABLE notifications.message_events (
+  id bigserial PRIMARY KEY,
+  message_id uuid NOT NULL REFERENCES notifications.messages (id) ON DELETE CASCADE,
+  status text NOT NULL,
+  at timestamptz NOT NULL,
+  error_code text,
+  error text,
+  -- 'sender', 'provider' (a status callback), 'system' (anything else)
+  source text NOT NULL
+);
+CREATE INDEX message_events_message ON notifications.message_events (message_id, id);
+
+CREATE FUNCTION notifications.record_message_event() RETURNS trigger LANGUAGE plpgsql AS $fn$
+BEGIN
+  IF TG_OP = 'UPDATE' AND NEW.status IS NOT DISTINCT FROM OLD.status THEN
+    RETURN NEW;
+  END IF;
+  INSERT INTO notifications.message_events (message_id, status, at, error_code, error, source)
+  VALUES (
+    NEW.id,
+    NEW.status,
+    CASE WHEN TG_OP = 'INSERT' THEN NEW.created_at ELSE NEW.updated_at END,
+    -- An error belongs to the statuses that say something went wrong (a retry waits in queued).
+    CASE WHEN NEW.status IN ('queued', 'failed', 'undelivered', 'suppressed', 'cancelled') THEN NEW.error_code END,
+    CASE WHEN NEW.status IN ('queued', 'failed', 'undelivered', 'suppressed', 'cancelled') THEN NEW.error END,
+    COALESCE(NULLIF(current_setting('aftercare.status_source', true), ''), 'system')
+  );
+  RETURN NEW;
+END
+$fn$;
+CREATE TRIGGER messages_status_history AFTER INSERT OR UPDATE OF status ON notifications.messages
+  FOR EACH ROW EXECUTE FUNCTION notifications.record_message_event();
+
+-- What the history of messages sent before this migration can still say: where they are now.
+INSERT INTO notifications.message_events (message_id, status, at, error_code, error, source)
+SELECT id, status, updated_at, error_code, error, 'migration' FROM notifications.messages;
+
+-- Twilio's status callbacks as they came (the fields we use; never the numbers or the text),
+-- acknowledged at once and applied after. The unique key makes a replay a no-op.
+CREATE TABLE notifications.delivery_callbacks (
+  id uuid PRIMARY KEY,
+  provider text NOT NULL,
+  message_sid text NOT NULL,
+  -- Ours, from the StatusCallback URL: finds the message even when the send's answer was lost.
+  message_id uuid,
+  provider_status text NOT NULL,
+  error_code text NOT NULL DEFAULT '',
+  received_at timestamptz NOT NULL,
+  processed_at timestamptz,
+  outcome text,
+  UNIQUE (provider, message_sid, provider_status, error_code)
+);
+CREATE INDEX delivery_callbacks_unprocessed ON notifications.delivery_callbacks (received_at, id) WHERE processed_at IS NULL;
+`,
+  },
+  {
+    id: '0004_templates_caps',
+    sql: `
+-- A clinic's own wording of one message kind in one language (templates.service.ts). A null
+-- part uses the built-in default; deleting the row restores the defaults.
+CREATE TABLE notifications.template_overrides (
+  clinic_id uuid NOT NULL,
+  kind text NOT NULL,
+  language text NOT NULL,
+  sms_body text,
+  email_subject text,
+  email_body text,
+  updated_by uuid,
+  updated_at timestamptz NOT NULL,
+  PRIMARY KEY (clinic_id, kind, language),
+  CHECK (sms_body IS NOT NULL OR email_subject IS NOT NULL OR email_body IS NOT NULL)
+);
+
+-- A text that asks in words to stop ("please stop texting me") holds automated SMS until the
+-- patient answers STOP or START, or staff record the opt-out. Not an opt-out by itself.
+ALTER TABLE notifications.recipients ADD COLUMN sms_held_at timestamptz;
+ALTER TABLE notifications.recipients ADD COLUMN sms_hold_message_id uuid;
+
+-- The frequency cap counts a patient's outbound SMS around a send time.
+CREATE INDEX messages_patient_sms_send ON notifications.messages (patient_id, send_at) WHERE channel = 'sms' AND direction = 'outbound';
+`,
+  },
 ];

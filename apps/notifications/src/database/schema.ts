@@ -1,4 +1,5 @@
-import { boolean, integer, pgSchema, text, timestamp, uuid } from 'drizzle-orm/pg-core';
+import { sql } from 'drizzle-orm';
+import { bigserial, boolean, integer, pgSchema, primaryKey, text, timestamp, uuid } from 'drizzle-orm/pg-core';
 import type { EventPayloads, Language, MessageStatus, PreferredChannel } from '@aftercare/contracts';
 import { messagingTables } from '@aftercare/messaging';
 
@@ -29,6 +30,14 @@ export const recipients = s.table('recipients', {
   smsConsent: boolean('sms_consent').notNull(),
   smsOptedOut: boolean('sms_opted_out').notNull().default(false),
   smsOptedOutAt: ts('sms_opted_out_at'),
+  /** The number the carrier reported unable to take SMS; applies while `phone` equals it. */
+  smsUndeliverablePhone: text('sms_undeliverable_phone'),
+  smsUndeliverableAt: ts('sms_undeliverable_at'),
+  smsUndeliverableCode: text('sms_undeliverable_code'),
+  /** Since when automated SMS are held: the patient asked in words to stop (see migration 0004). */
+  smsHeldAt: ts('sms_held_at'),
+  /** The inbound text that asked to stop. */
+  smsHoldMessageId: uuid('sms_hold_message_id'),
   updatedAt: ts('updated_at').notNull().defaultNow(),
 });
 
@@ -90,7 +99,57 @@ export const messages = s.table('messages', {
   dedupeKey: text('dedupe_key'),
   createdAt: ts('created_at').notNull(),
   updatedAt: ts('updated_at').notNull().defaultNow(),
+  /** When a retry may call the provider again (null: no retry waiting). */
+  nextAttemptAt: ts('next_attempt_at'),
+  /** When the job wakes the row: the later of send_at and next_attempt_at (generated). */
+  dueAt: ts('due_at').generatedAlwaysAs(sql`GREATEST(send_at, next_attempt_at)`),
+  /** Since when a provider call's outcome is unknown (database time); null once known. */
+  unconfirmedSince: ts('unconfirmed_since'),
+  /** The message this one stands in for on another channel. */
+  fallbackOf: uuid('fallback_of'),
+  /** When this message's failure asked the front desk to call the patient. */
+  unreachableAt: ts('unreachable_at'),
 });
+
+/** One row per change of a message's status (written by a trigger; see migration 0003). */
+export const messageEvents = s.table('message_events', {
+  id: bigserial('id', { mode: 'number' }).primaryKey(),
+  messageId: uuid('message_id').notNull(),
+  status: text('status').$type<MessageStatus>().notNull(),
+  at: ts('at').notNull(),
+  errorCode: text('error_code'),
+  error: text('error'),
+  source: text('source').notNull(),
+});
+
+/** Twilio status callbacks as received (no numbers, no text), applied after the answer. */
+export const deliveryCallbacks = s.table('delivery_callbacks', {
+  id: uuid('id').primaryKey(),
+  provider: text('provider').notNull(),
+  messageSid: text('message_sid').notNull(),
+  messageId: uuid('message_id'),
+  providerStatus: text('provider_status').notNull(),
+  errorCode: text('error_code').notNull().default(''),
+  receivedAt: ts('received_at').notNull(),
+  processedAt: ts('processed_at'),
+  outcome: text('outcome'),
+});
+
+/** A clinic's own wording of a message kind in a language; a null part uses the default. */
+export const templateOverrides = s.table(
+  'template_overrides',
+  {
+    clinicId: uuid('clinic_id').notNull(),
+    kind: text('kind').notNull(),
+    language: text('language').$type<Language>().notNull(),
+    smsBody: text('sms_body'),
+    emailSubject: text('email_subject'),
+    emailBody: text('email_body'),
+    updatedBy: uuid('updated_by'),
+    updatedAt: ts('updated_at').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.clinicId, t.kind, t.language] })],
+);
 
 export const notificationsMessaging = messagingTables('notifications');
 
@@ -99,3 +158,6 @@ export type MessageRow = typeof messages.$inferSelect;
 export type ClinicRow = typeof clinics.$inferSelect;
 export type AppointmentCopyRow = typeof appointments.$inferSelect;
 export type WaitlistOfferRow = typeof waitlistOffers.$inferSelect;
+export type MessageEventRow = typeof messageEvents.$inferSelect;
+export type DeliveryCallbackRow = typeof deliveryCallbacks.$inferSelect;
+export type TemplateOverrideRow = typeof templateOverrides.$inferSelect;

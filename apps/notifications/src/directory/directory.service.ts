@@ -58,6 +58,15 @@ export class DirectoryService {
     return row ?? null;
   }
 
+  /**
+   * The recipient, locked for the rest of the transaction: composing a capped SMS counts the
+   * patient's other SMS, and two such counts at once must not both find room for one more.
+   */
+  async lockRecipient(tx: Executor, patientId: string): Promise<RecipientRow | null> {
+    const [row] = await tx.select().from(recipients).where(eq(recipients.id, patientId)).for('update');
+    return row ?? null;
+  }
+
   /** The patient a text came from: the most recently updated one with that number. */
   async recipientByPhone(phone: string, db: Executor = this.db): Promise<RecipientRow | null> {
     const [row] = await db.select().from(recipients).where(eq(recipients.phone, phone)).orderBy(desc(recipients.updatedAt)).limit(1);
@@ -78,6 +87,22 @@ export class DirectoryService {
       .orderBy(asc(appointments.startsAt))
       .limit(1);
     return row ?? null;
+  }
+
+  /** The patient's latest appointment by start time, whatever its status (its clinician knows them). */
+  async latestAppointment(patientId: string, db: Executor = this.db): Promise<AppointmentCopyRow | null> {
+    const [row] = await db.select().from(appointments).where(eq(appointments.patientId, patientId)).orderBy(desc(appointments.startsAt)).limit(1);
+    return row ?? null;
+  }
+
+  /** A text asked in words to stop: automated SMS are held (not an opt-out). */
+  async holdSms(tx: Executor, patientId: string, messageId: string, at: Date): Promise<void> {
+    await tx.update(recipients).set({ smsHeldAt: at, smsHoldMessageId: messageId }).where(eq(recipients.id, patientId));
+  }
+
+  /** The hold ends: the patient answered START (or STOP, which opts out instead). */
+  async releaseSmsHold(tx: Executor, patientId: string): Promise<void> {
+    await tx.update(recipients).set({ smsHeldAt: null, smsHoldMessageId: null }).where(eq(recipients.id, patientId));
   }
 
   async setSmsOptedOut(tx: Executor, patientId: string, optedOut: boolean, at: Date): Promise<void> {

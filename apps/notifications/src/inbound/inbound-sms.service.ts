@@ -1,20 +1,34 @@
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
-import { asc } from 'drizzle-orm';
+import { and, asc, eq, inArray } from 'drizzle-orm';
 import type { InboundSms, InboundSmsReply } from '@aftercare/contracts';
 import { Clock } from '@aftercare/clock';
 import { DRIZZLE, type Db, type Executor } from '@aftercare/database';
 import { OutboxWriter } from '@aftercare/messaging';
-import { clinics, messages, type RecipientRow } from '../database/schema.js';
+import { clinics, messages, type MessageRow, type RecipientRow } from '../database/schema.js';
 import { DirectoryService } from '../directory/directory.service.js';
 import { MessagesService, type MessageSubject } from '../messages/messages.service.js';
 import { renderSms, type MessageKind } from '../templates/message.templates.js';
+import { TemplatesService } from '../templates/templates.service.js';
 import { WaitlistOffersService } from '../waitlist/waitlist-offers.service.js';
 import { parseSmsReply } from './sms-reply.parser.js';
+
+/** Jobs to add and remove once the transaction that decided them has committed. */
+interface AfterCommit {
+  schedule: MessageRow[];
+  remove: string[];
+}
 
 /**
  * A patient's text. Recorded once per MessageSid (Twilio retries a webhook it thinks failed);
  * the answer goes back at once in the webhook's TwiML, and is recorded as an outbound message.
+ *
+ * Free text goes to the clinic as `patient.wrote` (the clinician's attention item). Free text
+ * that asks to stop ("please stop texting me") is no opt-out - staff confirm it with the
+ * patient - but from that moment automated SMS are HELD: nothing scheduled goes by SMS (it
+ * falls back to email where there is an address), and the patient is told so once, with the
+ * keywords that settle it. The hold ends with STOP (an opt-out), with START / YES (texts
+ * resume), or when staff record the opt-out. Answers to the patient's own texts still go.
  */
 @Injectable()
 export class InboundSmsService {
@@ -25,123 +39,177 @@ export class InboundSmsService {
     private readonly outbox: OutboxWriter,
     private readonly messages: MessagesService,
     private readonly waitlist: WaitlistOffersService,
+    private readonly templates: TemplatesService,
   ) {}
 
   async receive(sms: InboundSms): Promise<InboundSmsReply> {
-    return this.db.transaction(async (tx) => {
-      const recipient = await this.directory.recipientByPhone(sms.from, tx);
-      const now = this.clock.now();
-      const inboundId = randomUUID();
-      const recorded = await tx
-        .insert(messages)
-        .values({
-          id: inboundId,
-          clinicId: recipient?.clinicId ?? null,
-          patientId: recipient?.id ?? null,
-          channel: 'sms',
-          direction: 'inbound',
-          kind: 'reply',
-          status: 'received',
-          // An unknown sender's text is not kept: it may be anyone's data.
-          body: recipient ? sms.body : '',
-          fromAddress: recipient ? sms.from : null,
-          provider: 'twilio',
-          providerMessageId: sms.messageSid,
-          sentAt: now,
-          createdAt: now,
-        })
-        .onConflictDoNothing({ target: messages.providerMessageId })
-        .returning({ id: messages.id });
-      if (recorded.length === 0) return { reply: null }; // a replay of a text we already handled
+    const after: AfterCommit = { schedule: [], remove: [] };
+    const answer = await this.db.transaction((tx) => this.handle(tx, sms, after));
+    await this.messages.removeJobs(after.remove);
+    await this.messages.scheduleJobs(after.schedule);
+    return answer;
+  }
 
-      if (!recipient) return { reply: await this.unknownSenderHelp(tx) };
+  private async handle(tx: Executor, sms: InboundSms, after: AfterCommit): Promise<InboundSmsReply> {
+    const recipient = await this.directory.recipientByPhone(sms.from, tx);
+    const now = this.clock.now();
+    const inboundId = randomUUID();
+    const recorded = await tx
+      .insert(messages)
+      .values({
+        id: inboundId,
+        clinicId: recipient?.clinicId ?? null,
+        patientId: recipient?.id ?? null,
+        channel: 'sms',
+        direction: 'inbound',
+        kind: 'reply',
+        status: 'received',
+        // An unknown sender's text is not kept: it may be anyone's data.
+        body: recipient ? sms.body : '',
+        fromAddress: recipient ? sms.from : null,
+        provider: 'twilio',
+        providerMessageId: sms.messageSid,
+        sentAt: now,
+        createdAt: now,
+      })
+      .onConflictDoNothing({ target: messages.providerMessageId })
+      .returning({ id: messages.id });
+    if (recorded.length === 0) return { reply: null }; // a replay of a text we already handled
 
-      const reply = parseSmsReply(sms.body);
-      const meta = { clinicId: recipient.clinicId };
-      let optedOut = recipient.smsOptedOut;
-      const optIn = async () => {
-        if (!optedOut) return;
-        await this.directory.setSmsOptedOut(tx, recipient.id, false, now);
-        await this.outbox.publish(tx, 'patient.opted-in', { patientId: recipient.id, channel: 'sms', at: now.toISOString() }, meta);
-        optedOut = false;
-      };
-      let kind: MessageKind;
-      let about: MessageSubject | null = null;
-      switch (reply.kind) {
-        case 'stop':
-          if (!optedOut) {
-            await this.directory.setSmsOptedOut(tx, recipient.id, true, now);
-            await this.outbox.publish(tx, 'patient.opted-out', { patientId: recipient.id, channel: 'sms', at: now.toISOString() }, meta);
-            optedOut = true;
-          }
-          kind = 'opted_out';
-          break;
-        case 'start':
-          await optIn();
-          kind = 'opted_in';
-          break;
-        case 'yes': {
-          // YES is an opt-in keyword at Twilio too: the number is subscribed again there, so
-          // here as well (see sms-reply.parser.ts).
-          const wasOptedOut = optedOut;
-          await optIn();
-          const offer = await this.waitlist.openOfferFor(recipient.id, tx);
-          if (offer) {
-            await this.waitlist.accept(tx, offer, inboundId);
-            kind = 'waitlist_accept_received';
-            about = offer;
-          } else {
-            kind = wasOptedOut ? 'opted_in' : 'message_received';
-          }
-          break;
+    if (!recipient) return { reply: await this.unknownSenderHelp(tx) };
+
+    const reply = parseSmsReply(sms.body);
+    const meta = { clinicId: recipient.clinicId };
+    let optedOut = recipient.smsOptedOut;
+    let held = recipient.smsHeldAt !== null;
+    const releaseHold = async () => {
+      if (!held) return;
+      await this.directory.releaseSmsHold(tx, recipient.id);
+      held = false;
+    };
+    const optIn = async () => {
+      await releaseHold();
+      if (!optedOut) return;
+      await this.directory.setSmsOptedOut(tx, recipient.id, false, now);
+      await this.outbox.publish(tx, 'patient.opted-in', { patientId: recipient.id, channel: 'sms', at: now.toISOString() }, meta);
+      optedOut = false;
+    };
+    let kind: MessageKind;
+    let about: MessageSubject | null = null;
+    switch (reply.kind) {
+      case 'stop':
+        await releaseHold(); // the opt-out settles it
+        if (optedOut) return { reply: null }; // one confirmation, not one per STOP
+        await this.directory.setSmsOptedOut(tx, recipient.id, true, now);
+        await this.outbox.publish(tx, 'patient.opted-out', { patientId: recipient.id, channel: 'sms', at: now.toISOString() }, meta);
+        optedOut = true;
+        kind = 'opted_out';
+        break;
+      case 'start':
+        await optIn();
+        kind = 'opted_in';
+        break;
+      case 'yes': {
+        // YES is an opt-in keyword at Twilio too: the number is subscribed again there, so
+        // here as well (see sms-reply.parser.ts).
+        const wasOff = optedOut || held;
+        await optIn();
+        const offer = await this.waitlist.openOfferFor(recipient.id, tx);
+        if (offer) {
+          await this.waitlist.accept(tx, offer, inboundId);
+          kind = 'waitlist_accept_received';
+          about = offer;
+        } else {
+          kind = wasOff ? 'opted_in' : 'message_received';
         }
-        case 'help':
-          kind = 'help';
-          break;
-        case 'pain':
-          await this.outbox.publish(tx, 'checkin.answered', { patientId: recipient.id, messageId: inboundId, score: reply.score, answeredAt: now.toISOString() }, meta);
-          kind = 'checkin_thanks';
-          break;
-        case 'confirm':
-        case 'reschedule': {
-          const next = await this.directory.nextAppointment(recipient.id, now, tx);
-          if (!next) {
-            kind = 'message_received';
-            break;
-          }
-          about = next;
-          await this.outbox.publish(
-            tx,
-            'patient.replied',
-            {
-              patientId: recipient.id,
-              appointmentId: next.id,
-              clinicianId: next.clinicianId,
-              appointmentStartsAt: next.startsAt.toISOString(),
-              reply: reply.kind,
-              messageId: inboundId,
-              at: now.toISOString(),
-            },
-            meta,
-          );
-          kind = reply.kind === 'confirm' ? 'appointment_confirmed' : 'reschedule_requested';
-          break;
-        }
-        default:
-          // Free text reaches the front desk and clinicians with the messaging work; until
-          // then the patient is told a person will read it.
-          kind = 'message_received';
+        break;
       }
-      // Once opted out, only the confirmation of STOP itself goes back by SMS.
-      if (optedOut && reply.kind !== 'stop') return { reply: null };
-      return { reply: await this.recordReply(tx, recipient, kind, about) };
-    });
+      case 'help':
+        kind = 'help';
+        break;
+      case 'pain':
+        await this.outbox.publish(tx, 'checkin.answered', { patientId: recipient.id, messageId: inboundId, score: reply.score, answeredAt: now.toISOString() }, meta);
+        kind = 'checkin_thanks';
+        break;
+      case 'confirm':
+      case 'reschedule': {
+        const next = await this.directory.nextAppointment(recipient.id, now, tx);
+        if (!next) {
+          kind = 'message_received';
+          break;
+        }
+        about = next;
+        await this.outbox.publish(
+          tx,
+          'patient.replied',
+          {
+            patientId: recipient.id,
+            appointmentId: next.id,
+            clinicianId: next.clinicianId,
+            appointmentStartsAt: next.startsAt.toISOString(),
+            reply: reply.kind,
+            messageId: inboundId,
+            at: now.toISOString(),
+          },
+          meta,
+        );
+        kind = reply.kind === 'confirm' ? 'appointment_confirmed' : 'reschedule_requested';
+        break;
+      }
+      case 'free_text': {
+        // An opted-out patient's words still reach the clinic; there is no opt-out left to confirm.
+        const asksToStop = reply.asksToStop && !optedOut;
+        const clinician = (await this.directory.nextAppointment(recipient.id, now, tx)) ?? (await this.directory.latestAppointment(recipient.id, tx));
+        await this.outbox.publish(
+          tx,
+          'patient.wrote',
+          { patientId: recipient.id, messageId: inboundId, text: reply.text, at: now.toISOString(), asksToStop, clinicianId: clinician?.clinicianId ?? null },
+          meta,
+        );
+        if (asksToStop) {
+          if (!held) await this.holdSms(tx, recipient, inboundId, now, after);
+          held = true;
+          kind = 'stop_request_received';
+        } else {
+          kind = 'message_received';
+        }
+        break;
+      }
+    }
+    // Once opted out, only the confirmation of STOP itself goes back by SMS.
+    if (optedOut && reply.kind !== 'stop') return { reply: null };
+    return { reply: await this.recordReply(tx, recipient, kind, about) };
+  }
+
+  /**
+   * Holds automated SMS: marks the patient, and takes back the SMS not yet handed to a provider
+   * (status suppressed, SMS_HELD). Each goes by email instead where the patient has an address.
+   */
+  private async holdSms(tx: Executor, recipient: RecipientRow, inboundId: string, now: Date, after: AfterCommit): Promise<void> {
+    await this.directory.holdSms(tx, recipient.id, inboundId, now);
+    const taken = await tx
+      .update(messages)
+      .set({ status: 'suppressed', errorCode: 'SMS_HELD', error: 'Held: the patient asked by text to stop; staff confirm it', updatedAt: now })
+      .where(
+        and(
+          eq(messages.patientId, recipient.id),
+          eq(messages.channel, 'sms'),
+          eq(messages.direction, 'outbound'),
+          inArray(messages.status, ['scheduled', 'queued']),
+        ),
+      )
+      .returning();
+    for (const row of taken) {
+      after.remove.push(row.id);
+      const email = await this.messages.composeFallbackEmail(tx, row, recipient);
+      if (email) after.schedule.push(email);
+    }
   }
 
   private async recordReply(tx: Executor, recipient: RecipientRow, kind: MessageKind, about: MessageSubject | null = null): Promise<string> {
     const clinic = await this.directory.clinic(recipient.clinicId, tx);
     const vars = clinic ? this.messages.varsFor(recipient, clinic, about) : { firstName: recipient.firstName, clinicName: 'your clinic', clinicPhone: '' };
-    const body = renderSms(kind, vars, recipient.language);
+    const body = await this.templates.renderSms(tx, recipient.clinicId, kind, vars, recipient.language);
     const now = this.clock.now();
     await tx.insert(messages).values({
       id: randomUUID(),
@@ -165,6 +233,7 @@ export class InboundSmsService {
     // Without a patient we do not know the clinic for sure; with one clinic per number that is
     // the only clinic. Multi-clinic routing by the To number comes with clinic onboarding.
     const [clinic] = await tx.select().from(clinics).orderBy(asc(clinics.name)).limit(1);
-    return renderSms('unknown_sender_help', { firstName: '', clinicName: clinic?.name ?? 'the clinic', clinicPhone: clinic?.phone ?? '' });
+    const vars = { firstName: '', clinicName: clinic?.name ?? 'the clinic', clinicPhone: clinic?.phone ?? '' };
+    return clinic ? this.templates.renderSms(tx, clinic.id, 'unknown_sender_help', vars, 'en') : renderSms('unknown_sender_help', vars);
   }
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { parseSmsReply } from './sms-reply.parser.js';
+import { asksToStop, parseSmsReply } from './sms-reply.parser.js';
 
 describe('parseSmsReply', () => {
   describe('opt-out keywords (the STOP family Twilio acts on)', () => {
@@ -71,13 +71,13 @@ describe('parseSmsReply', () => {
     });
 
     it.each(['11', '-1', '15/10', 'pain 12', 'pain -1', '100'])('%j is out of range, so free text', (body) => {
-      expect(parseSmsReply(body)).toEqual({ kind: 'free_text', text: body });
+      expect(parseSmsReply(body)).toEqual({ kind: 'free_text', text: body, asksToStop: false });
     });
 
     it.each(['7.5', '7,5', 'pain 7.5'])(
       '%j is a decimal: free text, because rounding across the escalation threshold would be a guess',
       (body) => {
-        expect(parseSmsReply(body)).toEqual({ kind: 'free_text', text: body });
+        expect(parseSmsReply(body)).toEqual({ kind: 'free_text', text: body, asksToStop: false });
       },
     );
 
@@ -88,17 +88,16 @@ describe('parseSmsReply', () => {
       '7 but it was 9 last night',
       'pain 7 when walking, 3 at rest',
     ])('%j has several numbers: free text for the clinician to read', (body) => {
-      expect(parseSmsReply(body)).toEqual({ kind: 'free_text', text: body });
+      expect(parseSmsReply(body)).toEqual({ kind: 'free_text', text: body, asksToStop: false });
     });
   });
 
   describe('free text', () => {
     it('keeps the trimmed original text, case and punctuation intact', () => {
-      expect(parseSmsReply('  Can I shower tonight?  ')).toEqual({ kind: 'free_text', text: 'Can I shower tonight?' });
+      expect(parseSmsReply('  Can I shower tonight?  ')).toEqual({ kind: 'free_text', text: 'Can I shower tonight?', asksToStop: false });
     });
 
     it.each([
-      'please stop calling me at work', // a sentence containing STOP is not an opt-out
       'yes please',
       'C C',
       'stop it now',
@@ -110,11 +109,93 @@ describe('parseSmsReply', () => {
       'toString',
       '__proto__',
     ])('%j is free text', (body) => {
-      expect(parseSmsReply(body)).toEqual({ kind: 'free_text', text: body.trim() });
+      expect(parseSmsReply(body)).toEqual({ kind: 'free_text', text: body.trim(), asksToStop: false });
     });
 
     it('treats an empty or whitespace-only body as empty free text', () => {
-      expect(parseSmsReply('   ')).toEqual({ kind: 'free_text', text: '' });
+      expect(parseSmsReply('   ')).toEqual({ kind: 'free_text', text: '', asksToStop: false });
+    });
+  });
+
+  describe('every keyword, in any case and with stray spaces', () => {
+    const variants = (word: string): string[] => [word, word.toLowerCase(), word[0] + word.slice(1).toLowerCase(), `  ${word}  `, `\t${word.toLowerCase()}\n`, `${word}.`, `${word}!`];
+    const KEYWORDS: [string, string][] = [
+      ['C', 'confirm'],
+      ['CONFIRM', 'confirm'],
+      ['R', 'reschedule'],
+      ['RESCHEDULE', 'reschedule'],
+      ['YES', 'yes'],
+      ['STOP', 'stop'],
+      ['STOPALL', 'stop'],
+      ['UNSUBSCRIBE', 'stop'],
+      ['CANCEL', 'stop'],
+      ['END', 'stop'],
+      ['QUIT', 'stop'],
+      ['OPTOUT', 'stop'],
+      ['REVOKE', 'stop'],
+      ['START', 'start'],
+      ['UNSTOP', 'start'],
+      ['HELP', 'help'],
+      ['INFO', 'help'],
+    ];
+    it.each(KEYWORDS.flatMap(([word, kind]) => variants(word).map((v) => [v, kind] as const)))('%j is %s', (body, kind) => {
+      expect(parseSmsReply(body)).toEqual({ kind });
+    });
+
+    it.each([
+      ['STOP ALL', 'stop'],
+      ['opt out', 'stop'],
+      ['OPT-OUT', 'stop'],
+      ['Un Stop', 'start'],
+      ['stop all', 'stop'],
+    ])('%j, two words, is %s', (body, kind) => {
+      expect(parseSmsReply(body)).toEqual({ kind });
+    });
+
+    it.each([['0', 0], ['10', 10], [' 7/10 ', 7], ['PAIN 7', 7], ['pain   7', 7], ['Pain:7/10', 7]])('%j is pain %d', (body, score) => {
+      expect(parseSmsReply(body)).toEqual({ kind: 'pain', score });
+    });
+  });
+
+  describe('free text that asks to stop', () => {
+    it.each([
+      'please stop texting me',
+      'Please stop calling me at work',
+      "Don't text me anymore",
+      'DONT TEXT ME',
+      'do not message me again',
+      'Stop sending me these messages!!',
+      'stop the texts please',
+      'No more texts please',
+      'unsubscribe me from this',
+      'Take me off your list',
+      'I don’t want any more messages',
+      'leave me alone',
+      'Por favor dejen de enviarme mensajes',
+      'No me envíen más mensajes',
+      'no me escriban',
+      'No quiero recibir más mensajes',
+      'quiero darme de baja',
+      'no más textos',
+      'borren mi número',
+    ])('%j asks to stop (free text for staff to confirm, no opt-out)', (body) => {
+      expect(parseSmsReply(body)).toEqual({ kind: 'free_text', text: body.trim(), asksToStop: true });
+    });
+
+    it.each([
+      'Can I stop the ice packs now?',
+      'the pain will not stop',
+      'When can I stop resting?',
+      'stop it now',
+      'I stopped taking the pills',
+      'thanks for the texts, very helpful',
+      'Can you text me the address?',
+      'Please call me back',
+      'No puedo dejar de pensar en la cita',
+      'no me duele mucho',
+      'the end',
+    ])('%j does not', (body) => {
+      expect(asksToStop(body)).toBe(false);
     });
   });
 });

@@ -19,7 +19,12 @@ export type SmsReply =
   | { kind: 'reschedule' }
   | { kind: 'yes' }
   | { kind: 'pain'; score: number }
-  | { kind: 'free_text'; text: string };
+  /**
+   * Anything else, for a person to read. `asksToStop`: it reads like a request to stop messages
+   * in the patient's own words ("please stop texting me", "no me envíen más mensajes"). That is
+   * no opt-out by itself - staff confirm it - but it must not be overlooked.
+   */
+  | { kind: 'free_text'; text: string; asksToStop: boolean };
 
 export const PAIN_SCORE_MIN = 0;
 export const PAIN_SCORE_MAX = 10;
@@ -114,7 +119,51 @@ export function parseSmsReply(body: string): SmsReply {
   // rounding matters - rounding 7.5 up raises an alert the patient may not
   // have meant, rounding down hides one they may have meant. The patient's
   // own words, read by a clinician, are the safer record.
-  return { kind: 'free_text', text: original };
+  return { kind: 'free_text', text: original, asksToStop: asksToStop(original) };
+}
+
+/**
+ * Requests to stop in the patient's own words, English and Spanish, matched on the text in
+ * lower case with accents, apostrophes and punctuation left out ("Don't text me!" reads "dont
+ * text me"). Each names what is to stop - texting, messages, contact - so that "when can I stop
+ * the ice packs?" or "the pain won't stop" are not taken for one. A false alarm costs a phone
+ * call; a missed request costs a patient's trust, so the net is fairly wide.
+ */
+const STOP_REQUESTS: readonly RegExp[] = [
+  // "stop texting me", "please stop sending these", "stop calling me at work"
+  /\bstop (?:all )?(?:the |these |your |those )?(?:texting|txting|texts?|txts?|messaging|messages?|msgs?|sending|contacting|calling|emailing|writing|reminders?|sms)\b/,
+  // "don't text me", "do not message me anymore", "pls dont send me texts"
+  /\b(?:dont|do not|never|please dont|pls dont) (?:ever )?(?:text|txt|message|msg|sms|send|contact|call|write|email|bother)(?: me| us| this number)?\b/,
+  // "no more texts", "no further messages"
+  /\bno (?:more|further) (?:texts?|txts?|messages?|msgs?|sms|reminders?|notifications?)\b/,
+  // "unsubscribe me", "opt me out", "take me off your list", "remove my number"
+  /\b(?:unsubscribe me|opt me out|take me off|remove me from|remove my number|delete my number|lose my number|leave me alone)\b/,
+  // "I don't want any more texts", "i do not want these messages"
+  /\b(?:dont|do not) (?:want|need|wish to get|wish to receive) (?:any |these |your |the )?(?:more )?(?:texts?|txts?|messages?|msgs?|sms|reminders?)\b/,
+  // "dejen de enviarme mensajes", "deje de escribirme"
+  /\b(?:deje|dejen|deja|dejar|dejes) de (?:enviar|mandar|escribir|textear|llamar|contactar)\w*/,
+  // "no me envíen más mensajes", "no me escriban", "no me manden nada"
+  /\bno (?:me|nos) (?:envien|manden|escriban|envies|mandes|escribas|contacten|llamen|textees|texteen)\b/,
+  // "no quiero recibir más mensajes", "no deseo mensajes"
+  /\bno (?:quiero|deseo) (?:recibir )?(?:mas )?(?:mensajes|textos|sms|recordatorios)\b/,
+  // "quiero darme de baja", "denme de baja"
+  /\b(?:dar|darme|darnos|denme|den) de baja\b/,
+  // "no más mensajes", "basta de mensajes"
+  /\b(?:no mas|basta de|ya no (?:quiero|mas)) (?:mensajes|textos|sms)\b/,
+  // "borren mi número", "sáquenme de la lista"
+  /\b(?:borren|eliminen|quiten) mi (?:numero|telefono)\b|\bsaquenme de\b/,
+];
+
+/** Whether free text asks, in words, to stop messages (see STOP_REQUESTS). */
+export function asksToStop(text: string): boolean {
+  const words = (text ?? '')
+    .normalize('NFKD')
+    .replace(/\p{M}/gu, '')
+    .toLowerCase()
+    .replace(/['’‘`´]/g, '')
+    .replace(/[^\p{L}\p{N}]+/gu, ' ')
+    .trim();
+  return STOP_REQUESTS.some((pattern) => pattern.test(words));
 }
 
 /** Lower case, accents folded, inner whitespace collapsed, edge punctuation removed. */

@@ -28,4 +28,10 @@ describe('channelsFor', () => {
   it('sends email only to a patient who prefers email, even with SMS consent', () => {
     expect(channelsFor({ ...base, preferredChannel: 'email' })).toEqual(['email']);
   });
+
+  it('holds SMS while a written request to stop awaits an answer, falling back to email', () => {
+    expect(channelsFor({ ...base, smsHeld: true })).toEqual(['email']);
+    expect(channelsFor({ ...base, preferredChannel: 'both', smsHeld: true })).toEqual(['email']);
+    expect(channelsFor({ ...base, smsHeld: true, hasEmail: false })).toEqual([]);
+  });
 });

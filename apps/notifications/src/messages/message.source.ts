@@ -15,7 +15,8 @@ export const PENDING_STATUSES = ['scheduled', 'queued', 'sending'] as const;
 export class MessageSource extends TableScheduledSource {
   readonly jobName = JOBS.messageSend;
   constructor(@InjectQueue(QUEUES.outboundMessages) queue: Queue, @Inject(DRIZZLE) db: Db) {
-    // Every pending outbound message has a send time (inbound ones are never pending).
-    super(queue, db, { table: messages, id: messages.id, dueAt: messages.sendAt, pending: inArray(messages.status, [...PENDING_STATUSES]) });
+    // Every pending outbound message has a send time (inbound ones are never pending); one
+    // waiting to retry is due at its next attempt (due_at is the later of the two).
+    super(queue, db, { table: messages, id: messages.id, dueAt: messages.dueAt, pending: inArray(messages.status, [...PENDING_STATUSES]) });
   }
 }

@@ -1,18 +1,22 @@
 import { randomUUID } from 'node:crypto';
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import { InjectQueue } from '@nestjs/bullmq';
 import type { Queue } from 'bullmq';
-import { and, asc, eq, inArray, type SQL } from 'drizzle-orm';
-import { JOBS, QUEUES, type MessageResource, type MessageStatus, type RequestContext, type TimelineEntry } from '@aftercare/contracts';
+import { and, asc, eq, gte, inArray, type SQL } from 'drizzle-orm';
+import { JOBS, QUEUES, type MessageResource,
+  type MessageStatusChange, type MessageStatus, type RequestContext, type TimelineEntry } from '@aftercare/contracts';
 import { APP_CONFIG, type AppConfig } from '@aftercare/config';
-import { Clock, nextAllowedTime } from '@aftercare/clock';
+import { Clock } from '@aftercare/clock';
 import { DRIZZLE, type Db, type Executor } from '@aftercare/database';
 import { JobScheduler } from '@aftercare/jobs';
 import { buildInvite } from '../calendar/ics.js';
-import { messages, type AppointmentCopyRow, type ClinicRow, type MessageRow, type RecipientRow, type WaitlistOfferRow } from '../database/schema.js';
+import { messageEvents, messages, recipients, waitlistOffers, type AppointmentCopyRow, type ClinicRow, type MessageRow, type RecipientRow, type WaitlistOfferRow } from '../database/schema.js';
 import { DirectoryService } from '../directory/directory.service.js';
-import { formatAppointmentTime, hasEmailTemplate, renderEmail, renderSms, type MessageKind, type TemplateVars } from '../templates/message.templates.js';
+import { formatAppointmentTime, hasEmailTemplate, type MessageKind, type TemplateVars } from '../templates/message.templates.js';
+import { TemplatesService } from '../templates/templates.service.js';
 import { channelsFor } from './channel.policy.js';
+import { CAPPED_KINDS, countsTowardCap } from './frequency-cap.rule.js';
+import { decideSendTime, reminderUsefulUntil, type SendTimeDecision, type Timing } from './send-timing.policy.js';
 
 export interface ComposeRequest {
   clinicId: string;
@@ -27,9 +31,17 @@ export interface ComposeRequest {
   stepId?: string | null;
   /** Calendar attachment of the email. */
   ics?: 'REQUEST' | 'CANCEL';
-  /** Check-ins and aftercare move out of quiet hours; transactional messages do not. */
+  /**
+   * Quiet hours apply to every message unless this is false: an answer to the patient's own
+   * message (a booking made from their YES) goes at once and is not capped. Reminders move
+   * earlier out of quiet hours, everything else later (send-timing.policy.ts).
+   */
   respectQuietHours?: boolean;
 }
+
+/** Statuses of an SMS that the frequency cap counts: it went, or still will. */
+const CAP_COUNTED: MessageStatus[] = ['scheduled', 'queued', 'sending', 'sent', 'delivered'];
+const DAY_MS = 86_400_000;
 
 /** Kinds that carry a time and so need the appointment (or the offer). */
 const NEEDS_TIME = new Set<MessageKind>([
@@ -53,7 +65,10 @@ export interface MessageSubject {
 /** Statuses of an outbound message that (may) have reached the provider. */
 const HANDED_OVER: MessageStatus[] = ['sending', 'sent', 'delivered'];
 
-export const toMessageResource = (row: MessageRow): MessageResource => ({
+/** What one row tells of a message; the log adds its history (MessageLogEntry). */
+export type MessageBase = Omit<MessageResource, 'errorCode' | 'deliveredAt' | 'attempts' | 'fallbackOf' | 'numberUndeliverable' | 'statusHistory'>;
+
+export const toMessageResource = (row: MessageRow): MessageBase => ({
   id: row.id,
   patientId: row.patientId,
   channel: row.channel,
@@ -68,6 +83,31 @@ export const toMessageResource = (row: MessageRow): MessageResource => ({
   error: row.error,
 });
 
+/** One change of a message's status, as the log shows it. */
+export type StatusChange = MessageStatusChange;
+
+/** A message in the log: the row plus how it got where it is (the API's MessageResource). */
+export type MessageLogEntry = MessageResource;
+
+/** What a message is for, without its channel: "appointment:<id>:reminder-48h:0". */
+export function causeOf(dedupeKey: string | null): string | null {
+  const match = dedupeKey ? /^(.*):(sms|email)$/.exec(dedupeKey) : null;
+  return match ? match[1]! : null;
+}
+
+/** The calendar attachment each kind's e-mail carries (as the appointment handlers compose them). */
+const FALLBACK_INVITE: Partial<Record<MessageKind, 'REQUEST' | 'CANCEL'>> = {
+  booking_confirmation: 'REQUEST',
+  follow_up_booked: 'REQUEST',
+  rescheduled: 'REQUEST',
+  cancellation: 'CANCEL',
+};
+
+/** A row's status and send time from the timing decision. */
+function placement(decision: SendTimeDecision): { status: 'scheduled' | 'suppressed'; sendAt?: Date; errorCode?: string; error?: string } {
+  return decision.send ? { status: 'scheduled', sendAt: decision.at } : { status: 'suppressed', errorCode: decision.code, error: decision.reason };
+}
+
 /** Writes outgoing messages as rows (rendered once, so a retry sends the same text). */
 @Injectable()
 export class MessagesService {
@@ -78,24 +118,27 @@ export class MessagesService {
     private readonly clock: Clock,
     private readonly scheduler: JobScheduler,
     private readonly directory: DirectoryService,
+    private readonly templates: TemplatesService,
   ) {}
 
-  /** Inside the caller's transaction. Returns the new rows, whose jobs are added after commit. */
+  private readonly logger = new Logger('Messages');
+
+  /**
+   * Inside the caller's transaction. Returns the new rows to send, whose jobs are added after
+   * commit. Each channel gets its send time from quiet hours in the patient's zone; a counted
+   * SMS also from the frequency cap. A message that cannot go in time is recorded as
+   * `suppressed` with the reason, and not returned.
+   */
   async compose(tx: Executor, request: ComposeRequest): Promise<MessageRow[]> {
-    const recipient = await this.directory.recipient(request.patientId, tx);
+    const timing = this.timingOf(request);
+    const capped = timing.kind !== 'at_once' && countsTowardCap(request.kind);
+    // Counting the patient's SMS and adding one must not interleave with another compose for them.
+    const recipient = capped ? await this.directory.lockRecipient(tx, request.patientId) : await this.directory.recipient(request.patientId, tx);
     const clinic = await this.directory.clinic(request.clinicId, tx);
     // Copies arrive in event order, so both exist; if not, fail so the event is redelivered.
     if (!recipient) throw new Error(`patient ${request.patientId} is not known to notifications yet`);
     if (!clinic) throw new Error(`clinic ${request.clinicId} is not known to notifications yet`);
     const now = this.clock.now();
-    // The intended time is kept (a late event sends at once); quiet hours are checked against
-    // when it will really go out.
-    let sendAt = request.sendAt;
-    if (request.respectQuietHours) {
-      const goesOutAt = sendAt < now ? now : sendAt;
-      const allowed = nextAllowedTime(goesOutAt, recipient.timezone, this.config.quietHours);
-      if (allowed > goesOutAt) sendAt = allowed;
-    }
 
     const vars = this.varsFor(recipient, clinic, request.appointment ?? request.offer ?? null);
     if (NEEDS_TIME.has(request.kind) && !vars.appointmentTime) throw new Error(`${request.kind} needs an appointment`);
@@ -103,6 +146,7 @@ export class MessagesService {
       preferredChannel: recipient.preferredChannel,
       smsConsent: recipient.smsConsent,
       smsOptedOut: recipient.smsOptedOut,
+      smsHeld: recipient.smsHeldAt !== null,
       hasEmail: !!recipient.email,
     }).filter((channel) => channel === 'sms' || hasEmailTemplate(request.kind));
 
@@ -111,31 +155,45 @@ export class MessagesService {
       patientId: request.patientId,
       direction: 'outbound' as const,
       kind: request.kind,
-      sendAt,
+      sendAt: request.sendAt,
       appointmentId: request.appointment?.id ?? null,
       stepId: request.stepId ?? null,
       waitlistOfferId: request.offer?.id ?? null,
       createdAt: now,
     };
-    const rows: (typeof messages.$inferInsert)[] = channels.map((channel) => {
+    const rows: (typeof messages.$inferInsert)[] = [];
+    for (const channel of channels) {
+      const decision = decideSendTime({
+        intended: request.sendAt,
+        now,
+        timezone: recipient.timezone,
+        quietHours: this.config.quietHours,
+        timing,
+        cap: channel === 'sms' && capped ? { limits: this.config.smsCap, others: await this.cappedSmsTimes(tx, recipient.id, request.sendAt) } : null,
+      });
+      const placed = placement(decision);
       if (channel === 'sms') {
-        return { ...base, id: randomUUID(), channel, status: 'scheduled', body: renderSms(request.kind, vars, recipient.language), toAddress: recipient.phone, dedupeKey: `${request.cause}:sms` };
+        const body = await this.templates.renderSms(tx, clinic.id, request.kind, vars, recipient.language);
+        rows.push({ ...base, ...placed, id: randomUUID(), channel, body, toAddress: recipient.phone, dedupeKey: `${request.cause}:sms` });
+        continue;
       }
-      const email = renderEmail(request.kind, vars, recipient.language);
-      return {
+      const email = await this.templates.renderEmail(tx, clinic.id, request.kind, vars, recipient.language);
+      rows.push({
         ...base,
+        ...placed,
         id: randomUUID(),
         channel,
-        status: 'scheduled',
         subject: email.subject,
         body: email.text,
         toAddress: recipient.email,
         dedupeKey: `${request.cause}:email`,
         ics: request.ics && request.appointment ? this.invite(request.ics, request.appointment, clinic, recipient, now) : null,
-      };
-    });
+      });
+    }
     if (rows.length === 0) {
-      // Nobody to write to: recorded as suppressed, so the front desk can see it and call.
+      // Nobody to write to: recorded as suppressed, so the front desk can see it and call. A
+      // patient whose SMS are held (they asked to stop; staff are on it) is no call to make.
+      const held = recipient.smsHeldAt !== null && recipient.smsConsent && !recipient.smsOptedOut;
       await tx
         .insert(messages)
         .values({
@@ -143,15 +201,45 @@ export class MessagesService {
           id: randomUUID(),
           channel: 'sms',
           status: 'suppressed',
-          body: renderSms(request.kind, vars, recipient.language),
+          body: await this.templates.renderSms(tx, clinic.id, request.kind, vars, recipient.language),
           dedupeKey: `${request.cause}:none`,
-          errorCode: 'NO_CHANNEL',
-          error: 'No SMS consent and no email address: call the patient',
+          errorCode: held ? 'SMS_HELD' : 'NO_CHANNEL',
+          error: held ? 'SMS are held: the patient asked by text to stop and has not confirmed' : 'No SMS consent and no email address: call the patient',
         })
         .onConflictDoNothing({ target: messages.dedupeKey });
       return [];
     }
-    return tx.insert(messages).values(rows).onConflictDoNothing({ target: messages.dedupeKey }).returning();
+    const inserted = await tx.insert(messages).values(rows).onConflictDoNothing({ target: messages.dedupeKey }).returning();
+    for (const row of inserted) {
+      // Ids, kinds and codes only: no patient data in logs.
+      if (row.status === 'suppressed') this.logger.log(`${row.kind} ${row.id} (${row.channel}) not sent: ${row.errorCode} - ${row.error}`);
+    }
+    return inserted.filter((row) => row.status === 'scheduled');
+  }
+
+  /** How the request is timed: see send-timing.policy.ts. */
+  private timingOf(request: ComposeRequest): Timing {
+    if (request.respectQuietHours === false) return { kind: 'at_once' };
+    if (request.kind === 'reminder' && request.appointment) return { kind: 'reminder', usefulUntil: reminderUsefulUntil(request.appointment.startsAt) };
+    return { kind: 'later' };
+  }
+
+  /** When the patient's counted SMS go or went, from a week before `around` on. */
+  private async cappedSmsTimes(tx: Executor, patientId: string, around: Date): Promise<Date[]> {
+    const found = await tx
+      .select({ sendAt: messages.sendAt, sentAt: messages.sentAt })
+      .from(messages)
+      .where(
+        and(
+          eq(messages.patientId, patientId),
+          eq(messages.channel, 'sms'),
+          eq(messages.direction, 'outbound'),
+          inArray(messages.kind, [...CAPPED_KINDS]),
+          inArray(messages.status, CAP_COUNTED),
+          gte(messages.sendAt, new Date(around.getTime() - 8 * DAY_MS)),
+        ),
+      );
+    return found.map((r) => r.sentAt ?? r.sendAt!);
   }
 
   async scheduleJobs(rows: MessageRow[]): Promise<void> {
@@ -192,11 +280,13 @@ export class MessagesService {
     for (const id of ids) await this.queue.remove(id).catch(() => undefined);
   }
 
-  async list(ctx: RequestContext, patientId?: string): Promise<MessageResource[]> {
+  /** The message log: every message with its channel, status history and error (newest last). */
+  async list(ctx: RequestContext, patientId?: string, status?: MessageStatus): Promise<MessageLogEntry[]> {
     const where: SQL[] = [eq(messages.clinicId, ctx.clinicId)];
     if (patientId) where.push(eq(messages.patientId, patientId));
+    if (status) where.push(eq(messages.status, status));
     const rows = await this.db.select().from(messages).where(and(...where)).orderBy(asc(messages.createdAt), asc(messages.sendAt)).limit(1000);
-    return rows.map(toMessageResource);
+    return this.withHistory(rows);
   }
 
   async timeline(ctx: RequestContext, patientId: string): Promise<TimelineEntry[]> {
@@ -232,5 +322,87 @@ export class MessagesService {
       attendeeName: recipient.firstName,
       stamp: now,
     });
+  }
+
+  /**
+   * Message rows as the log shows them: each with its status history (message_events, one entry
+   * per change), the error code, what it stands in for, and whether its number was reported
+   * unable to take SMS.
+   */
+  async withHistory(rows: MessageRow[]): Promise<MessageLogEntry[]> {
+    if (rows.length === 0) return [];
+    const ids = rows.map((r) => r.id);
+    const events = await this.db.select().from(messageEvents).where(inArray(messageEvents.messageId, ids)).orderBy(asc(messageEvents.id));
+    const history = new Map<string, StatusChange[]>();
+    for (const e of events) {
+      const list = history.get(e.messageId) ?? [];
+      list.push({ status: e.status, at: e.at.toISOString(), errorCode: e.errorCode, error: e.error, source: e.source as StatusChange['source'] });
+      history.set(e.messageId, list);
+    }
+    const patientIds = [...new Set(rows.map((r) => r.patientId).filter((id): id is string => !!id))];
+    const flagged = patientIds.length
+      ? await this.db
+          .select({ id: recipients.id, phone: recipients.smsUndeliverablePhone })
+          .from(recipients)
+          .where(inArray(recipients.id, patientIds))
+      : [];
+    const undeliverable = new Map(flagged.filter((f) => f.phone).map((f) => [f.id, f.phone!]));
+    return rows.map((row) => ({
+      ...toMessageResource(row),
+      errorCode: row.errorCode,
+      deliveredAt: row.deliveredAt?.toISOString() ?? null,
+      attempts: row.attempts,
+      fallbackOf: row.fallbackOf,
+      numberUndeliverable: row.channel === 'sms' && row.direction === 'outbound' && !!row.toAddress && undeliverable.get(row.patientId ?? '') === row.toAddress,
+      // Messages older than their history (none in practice) show where they are now.
+      statusHistory: history.get(row.id) ?? [{ status: row.status, at: row.updatedAt.toISOString(), errorCode: row.errorCode, error: row.error, source: 'system' }],
+    }));
+  }
+
+  /**
+   * The e-mail that stands in for an SMS that could not go (opted out, number undeliverable,
+   * failed for good): the same kind and content, by e-mail, at once, linked by `fallback_of`.
+   * Its dedupe key is the e-mail of the same cause, so one cause never gets two e-mails (a
+   * patient who asked for both already has one). Null when there is none to write.
+   */
+  async composeFallbackEmail(tx: Executor, failed: MessageRow, recipient: RecipientRow): Promise<MessageRow | null> {
+    const cause = causeOf(failed.dedupeKey);
+    const kind = failed.kind as MessageKind;
+    if (!cause || !recipient.email || !failed.clinicId || !hasEmailTemplate(kind)) return null;
+    const clinic = await this.directory.clinic(failed.clinicId, tx);
+    if (!clinic) return null;
+    const appointment = failed.appointmentId ? await this.directory.appointment(failed.appointmentId, tx) : null;
+    const [offer] = failed.waitlistOfferId ? await tx.select().from(waitlistOffers).where(eq(waitlistOffers.id, failed.waitlistOfferId)) : [];
+    const vars = this.varsFor(recipient, clinic, appointment ?? offer ?? null);
+    if (NEEDS_TIME.has(kind) && !vars.appointmentTime) return null;
+    const email = await this.templates.renderEmail(tx, clinic.id, kind, vars, recipient.language);
+    const ics = FALLBACK_INVITE[kind];
+    const now = this.clock.now();
+    const [row] = await tx
+      .insert(messages)
+      .values({
+        id: randomUUID(),
+        clinicId: failed.clinicId,
+        patientId: failed.patientId,
+        channel: 'email',
+        direction: 'outbound',
+        kind: failed.kind,
+        status: 'scheduled',
+        subject: email.subject,
+        body: email.text,
+        toAddress: recipient.email,
+        sendAt: now,
+        appointmentId: failed.appointmentId,
+        stepId: failed.stepId,
+        waitlistOfferId: failed.waitlistOfferId,
+        dedupeKey: `${cause}:email`,
+        fallbackOf: failed.id,
+        ics: ics && appointment ? this.invite(ics, appointment, clinic, recipient, now) : null,
+        createdAt: now,
+      })
+      // The cause's e-mail exists already, or this SMS has its fallback: nothing new.
+      .onConflictDoNothing()
+      .returning();
+    return row ?? null;
   }
 }

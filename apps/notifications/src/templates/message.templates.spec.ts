@@ -4,8 +4,11 @@ import {
   MESSAGE_KINDS,
   SMS_KINDS_WITHOUT_OPT_OUT_LINE,
   SUPPORTED_LANGUAGES,
+  defaultTemplate,
+  fitToLength,
   foldToGsm7,
   formatAppointmentTime,
+  variablesFor,
   hasEmailTemplate,
   renderEmail,
   renderSms,
@@ -66,6 +69,8 @@ const FORBIDDEN_IN_PATIENT_MESSAGES =
   /\b(bmac|bone marrow|marrow|m[eé]dula|aspirat\w*|aspirad\w*|injections?|inyecci[oó]n\w*|stem cells?|c[eé]lulas madre|centrifug\w*|osteoarthritis|arthritis|artrosis|artritis|osteonecrosis|necrosis|fractur\w*|cartilag\w*|cart[ií]lago|tendons?|tend[oó]n|ligaments?|ligamentos?|iliac|il[ií]aco|hip|cadera|knee|rodilla|ankle|tobillo|shoulder|hombro|elbow|codo|leg|pierna|spine|columna|orthopedic|ortopedia|diagnos\w*|pain score|puntuaci[oó]n)\b/i;
 
 const OPT_OUT_LINE: Record<Language, string> = { en: 'Reply STOP to opt out.', es: 'Responda STOP para darse de baja.' };
+/** The answer to a written stop request says what STOP does in its own words. */
+const OPT_OUT_INSTRUCTION: Record<Language, RegExp> = { en: /Reply STOP to (opt out\.|stop all texts)/, es: /Responda STOP para (darse de baja|no recibir mas mensajes)/ };
 
 describe('message templates', () => {
   it('uses 40-character values for the length checks', () => {
@@ -100,8 +105,9 @@ describe('message templates', () => {
         });
       } else {
         it('says how to opt out', () => {
-          expect(demo).toContain(OPT_OUT_LINE[lang]);
-          expect(longest).toContain(OPT_OUT_LINE[lang]);
+          expect(demo).toMatch(OPT_OUT_INSTRUCTION[lang]);
+          expect(longest).toMatch(OPT_OUT_INSTRUCTION[lang]);
+          if (kind !== 'stop_request_received') expect(demo).toContain(OPT_OUT_LINE[lang]);
         });
       }
 
@@ -361,5 +367,57 @@ describe('foldToGsm7', () => {
   it('keeps characters it cannot fold rather than mangling a name', () => {
     expect(foldToGsm7('Hi 王芳')).toBe('Hi 王芳');
     expect(smsSegments(foldToGsm7('Hi 王芳')).encoding).toBe('UCS-2');
+  });
+});
+
+describe('overrides and values', () => {
+  it('renders a clinic override instead of the default, with the same variables', () => {
+    const sms = renderSms('reminder', { ...demoVars, clinicianName: 'Dr. Rivera' }, 'en', '{{clinicName}}: {{firstName}}, {{appointmentTime}}{{#clinicianName}} with {{clinicianName}}{{/clinicianName}}. C/R. STOP to opt out.');
+    expect(sms).toBe('Aftercare Demo Clinic: Ana, Wed, Mar 12 at 9:30 AM EDT with Dr. Rivera. C/R. STOP to opt out.');
+    const email = renderEmail('reminder', demoVars, 'en', { subject: '{{clinicName}} on {{appointmentTime}}' });
+    expect(email.subject).toBe('Aftercare Demo Clinic on Wed, Mar 12 at 9:30 AM EDT');
+    expect(email.text).toBe(renderEmail('reminder', demoVars, 'en').text); // the body left at its default
+  });
+
+  it('tidies the spaces an empty optional part leaves, and folds an override to GSM-7 as well', () => {
+    expect(renderSms('checkin', { ...demoVars, firstName: '' }, 'en', 'Hi {{firstName}} , from {{clinicName}} – 0 to 10?  STOP')).toBe('Hi , from Aftercare Demo Clinic - 0 to 10? STOP');
+  });
+
+  it('fits long values into an SMS at a word boundary, never in an email', () => {
+    const longName = 'Bartholomew-Maximilian Alexander Christopher Montgomery';
+    const longClinic = 'The Greater Metropolitan Regional Center for Musculoskeletal Recovery and Sports';
+    const sms = renderSms('checkin', { ...demoVars, firstName: longName, clinicName: longClinic }, 'en');
+    expect(sms).toContain('Hi Bartholomew-Maximilian Alexander,');
+    expect(sms).toContain('this is The Greater Metropolitan Regional Center checking in');
+    expect(renderEmail('checkin', { ...demoVars, firstName: longName, clinicName: longClinic }).text).toContain(longName);
+  });
+
+  it.each<[string, number, string]>([
+    ['short', 10, 'short'],
+    ['Ana Maria Lopez', 10, 'Ana Maria'],
+    ['Supercalifragilistic', 10, 'Supercalif'],
+    ['North Side, Clinic', 11, 'North Side'],
+    ['Zoë Ångström-Ü', 14, 'Zoë Ångström-Ü'],
+  ])('fitToLength(%j, %d) is %j', (value, max, expected) => {
+    expect(fitToLength(value, max)).toBe(expected);
+  });
+
+  it('knows which variables each kind has', () => {
+    expect(variablesFor('checkin')).toEqual(['firstName', 'clinicName', 'clinicPhone']);
+    expect(variablesFor('reminder')).toEqual(['firstName', 'clinicName', 'clinicPhone', 'appointmentTime', 'clinicianName']);
+    expect(variablesFor('waitlist_offer')).toContain('expiryTime');
+    expect(variablesFor('unknown_sender_help')).toEqual(['clinicName', 'clinicPhone']);
+  });
+
+  it('gives every kind a default in every language, with an email exactly where the kind has one', () => {
+    for (const lang of SUPPORTED_LANGUAGES) {
+      for (const kind of MESSAGE_KINDS) {
+        const template = defaultTemplate(kind, lang);
+        expect(template.sms.length).toBeGreaterThan(0);
+        expect(template.emailBody !== null).toBe(hasEmailTemplate(kind));
+        expect(template.emailSubject !== null).toBe(hasEmailTemplate(kind));
+      }
+    }
+    expect(() => defaultTemplate('constructor' as MessageKind, 'en')).toThrow(/Unknown message kind/);
   });
 });

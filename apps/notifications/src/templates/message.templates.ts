@@ -1,21 +1,22 @@
 /**
- * Patient-facing message texts (SMS and email) and the helpers that size them.
+ * Patient-facing message texts (SMS and email): the kinds, their variables, rendering from a
+ * template (the built-in one of default-templates.ts, or a clinic's override), and the helpers
+ * that size an SMS.
  *
  * Pure functions: no Nest, no I/O.
  *
- * Privacy rules every template follows (and the spec checks):
+ * Privacy rules every template follows (template.rules.ts enforces them on admin edits; the
+ * spec checks the defaults):
  * - a message carries the first name, the clinic, the time and what to do -
  *   never a diagnosis, the procedure's name, the treated site or pain history.
  *   A text message is read on lock screens and shared phones.
  * - every automated SMS names the clinic and says how to opt out; the direct
  *   answers to STOP / START / HELP name the clinic (they *are* the opt-out
  *   bookkeeping, so repeating "Reply STOP" there is noise).
- *
- * Texts live in a catalogue: language -> kind -> template. Adding a language
- * means adding one more catalogue; the `Record` types make the compiler
- * insist that it covers every kind.
  */
 import { DateTime } from 'luxon';
+import { DEFAULT_TEMPLATES } from './default-templates.js';
+import { renderTemplate } from './template.syntax.js';
 
 export type Language = 'en' | 'es';
 export const SUPPORTED_LANGUAGES: readonly Language[] = ['en', 'es'];
@@ -46,6 +47,8 @@ export const MESSAGE_KINDS = [
   'attention_ack',
   /** Answer to free text from a known patient. */
   'message_received',
+  /** Answer to free text that asks to stop ("please stop texting me"): automated texts are held. */
+  'stop_request_received',
   /** Answer to STOP. */
   'opted_out',
   /** Answer to START. */
@@ -107,449 +110,105 @@ export const SMS_KINDS_WITHOUT_OPT_OUT_LINE: ReadonlySet<MessageKind> = new Set<
 export const MAX_SMS_SEGMENTS = 3;
 
 // ---------------------------------------------------------------------------
-// Catalogues
+// Variables
 // ---------------------------------------------------------------------------
 
-/** Variables after clean-up; `time` is '' for kinds that do not state a time. */
-interface Ctx {
-  name: string;
-  clinic: string;
-  phone: string;
-  time: string;
-  clinician: string;
-  /** '' for kinds that do not state an expiry. */
-  expiry: string;
-}
-
-interface EmailTemplate {
-  subject: (c: Ctx) => string;
-  text: (c: Ctx) => string;
-}
-
-interface KindTemplate {
-  sms: (c: Ctx) => string;
-  /** Absent for kinds that only exist as an answer to an inbound SMS. */
-  email?: EmailTemplate;
-}
-
-type Catalogue = Record<MessageKind, KindTemplate>;
-
-// --- English ---------------------------------------------------------------
-
-const EN_OPT_OUT = 'Reply STOP to opt out.';
-const EN_CONFIRM_OR_RESCHEDULE = 'Reply C to confirm or R to reschedule.';
-const enHi = (c: Ctx): string => (c.name ? `Hi ${c.name}` : 'Hi');
-const enThanks = (c: Ctx): string => (c.name ? `Thank you, ${c.name}.` : 'Thank you.');
-const enWith = (c: Ctx): string => (c.clinician ? ` with ${c.clinician}` : '');
-const enEmail = (c: Ctx, paragraphs: string[]): string =>
-  [
-    `${enHi(c)},`,
-    ...paragraphs,
-    `${c.clinic}\n${c.phone}`,
-    `You are receiving this email because you are a patient of ${c.clinic}. To change how we contact you, call ${c.phone}.`,
-  ].join('\n\n') + '\n';
-const EN_EMAIL_CONFIRM = (c: Ctx): string =>
-  `If you get our text messages, reply C to confirm or R to reschedule. You can also call us at ${c.phone}.`;
-
-const EN: Catalogue = {
-  booking_confirmation: {
-    sms: (c) =>
-      `${enHi(c)}, your appointment at ${c.clinic}${enWith(c)} is booked for ${c.time}. ${EN_CONFIRM_OR_RESCHEDULE} Questions? Call ${c.phone}. ${EN_OPT_OUT}`,
-    email: {
-      subject: (c) => `Your appointment at ${c.clinic}: ${c.time}`,
-      text: (c) =>
-        enEmail(c, [
-          `Your appointment at ${c.clinic}${enWith(c)} is booked for ${c.time}. A calendar invitation is attached.`,
-          EN_EMAIL_CONFIRM(c),
-        ]),
-    },
-  },
-  reminder: {
-    sms: (c) =>
-      `${enHi(c)}, a reminder of your appointment at ${c.clinic}${enWith(c)} on ${c.time}. ${EN_CONFIRM_OR_RESCHEDULE} Questions? Call ${c.phone}. ${EN_OPT_OUT}`,
-    email: {
-      subject: (c) => `Reminder: your appointment at ${c.clinic} on ${c.time}`,
-      text: (c) =>
-        enEmail(c, [`This is a reminder of your appointment at ${c.clinic}${enWith(c)} on ${c.time}.`, EN_EMAIL_CONFIRM(c)]),
-    },
-  },
-  rescheduled: {
-    sms: (c) =>
-      `${enHi(c)}, your appointment at ${c.clinic}${enWith(c)} has moved to ${c.time}. ${EN_CONFIRM_OR_RESCHEDULE} Questions? Call ${c.phone}. ${EN_OPT_OUT}`,
-    email: {
-      subject: (c) => `New time for your appointment at ${c.clinic}: ${c.time}`,
-      text: (c) =>
-        enEmail(c, [
-          `Your appointment at ${c.clinic}${enWith(c)} has moved to ${c.time}. An updated calendar invitation is attached.`,
-          EN_EMAIL_CONFIRM(c),
-        ]),
-    },
-  },
-  cancellation: {
-    sms: (c) =>
-      `${enHi(c)}, your appointment at ${c.clinic} on ${c.time} has been cancelled. To book a new time, call ${c.phone}. ${EN_OPT_OUT}`,
-    email: {
-      subject: (c) => `Cancelled: your appointment at ${c.clinic} on ${c.time}`,
-      text: (c) =>
-        enEmail(c, [
-          `Your appointment at ${c.clinic} on ${c.time} has been cancelled. The attached calendar update removes it from your calendar.`,
-          `To book a new time, call us at ${c.phone}.`,
-        ]),
-    },
-  },
-  aftercare: {
-    // From the procedure article: rest, no physical activity for a few days,
-    // ice packs and elevation against swelling, discomfort as the anaesthetic
-    // wears off. "The treated area", never the site: the site is clinical data.
-    sms: (c) =>
-      `${enHi(c)}, care tips from ${c.clinic} after your visit: rest and avoid physical activity for a few days. Ice packs and keeping the treated area raised help with swelling. Some discomfort when the anesthetic wears off is expected. Questions or worries? Call ${c.phone}. ${EN_OPT_OUT}`,
-    email: {
-      subject: (c) => `Looking after yourself after your visit to ${c.clinic}`,
-      text: (c) =>
-        enEmail(c, [
-          'Here is how to look after yourself over the next few days:',
-          [
-            '- Rest, and avoid physical activity for a few days.',
-            '- If the treated area is sore or swollen, use ice packs and keep it raised.',
-            '- Some discomfort when the local anesthetic wears off is expected.',
-            '- Improvement is gradual: many patients notice it over two to six weeks.',
-          ].join('\n'),
-          'We will check in with you over the coming weeks and arrange a follow-up visit.',
-          `If you have questions or are worried about how you feel, call ${c.clinic} at ${c.phone}.`,
-        ]),
-    },
-  },
-  checkin: {
-    sms: (c) =>
-      `${enHi(c)}, this is ${c.clinic} checking in. How is the treated area? Please reply with your pain from 0 (none) to 10 (worst). If you are worried, call ${c.phone}. ${EN_OPT_OUT}`,
-    email: {
-      subject: (c) => `How are you feeling? A check-in from ${c.clinic}`,
-      text: (c) =>
-        enEmail(c, [
-          `We are checking in to see how the treated area is feeling.`,
-          `If you get our text messages, please reply to our check-in text with your pain from 0 (none) to 10 (worst). Otherwise, or if you would rather talk to someone, call us at ${c.phone}.`,
-        ]),
-    },
-  },
-  follow_up_booked: {
-    sms: (c) =>
-      `${enHi(c)}, we have booked your follow-up visit at ${c.clinic}${enWith(c)} for ${c.time}. ${EN_CONFIRM_OR_RESCHEDULE} Questions? Call ${c.phone}. ${EN_OPT_OUT}`,
-    email: {
-      subject: (c) => `Your follow-up visit at ${c.clinic}: ${c.time}`,
-      text: (c) =>
-        enEmail(c, [
-          `We have booked your follow-up visit at ${c.clinic}${enWith(c)} for ${c.time}, so we can see how you are doing. A calendar invitation is attached.`,
-          EN_EMAIL_CONFIRM(c),
-        ]),
-    },
-  },
-  appointment_confirmed: {
-    sms: (c) => `${enThanks(c)} Your appointment at ${c.clinic} on ${c.time} is confirmed. ${EN_OPT_OUT}`,
-  },
-  reschedule_requested: {
-    sms: (c) =>
-      `${enThanks(c)} ${c.clinic} will contact you to find a new time; your appointment stays booked until then. You can also call ${c.phone}. ${EN_OPT_OUT}`,
-  },
-  checkin_thanks: {
-    sms: (c) => `${enThanks(c)} ${c.clinic} has received your answer. If you are worried, call ${c.phone}. ${EN_OPT_OUT}`,
-  },
-  attention_ack: {
-    sms: (c) =>
-      `${enThanks(c)} We have let your care team at ${c.clinic} know and they will be in touch. If it gets worse or you are worried, call ${c.phone}. In an emergency, call your local emergency number. ${EN_OPT_OUT}`,
-  },
-  message_received: {
-    sms: (c) =>
-      `${enThanks(c)} ${c.clinic} has received your message. This number is not watched at all times: for anything urgent, call ${c.phone}. ${EN_OPT_OUT}`,
-  },
-  opted_out: {
-    sms: (c) =>
-      `${c.clinic}: you are opted out and will get no more texts from us. Reply START to opt back in. Questions? Call ${c.phone}.`,
-  },
-  opted_in: {
-    sms: (c) =>
-      `${c.clinic}: you are opted back in to appointment and care texts. Reply STOP to opt out or HELP for help.`,
-  },
-  help: {
-    // Carrier (CTIA) HELP answer: programme, contact, how to opt out, rates.
-    sms: (c) =>
-      `${c.clinic}: appointment and care texts. For help, call ${c.phone}. Reply STOP to opt out, START to opt back in. Msg & data rates may apply.`,
-  },
-  unknown_sender_help: {
-    // We do not know who this is, so no name and nothing about any patient.
-    sms: (c) =>
-      `This is the automated text line of ${c.clinic}. We could not match your number to a patient. Please call ${c.phone}. ${EN_OPT_OUT}`,
-  },
-  waitlist_offer: {
-    sms: (c) =>
-      `${enHi(c)}, a time has opened up at ${c.clinic}${enWith(c)}: ${c.time}. Reply YES by ${c.expiry} to take it. If not, you stay on our waitlist. Questions? Call ${c.phone}. ${EN_OPT_OUT}`,
-    email: {
-      subject: (c) => `A time has opened up at ${c.clinic}: ${c.time}`,
-      text: (c) =>
-        enEmail(c, [
-          `A time has opened up at ${c.clinic}${enWith(c)}: ${c.time}. You are on our waitlist, so we are offering it to you.`,
-          `To take it, reply YES to our text message by ${c.expiry}, or call us at ${c.phone} before then. If it does not suit you, there is nothing to do: you stay on the waitlist.`,
-        ]),
-    },
-  },
-  waitlist_taken: {
-    sms: (c) =>
-      `${enHi(c)}, sorry: the time at ${c.clinic} on ${c.time} has been taken. You stay on our waitlist and we will let you know when another time opens up. Questions? Call ${c.phone}. ${EN_OPT_OUT}`,
-    email: {
-      subject: (c) => `That time at ${c.clinic} has been taken`,
-      text: (c) =>
-        enEmail(c, [
-          `Sorry: the time at ${c.clinic} on ${c.time} that we offered you has been taken.`,
-          'You stay on our waitlist, and we will let you know when another time opens up.',
-        ]),
-    },
-  },
-  waitlist_expired: {
-    sms: (c) =>
-      `${enHi(c)}, the offer of a time at ${c.clinic} on ${c.time} has expired. You stay on our waitlist and we will let you know when another time opens up. Questions? Call ${c.phone}. ${EN_OPT_OUT}`,
-    email: {
-      subject: (c) => `The offer of a time at ${c.clinic} has expired`,
-      text: (c) =>
-        enEmail(c, [
-          `The offer of a time at ${c.clinic} on ${c.time} has expired.`,
-          'You stay on our waitlist, and we will let you know when another time opens up.',
-        ]),
-    },
-  },
-  waitlist_accept_received: {
-    sms: (c) =>
-      `${enThanks(c)} We are booking ${c.time} at ${c.clinic} for you; you will get a confirmation shortly. Questions? Call ${c.phone}. ${EN_OPT_OUT}`,
-  },
-};
-
-// --- Spanish ---------------------------------------------------------------
-// Formal "usted". STOP / START / HELP stay in English: they are the keywords
-// the SMS provider itself acts on. SMS lose the accents GSM-7 lacks (á í ó ú;
-// é ñ ¿ ¡ survive, see `foldToGsm7`), so where a choice of words exists the
-// SMS texts use words that read unambiguously without them ("queda
-// reservada", not "quedó reservada" which would become "quedo").
-
-const ES_OPT_OUT = 'Responda STOP para darse de baja.';
-const ES_CONFIRM_OR_RESCHEDULE = 'Responda C para confirmar o R para cambiar la cita.';
-const esHi = (c: Ctx): string => (c.name ? `Hola, ${c.name}:` : 'Hola:');
-const esThanks = (c: Ctx): string => (c.name ? `Gracias, ${c.name}.` : 'Gracias.');
-const esWith = (c: Ctx): string => (c.clinician ? ` con ${c.clinician}` : '');
-const esEmail = (c: Ctx, paragraphs: string[]): string =>
-  [
-    esHi(c),
-    ...paragraphs,
-    `${c.clinic}\n${c.phone}`,
-    `Recibe este correo porque es paciente de ${c.clinic}. Para cambiar cómo nos comunicamos con usted, llame al ${c.phone}.`,
-  ].join('\n\n') + '\n';
-const ES_EMAIL_CONFIRM = (c: Ctx): string =>
-  `Si recibe nuestros mensajes de texto, responda C para confirmar o R para cambiar la cita. También puede llamarnos al ${c.phone}.`;
-
-const ES: Catalogue = {
-  booking_confirmation: {
-    sms: (c) =>
-      `${esHi(c)} su cita en ${c.clinic}${esWith(c)} queda reservada para el ${c.time}. ${ES_CONFIRM_OR_RESCHEDULE} ¿Preguntas? Llame al ${c.phone}. ${ES_OPT_OUT}`,
-    email: {
-      subject: (c) => `Su cita en ${c.clinic}: ${c.time}`,
-      text: (c) =>
-        esEmail(c, [
-          `Su cita en ${c.clinic}${esWith(c)} queda reservada para el ${c.time}. Adjuntamos una invitación de calendario.`,
-          ES_EMAIL_CONFIRM(c),
-        ]),
-    },
-  },
-  reminder: {
-    sms: (c) =>
-      `${esHi(c)} le recordamos su cita en ${c.clinic}${esWith(c)} el ${c.time}. ${ES_CONFIRM_OR_RESCHEDULE} ¿Preguntas? Llame al ${c.phone}. ${ES_OPT_OUT}`,
-    email: {
-      subject: (c) => `Recordatorio: su cita en ${c.clinic} el ${c.time}`,
-      text: (c) =>
-        esEmail(c, [`Le recordamos su cita en ${c.clinic}${esWith(c)} el ${c.time}.`, ES_EMAIL_CONFIRM(c)]),
-    },
-  },
-  rescheduled: {
-    sms: (c) =>
-      `${esHi(c)} su cita en ${c.clinic}${esWith(c)} tiene una nueva hora: el ${c.time}. ${ES_CONFIRM_OR_RESCHEDULE} ¿Preguntas? Llame al ${c.phone}. ${ES_OPT_OUT}`,
-    email: {
-      subject: (c) => `Nueva hora para su cita en ${c.clinic}: ${c.time}`,
-      text: (c) =>
-        esEmail(c, [
-          `Su cita en ${c.clinic}${esWith(c)} tiene una nueva hora: el ${c.time}. Adjuntamos la invitación de calendario actualizada.`,
-          ES_EMAIL_CONFIRM(c),
-        ]),
-    },
-  },
-  cancellation: {
-    sms: (c) =>
-      `${esHi(c)} su cita en ${c.clinic} del ${c.time} fue cancelada. Para reservar otra hora, llame al ${c.phone}. ${ES_OPT_OUT}`,
-    email: {
-      subject: (c) => `Cancelada: su cita en ${c.clinic} del ${c.time}`,
-      text: (c) =>
-        esEmail(c, [
-          `Su cita en ${c.clinic} del ${c.time} fue cancelada. La actualización de calendario adjunta la quita de su calendario.`,
-          `Para reservar otra hora, llámenos al ${c.phone}.`,
-        ]),
-    },
-  },
-  aftercare: {
-    sms: (c) =>
-      `${esHi(c)} consejos de ${c.clinic} tras su visita: descanse y evite la actividad física durante unos días. Las bolsas de hielo y mantener elevada la zona tratada ayudan con la hinchazón. Es normal sentir algo de molestia cuando pase el efecto de la anestesia. ¿Dudas? Llame al ${c.phone}. ${ES_OPT_OUT}`,
-    email: {
-      subject: (c) => `Cómo cuidarse después de su visita a ${c.clinic}`,
-      text: (c) =>
-        esEmail(c, [
-          'Así puede cuidarse durante los próximos días:',
-          [
-            '- Descanse y evite la actividad física durante unos días.',
-            '- Si la zona tratada le duele o está hinchada, póngase bolsas de hielo y manténgala elevada.',
-            '- Es normal sentir algo de molestia cuando pase el efecto de la anestesia local.',
-            '- La mejoría es gradual: muchos pacientes la notan en un plazo de dos a seis semanas.',
-          ].join('\n'),
-          'En las próximas semanas le preguntaremos cómo se encuentra y organizaremos una visita de seguimiento.',
-          `Si tiene dudas o le preocupa cómo se siente, llame a ${c.clinic} al ${c.phone}.`,
-        ]),
-    },
-  },
-  checkin: {
-    sms: (c) =>
-      `${esHi(c)} le escribe ${c.clinic}. ¿Qué tal la zona tratada? Responda con su dolor del 0 (nada) al 10 (el peor). Si le preocupa algo, llame al ${c.phone}. ${ES_OPT_OUT}`,
-    email: {
-      subject: (c) => `¿Cómo se encuentra? Seguimiento de ${c.clinic}`,
-      text: (c) =>
-        esEmail(c, [
-          'Queremos saber cómo está la zona tratada.',
-          `Si recibe nuestros mensajes de texto, responda a nuestro mensaje de seguimiento con su dolor del 0 (nada) al 10 (el peor). Si no, o si prefiere hablar con alguien, llámenos al ${c.phone}.`,
-        ]),
-    },
-  },
-  follow_up_booked: {
-    sms: (c) =>
-      `${esHi(c)} reservamos su visita de seguimiento en ${c.clinic}${esWith(c)} para el ${c.time}. ${ES_CONFIRM_OR_RESCHEDULE} ¿Preguntas? Llame al ${c.phone}. ${ES_OPT_OUT}`,
-    email: {
-      subject: (c) => `Su visita de seguimiento en ${c.clinic}: ${c.time}`,
-      text: (c) =>
-        esEmail(c, [
-          `Reservamos su visita de seguimiento en ${c.clinic}${esWith(c)} para el ${c.time}, para ver cómo evoluciona. Adjuntamos una invitación de calendario.`,
-          ES_EMAIL_CONFIRM(c),
-        ]),
-    },
-  },
-  appointment_confirmed: {
-    sms: (c) => `${esThanks(c)} Su cita en ${c.clinic} del ${c.time} queda confirmada. ${ES_OPT_OUT}`,
-  },
-  reschedule_requested: {
-    sms: (c) =>
-      `${esThanks(c)} ${c.clinic} va a comunicarse con usted para buscar otra hora; su cita actual sigue reservada hasta entonces. También puede llamar al ${c.phone}. ${ES_OPT_OUT}`,
-  },
-  checkin_thanks: {
-    sms: (c) => `${esThanks(c)} En ${c.clinic} hemos recibido su respuesta. Si le preocupa algo, llame al ${c.phone}. ${ES_OPT_OUT}`,
-  },
-  attention_ack: {
-    sms: (c) =>
-      `${esThanks(c)} Hemos avisado a su equipo en ${c.clinic}, que va a comunicarse con usted. Si empeora o le preocupa algo, llame al ${c.phone}. En una emergencia, llame al número de emergencias local. ${ES_OPT_OUT}`,
-  },
-  message_received: {
-    sms: (c) =>
-      `${esThanks(c)} En ${c.clinic} hemos recibido su mensaje. Estos mensajes no se leen en todo momento: si es urgente, llame al ${c.phone}. ${ES_OPT_OUT}`,
-  },
-  opted_out: {
-    sms: (c) =>
-      `${c.clinic}: se ha dado de baja y ya no le enviaremos mensajes de texto. Responda START para volver a suscribirse. ¿Preguntas? Llame al ${c.phone}.`,
-  },
-  opted_in: {
-    sms: (c) =>
-      `${c.clinic}: se ha suscrito de nuevo a los mensajes sobre sus citas y su cuidado. Responda STOP para darse de baja o HELP para obtener ayuda.`,
-  },
-  help: {
-    sms: (c) =>
-      `${c.clinic}: mensajes sobre sus citas y su cuidado. Para ayuda, llame al ${c.phone}. Responda STOP para darse de baja o START para volver a suscribirse. Pueden aplicarse tarifas de mensajes y datos.`,
-  },
-  unknown_sender_help: {
-    sms: (c) =>
-      `Este es el servicio de mensajes de ${c.clinic}. No tenemos este teléfono en nuestros registros de pacientes. Llame al ${c.phone}. ${ES_OPT_OUT}`,
-  },
-  waitlist_offer: {
-    sms: (c) =>
-      `${esHi(c)} hay una hora libre en ${c.clinic}${esWith(c)}: el ${c.time}. Responda SI antes del ${c.expiry} para reservarla. Si no, sigue en nuestra lista de espera. ¿Preguntas? Llame al ${c.phone}. ${ES_OPT_OUT}`,
-    email: {
-      subject: (c) => `Hay una hora libre en ${c.clinic}: ${c.time}`,
-      text: (c) =>
-        esEmail(c, [
-          `Hay una hora libre en ${c.clinic}${esWith(c)}: el ${c.time}. Como está en nuestra lista de espera, se la ofrecemos a usted.`,
-          `Para reservarla, responda SI a nuestro mensaje de texto antes del ${c.expiry}, o llámenos al ${c.phone} antes de esa hora. Si no le conviene, no tiene que hacer nada: sigue en la lista de espera.`,
-        ]),
-    },
-  },
-  waitlist_taken: {
-    sms: (c) =>
-      `${esHi(c)} lo sentimos: la hora del ${c.time} en ${c.clinic} ya no está libre. Sigue en nuestra lista de espera y le avisaremos cuando haya otra hora libre. ¿Preguntas? Llame al ${c.phone}. ${ES_OPT_OUT}`,
-    email: {
-      subject: (c) => `Esa hora en ${c.clinic} ya no está libre`,
-      text: (c) =>
-        esEmail(c, [
-          `Lo sentimos: la hora del ${c.time} en ${c.clinic} que le ofrecimos ya no está libre.`,
-          'Sigue en nuestra lista de espera, y le avisaremos cuando haya otra hora libre.',
-        ]),
-    },
-  },
-  waitlist_expired: {
-    sms: (c) =>
-      `${esHi(c)} la oferta de una hora en ${c.clinic} el ${c.time} ha caducado. Sigue en nuestra lista de espera y le avisaremos cuando haya otra hora libre. ¿Preguntas? Llame al ${c.phone}. ${ES_OPT_OUT}`,
-    email: {
-      subject: (c) => `La oferta de una hora en ${c.clinic} ha caducado`,
-      text: (c) =>
-        esEmail(c, [
-          `La oferta de una hora en ${c.clinic} el ${c.time} ha caducado.`,
-          'Sigue en nuestra lista de espera, y le avisaremos cuando haya otra hora libre.',
-        ]),
-    },
-  },
-  waitlist_accept_received: {
-    sms: (c) =>
-      `${esThanks(c)} Estamos reservando para usted la hora del ${c.time} en ${c.clinic}; recibirá una confirmación en breve. ¿Preguntas? Llame al ${c.phone}. ${ES_OPT_OUT}`,
-  },
-};
-
-const CATALOGUES: Record<Language, Catalogue> = { en: EN, es: ES };
-
-// ---------------------------------------------------------------------------
-// Rendering
-// ---------------------------------------------------------------------------
+/** Every variable a template may use (as `{{name}}`); which ones a kind has: `variablesFor`. */
+export const TEMPLATE_VARIABLES = ['firstName', 'clinicName', 'clinicPhone', 'appointmentTime', 'clinicianName', 'expiryTime'] as const;
+export type TemplateVariable = (typeof TEMPLATE_VARIABLES)[number];
 
 /**
- * Renders an SMS. The result is folded to the GSM-7 alphabet where it can be
- * (see `foldToGsm7`): one character outside GSM-7 - an "ó", a curly quote -
- * switches the whole message to UCS-2, which more than halves the characters
- * per segment, so a Spanish aftercare text would cost 6+ segments instead of 3.
+ * The longest value of each variable an SMS carries. Longer values are cut at a word boundary
+ * (`fitToLength`) so that the segment budget the rules promise holds for any patient and
+ * clinic: a 100-character first name or a 200-character clinic name fits an email, not a text.
+ * Times are our own formatting; their longest form is far below the limit.
  */
-export function renderSms(kind: MessageKind, vars: TemplateVars, lang: Language = DEFAULT_LANGUAGE): string {
-  return foldToGsm7(templateFor(kind, lang).sms(context(kind, vars)));
+export const SMS_VALUE_LIMITS: Readonly<Record<TemplateVariable, number>> = {
+  firstName: 40,
+  clinicName: 40,
+  clinicPhone: 30,
+  appointmentTime: 60,
+  clinicianName: 40,
+  expiryTime: 60,
+};
+
+/** The variables a kind's templates may use. */
+export function variablesFor(kind: MessageKind): readonly TemplateVariable[] {
+  // We do not know who wrote from an unknown number: nothing about any patient.
+  if (kind === 'unknown_sender_help') return ['clinicName', 'clinicPhone'];
+  const vars: TemplateVariable[] = ['firstName', 'clinicName', 'clinicPhone'];
+  if (KINDS_NEEDING_TIME.has(kind)) vars.push('appointmentTime', 'clinicianName');
+  if (KINDS_NEEDING_EXPIRY.has(kind)) vars.push('expiryTime');
+  return vars;
 }
 
-/** Renders an email. Email is Unicode, so the text keeps its accents. */
+/** Kinds whose text must state the appointment time (and, for an offer, the expiry). */
+export const kindNeedsTime = (kind: MessageKind): boolean => KINDS_NEEDING_TIME.has(kind);
+export const kindNeedsExpiry = (kind: MessageKind): boolean => KINDS_NEEDING_EXPIRY.has(kind);
+
+// ---------------------------------------------------------------------------
+// Templates and rendering
+// ---------------------------------------------------------------------------
+
+/** One kind's texts in one language, in the syntax of template.syntax.ts. */
+export interface MessageTemplate {
+  sms: string;
+  /** Null for SMS-only kinds (answers to an inbound text). */
+  emailSubject: string | null;
+  emailBody: string | null;
+}
+
+/** The built-in texts of a kind in a language. */
+export function defaultTemplate(kind: MessageKind, lang: Language = DEFAULT_LANGUAGE): MessageTemplate {
+  const catalogue = DEFAULT_TEMPLATES[lang];
+  if (!catalogue) throw new Error(`Unsupported message language "${String(lang)}"`);
+  const template = Object.hasOwn(catalogue, kind) ? catalogue[kind] : undefined;
+  if (!template) throw new Error(`Unknown message kind "${String(kind)}"`);
+  return { sms: template.sms, emailSubject: template.email?.subject ?? null, emailBody: template.email?.body ?? null };
+}
+
+export const isMessageKind = (value: unknown): value is MessageKind => typeof value === 'string' && (MESSAGE_KINDS as readonly string[]).includes(value);
+export const isLanguage = (value: unknown): value is Language => typeof value === 'string' && (SUPPORTED_LANGUAGES as readonly string[]).includes(value);
+
+/**
+ * Renders an SMS, from the kind's default text or from `template` (a clinic's override). The
+ * result is folded to the GSM-7 alphabet where it can be (see `foldToGsm7`): one character
+ * outside GSM-7 - an "ó", a curly quote - switches the whole message to UCS-2, which more than
+ * halves the characters per segment, so a Spanish aftercare text would cost 6+ segments
+ * instead of 3.
+ */
+export function renderSms(kind: MessageKind, vars: TemplateVars, lang: Language = DEFAULT_LANGUAGE, template?: string | null): string {
+  const source = template ?? defaultTemplate(kind, lang).sms;
+  const text = renderTemplate(source, valuesFor(kind, vars, SMS_VALUE_LIMITS));
+  // An empty optional part must not leave "Hi  ," behind.
+  return foldToGsm7(text.replace(/[ \t]{2,}/g, ' ').trim());
+}
+
+/** Renders an email, from the defaults or a clinic's override. Email is Unicode: accents stay. */
 export function renderEmail(
   kind: MessageKind,
   vars: TemplateVars,
   lang: Language = DEFAULT_LANGUAGE,
+  template?: { subject?: string | null; body?: string | null },
 ): { subject: string; text: string } {
-  const email = templateFor(kind, lang).email;
-  if (!email) throw new Error(`Message kind "${kind}" is SMS only (an answer to an inbound text); it has no email template`);
-  const ctx = context(kind, vars);
-  return { subject: email.subject(ctx), text: email.text(ctx) };
+  const fallback = defaultTemplate(kind, lang);
+  if (fallback.emailSubject === null || fallback.emailBody === null) {
+    throw new Error(`Message kind "${kind}" is SMS only (an answer to an inbound text); it has no email template`);
+  }
+  const values = valuesFor(kind, vars, null);
+  return {
+    subject: singleLine(renderTemplate(template?.subject ?? fallback.emailSubject, values)),
+    text: renderTemplate(template?.body ?? fallback.emailBody, values),
+  };
 }
 
 /** Whether `renderEmail` supports this kind. */
 export function hasEmailTemplate(kind: MessageKind): boolean {
-  return CATALOGUES[DEFAULT_LANGUAGE][kind].email !== undefined;
+  return defaultTemplate(kind, DEFAULT_LANGUAGE).emailBody !== null;
 }
 
-function templateFor(kind: MessageKind, lang: Language): KindTemplate {
-  const catalogue = CATALOGUES[lang];
-  if (!catalogue) throw new Error(`Unsupported message language "${String(lang)}"`);
-  const template = catalogue[kind];
-  if (!template) throw new Error(`Unknown message kind "${String(kind)}"`);
-  return template;
-}
-
-function context(kind: MessageKind, vars: TemplateVars): Ctx {
+/** The kind's variables, cleaned up (and for SMS, fitted to their limits). */
+function valuesFor(kind: MessageKind, vars: TemplateVars, limits: Readonly<Record<TemplateVariable, number>> | null): Record<string, string> {
   const time = singleLine(vars.appointmentTime);
   if (KINDS_NEEDING_TIME.has(kind) && !time) {
     throw new Error(`Message kind "${kind}" needs appointmentTime`);
@@ -560,18 +219,30 @@ function context(kind: MessageKind, vars: TemplateVars): Ctx {
   }
   // Names come from patient records and admin input: a stray newline must not
   // break the layout of an SMS or - worse - an email subject line.
-  return {
-    name: singleLine(vars.firstName),
-    clinic: singleLine(vars.clinicName),
-    phone: singleLine(vars.clinicPhone),
-    time: KINDS_NEEDING_TIME.has(kind) ? time : '',
-    clinician: singleLine(vars.clinicianName),
-    expiry: KINDS_NEEDING_EXPIRY.has(kind) ? expiry : '',
+  const all: Record<TemplateVariable, string> = {
+    firstName: singleLine(vars.firstName),
+    clinicName: singleLine(vars.clinicName),
+    clinicPhone: singleLine(vars.clinicPhone),
+    appointmentTime: time,
+    clinicianName: singleLine(vars.clinicianName),
+    expiryTime: expiry,
   };
+  const values: Record<string, string> = {};
+  for (const name of variablesFor(kind)) values[name] = limits ? fitToLength(all[name], limits[name]) : all[name];
+  return values;
 }
 
 function singleLine(value: string | undefined): string {
   return (value ?? '').replace(/\s+/g, ' ').trim();
+}
+
+/** `value` if it fits, else cut at the last word boundary within `max` (or hard at `max`). */
+export function fitToLength(value: string, max: number): string {
+  const chars = [...value];
+  if (chars.length <= max) return value;
+  const cut = chars.slice(0, max + 1).join('');
+  const space = cut.lastIndexOf(' ');
+  return (space >= max / 2 ? cut.slice(0, space) : chars.slice(0, max).join('')).replace(/[\s,.;:-]+$/, '');
 }
 
 // ---------------------------------------------------------------------------
