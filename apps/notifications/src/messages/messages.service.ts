@@ -378,6 +378,11 @@ export class MessagesService {
     const email = await this.templates.renderEmail(tx, clinic.id, kind, vars, recipient.language);
     const ics = FALLBACK_INVITE[kind];
     const now = this.clock.now();
+    // The e-mail keeps quiet hours too (a reminder moves earlier only while that is ahead); one
+    // that can no longer be useful is not written, and the caller asks for a call instead.
+    const timing: Timing = kind === 'reminder' && appointment ? { kind: 'reminder', usefulUntil: reminderUsefulUntil(appointment.startsAt) } : { kind: 'later' };
+    const decision = decideSendTime({ intended: now, now, timezone: recipient.timezone, quietHours: this.config.quietHours, timing });
+    if (!decision.send) return null;
     const [row] = await tx
       .insert(messages)
       .values({
@@ -391,7 +396,7 @@ export class MessagesService {
         subject: email.subject,
         body: email.text,
         toAddress: recipient.email,
-        sendAt: now,
+        sendAt: decision.at,
         appointmentId: failed.appointmentId,
         stepId: failed.stepId,
         waitlistOfferId: failed.waitlistOfferId,
