@@ -343,6 +343,16 @@ describe('sending with retries', () => {
     expect((await sendFallback(failed)).status).toBe('sent');
   });
 
+  it('a fallback e-mail keeps quiet hours: an SMS refused at 22:30 is followed by its e-mail at 08:00', async () => {
+    const patient = await registerPatient();
+    clock.set(new Date('2025-10-28T02:30:00Z')); // 22:30 in New York
+    const row = await queueSms(patient);
+    fake.failNext(1, { status: 400, code: 21211, message: 'The To number is not a valid phone number.' });
+    await runJob(row.id);
+    const [email] = await db.select().from(messages).where(eq(messages.fallbackOf, row.id));
+    expect(email!.sendAt).toEqual(new Date('2025-10-28T12:00:00Z')); // 08:00 in New York
+  });
+
   it('21610 at send time: the patient is opted out (patient.opted-out), and the e-mail goes instead', async () => {
     const patient = await registerPatient();
     const row = await queueSms(patient);
