@@ -38,41 +38,13 @@ export class SchedulingEventsController {
   /** A cancelled appointment's time goes to the waitlist. */
   @MessagePattern(eventPattern('scheduling', 'appointment.cancelled'))
   cancelled(@Payload() event: EventEnvelope<'appointment.cancelled'>) {
-    let offers: WaitlistOfferRow[] = [];
-    return this.inbox.handleOnce(
-      event,
-      async (tx, e) => {
-        offers = await this.waitlist.offerFreedTime(tx, {
-          clinicId: e.clinicId,
-          clinicianId: e.payload.clinicianId,
-          startsAt: new Date(e.payload.startsAt),
-          slotKey: `appointment:${e.payload.appointmentId}:${e.payload.sequence}`,
-          releasedByPatientId: e.payload.patientId,
-          correlationId: e.correlationId,
-        });
-      },
-      () => this.waitlist.scheduleJobs(offers),
-    );
+    return this.offerFreedTime(event, event.payload.startsAt);
   }
 
   /** So does the time a rescheduled appointment left. */
   @MessagePattern(eventPattern('scheduling', 'appointment.rescheduled'))
   rescheduled(@Payload() event: EventEnvelope<'appointment.rescheduled'>) {
-    let offers: WaitlistOfferRow[] = [];
-    return this.inbox.handleOnce(
-      event,
-      async (tx, e) => {
-        offers = await this.waitlist.offerFreedTime(tx, {
-          clinicId: e.clinicId,
-          clinicianId: e.payload.clinicianId,
-          startsAt: new Date(e.payload.previousStartsAt),
-          slotKey: `appointment:${e.payload.appointmentId}:${e.payload.sequence}`,
-          releasedByPatientId: e.payload.patientId,
-          correlationId: e.correlationId,
-        });
-      },
-      () => this.waitlist.scheduleJobs(offers),
-    );
+    return this.offerFreedTime(event, event.payload.previousStartsAt);
   }
 
   /** A patient answered YES to an offer: the first YES books it. */
@@ -88,6 +60,25 @@ export class SchedulingEventsController {
         await this.waitlist.dropJobs(result.closed);
         await this.waitlist.scheduleJobs(result.offered);
       },
+    );
+  }
+
+  /** Offers are rows written with the event's inbox entry; their expiry jobs follow the commit. */
+  private offerFreedTime(event: EventEnvelope<'appointment.cancelled' | 'appointment.rescheduled'>, freedStartsAt: string) {
+    let offers: WaitlistOfferRow[] = [];
+    return this.inbox.handleOnce(
+      event,
+      async (tx, e) => {
+        offers = await this.waitlist.offerFreedTime(tx, {
+          clinicId: e.clinicId,
+          clinicianId: e.payload.clinicianId,
+          startsAt: new Date(freedStartsAt),
+          slotKey: `appointment:${e.payload.appointmentId}:${e.payload.sequence}`,
+          releasedByPatientId: e.payload.patientId,
+          correlationId: e.correlationId,
+        });
+      },
+      () => this.waitlist.scheduleJobs(offers),
     );
   }
 }
