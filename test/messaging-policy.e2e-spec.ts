@@ -253,20 +253,40 @@ describe('messaging policy, end to end', () => {
       );
       expect(task.reason).toMatch(/stop/i);
       expect((await frontDesk.get(`/api/patients/${patient.id}`)).body.smsOptedOut).toBe(false);
-      // The reminders waiting for this patient no longer go by SMS.
-      const held = (await log(patient.id)).filter((m) => m.kind === 'reminder' && m.channel === 'sms');
-      expect(held.length).toBeGreaterThan(0);
-      expect(held.every((m) => m.status === 'suppressed' && /asked by text to stop/.test(m.error ?? ''))).toBe(true);
+      // The reminders waiting for this patient are decided at their own time (held then: by
+      // e-mail, not by SMS); none is e-mailed ahead of time.
+      const waiting = (await log(patient.id)).filter((m) => m.kind === 'reminder');
+      expect(waiting.filter((m) => m.channel === 'sms').length).toBeGreaterThan(0);
+      expect(waiting.map((m) => [m.channel, m.status])).toEqual(waiting.map(() => ['sms', 'scheduled']));
 
       const recorded = await frontDesk.post(`/api/patients/${patient.id}/sms-opt-out`, {});
       expect(recorded.status).toBe(200);
       await waitFor(async () => ((await frontDesk.get(`/api/patients/${patient.id}`)).body.smsOptedOut === true ? true : undefined), { timeoutMs: 15_000, what: 'the opt-out' });
     });
 
+    it('lets the front desk lift a hold (POST /api/patients/:id/sms-hold/release): texts go again', async () => {
+      const other = await register('Leocadia', NY);
+      await book(other.id, await weekdayAhead(5, 11));
+      await system.twilio.waitForMessages(1, { to: other.phone, timeoutMs: 15_000 }); // notifications knows her
+      expect(answerOf(await text(other.phone, 'stop please'))).toMatch(/has paused its automated texts/);
+      await book(other.id, await weekdayAhead(5, 13));
+      await waitForLog(other.id, 'the e-mail-less confirmation held', (m) => m.filter((e) => e.kind === 'booking_confirmation').length === 2);
+      expect(smsTo(other.phone).filter((m) => /paused/.test(m.body) === false)).toHaveLength(1);
+
+      const released = await frontDesk.post(`/api/patients/${other.id}/sms-hold/release`, {});
+      expect(released.status).toBe(200);
+      expect(released.body).toEqual({ patientId: other.id, smsHeld: false, smsOptedOut: false });
+      expect((await frontDesk.post(`/api/patients/${other.id}/sms-hold/release`, { reason: 'x' })).status).toBe(400);
+      await book(other.id, await weekdayAhead(5, 15));
+      await system.twilio.waitForMessages(2, { to: other.phone, timeoutMs: 15_000 }); // a confirmation by SMS again
+    });
+
     it('records a text from an unknown number without its words and answers with the clinic’s HELP', async () => {
       const answer = answerOf(await text('+13125559876', 'Hi it is Marisol, my knee hurts'));
       expect(answer).toBe('This is the automated text line of Aftercare Demo Clinic. We could not match your number to a patient. Please call +12125550100. Reply STOP to opt out.');
       secrets.push('Marisol', '+13125559876');
+      // A STOP from that number: Twilio confirms its own opt-out; nothing more from us.
+      expect(answerOf(await text('+13125559876', 'STOP'))).toBeNull();
     });
   });
 

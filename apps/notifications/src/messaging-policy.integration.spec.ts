@@ -12,6 +12,7 @@ import { createPool, migrate, type Db } from '@aftercare/database';
 import { JobScheduler } from '@aftercare/jobs';
 import { ActivityCounter, DomainError, Inbox, OutboxWriter, type MessagingOptions, type OutboxRelay } from '@aftercare/messaging';
 import { createTestDatabase, type TestDatabase } from '@aftercare/testing';
+import { ConsentService } from './consent/consent.service.js';
 import { NOTIFICATIONS_MIGRATIONS } from './database/migrations.js';
 import { messages, notificationsMessaging, recipients, type MessageRow } from './database/schema.js';
 import { DirectoryService } from './directory/directory.service.js';
@@ -59,6 +60,9 @@ let queue: RecordingQueue;
 let controller: NotificationsEventsController;
 let inbound: InboundSmsService;
 let templates: TemplatesService;
+let messagesService: MessagesService;
+let directory: DirectoryService;
+let consent: ConsentService;
 
 beforeAll(async () => {
   testDb = await createTestDatabase('aftercare_test_notifications_policy');
@@ -68,13 +72,14 @@ beforeAll(async () => {
   queue = new RecordingQueue();
   const options: MessagingOptions = { service: 'notifications', tables: notificationsMessaging };
   const outbox = new OutboxWriter(options, clock, { kick: () => undefined } as unknown as OutboxRelay);
-  const directory = new DirectoryService(db);
+  directory = new DirectoryService(db);
   templates = new TemplatesService(db, clock, directory);
-  const messagesService = new MessagesService(db, config, queue as unknown as Queue, clock, new JobScheduler(clock), directory, templates);
+  messagesService = new MessagesService(db, config, queue as unknown as Queue, clock, new JobScheduler(clock), directory, templates);
   const appointmentMessages = new AppointmentMessagesService(config, clock, directory, messagesService);
   const waitlist = new WaitlistOffersService(db, clock, outbox, messagesService);
   controller = new NotificationsEventsController(new Inbox(db, options, new ActivityCounter()), directory, messagesService, appointmentMessages, waitlist);
   inbound = new InboundSmsService(db, clock, directory, outbox, messagesService, waitlist, templates);
+  consent = new ConsentService(db, clock, directory, outbox);
   for (const [id, name] of [
     [CLINIC_ID, 'Aftercare Demo Clinic'],
     [TEMPLATE_CLINIC_ID, 'Riverside Clinic'],
@@ -394,11 +399,15 @@ describe('inbound texts', () => {
     expect((await published('patient.wrote', patient.patientId)).map((e) => [e.payload.asksToStop, e.payload.clinicianId])).toEqual([[false, null]]);
   });
 
-  it('holds automated SMS on a written request to stop: no opt-out, pending texts go by email, staff are told', async () => {
+  it('holds automated SMS on a written request to stop: no opt-out, staff are told, and texts due later are decided at their own time', async () => {
     const patient = await registerPatient({ preferredChannel: 'sms' });
     await book(patient.patientId, '2026-01-20T15:00:00Z');
     const pending = (await outbound(patient.patientId, 'reminder')).filter((m) => m.status === 'scheduled');
     expect(pending).toHaveLength(2);
+    // A check-in due now whose send has not happened yet: it is taken back at once.
+    await checkinDue(patient.patientId, clock.now().toISOString());
+    const [dueNow] = await outbound(patient.patientId, 'checkin');
+    expect([dueNow!.status, iso(dueNow!.sendAt)]).toEqual(['scheduled', clock.now().toISOString()]);
     clock.advance(HOUR);
 
     const { reply } = await inbound.receive(text(patient.phone, "Please don't text me anymore"));
@@ -408,19 +417,23 @@ describe('inbound texts', () => {
     expect(await published('patient.opted-out', patient.patientId)).toEqual([]);
     expect((await published('patient.wrote', patient.patientId)).map((e) => e.payload.asksToStop)).toEqual([true]);
 
-    const held = await outbound(patient.patientId, 'reminder');
-    expect(held.map((m) => [m.status, m.errorCode])).toEqual([
-      ['suppressed', 'SMS_HELD'],
-      ['suppressed', 'SMS_HELD'],
-    ]);
-    expect(queue.removed).toEqual(expect.arrayContaining(held.map((m) => m.id)));
-    const emails = await outbound(patient.patientId, 'reminder', 'email');
-    expect(emails.map((m) => m.fallbackOf).sort()).toEqual(held.map((m) => m.id).sort());
-    expect(queue.added.map((j) => j.opts.jobId)).toEqual(expect.arrayContaining(emails.map((m) => m.id)));
+    // The reminders of an appointment 8 days away are not e-mailed today: they stay as they are,
+    // and the sender decides at their time (held: e-mail then; hold lifted: the SMS goes).
+    const reminders = await outbound(patient.patientId, 'reminder');
+    expect(reminders.map((m) => [m.id, m.status, iso(m.sendAt)])).toEqual(pending.map((m) => [m.id, 'scheduled', iso(m.sendAt)]));
+    expect(queue.removed).not.toEqual(expect.arrayContaining([pending[0]!.id]));
+    expect(await outbound(patient.patientId, 'reminder', 'email')).toEqual([]);
+    // The check-in that was due is taken back and goes by e-mail now.
+    const [takenBack] = await outbound(patient.patientId, 'checkin');
+    expect([takenBack!.status, takenBack!.errorCode]).toEqual(['suppressed', 'SMS_HELD']);
+    expect(queue.removed).toContain(takenBack!.id);
+    const [instead] = await outbound(patient.patientId, 'checkin', 'email');
+    expect([instead!.fallbackOf, instead!.status, iso(instead!.sendAt)]).toEqual([takenBack!.id, 'scheduled', clock.now().toISOString()]);
+    expect(queue.added.map((j) => j.opts.jobId)).toContain(instead!.id);
 
     // While held, new automated messages go by email; a second such text changes nothing more.
     await checkinDue(patient.patientId, '2026-01-13T15:00:00Z');
-    expect((await messagesOf(patient.patientId)).filter((m) => m.kind === 'checkin').map((m) => m.channel)).toEqual(['email']);
+    expect((await messagesOf(patient.patientId)).filter((m) => m.kind === 'checkin' && m.sendAt! > clock.now()).map((m) => m.channel)).toEqual(['email']);
     await inbound.receive(text(patient.phone, 'stop texting me'));
     expect(iso((await db.select().from(recipients).where(eq(recipients.id, patient.patientId)))[0]!.smsHeldAt)).toBe(iso(recipient!.smsHeldAt));
 
@@ -428,7 +441,82 @@ describe('inbound texts', () => {
     expect((await inbound.receive(text(patient.phone, 'START'))).reply).toMatch(/opted back in/);
     expect((await db.select().from(recipients).where(eq(recipients.id, patient.patientId)))[0]!.smsHeldAt).toBeNull();
     await checkinDue(patient.patientId, '2026-01-14T15:00:00Z');
+    expect((await messagesOf(patient.patientId)).filter((m) => m.kind === 'checkin' && m.sendAt! > clock.now()).map((m) => m.channel)).toEqual(['email', 'sms']);
+    expect((await outbound(patient.patientId, 'reminder')).map((m) => m.status)).toEqual(['scheduled', 'scheduled']);
+  });
+
+  it('answers HELP from an opted-out patient (carriers require it), and nothing else', async () => {
+    const patient = await registerPatient();
+    expect((await inbound.receive(text(patient.phone, 'STOP'))).reply).toMatch(/opted out/);
+    expect((await inbound.receive(text(patient.phone, 'HELP'))).reply).toMatch(/^Aftercare Demo Clinic: appointment and care texts\. For help, call \+12125550100\./);
+    expect((await inbound.receive(text(patient.phone, 'ayuda'))).reply).toMatch(/call \+12125550100/);
+    expect((await inbound.receive(text(patient.phone, 'pain 4'))).reply).toBeNull();
+    expect((await inbound.receive(text(patient.phone, 'C'))).reply).toBeNull();
+    expect((await db.select().from(recipients).where(eq(recipients.id, patient.patientId)))[0]!.smsOptedOut).toBe(true);
+  });
+
+  it.each([
+    ['YES', 'no open offer'],
+    ['C', 'no upcoming appointment'],
+    ['R', 'no upcoming appointment'],
+  ])('tells the clinic of %j with %s: the acknowledgement must be true', async (body) => {
+    const patient = await registerPatient();
+    const past = await book(patient.patientId, '2026-01-13T15:00:00Z');
+    clock.set(new Date('2026-01-14T15:00:00Z')); // the appointment is behind, no other ahead
+    const sms = text(patient.phone, ` ${body} `);
+    expect((await inbound.receive(sms)).reply).toContain('Aftercare Demo Clinic has received your message');
+    const [inboundRow] = await db.select().from(messages).where(eq(messages.providerMessageId, sms.messageSid));
+    expect((await published('patient.wrote', patient.patientId)).map((e) => e.payload)).toEqual([
+      { patientId: patient.patientId, messageId: inboundRow!.id, text: body, at: clock.now().toISOString(), asksToStop: false, clinicianId: past.clinicianId },
+    ]);
+  });
+
+  it('tells nobody of C, R or YES that did something', async () => {
+    const patient = await registerPatient();
+    await book(patient.patientId, '2026-01-20T15:00:00Z');
+    await inbound.receive(text(patient.phone, 'C'));
+    await inbound.receive(text(patient.phone, 'R'));
+    expect(await published('patient.wrote', patient.patientId)).toEqual([]);
+  });
+
+  it('a fallback e-mail keeps the time the SMS was meant for, and goes at once for one that was due', async () => {
+    const patient = await registerPatient({ preferredChannel: 'sms' });
+    await book(patient.patientId, '2026-01-23T15:00:00Z'); // Friday 10:00: reminders Wednesday 10:00 and Friday 08:00
+    const recipient = (await directory.recipient(patient.patientId))!;
+    const [first, second] = await outbound(patient.patientId, 'reminder');
+    const later = await db.transaction((tx) => messagesService.composeFallbackEmail(tx, first!, recipient));
+    expect([later!.fallbackOf, iso(later!.sendAt)]).toEqual([first!.id, iso(first!.sendAt)]);
+    clock.set(new Date(second!.sendAt!.getTime() + 5 * 60_000));
+    const due = await db.transaction((tx) => messagesService.composeFallbackEmail(tx, second!, recipient));
+    expect([due!.fallbackOf, iso(due!.sendAt)]).toEqual([second!.id, clock.now().toISOString()]);
+  });
+
+  it('lets staff lift a hold: automated SMS go again; an opted-out patient stays opted out', async () => {
+    const ctx: RequestContext = { clinicId: CLINIC_ID, userId: randomUUID(), role: 'front_desk', clinicianId: null, correlationId: 'test' };
+    const recipientOf = async (id: string) => (await db.select().from(recipients).where(eq(recipients.id, id)))[0]!;
+    const patient = await registerPatient({ preferredChannel: 'sms' });
+    await inbound.receive(text(patient.phone, 'please stop'));
+    expect(iso((await recipientOf(patient.patientId)).smsHeldAt)).toBe(clock.now().toISOString());
+    await checkinDue(patient.patientId, '2026-01-13T15:00:00Z');
+    expect((await messagesOf(patient.patientId)).filter((m) => m.kind === 'checkin').map((m) => [m.channel, m.status, m.errorCode])).toEqual([['email', 'scheduled', null]]);
+
+    expect(await consent.releaseSmsHold(ctx, patient.patientId)).toEqual({ patientId: patient.patientId, smsHeld: false, smsOptedOut: false });
+    expect((await recipientOf(patient.patientId)).smsHeldAt).toBeNull();
+    await checkinDue(patient.patientId, '2026-01-14T15:00:00Z');
     expect((await messagesOf(patient.patientId)).filter((m) => m.kind === 'checkin').map((m) => m.channel)).toEqual(['email', 'sms']);
+    // Again, with no hold: nothing to do, the same answer.
+    expect(await consent.releaseSmsHold(ctx, patient.patientId)).toEqual({ patientId: patient.patientId, smsHeld: false, smsOptedOut: false });
+
+    const optedOut = await registerPatient();
+    await inbound.receive(text(optedOut.phone, 'please stop texting me'));
+    await consent.smsOptOut(ctx, optedOut.patientId);
+    const before = await recipientOf(optedOut.patientId);
+    expect(await consent.releaseSmsHold(ctx, optedOut.patientId)).toEqual({ patientId: optedOut.patientId, smsHeld: true, smsOptedOut: true });
+    expect(await recipientOf(optedOut.patientId)).toEqual(before);
+    expect(await published('patient.opted-in', optedOut.patientId)).toEqual([]);
+
+    expect(await refusal(consent.releaseSmsHold({ ...ctx, clinicId: TEMPLATE_CLINIC_ID }, patient.patientId))).toMatchObject({ statusCode: 404 });
+    expect(await refusal(consent.releaseSmsHold(ctx, randomUUID()))).toMatchObject({ statusCode: 404 });
   });
 
   it('turns a hold into an opt-out on STOP', async () => {
@@ -437,6 +525,13 @@ describe('inbound texts', () => {
     expect((await inbound.receive(text(patient.phone, 'STOP'))).reply).toMatch(/opted out/);
     const [recipient] = await db.select().from(recipients).where(eq(recipients.id, patient.patientId));
     expect([recipient!.smsOptedOut, recipient!.smsHeldAt]).toEqual([true, null]);
+  });
+
+  it.each(['STOP', 'stop', 'Unsubscribe', 'STOPALL', 'opt out'])('answers nothing to %j from an unknown number (Twilio confirms its own opt-out)', async (word) => {
+    const sms = text(`+1312666${String(phoneCounter++).padStart(4, '0')}`, word);
+    expect((await inbound.receive(sms)).reply).toBeNull();
+    const rows = await db.select().from(messages).where(eq(messages.providerMessageId, sms.messageSid));
+    expect(rows.map((r) => [r.patientId, r.body, r.fromAddress, r.direction])).toEqual([[null, '', null, 'inbound']]);
   });
 
   it('records a text from an unknown number without its body or number, answers with HELP, and ignores a replay', async () => {
@@ -456,5 +551,68 @@ describe('inbound texts', () => {
     expect((await inbound.receive(sms)).reply).toBeNull();
     expect(await published('checkin.answered', patient.patientId)).toHaveLength(1);
     expect(await db.select().from(messages).where(and(eq(messages.patientId, patient.patientId), eq(messages.direction, 'inbound')))).toHaveLength(1);
+  });
+});
+
+// ---- the message log ----
+
+describe('the message log', () => {
+  const LOG_CLINIC_ID = randomUUID();
+  const ctx: RequestContext = { clinicId: LOG_CLINIC_ID, userId: randomUUID(), role: 'admin', clinicianId: null, correlationId: 'test' };
+  const T0 = new Date('2026-01-01T12:00:00Z');
+  const rowsFor = (patientId: string, count: number, status: MessageRow['status'], from: Date, stepMs = 1_000) =>
+    Array.from({ length: count }, (_, i) => ({
+      id: randomUUID(),
+      clinicId: LOG_CLINIC_ID,
+      patientId,
+      channel: 'sms' as const,
+      direction: 'outbound' as const,
+      kind: 'checkin',
+      status,
+      body: `#${i}`,
+      // Pairs share a time: the id orders them.
+      createdAt: new Date(from.getTime() + Math.floor(i / 2) * stepMs),
+      errorCode: status === 'failed' ? 'TWILIO_21211' : null,
+    }));
+
+  it('shows the newest failures first, however many older ones there are', async () => {
+    const old = randomUUID();
+    await db.insert(messages).values(rowsFor(old, 1_200, 'failed', T0));
+    const fresh = randomUUID();
+    const [latest] = await db.insert(messages).values(rowsFor(fresh, 1, 'failed', new Date('2026-01-12T14:00:00Z'))).returning();
+    const failed = await messagesService.list(ctx, undefined, 'failed');
+    expect(failed).toHaveLength(100);
+    expect(failed[0]!.id).toBe(latest!.id);
+    expect(failed.every((m) => m.status === 'failed')).toBe(true);
+    expect(await messagesService.list(ctx, undefined, 'failed', { limit: 10_000 })).toHaveLength(500);
+    expect(await messagesService.list(ctx, undefined, 'failed', { limit: 3 })).toHaveLength(3);
+  });
+
+  it('pages with a cursor of time and id, each message once; the timeline has them all, oldest first', async () => {
+    const patient = randomUUID();
+    const inserted = rowsFor(patient, 131, 'sent', T0);
+    await db.insert(messages).values(inserted);
+    const seen: string[] = [];
+    let page = await messagesService.list(ctx, patient);
+    expect(page).toHaveLength(100);
+    while (page.length > 0) {
+      seen.push(...page.map((m) => m.id));
+      const last = page.at(-1)!;
+      page = await messagesService.list(ctx, patient, undefined, { limit: 40, before: `${last.createdAt}_${last.id}` });
+    }
+    expect(seen).toHaveLength(131);
+    expect(new Set(seen).size).toBe(131);
+    const expected = [...inserted].sort((a, b) => b.createdAt.getTime() - a.createdAt.getTime() || (a.id < b.id ? 1 : -1)).map((r) => r.id);
+    expect(seen).toEqual(expected);
+
+    // A time alone: everything created before it.
+    expect((await messagesService.list(ctx, patient, undefined, { before: new Date(T0.getTime() + 2_000).toISOString() })).map((m) => m.id).sort()).toEqual(
+      inserted.slice(0, 4).map((r) => r.id).sort(),
+    );
+    expect(await refusal(messagesService.list(ctx, patient, undefined, { before: 'yesterday' }))).toMatchObject({ statusCode: 400, code: 'MESSAGES.BAD_CURSOR', field: 'before' });
+
+    const timeline = await messagesService.timeline(ctx, patient);
+    expect(timeline).toHaveLength(131);
+    expect(timeline[0]!.at).toBe(T0.toISOString());
   });
 });

@@ -1,6 +1,6 @@
 import { Controller } from '@nestjs/common';
 import { MessagePattern, Payload } from '@nestjs/microservices';
-import { PATTERNS, type ByIdData, type InboundSms, type ListMessagesData, type MessageStatus, type RpcRequest } from '@aftercare/contracts';
+import { PATTERNS, type ByIdData, type InboundSms, type ListMessagesData, type RpcRequest } from '@aftercare/contracts';
 import { ConsentService } from './consent/consent.service.js';
 import { DeliveryStatusService, type StatusCallback } from './delivery/delivery-status.service.js';
 import { InboundSmsService } from './inbound/inbound-sms.service.js';
@@ -23,9 +23,14 @@ export class NotificationsController {
     return this.consent.smsOptOut(ctx, data.id);
   }
 
+  @MessagePattern(P.smsHoldRelease)
+  smsHoldRelease(@Payload() { ctx, data }: RpcRequest<ByIdData>) {
+    return this.consent.releaseSmsHold(ctx, data.id);
+  }
+
   @MessagePattern(P.messagesList)
-  list(@Payload() { ctx, data }: RpcRequest<ListMessagesData & { status?: MessageStatus }>) {
-    return this.messages.list(ctx, data?.patientId, data?.status);
+  list(@Payload() { ctx, data }: RpcRequest<ListMessagesData>) {
+    return this.messages.list(ctx, data?.patientId, data?.status, { limit: data?.limit, before: data?.before });
   }
 
   @MessagePattern(P.timeline)

@@ -555,3 +555,32 @@ describe('inbound YES', () => {
     expect(only(await db.select().from(recipients).where(eq(recipients.id, patient.patientId))).smsOptedOut).toBe(false);
   });
 });
+
+describe('a written request to stop, and the reminders of an appointment days away', () => {
+  const text = (from: string, body: string) => ({ messageSid: `SM${randomUUID().replace(/-/g, '')}`, from, to: '+12125550100', body });
+
+  it('e-mails each held reminder at its own time, not at once', async () => {
+    const patient = await registerPatient({ preferredChannel: 'sms' });
+    // Eleven days away: Friday 7 November, 15:00 EST. Reminders: Wednesday 15:00 and Friday 13:00.
+    await controller.booked(envelope('appointment.booked', bookedPayload(patient.patientId, '2025-11-07T20:00:00Z')));
+    await sendDue(patient.patientId); // the booking confirmation
+    const reminders = (await messagesOf(patient.patientId)).filter((r) => r.kind === 'reminder' && r.channel === 'sms');
+    expect(reminders.map((r) => r.sendAt!.toISOString())).toEqual(['2025-11-05T20:00:00.000Z', '2025-11-07T18:00:00.000Z']);
+
+    expect((await inbound.receive(text(patient.phone, 'please stop'))).reply).toContain('has paused its automated texts');
+    const emailsNow = (await messagesOf(patient.patientId)).filter((r) => r.kind === 'reminder' && r.channel === 'email');
+    expect(emailsNow).toEqual([]);
+
+    // At the first reminder's time the sender finds the hold: the SMS is suppressed, its e-mail goes then.
+    clock.set(reminders[0]!.sendAt!);
+    await sendDue(patient.patientId);
+    const first = only((await messagesOf(patient.patientId)).filter((r) => r.id === reminders[0]!.id));
+    expect([first.status, first.errorCode]).toEqual(['suppressed', 'SMS_HELD']);
+    const email = only((await messagesOf(patient.patientId)).filter((r) => r.kind === 'reminder' && r.channel === 'email'));
+    expect([email.fallbackOf, email.sendAt!.toISOString()]).toEqual([first.id, reminders[0]!.sendAt!.toISOString()]);
+    await sendDue(patient.patientId);
+    expect(only((await messagesOf(patient.patientId)).filter((r) => r.id === email.id)).status).toBe('sent');
+    // The second reminder still waits for its own time.
+    expect(only((await messagesOf(patient.patientId)).filter((r) => r.id === reminders[1]!.id)).status).toBe('scheduled');
+  });
+});

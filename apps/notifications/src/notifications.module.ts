@@ -10,6 +10,7 @@ import { DeliveryStatusService } from './delivery/delivery-status.service.js';
 import { FallbackService } from './delivery/fallback.service.js';
 import { MessageSendProcessor } from './delivery/message-send.processor.js';
 import { MessageSenderService } from './delivery/message-sender.service.js';
+import { DeliveryReportCheckService } from './delivery/report-check.service.js';
 import { DirectoryService } from './directory/directory.service.js';
 import { NotificationsEventsController } from './events/notifications-events.controller.js';
 import { InboundSmsService } from './inbound/inbound-sms.service.js';
@@ -53,6 +54,7 @@ export class NotificationsModule {
         MessageSenderService,
         MessageSendProcessor,
         DeliveryStatusService,
+        DeliveryReportCheckService,
         FallbackService,
         InboundSmsService,
         WaitlistOffersService,

@@ -95,4 +95,19 @@ describe('loadConfig', () => {
       expect(loadConfig({ SMS_CAP_PRESET: 'fcc-healthcare', SMS_WEEKLY_CAP: '5' }).smsCap).toEqual({ daily: 1, weekly: 5, preset: 'fcc-healthcare' });
     });
   });
+
+  describe('delivery', () => {
+    it('asks Twilio for a missing delivery report after 6 hours, and keeps a 30003 flag 7 days, by default', () => {
+      expect(loadConfig({})).toMatchObject({ deliveryReportCheckHours: 6, smsUnreachableFlagDays: 7 });
+      expect(loadConfig({ DELIVERY_REPORT_CHECK_HOURS: '2', SMS_UNREACHABLE_FLAG_DAYS: '3' })).toMatchObject({ deliveryReportCheckHours: 2, smsUnreachableFlagDays: 3 });
+    });
+
+    it.each([
+      ['DELIVERY_REPORT_CHECK_HOURS', '0'],
+      ['DELIVERY_REPORT_CHECK_HOURS', 'soon'],
+      ['SMS_UNREACHABLE_FLAG_DAYS', '0'],
+    ])('refuses %s=%s', (variable, value) => {
+      expect(() => loadConfig({ [variable]: value })).toThrow(new RegExp(variable));
+    });
+  });
 });

@@ -33,6 +33,16 @@ export interface AppConfig {
    * local days (confirmations and answers to the patient's own texts do not count).
    */
   smsCap: { daily: number; weekly: number; preset: SmsCapPreset };
+  /**
+   * An SMS still `sent` this many hours after it went, with no final delivery report, has its
+   * status asked of the provider (a status callback lost while notifications was down).
+   */
+  deliveryReportCheckHours: number;
+  /**
+   * How many days a Twilio 30003 (phone unreachable: often switched off) keeps SMS to that number
+   * going by e-mail; 30005 / 30006 hold until the number changes.
+   */
+  smsUnreachableFlagDays: number;
 }
 
 /**
@@ -199,6 +209,8 @@ export function loadConfig(env: Env = process.env): AppConfig {
       offerBatch: parseInteger(env, 'WAITLIST_OFFER_BATCH', 3, 1, 50),
     },
     smsCap: { daily: smsDaily, weekly: smsWeekly, preset },
+    deliveryReportCheckHours: parseInteger(env, 'DELIVERY_REPORT_CHECK_HOURS', 6, 1, 168),
+    smsUnreachableFlagDays: parseInteger(env, 'SMS_UNREACHABLE_FLAG_DAYS', 7, 1, 365),
   };
 }
 

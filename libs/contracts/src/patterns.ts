@@ -87,6 +87,8 @@ export const PATTERNS = {
     inboundSms: 'notifications.inbound-sms',
     /** Staff record an SMS opt-out the patient asked for in words (or by phone). */
     smsOptOut: 'notifications.sms-opt-out',
+    /** Staff lift the hold a written request to stop put on automated SMS (the patient wants them after all). */
+    smsHoldRelease: 'notifications.sms-hold-release',
     deliveryStatus: 'notifications.delivery-status',
     /** Message templates: the clinic's effective texts, an admin's override, back to the default, a preview. */
     templatesList: 'notifications.templates.list',

@@ -483,6 +483,10 @@ export interface ListCarePlansData {
 export interface ListMessagesData {
   patientId?: string;
   status?: MessageStatus;
+  /** At most this many, newest first (default 100, at most 500). */
+  limit?: number;
+  /** The next page: the `createdAt` and `id` of the last message shown, "2026-01-12T14:00:00.000Z_<id>". */
+  before?: string;
 }
 
 // ---- message templates (notifications) ----

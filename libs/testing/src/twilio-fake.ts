@@ -94,7 +94,8 @@ const MESSAGE_PATH = /^\/2010-04-01\/Accounts\/([^/]+)\/Messages\/([^/]+)\.json$
 /**
  * A Twilio-compatible HTTP server on loopback for tests: the real `twilio` library talks to it
  * (TwilioSmsSender's apiUrl = fake.url). It implements Messages create, list (newest first, by
- * To / From) and fetch with HTTP basic auth, records what it accepted, can fail (5xx, 429, 4xx
+ * To / From) and fetch (GET …/Messages/<sid>.json, with the status a callback or setStatus
+ * gave it) with HTTP basic auth, records what it accepted, can fail (5xx, 429, 4xx
  * with a Twilio code), slow down or drop the next requests (all of them or those to one number;
  * a drop or a late answer can come after the message was accepted), and plays
  * Twilio's part in webhooks (status callbacks, inbound SMS) with real X-Twilio-Signature headers.
@@ -116,6 +117,13 @@ export class TwilioFake {
   requestCount = 0;
   /** How many Messages list requests arrived (lookups of what was sent). */
   listCount = 0;
+  /** How many Message fetch requests arrived (GET …/Messages/<sid>.json: a status asked for). */
+  fetchCount = 0;
+  /**
+   * Messages accepted less than this many ms ago are not in the list yet: Twilio's list is not
+   * read-your-writes, so a lookup right after a lost answer can miss the message.
+   */
+  listLagMs = 0;
 
   constructor(options: TwilioFakeOptions = {}) {
     this.accountSid = options.accountSid ?? `AC${randomBytes(16).toString('hex')}`;
@@ -174,6 +182,8 @@ export class TwilioFake {
     this.drops = [];
     this.requestCount = 0;
     this.listCount = 0;
+    this.fetchCount = 0;
+    this.listLagMs = 0;
   }
 
   /**
@@ -243,6 +253,17 @@ export class TwilioFake {
     };
     if (errorCode !== undefined) params.ErrorCode = String(errorCode);
     return this.postWebhook(message.statusCallback, params, options);
+  }
+
+  /**
+   * The carrier's report reaches Twilio but its status callback never reaches us (we were down;
+   * Twilio does not send it again): the message's status changes only where a fetch sees it.
+   */
+  setStatus(sid: string, status: string, errorCode?: number): void {
+    const message = this.messages.find((m) => m.sid === sid);
+    if (!message) throw new Error(`TwilioFake has no message ${sid}`);
+    message.status = status;
+    message.errorCode = errorCode ?? null;
   }
 
   /** Plays Twilio's incoming-message webhook: a signed form POST to webhookUrl. */
@@ -336,6 +357,7 @@ export class TwilioFake {
         .filter((m) => m.accountSid === create[1])
         .filter((m) => !query.get('To') || m.to === query.get('To'))
         .filter((m) => !query.get('From') || m.from === query.get('From'))
+        .filter((m) => Date.now() - m.receivedAt.getTime() >= this.listLagMs)
         .reverse()
         .slice(0, pageSize);
       const uri = `/${API_VERSION}/Accounts/${create[1]}/Messages.json`;
@@ -353,7 +375,9 @@ export class TwilioFake {
     }
 
     if (fetch && req.method === 'GET') {
+      // Message fetch: its status and error code now (what a sweep for lost reports asks).
       if (!this.authorized(req, fetch[1])) return this.sendAuthError(res);
+      this.fetchCount++;
       const message = this.messages.find((m) => m.sid === fetch[2]);
       if (!message) return this.sendNotFound(res, path);
       return this.sendJson(res, 200, this.resource(message));

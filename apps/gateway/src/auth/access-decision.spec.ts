@@ -129,6 +129,7 @@ describe('the roles every route declares', () => {
     'GET /api/booking-tasks': ALL,
     'POST /api/booking-tasks/:id/complete': ALL,
     'POST /api/patients/:id/sms-opt-out': ALL,
+    'POST /api/patients/:id/sms-hold/release': ALL,
     'GET /api/care-plans': CLINICAL,
     'GET /api/care-plans/:id': CLINICAL,
     'GET /api/messages': CLINICAL,

@@ -1,5 +1,5 @@
 import { Controller, Get, Query } from '@nestjs/common';
-import { PATTERNS, type ListMessagesData, type MessageResource, type MessageStatus, type RequestContext } from '@aftercare/contracts';
+import { PATTERNS, type ListMessagesData, type MessageResource, type RequestContext } from '@aftercare/contracts';
 import { Roles } from '../auth/auth.decorators.js';
 import { CLINICAL } from '../auth/roles.js';
 import { Ctx } from '../common/request-context.js';
@@ -7,8 +7,9 @@ import { ServiceForwarder } from '../common/service-forwarder.service.js';
 import { ListMessagesQueryDto } from './messages.dto.js';
 
 /**
- * The message log: every message with its channel, status history and error; `?status=failed`
- * lists what did not go out. Message bodies include check-in answers, so clinical roles only.
+ * The message log: every message with its channel, status history and error, newest first, a
+ * page at a time (`?limit=`, `?before=`); `?status=failed` lists what did not go out. Message
+ * bodies include check-in answers, so clinical roles only.
  */
 @Controller('api/messages')
 export class MessagesController {
@@ -17,9 +18,11 @@ export class MessagesController {
   @Get()
   @Roles(...CLINICAL)
   list(@Ctx() ctx: RequestContext, @Query() query: ListMessagesQueryDto): Promise<MessageResource[]> {
-    const data: ListMessagesData & { status?: MessageStatus } = {
+    const data: ListMessagesData = {
       ...(query.patientId ? { patientId: query.patientId } : {}),
       ...(query.status ? { status: query.status } : {}),
+      ...(query.limit !== undefined ? { limit: query.limit } : {}),
+      ...(query.before ? { before: query.before } : {}),
     };
     return this.services.send(PATTERNS.notifications.messagesList, ctx, data);
   }

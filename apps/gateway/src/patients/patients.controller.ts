@@ -74,6 +74,17 @@ export class PatientsController {
     return this.services.send(PATTERNS.notifications.smsOptOut, ctx, { id: params.id });
   }
 
+  /**
+   * Staff lift the hold on automated SMS that the patient's words ("please stop texting me")
+   * put on: they confirmed the patient wants the texts. A patient who has opted out stays so.
+   */
+  @Post(':id/sms-hold/release')
+  @HttpCode(200)
+  @Roles(...ALL_STAFF)
+  smsHoldRelease(@Ctx() ctx: RequestContext, @Param() params: IdParamDto, @Body() _body: EmptyBodyDto): Promise<unknown> {
+    return this.services.send(PATTERNS.notifications.smsHoldRelease, ctx, { id: params.id });
+  }
+
   /** Check-in answers and messages are in it, so not for the front desk. */
   @Get(':id/timeline')
   @Roles(...CLINICAL)

@@ -227,4 +227,29 @@ ALTER TABLE notifications.recipients ADD COLUMN sms_hold_message_id uuid;
 CREATE INDEX messages_patient_sms_send ON notifications.messages (patient_id, send_at) WHERE channel = 'sms' AND direction = 'outbound';
 `,
   },
+  {
+    id: '0005_send_time',
+    sql: `
+-- How a message is timed (send-timing.policy.ts), kept so that the sender can check quiet hours
+-- again right before the provider call (a retry, or a job late after an outage): 'at_once' (an
+-- answer to the patient's own message: any hour), 'later' (out of quiet hours, later),
+-- 'reminder' (earlier while that is still ahead, else later, and dropped once too late to be of
+-- use). NULL (rows written elsewhere, e.g. fallback e-mails): 'reminder' for a reminder of an
+-- appointment, else 'later'.
+ALTER TABLE notifications.messages ADD COLUMN timing text CHECK (timing IN ('at_once', 'later', 'reminder'));
+UPDATE notifications.messages m
+   SET timing = CASE
+     WHEN m.kind = 'reminder' AND m.appointment_id IS NOT NULL THEN 'reminder'
+     -- Booked from the patient's YES: the confirmation answers their own text.
+     WHEN m.kind = 'booking_confirmation' AND EXISTS (SELECT 1 FROM notifications.waitlist_offers o WHERE o.appointment_id = m.appointment_id) THEN 'at_once'
+     ELSE 'later'
+   END
+ WHERE m.direction = 'outbound' AND m.status IN ('scheduled', 'queued', 'sending');
+
+-- When the provider was last asked for the delivery report of an SMS still 'sent' (a status
+-- callback lost while notifications was down is never sent again by Twilio).
+ALTER TABLE notifications.messages ADD COLUMN report_checked_at timestamptz;
+CREATE INDEX messages_awaiting_report ON notifications.messages (sent_at, id) WHERE status = 'sent' AND channel = 'sms' AND direction = 'outbound';
+`,
+  },
 ];

@@ -5,6 +5,8 @@ import { messagingTables } from '@aftercare/messaging';
 
 const s = pgSchema('notifications');
 
+/** How a message is timed against quiet hours (send-timing.policy.ts's Timing kinds). */
+export type MessageTiming = 'at_once' | 'later' | 'reminder';
 export type AppointmentCopyStatus = 'booked' | 'checked_in' | 'no_show' | 'cancelled';
 /** `pending` until answered or closed; `accepted` once the patient said YES; then how it closed. */
 export type WaitlistOfferCopyStatus = 'pending' | 'accepted' | EventPayloads['waitlist.offer-closed']['reason'];
@@ -109,6 +111,10 @@ export const messages = s.table('messages', {
   fallbackOf: uuid('fallback_of'),
   /** When this message's failure asked the front desk to call the patient. */
   unreachableAt: ts('unreachable_at'),
+  /** How it is timed against quiet hours, checked again at send time (see migration 0005); null: from its kind. */
+  timing: text('timing').$type<MessageTiming>(),
+  /** When the provider was last asked for the delivery report of an SMS still `sent`. */
+  reportCheckedAt: ts('report_checked_at'),
 });
 
 /** One row per change of a message's status (written by a trigger; see migration 0003). */

@@ -22,7 +22,9 @@ import { SmtpMailer } from '../providers/smtp.mailer.js';
 import { TemplatesService } from '../templates/templates.service.js';
 import { TwilioSmsSender } from '../providers/twilio.sms-sender.js';
 import { WaitlistOffersService } from '../waitlist/waitlist-offers.service.js';
+import { InboundSmsService } from '../inbound/inbound-sms.service.js';
 import { DeliveryStatusService } from './delivery-status.service.js';
+import { DeliveryReportCheckService } from './report-check.service.js';
 import { FallbackService, NO_CHANNEL } from './fallback.service.js';
 import { MessageSenderService } from './message-sender.service.js';
 import { MAX_SEND_ATTEMPTS } from './retry.policy.js';
@@ -62,6 +64,8 @@ let controller: NotificationsEventsController;
 let messagesService: MessagesService;
 let sender: MessageSenderService;
 let delivery: DeliveryStatusService;
+let reportCheck: DeliveryReportCheckService;
+let inbound: InboundSmsService;
 
 beforeAll(async () => {
   await Promise.all([fake.start(), smtp.start()]);
@@ -93,6 +97,8 @@ beforeAll(async () => {
   const mailer = new SmtpMailer({ smtpUrl: smtp.url, from: 'Aftercare Demo Clinic <care@aftercare.local>', timeoutMs: 2000 });
   sender = new MessageSenderService(db, config, clock, twilio, mailer, fallback, messagesService);
   delivery = new DeliveryStatusService(db, clock, fallback, messagesService, new ActivityCounter());
+  reportCheck = new DeliveryReportCheckService(db, config, clock, twilio, delivery);
+  inbound = new InboundSmsService(db, clock, directory, outbox, messagesService, waitlist, new TemplatesService(db, clock, directory));
 
   await controller.clinicUpserted(envelope('clinic.upserted', { clinicId: CLINIC_ID, name: 'Aftercare Demo Clinic', phone: '+12125550100', email: 'appointments@aftercare.local', timezone: NY }));
 }, 60_000);
@@ -201,10 +207,9 @@ const ctx: RequestContext = { clinicId: CLINIC_ID, userId: null, role: 'admin', 
 
 describe('sending with retries', () => {
   it.each([
-    ['HTTP 500', { status: 500 }],
     ['HTTP 503', { status: 503, code: 20503 }],
     ['HTTP 429', { status: 429, code: 20429 }],
-  ])('retries after %s with backoff, then sends exactly once', async (_what, failure) => {
+  ])('retries after %s (not taken) with backoff, then sends exactly once', async (_what, failure) => {
     const patient = await registerPatient();
     const row = await queueSms(patient);
     fake.failNext(2, failure);
@@ -250,7 +255,7 @@ describe('sending with retries', () => {
   it('gives up after the last attempt: failed with the reason, listed by ?status=failed, and the e-mail goes instead', async () => {
     const patient = await registerPatient();
     const row = await queueSms(patient);
-    fake.failNext(MAX_SEND_ATTEMPTS, { status: 500 });
+    fake.failNext(MAX_SEND_ATTEMPTS, { status: 503 });
 
     expect(await runJob(row.id)).toBe(MAX_SEND_ATTEMPTS);
     const failed = await messageRow(row.id);
@@ -346,9 +351,11 @@ describe('sending with retries', () => {
   it('a fallback e-mail keeps quiet hours: an SMS refused at 22:30 is followed by its e-mail at 08:00', async () => {
     const patient = await registerPatient();
     clock.set(new Date('2025-10-28T02:30:00Z')); // 22:30 in New York
-    const row = await queueSms(patient);
+    // An answer to the patient's own text goes at any hour: refused at once, at 22:30.
+    const row = await queueSms(patient, { timing: 'at_once' });
     fake.failNext(1, { status: 400, code: 21211, message: 'The To number is not a valid phone number.' });
     await runJob(row.id);
+    expect(fake.requestCount).toBe(1);
     const [email] = await db.select().from(messages).where(eq(messages.fallbackOf, row.id));
     expect(email!.sendAt).toEqual(new Date('2025-10-28T12:00:00Z')); // 08:00 in New York
   });
@@ -654,4 +661,430 @@ it('status callbacks carry no patient data into the table that records them', as
   expect(columns).not.toContain('body');
   const rows = await db.select().from(deliveryCallbacks).where(and(eq(deliveryCallbacks.provider, 'twilio')));
   for (const row of rows) expect(Object.values(row).join(' ')).not.toMatch(/\+1212555/);
+});
+
+// ---- the outbound path: quiet hours at send time, unknown outcomes, late and stale fallbacks ----
+
+const HOUR = 3_600_000;
+const DAY = 24 * HOUR;
+/** Tuesday 28 October 2025, 08:30 in New York: its 2-hours-before reminder goes at 20:59 on Monday. */
+const TUESDAY_0830 = '2025-10-28T12:30:00Z';
+const MONDAY_2059 = new Date('2025-10-28T00:59:00Z');
+
+async function bookAppointment(patient: EventPayloads['patient.registered'], startsAt: string, overrides: Partial<EventPayloads['appointment.booked']> = {}): Promise<EventPayloads['appointment.booked']> {
+  const booked: EventPayloads['appointment.booked'] = {
+    appointmentId: randomUUID(),
+    patientId: patient.patientId,
+    clinicianId: randomUUID(),
+    clinicianName: 'Dr. Rivera',
+    procedureType: 'bmac_injection',
+    startsAt,
+    endsAt: new Date(Date.parse(startsAt) + HOUR).toISOString(),
+    sequence: 0,
+    bookedByCarePlan: false,
+    bookingTaskId: null,
+    waitlistOfferId: null,
+    ...overrides,
+  };
+  await controller.booked(envelope('appointment.booked', booked));
+  return booked;
+}
+
+function rescheduleEvent(booked: EventPayloads['appointment.booked'], startsAt: string, sequence: number) {
+  return envelope('appointment.rescheduled', {
+    appointmentId: booked.appointmentId,
+    patientId: booked.patientId,
+    clinicianId: booked.clinicianId,
+    clinicianName: booked.clinicianName,
+    procedureType: booked.procedureType,
+    startsAt,
+    endsAt: new Date(Date.parse(startsAt) + HOUR).toISOString(),
+    sequence,
+    previousStartsAt: booked.startsAt,
+  });
+}
+
+const remindersOf = async (patientId: string) => (await messagesOf(patientId)).filter((m) => m.kind === 'reminder' && m.channel === 'sms');
+const fallbacksOf = async (id: string) => db.select().from(messages).where(eq(messages.fallbackOf, id));
+
+describe('quiet hours at send time', () => {
+  it('a reminder due 20:59 whose retry would come at 21:00 is not sent in the night: failed, and its e-mail goes while it still may', async () => {
+    const patient = await registerPatient();
+    await bookAppointment(patient, TUESDAY_0830);
+    const [reminder] = await remindersOf(patient.patientId);
+    expect(reminder).toMatchObject({ sendAt: MONDAY_2059, timing: 'reminder' });
+
+    clock.set(new Date('2025-10-28T00:59:50Z')); // 20:59:50: the retry's 15-30 s fall after 21:00
+    fake.failNext(1, { status: 503, code: 20503 });
+    await runJob(reminder!.id);
+    expect(fake.requestCount).toBe(1);
+    expect(fake.messages).toHaveLength(0);
+    const failed = await messageRow(reminder!.id);
+    expect(failed).toMatchObject({ status: 'failed', errorCode: 'SMS_PROVIDER_UNAVAILABLE', attempts: 1 });
+    expect(failed.error).toMatch(/quiet hours/);
+    const [email] = await fallbacksOf(reminder!.id);
+    expect(email).toMatchObject({ channel: 'email', sendAt: new Date('2025-10-28T00:59:50Z') });
+    expect(await published('patient.unreachable', patient.patientId)).toEqual([]);
+  });
+
+  it('a reminder job woken late (after an outage) at 21:00:15 is dropped as too late, never sent late', async () => {
+    const patient = await registerPatient();
+    await bookAppointment(patient, TUESDAY_0830);
+    const [reminder] = await remindersOf(patient.patientId);
+    clock.set(new Date('2025-10-28T01:00:15Z'));
+    expect(await runJob(reminder!.id)).toBe(1);
+    const dropped = await messageRow(reminder!.id);
+    expect(dropped).toMatchObject({ status: 'suppressed', errorCode: 'TOO_LATE', attempts: 0 });
+    expect(await historyOf(reminder!.id)).toContainEqual(['suppressed', 'TOO_LATE', 'sender']);
+    expect(fake.requestCount).toBe(0);
+    expect(await fallbacksOf(reminder!.id)).toEqual([]);
+    expect(await published('patient.unreachable', patient.patientId)).toEqual([]);
+  });
+
+  it('a reminder woken in the night that is still of use by 08:00 goes at 08:00', async () => {
+    const patient = await registerPatient();
+    await bookAppointment(patient, '2025-10-28T15:00:00Z'); // Tuesday 11:00: the 2-hours reminder at 09:00
+    const [reminder] = await remindersOf(patient.patientId);
+    // Its job re-created late by the reconciler, in the night.
+    await db.update(messages).set({ sendAt: new Date('2025-10-28T02:00:00Z') }).where(eq(messages.id, reminder!.id));
+    clock.set(new Date('2025-10-28T03:00:00Z'));
+    expect((await sender.send(reminder!.id)).wakeAt).toEqual(new Date('2025-10-28T12:00:00Z'));
+    expect(fake.requestCount).toBe(0);
+    clock.set(new Date('2025-10-28T12:00:00Z'));
+    expect(await runJob(reminder!.id)).toBe(1);
+    expect(await messageRow(reminder!.id)).toMatchObject({ status: 'sent', sentAt: new Date('2025-10-28T12:00:00Z') });
+  });
+
+  it('a check-in woken in the night waits for 08:00; an answer to the patient goes at once', async () => {
+    const patient = await registerPatient();
+    clock.set(new Date('2025-10-28T03:00:00Z')); // 23:00 in New York
+    const checkin = await queueSms(patient, { sendAt: new Date('2025-10-28T00:30:00Z') }); // meant for 20:30
+    const answer = await queueSms(patient, { timing: 'at_once' });
+
+    const first = await sender.send(checkin.id);
+    expect(first.wakeAt).toEqual(new Date('2025-10-28T12:00:00Z'));
+    expect(await messageRow(checkin.id)).toMatchObject({ status: 'scheduled', attempts: 0, sendAt: new Date('2025-10-28T00:30:00Z'), nextAttemptAt: first.wakeAt });
+    expect(await runJob(answer.id)).toBe(1);
+    expect(fake.messages.map((m) => m.body)).toEqual([answer.body]);
+
+    clock.set(first.wakeAt!);
+    expect(await runJob(checkin.id)).toBe(1);
+    expect(await messageRow(checkin.id)).toMatchObject({ status: 'sent', sentAt: first.wakeAt });
+  });
+
+  it('a retry that would fall in the night waits for 08:00', async () => {
+    const patient = await registerPatient();
+    clock.set(new Date('2025-10-28T00:59:50Z'));
+    const row = await queueSms(patient);
+    fake.failNext(1, { status: 503, code: 20503 });
+    const first = await sender.send(row.id);
+    expect(first.wakeAt).toEqual(new Date('2025-10-28T12:00:00Z'));
+    expect(await messageRow(row.id)).toMatchObject({ status: 'queued', nextAttemptAt: first.wakeAt });
+  });
+
+  it('compose stores how each message is timed', async () => {
+    const patient = await registerPatient();
+    await bookAppointment(patient, TUESDAY_0830, { waitlistOfferId: randomUUID() }); // booked from the patient's YES
+    const rows = await messagesOf(patient.patientId);
+    expect(rows.find((m) => m.kind === 'booking_confirmation')!.timing).toBe('at_once');
+    expect(rows.find((m) => m.kind === 'reminder')!.timing).toBe('reminder');
+    const stepId = randomUUID();
+    await controller.carePlanMessageDue(envelope('care-plan.message-due', { stepId, carePlanId: randomUUID(), patientId: patient.patientId, kind: 'checkin', dueAt: NOW.toISOString() }));
+    expect((await messagesOf(patient.patientId)).find((m) => m.stepId === stepId)!.timing).toBe('later');
+  });
+});
+
+describe('an outcome that is not known stays unknown until settled', () => {
+  it('attempt 1 accepted with its answer lost, attempt 2 finds nothing in the list and gets a 503: attempt 3 asks again and does not send twice', async () => {
+    const patient = await registerPatient();
+    const row = await queueSms(patient);
+    fake.delayNext(1, 1_500, { afterRecording: true }); // Twilio takes it; the sender gives up after 400 ms
+    const first = await sender.send(row.id);
+    expect(await messageRow(row.id)).toMatchObject({ status: 'queued', errorCode: 'SMS_PROVIDER_TIMEOUT' });
+
+    fake.listLagMs = 60_000; // Twilio's list does not show it yet
+    fake.failNext(1, { status: 503, code: 20503 });
+    clock.set(first.wakeAt!);
+    const second = await sender.send(row.id);
+    const afterSecond = await messageRow(row.id);
+    expect(afterSecond).toMatchObject({ status: 'queued', errorCode: 'SMS_PROVIDER_UNAVAILABLE', attempts: 2 });
+    expect(afterSecond.unconfirmedSince).not.toBeNull();
+
+    fake.listLagMs = 0;
+    clock.set(second.wakeAt!);
+    expect(await sender.send(row.id)).toEqual({ wakeAt: null });
+    expect(fake.listCount).toBe(2);
+    expect(fake.messages).toHaveLength(1);
+    expect(await messageRow(row.id)).toMatchObject({ status: 'sent', providerMessageId: fake.messages[0]!.sid, attempts: 3, unconfirmedSince: null });
+  });
+
+  it.each([500, 502, 504])('HTTP %i: Twilio may have taken it, so the retry asks first', async (status) => {
+    const patient = await registerPatient();
+    const row = await queueSms(patient);
+    fake.failNext(1, { status });
+    const first = await sender.send(row.id);
+    const waiting = await messageRow(row.id);
+    expect(waiting).toMatchObject({ status: 'queued', errorCode: 'SMS_PROVIDER_ERROR' });
+    expect(waiting.unconfirmedSince).not.toBeNull();
+    clock.set(first.wakeAt!);
+    expect(await sender.send(row.id)).toEqual({ wakeAt: null });
+    expect(fake.listCount).toBe(1);
+    expect(fake.requestCount).toBe(2);
+    expect(fake.messages).toHaveLength(1);
+  });
+});
+
+describe('failures whose fallback cannot help', () => {
+  async function sentReminder(patient: EventPayloads['patient.registered']) {
+    await bookAppointment(patient, TUESDAY_0830);
+    const [reminder] = await remindersOf(patient.patientId);
+    clock.set(reminder!.sendAt!);
+    await runJob(reminder!.id);
+    const sent = await messageRow(reminder!.id);
+    expect(sent.status).toBe('sent');
+    return sent;
+  }
+
+  it('a 2-hours-before reminder undelivered (30003) at 21:01: its e-mail would come too late, so the front desk is asked to call, once', async () => {
+    const patient = await registerPatient();
+    const sent = await sentReminder(patient);
+    clock.set(new Date('2025-10-28T01:01:00Z'));
+    await report(sent, 'undelivered', '30003');
+    await report(sent, 'failed', '30003');
+    expect(await fallbacksOf(sent.id)).toEqual([]);
+    expect(await published('patient.unreachable', patient.patientId)).toEqual([
+      {
+        patientId: patient.patientId,
+        messageId: sent.id,
+        messageKind: 'reminder',
+        reason: 'The SMS did not reach the patient (TWILIO_30003), and an e-mail could not reach them in time: call the patient',
+        at: '2025-10-28T01:01:00.000Z',
+      },
+    ]);
+    expect((await messageRow(sent.id)).unreachableAt).toEqual(new Date('2025-10-28T01:01:00Z'));
+  });
+
+  it('once the appointment has begun, nothing follows, and the row says why', async () => {
+    const patient = await registerPatient();
+    const sent = await sentReminder(patient);
+    clock.set(new Date('2025-10-28T12:40:00Z'));
+    await report(sent, 'undelivered', '30003');
+    expect(await fallbacksOf(sent.id)).toEqual([]);
+    expect(await published('patient.unreachable', patient.patientId)).toEqual([]);
+    expect((await messageRow(sent.id)).error).toBe('The phone is unreachable (switched off or out of coverage) (Twilio 30003); nothing follows: the appointment has begun');
+  });
+});
+
+describe('an appointment that moved', () => {
+  it('a report that a reminder of the old time was undelivered sends no e-mail reminder for the new time, and asks for no call', async () => {
+    const patient = await registerPatient();
+    const booked = await bookAppointment(patient, '2025-10-29T15:00:00Z'); // Wednesday 11:00: the 48-hours reminder is Monday 11:00
+    const reminder = (await remindersOf(patient.patientId)).find((m) => m.dedupeKey!.includes(':reminder-48h:0:'))!;
+    clock.set(reminder.sendAt!);
+    await runJob(reminder.id);
+    const sent = await messageRow(reminder.id);
+    expect(sent.status).toBe('sent');
+
+    await controller.rescheduled(rescheduleEvent(booked, '2025-10-30T15:00:00Z', 1));
+    clock.advance(5 * 60_000);
+    await report(sent, 'undelivered', '30003');
+    expect((await messagesOf(patient.patientId)).filter((m) => m.channel === 'email')).toEqual([]);
+    expect(await published('patient.unreachable', patient.patientId)).toEqual([]);
+    expect((await messageRow(sent.id)).error).toMatch(/nothing follows: the appointment was moved since$/);
+  });
+
+  it('a reminder of the old time woken anyway (a race with the move) is cancelled as rescheduled, not sent', async () => {
+    const patient = await registerPatient();
+    const booked = await bookAppointment(patient, '2025-10-29T15:00:00Z');
+    const reminder = (await remindersOf(patient.patientId)).find((m) => m.dedupeKey!.includes(':reminder-48h:0:'))!;
+    await controller.rescheduled(rescheduleEvent(booked, '2025-10-30T15:00:00Z', 1));
+    await db.update(messages).set({ status: 'queued', errorCode: null, error: null }).where(eq(messages.id, reminder.id));
+    clock.set(reminder.sendAt!);
+    await runJob(reminder.id);
+    expect(await messageRow(reminder.id)).toMatchObject({ status: 'cancelled', errorCode: 'APPOINTMENT_RESCHEDULED' });
+    expect(fake.requestCount).toBe(0);
+  });
+});
+
+describe('cancelled messages say why', () => {
+  it.each([
+    ['rescheduled', 'APPOINTMENT_RESCHEDULED'],
+    ['cancelled', 'APPOINTMENT_CANCELLED'],
+    ['checked in', 'APPOINTMENT_CHECKED_IN'],
+    ['a no-show', 'APPOINTMENT_NO_SHOW'],
+  ])('reminders of an appointment %s: %s, with the reason, in the log', async (what, code) => {
+    const patient = await registerPatient();
+    const booked = await bookAppointment(patient, '2025-10-29T15:00:00Z');
+    const { appointmentId, clinicianId, procedureType } = booked;
+    if (what === 'rescheduled') await controller.rescheduled(rescheduleEvent(booked, '2025-10-30T15:00:00Z', 1));
+    if (what === 'cancelled')
+      await controller.cancelled(envelope('appointment.cancelled', { appointmentId, patientId: patient.patientId, clinicianId, procedureType, startsAt: booked.startsAt, reason: null, sequence: 1, bookedByCarePlan: false }));
+    if (what === 'checked in') await controller.checkedIn(envelope('appointment.checked-in', { appointmentId, patientId: patient.patientId, at: NOW.toISOString() }));
+    if (what === 'a no-show')
+      await controller.noShow(envelope('appointment.no-show', { appointmentId, patientId: patient.patientId, clinicianId, procedureType, startsAt: booked.startsAt, sequence: 0, bookedByCarePlan: false }));
+    const old = (await remindersOf(patient.patientId)).filter((m) => m.dedupeKey!.endsWith(':0:sms'));
+    expect(old.length).toBeGreaterThan(0);
+    for (const reminder of old) {
+      expect(reminder).toMatchObject({ status: 'cancelled', errorCode: code });
+      expect(reminder.error).toBeTruthy();
+      expect((await historyOf(reminder.id)).at(-1)).toEqual(['cancelled', code, 'system']);
+    }
+  });
+});
+
+describe('suppression decided in the claim itself', () => {
+  it('a STOP committed between the checks and the claim still stops the send, and the e-mail goes instead', async () => {
+    const patient = await registerPatient();
+    const row = await queueSms(patient);
+    const internals = sender as unknown as { claim: (r: MessageRow) => Promise<MessageRow | null> };
+    const claim = internals.claim;
+    internals.claim = async function (this: unknown, r: MessageRow) {
+      await db.update(recipients).set({ smsOptedOut: true }).where(eq(recipients.id, patient.patientId)); // STOP, committed
+      return claim.call(this, r);
+    };
+    try {
+      await runJob(row.id);
+    } finally {
+      delete (internals as { claim?: unknown }).claim;
+    }
+    expect(fake.requestCount).toBe(0);
+    expect(await messageRow(row.id)).toMatchObject({ status: 'suppressed', errorCode: 'SMS_OPTED_OUT', attempts: 0 });
+    expect(await fallbacksOf(row.id)).toHaveLength(1);
+  });
+});
+
+describe('a number the carrier reported unable to take SMS', () => {
+  const flag = (patientId: string, code: string, at: Date) =>
+    db.update(recipients).set({ smsUndeliverablePhone: sql`phone`, smsUndeliverableCode: code, smsUndeliverableAt: at }).where(eq(recipients.id, patientId));
+  const checkinDue = async (patientId: string) => {
+    const stepId = randomUUID();
+    await controller.carePlanMessageDue(envelope('care-plan.message-due', { stepId, carePlanId: randomUUID(), patientId, kind: 'checkin', dueAt: clock.now().toISOString() }));
+    return (await messagesOf(patientId)).filter((m) => m.stepId === stepId).map((m) => m.channel);
+  };
+
+  it('gets no SMS written (they would only be suppressed, and count toward the cap): the e-mail instead', async () => {
+    const patient = await registerPatient();
+    await flag(patient.patientId, 'TWILIO_30005', NOW);
+    expect(await checkinDue(patient.patientId)).toEqual(['email']);
+  });
+
+  it('without an e-mail address: no SMS either, and the front desk is asked to call', async () => {
+    const patient = await registerPatient({ email: null });
+    await flag(patient.patientId, 'TWILIO_30006', NOW);
+    expect(await checkinDue(patient.patientId)).toEqual(['sms']); // the "no channel" record
+    const [none] = (await messagesOf(patient.patientId)).filter((m) => m.kind === 'checkin');
+    expect(none).toMatchObject({ status: 'suppressed', errorCode: NO_CHANNEL, toAddress: null });
+    await delivery.drain();
+    expect(await published('patient.unreachable', patient.patientId)).toEqual([
+      expect.objectContaining({ messageId: none!.id, reason: 'The carrier reported the number cannot take SMS, and there is no email address: call the patient' }),
+    ]);
+  });
+
+  it('a 30003 (phone off) runs out after 7 days; 30005 and 30006 stay until the number changes', async () => {
+    const patient = await registerPatient();
+    await flag(patient.patientId, 'TWILIO_30003', new Date(NOW.getTime() - 6 * DAY));
+    expect(await checkinDue(patient.patientId)).toEqual(['email']);
+    const held = await queueSms(patient);
+    await runJob(held.id);
+    expect(await messageRow(held.id)).toMatchObject({ status: 'suppressed', errorCode: 'SMS_UNDELIVERABLE' });
+
+    await flag(patient.patientId, 'TWILIO_30003', new Date(NOW.getTime() - 7 * DAY - 1));
+    expect(await checkinDue(patient.patientId)).toEqual(['sms']);
+    const again = await queueSms(patient);
+    await runJob(again.id);
+    expect((await messageRow(again.id)).status).toBe('sent');
+    expect((await messagesService.withHistory([await messageRow(again.id)]))[0]!.numberUndeliverable).toBe(false);
+
+    await flag(patient.patientId, 'TWILIO_30005', new Date(NOW.getTime() - 30 * DAY));
+    const stays = await queueSms(patient);
+    await runJob(stays.id);
+    expect(await messageRow(stays.id)).toMatchObject({ status: 'suppressed', errorCode: 'SMS_UNDELIVERABLE' });
+  });
+
+  it('a text from the number clears the flag: it takes SMS after all', async () => {
+    const patient = await registerPatient();
+    await flag(patient.patientId, 'TWILIO_30005', NOW);
+    await inbound.receive({ messageSid: `SM${randomUUID().replace(/-/g, '')}`, from: patient.phone, to: FROM, body: 'Thanks, see you then' });
+    expect(await recipientOf(patient.patientId)).toMatchObject({ smsUndeliverablePhone: null, smsUndeliverableCode: null, smsUndeliverableAt: null });
+    const row = await queueSms(patient);
+    await runJob(row.id);
+    expect((await messageRow(row.id)).status).toBe('sent');
+  });
+});
+
+describe('delivery reports that never came', () => {
+  const LOCK = 'aftercare.notifications.delivery-report-check';
+  /** Passes until nothing is left to ask about (rows of other tests are asked about too). */
+  async function checkAll(): Promise<void> {
+    while ((await reportCheck.checkDue()).checked > 0) {
+      /* next batch */
+    }
+    await delivery.idle();
+  }
+  async function sentSms(patient: EventPayloads['patient.registered']) {
+    const row = await queueSms(patient);
+    await runJob(row.id);
+    return messageRow(row.id);
+  }
+
+  it('an SMS still sent 6 hours on has its status fetched from Twilio and applied like a callback: undelivered, then the e-mail', async () => {
+    const patient = await registerPatient();
+    const sent = await sentSms(patient);
+    fake.setStatus(sent.providerMessageId!, 'undelivered', 30003); // the callback was lost: we were down
+
+    clock.set(new Date(NOW.getTime() + 5 * HOUR));
+    await checkAll();
+    expect(await messageRow(sent.id)).toMatchObject({ status: 'sent', reportCheckedAt: null });
+
+    clock.set(new Date(NOW.getTime() + 6 * HOUR + 1_000));
+    await checkAll();
+    expect(await messageRow(sent.id)).toMatchObject({ status: 'undelivered', errorCode: 'TWILIO_30003' });
+    expect(await historyOf(sent.id)).toContainEqual(['undelivered', 'TWILIO_30003', 'provider']);
+    expect(await fallbacksOf(sent.id)).toHaveLength(1);
+    expect(await recipientOf(patient.patientId)).toMatchObject({ smsUndeliverablePhone: patient.phone });
+    const callbacks = await db.select().from(deliveryCallbacks).where(eq(deliveryCallbacks.messageSid, sent.providerMessageId!));
+    expect(callbacks.map((c) => [c.providerStatus, c.errorCode, c.outcome])).toEqual([['undelivered', '30003', 'applied:undelivered']]);
+  });
+
+  it('a delivered one is recorded as delivered; one Twilio still has as sent is asked about again only hours later', async () => {
+    const patient = await registerPatient();
+    const delivered = await sentSms(patient);
+    const pending = await sentSms(patient);
+    fake.setStatus(delivered.providerMessageId!, 'delivered');
+    fake.setStatus(pending.providerMessageId!, 'sent');
+
+    clock.set(new Date(NOW.getTime() + 6 * HOUR + 1_000));
+    await checkAll();
+    expect(await messageRow(delivered.id)).toMatchObject({ status: 'delivered' });
+    const stillSent = await messageRow(pending.id);
+    expect(stillSent).toMatchObject({ status: 'sent', reportCheckedAt: clock.now() });
+
+    clock.advance(HOUR);
+    await checkAll();
+    expect((await messageRow(pending.id)).reportCheckedAt).toEqual(stillSent.reportCheckedAt); // not asked again an hour on
+
+    clock.advance(6 * HOUR);
+    fake.setStatus(pending.providerMessageId!, 'delivered');
+    await checkAll();
+    expect(await messageRow(pending.id)).toMatchObject({ status: 'delivered' });
+  });
+
+  it('one instance at a time: while another holds the lock, a pass asks nothing', async () => {
+    const patient = await registerPatient();
+    const sent = await sentSms(patient);
+    fake.setStatus(sent.providerMessageId!, 'delivered');
+    clock.set(new Date(NOW.getTime() + 6 * HOUR + 1_000));
+    const other = await pool.connect();
+    try {
+      await other.query('BEGIN');
+      await other.query('SELECT pg_advisory_xact_lock(hashtext($1))', [LOCK]);
+      expect(await reportCheck.checkDue()).toEqual({ checked: 0, reported: 0 });
+      expect(await messageRow(sent.id)).toMatchObject({ status: 'sent', reportCheckedAt: null });
+    } finally {
+      await other.query('ROLLBACK');
+      other.release();
+    }
+    await checkAll();
+    expect(await messageRow(sent.id)).toMatchObject({ status: 'delivered' });
+  });
 });

@@ -49,3 +49,12 @@ export function afterFailure(facts: FailureFacts): AfterFailure {
   const rest = tried ? `and neither did the ${other}` : `and there is no ${other} to fall back to`;
   return { action: 'unreachable', reason: `The ${failed} did not reach the patient${code}, ${rest}: call the patient` };
 }
+
+/**
+ * Why the front desk is asked to call when an SMS failed and its e-mail could not be written:
+ * it would only come too late (a reminder whose e-mail would wait out quiet hours past its time).
+ */
+export function noTimelyEmailReason(errorCode: string | null): string {
+  const code = errorCode ? ` (${errorCode})` : '';
+  return `The SMS did not reach the patient${code}, and an e-mail could not reach them in time: call the patient`;
+}

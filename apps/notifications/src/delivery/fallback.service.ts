@@ -5,10 +5,12 @@ import type { Executor } from '@aftercare/database';
 import { OutboxWriter } from '@aftercare/messaging';
 import { messages, recipients, waitlistOffers, type MessageRow, type RecipientRow } from '../database/schema.js';
 import { DirectoryService } from '../directory/directory.service.js';
-import { causeOf, MessagesService } from '../messages/messages.service.js';
+import { isOfAnOlderSequence } from '../messages/appointment-moot.js';
+import { numberUndeliverable, TEMPORARY_UNDELIVERABLE_CODES } from '../messages/channel.policy.js';
+import { causeOf, MessagesService, undeliverableFlagOf } from '../messages/messages.service.js';
 import { hasEmailTemplate, MESSAGE_KINDS, type MessageKind } from '../templates/message.templates.js';
 import { consequenceOf } from './delivery.rules.js';
-import { afterFailure } from './fallback.rules.js';
+import { afterFailure, noTimelyEmailReason } from './fallback.rules.js';
 
 /** Kinds about an appointment that still has to lie ahead for the message to matter. */
 const ABOUT_A_COMING_APPOINTMENT = new Set<string>(['reminder', 'booking_confirmation', 'rescheduled', 'follow_up_booked', 'cancellation']);
@@ -19,9 +21,12 @@ export const NO_CHANNEL = 'NO_CHANNEL';
 /**
  * What follows a message's final failure, inside the transaction that recorded it: the number
  * opted out at the carrier (21610) or cannot take SMS (30003/30005/30006) is recorded on the
- * patient; then the same content goes by e-mail, or, with no channel left, the front desk is
- * asked to call (patient.unreachable, through the outbox). Rows of one cause are locked first,
- * so two failures of one cause at once (SMS and e-mail) decide one after the other.
+ * patient; then the same content goes by e-mail, or, with no channel left (or no e-mail that
+ * could still come in time), the front desk is asked to call (patient.unreachable, through the
+ * outbox), once per cause. A message that no longer matters (its appointment begun, off or
+ * moved since, its offer closed) is followed by neither, and its row says why. Rows of one cause
+ * are locked first, so two failures of one cause at once (SMS and e-mail) decide one after the
+ * other.
  */
 @Injectable()
 export class FallbackService {
@@ -50,6 +55,7 @@ export class FallbackService {
       .orderBy(asc(messages.id))
       .for('update');
     const failed = family.find((m) => m.id === row.id) ?? row;
+    const moot = await this.mootReason(tx, failed);
     const decision = afterFailure({
       failed: { id: failed.id, channel: failed.channel, errorCode: failed.errorCode },
       siblings: family
@@ -57,29 +63,52 @@ export class FallbackService {
         .map((m) => ({ id: m.id, channel: m.channel, status: m.status, reportedUnreachable: m.unreachableAt !== null })),
       reportedUnreachable: failed.unreachableAt !== null,
       canEmail: !!recipient.email && isKind(failed.kind) && hasEmailTemplate(failed.kind),
-      moot: await this.isMoot(tx, failed),
+      moot: moot !== null,
     });
     switch (decision.action) {
       case 'fallback_email': {
         const email = await this.messages.composeFallbackEmail(tx, failed, recipient);
-        if (email) this.logger.log(`message ${failed.id} (${failed.kind}, sms) falls back to e-mail ${email.id}`);
-        return email ? [email] : [];
-      }
-      case 'unreachable': {
-        const now = this.clock.now();
-        await this.outbox.publish(
-          tx,
-          'patient.unreachable',
-          { patientId: failed.patientId!, messageId: failed.id, messageKind: failed.kind, reason: decision.reason, at: now.toISOString() },
-          { clinicId: failed.clinicId! },
-        );
-        await tx.update(messages).set({ unreachableAt: now }).where(eq(messages.id, failed.id));
-        this.logger.log(`message ${failed.id} (${failed.kind}, ${failed.channel}) reached nobody: the front desk is asked to call`);
+        if (email) {
+          this.logger.log(`message ${failed.id} (${failed.kind}, sms) falls back to e-mail ${email.id}`);
+          return [email];
+        }
+        // No e-mail that could still be of use (a reminder whose e-mail would wait out quiet
+        // hours past its time): the front desk calls instead, once per cause.
+        const reported = failed.unreachableAt !== null || family.some((m) => m.id !== failed.id && m.unreachableAt !== null);
+        if (!reported) await this.reportUnreachable(tx, failed, noTimelyEmailReason(failed.errorCode));
         return [];
       }
+      case 'unreachable':
+        await this.reportUnreachable(tx, failed, decision.reason);
+        return [];
+      case 'none':
+        if (decision.why === 'moot' && moot) await this.recordNotFollowedUp(tx, failed, moot);
+        return [];
       default:
         return [];
     }
+  }
+
+  /** Asks the front desk to call the patient (patient.unreachable, through the outbox), and marks the row. */
+  private async reportUnreachable(tx: Executor, failed: MessageRow, reason: string): Promise<void> {
+    const now = this.clock.now();
+    await this.outbox.publish(
+      tx,
+      'patient.unreachable',
+      { patientId: failed.patientId!, messageId: failed.id, messageKind: failed.kind, reason, at: now.toISOString() },
+      { clinicId: failed.clinicId! },
+    );
+    await tx.update(messages).set({ unreachableAt: now }).where(eq(messages.id, failed.id));
+    this.logger.log(`message ${failed.id} (${failed.kind}, ${failed.channel}) reached nobody: the front desk is asked to call`);
+  }
+
+  /** A failure nothing follows because the message no longer matters: the row says so. */
+  private async recordNotFollowedUp(tx: Executor, failed: MessageRow, why: string): Promise<void> {
+    const note = `nothing follows: ${why}`;
+    if (failed.error?.includes(note)) return;
+    const error = (failed.error ? `${failed.error}; ${note}` : `${note[0]!.toUpperCase()}${note.slice(1)}`).slice(0, 300);
+    await tx.update(messages).set({ error }).where(eq(messages.id, failed.id));
+    this.logger.log(`message ${failed.id} (${failed.kind}, ${failed.channel}) failed; ${note}`);
   }
 
   /**
@@ -109,7 +138,7 @@ export class FallbackService {
         siblings: [],
         reportedUnreachable: false,
         canEmail: false,
-        moot: await this.isMoot(tx, row),
+        moot: (await this.mootReason(tx, row)) !== null,
       });
       const now = this.clock.now();
       if (decision.action === 'unreachable') {
@@ -120,7 +149,8 @@ export class FallbackService {
             patientId: row.patientId!,
             messageId: row.id,
             messageKind: row.kind,
-            reason: 'No SMS consent (or opted out) and no e-mail address: call the patient',
+            // What compose() found (no consent or opted out, or a number that cannot take SMS).
+            reason: row.errorCode === NO_CHANNEL && row.error ? row.error : 'No SMS consent (or opted out) and no e-mail address: call the patient',
             at: now.toISOString(),
           },
           { clinicId: row.clinicId! },
@@ -139,7 +169,7 @@ export class FallbackService {
       await this.directory.setSmsOptedOut(tx, recipient.id, true, now);
       await this.outbox.publish(tx, 'patient.opted-out', { patientId: recipient.id, channel: 'sms', at: now.toISOString() }, { clinicId: recipient.clinicId });
     }
-    if (consequence === 'number_undeliverable' && row.toAddress && recipient.phone === row.toAddress && recipient.smsUndeliverablePhone !== row.toAddress) {
+    if (consequence === 'number_undeliverable' && row.toAddress && recipient.phone === row.toAddress && !this.flaggedAlready(recipient, row, now)) {
       await tx
         .update(recipients)
         .set({ smsUndeliverablePhone: row.toAddress, smsUndeliverableAt: now, smsUndeliverableCode: row.errorCode, updatedAt: sql`now()` })
@@ -148,20 +178,41 @@ export class FallbackService {
     }
   }
 
-  /** Whether the message no longer matters: its appointment is off or has begun, its offer closed. */
-  private async isMoot(tx: Executor, row: MessageRow): Promise<boolean> {
+  /**
+   * Whether the number is flagged already as the report would flag it: a flag that still holds
+   * for this number, and is for good (30005/30006) or this report is only temporary (30003).
+   * An expired 30003 is flagged anew; a 30003 flag becomes one for good on a 30005/30006.
+   */
+  private flaggedAlready(recipient: RecipientRow, row: MessageRow, now: Date): boolean {
+    if (!numberUndeliverable(undeliverableFlagOf(recipient), row.toAddress, now, this.messages.unreachableFlagMs())) return false;
+    const temporary = (code: string | null) => !!code && TEMPORARY_UNDELIVERABLE_CODES.includes(code);
+    return !temporary(recipient.smsUndeliverableCode) || temporary(row.errorCode);
+  }
+
+  /**
+   * Why the message no longer matters, or null when it does: its appointment is off, has begun
+   * or has moved since (a reminder of the old time), its offer closed.
+   */
+  private async mootReason(tx: Executor, row: MessageRow): Promise<string | null> {
     const now = this.clock.now();
     if (row.appointmentId && ABOUT_A_COMING_APPOINTMENT.has(row.kind)) {
       const appointment = await this.directory.appointment(row.appointmentId, tx);
-      if (!appointment || appointment.startsAt <= now) return true;
-      if (row.kind === 'cancellation') return false;
-      return appointment.status !== 'booked';
+      if (!appointment) return 'the appointment is not known';
+      if (appointment.startsAt <= now) return 'the appointment has begun';
+      if (row.kind === 'cancellation') return null;
+      if (appointment.status === 'cancelled') return 'the appointment was cancelled';
+      if (appointment.status === 'checked_in') return 'the patient has checked in';
+      if (appointment.status === 'no_show') return 'the appointment was missed';
+      if (appointment.status !== 'booked') return `the appointment is ${appointment.status}`;
+      // Written for the time before a reschedule: the new time has its own messages.
+      if (isOfAnOlderSequence(row.kind, row.dedupeKey, appointment.sequence)) return 'the appointment was moved since';
+      return null;
     }
     if (row.waitlistOfferId && row.kind === 'waitlist_offer') {
       const [offer] = await tx.select().from(waitlistOffers).where(eq(waitlistOffers.id, row.waitlistOfferId));
-      return !offer || offer.status !== 'pending' || offer.expiresAt <= now;
+      return !offer || offer.status !== 'pending' || offer.expiresAt <= now ? 'the waitlist offer has closed' : null;
     }
-    return false;
+    return null;
   }
 }
 

@@ -1,31 +1,27 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { and, eq, inArray, ne, sql } from 'drizzle-orm';
+import { and, eq, inArray, ne, sql, type SQL } from 'drizzle-orm';
 import { APP_CONFIG, type AppConfig } from '@aftercare/config';
 import { Clock } from '@aftercare/clock';
 import { DRIZZLE, type Db, type Executor } from '@aftercare/database';
 import { PermanentError, RetryableError } from '@aftercare/jobs';
 import { safeErrorMessage } from '@aftercare/messaging';
-import { appointments, deliveryCallbacks, messages, recipients, waitlistOffers, type AppointmentCopyStatus, type MessageRow } from '../database/schema.js';
+import { appointments, deliveryCallbacks, messages, recipients, waitlistOffers, type AppointmentCopyRow, type MessageRow, type RecipientRow } from '../database/schema.js';
+import { APPOINTMENT_CANCELLED, APPOINTMENT_RESCHEDULED, isOfAnOlderSequence, REMINDER_MOOT, STATES_THE_TIME } from '../messages/appointment-moot.js';
+import { numberUndeliverable, TEMPORARY_UNDELIVERABLE_CODES } from '../messages/channel.policy.js';
 import { PENDING_STATUSES } from '../messages/message.source.js';
-import { MessagesService } from '../messages/messages.service.js';
+import { MessagesService, undeliverableFlagOf } from '../messages/messages.service.js';
+import { decideAtSendTime, timingOfRow, type Timing } from '../messages/send-timing.policy.js';
 import { Mailer } from '../providers/mailer.js';
 import { SmsSender, type SmsSendResult } from '../providers/sms-sender.js';
-import { SMS_PROVIDER_TIMEOUT } from '../providers/twilio.sms-sender.js';
+import { SMS_OUTCOME_UNKNOWN_CODES } from '../providers/twilio.sms-sender.js';
 import { describeErrorCode } from './delivery.rules.js';
 import { SMS_HELD } from './fallback.rules.js';
 import { FallbackService } from './fallback.service.js';
 import { backoffDelayMs, MAX_SEND_ATTEMPTS, mayRetry } from './retry.policy.js';
 import { setStatusSource } from './status-source.js';
 
-/** Why a reminder of an appointment in this state no longer goes out. */
-const REMINDER_MOOT: Partial<Record<AppointmentCopyStatus, { code: string; reason: string }>> = {
-  cancelled: { code: 'APPOINTMENT_CANCELLED', reason: 'The appointment was cancelled' },
-  checked_in: { code: 'APPOINTMENT_CHECKED_IN', reason: 'The patient has checked in' },
-  no_show: { code: 'APPOINTMENT_NO_SHOW', reason: 'The appointment was missed' },
-};
-
 export interface SendOutcome {
-  /** Wake the row's job again at this time (a retry's backoff, or a job woken before its time). */
+  /** Wake the row's job again at this time (a retry's backoff, quiet hours, or a job woken before its time). */
   wakeAt: Date | null;
 }
 const DONE: SendOutcome = { wakeAt: null };
@@ -34,22 +30,42 @@ interface Suppression {
   status: 'cancelled' | 'suppressed';
   code: string;
   reason: string;
+  /** Whether a `suppressed` message falls back (e-mail, or a call): not when it was only too late. */
+  fallback?: boolean;
+}
+
+/** What the send decisions read besides the row: the patient's copy and the appointment's. */
+interface SendFacts {
+  recipient: RecipientRow | null;
+  appointment: AppointmentCopyRow | null;
+}
+
+/** How the outcome of earlier calls stands when a provider call fails. */
+interface AttemptContext {
+  /** An earlier call's outcome was unknown (no answer, or the process killed mid-call). */
+  priorUnknown: boolean;
+  /** The failure was the lookup before a resend, not the send itself. */
+  lookupFailed: boolean;
 }
 
 /**
  * Sends one message row, a state machine on the row (docs/messaging.md):
  *
  * - claim: `sending`, attempts + 1, `unconfirmed_since` set (committed before the provider call);
+ *   the claim's UPDATE itself re-checks the patient's SMS permission, so a STOP committed after
+ *   the checks below still stops the send;
  * - the provider accepts: `sent` with its id, `unconfirmed_since` cleared;
  * - it refuses for good (4xx): `failed` at once; then the fallback (e-mail, or a call task);
  * - an error that can pass (5xx, 429, timeout, reset): `queued` with `next_attempt_at` after an
- *   exponential backoff with jitter, up to MAX_SEND_ATTEMPTS; then `failed` and the fallback.
+ *   exponential backoff with jitter (out of quiet hours), up to MAX_SEND_ATTEMPTS; then `failed`
+ *   and the fallback.
  *
- * A call whose answer never came (timeout, dropped connection, the process killed) leaves
- * `unconfirmed_since` set; before calling again the provider is asked whether it has the message,
- * and if it has, it is recorded as sent instead of being sent twice. Suppression (opt-out,
- * no consent, a number that cannot take SMS, a cancelled appointment) is decided right here,
- * just before the provider call.
+ * A call whose outcome is unknown (a timeout, a dropped connection, Twilio's 500/502/504, the
+ * process killed) sets `unconfirmed_since`, and it stays until the message is accepted or a
+ * lookup finds it: every later attempt asks the provider first whether it has the message, and
+ * if it has, records it as sent instead of sending it twice. Suppression (opt-out, no consent, a
+ * number that cannot take SMS, a cancelled or moved appointment) and quiet hours in the
+ * patient's zone are decided right here, just before the provider call.
  */
 @Injectable()
 export class MessageSenderService {
@@ -74,24 +90,44 @@ export class MessageSenderService {
       await this.recordAccepted(row, row.provider ?? this.providerName(row), row.providerMessageId);
       return DONE;
     }
-    const suppression = await this.suppressionOf(row);
+    const facts = await this.factsOf(row);
+    const suppression = await this.suppressionOf(row, facts, now);
     if (suppression) {
       await this.suppress(row, suppression);
       return DONE;
     }
 
     // An earlier call may have been accepted with its answer lost (a crashed worker leaves the
-    // row in `sending`; a timeout leaves `unconfirmed_since`).
+    // row in `sending`; a call with no answer leaves `unconfirmed_since`).
     const unconfirmedSince = row.unconfirmedSince ?? (row.status === 'sending' ? row.updatedAt : null);
+
+    // Quiet hours again: a retry, or a job that wakes late (after an outage, re-created by the
+    // reconciler), must not go out in the patient's night.
+    const timing = this.timingOf(row, facts);
+    if (timing && facts.recipient) {
+      const decision = decideAtSendTime({ at: now, timezone: facts.recipient.timezone, quietHours: this.config.quietHours, timing });
+      if (!decision.send) {
+        // Too late to be of use: dropped with the reason, never sent late (nor by e-mail).
+        await this.suppress(row, { status: 'suppressed', code: decision.code, reason: decision.reason, fallback: false });
+        return DONE;
+      }
+      if (decision.at > now) return this.postpone(row, decision.at, unconfirmedSince);
+    }
+
     const claimed = await this.claim(row);
-    if (!claimed) return DONE;
+    if (!claimed) {
+      // Another worker has it, or the patient's SMS were stopped since the checks above.
+      const late = await this.suppressionOf(row, await this.factsOf(row), now);
+      if (late) await this.suppress(row, late, { onlyIfUnchanged: true });
+      return DONE;
+    }
 
     if (unconfirmedSince && row.channel === 'sms') {
       let found: SmsSendResult | null;
       try {
         found = await this.alreadyAccepted(claimed, unconfirmedSince);
       } catch (error) {
-        return this.recordFailedAttempt(claimed, error, true);
+        return this.recordFailedAttempt(claimed, error, { priorUnknown: true, lookupFailed: true }, facts);
       }
       if (found) {
         this.logger.log(`message ${row.id}: the provider already had it (${found.providerMessageId}); not sent again`);
@@ -105,7 +141,7 @@ export class MessageSenderService {
       await this.recordAccepted(claimed, this.providerName(row), result.providerMessageId);
       return DONE;
     } catch (error) {
-      return this.recordFailedAttempt(claimed, error, false);
+      return this.recordFailedAttempt(claimed, error, { priorUnknown: unconfirmedSince !== null, lookupFailed: false }, facts);
     }
   }
 
@@ -143,8 +179,50 @@ export class MessageSenderService {
     return candidates.find((c) => !known.has(c.providerMessageId)) ?? null;
   }
 
-  /** `sending`, one more attempt, and the time from which the call's outcome is unknown. */
+  private async factsOf(row: MessageRow): Promise<SendFacts> {
+    const [recipient] = row.patientId ? await this.db.select().from(recipients).where(eq(recipients.id, row.patientId)) : [];
+    const [appointment] = row.appointmentId ? await this.db.select().from(appointments).where(eq(appointments.id, row.appointmentId)) : [];
+    return { recipient: recipient ?? null, appointment: appointment ?? null };
+  }
+
+  /** How the row is timed against quiet hours; null for a message to nobody we know. */
+  private timingOf(row: MessageRow, facts: SendFacts): Timing | null {
+    if (!facts.recipient || row.direction !== 'outbound') return null;
+    return timingOfRow(row.timing, row.kind, facts.appointment?.startsAt ?? null);
+  }
+
+  /**
+   * Quiet hours hold the message until `at`: the job wakes then (`next_attempt_at`; `send_at` stays
+   * the time it was meant for). A row left `sending` by a killed worker waits as `queued`, keeping
+   * the time from which the provider is to be asked whether it has it.
+   */
+  private async postpone(row: MessageRow, at: Date, unconfirmedSince: Date | null): Promise<SendOutcome> {
+    const [updated] = await this.db.transaction(async (tx) => {
+      await setStatusSource(tx, 'sender');
+      return tx
+        .update(messages)
+        .set({
+          status: row.status === 'sending' ? 'queued' : row.status,
+          nextAttemptAt: at,
+          unconfirmedSince: unconfirmedSince ?? null,
+          updatedAt: this.clock.now(),
+        })
+        .where(and(eq(messages.id, row.id), eq(messages.status, row.status), eq(messages.attempts, row.attempts)))
+        .returning({ id: messages.id });
+    });
+    if (!updated) return DONE;
+    this.logger.log(`message ${row.id} (${row.kind}, ${row.channel}) waits for the end of quiet hours: ${at.toISOString()}`);
+    return { wakeAt: at };
+  }
+
+  /**
+   * `sending`, one more attempt, and the time from which the call's outcome is unknown - only
+   * while the patient's SMS are still allowed, decided in this very statement (a STOP committed
+   * after the checks in send() makes it claim nothing).
+   */
   private async claim(row: MessageRow): Promise<MessageRow | null> {
+    const conditions: SQL[] = [eq(messages.id, row.id), inArray(messages.status, [...PENDING_STATUSES]), eq(messages.attempts, row.attempts)];
+    if (row.channel === 'sms' && row.patientId) conditions.push(this.smsStillAllowed(row.patientId, row.toAddress));
     return this.db.transaction(async (tx) => {
       await setStatusSource(tx, 'sender');
       const [claimed] = await tx
@@ -157,10 +235,27 @@ export class MessageSenderService {
           nextAttemptAt: null,
           updatedAt: this.clock.now(),
         })
-        .where(and(eq(messages.id, row.id), inArray(messages.status, [...PENDING_STATUSES]), eq(messages.attempts, row.attempts)))
+        .where(and(...conditions))
         .returning();
       return claimed ?? null;
     });
+  }
+
+  /** SQL: the patient has not opted out, has consented, is not held, and the number is not flagged (suppressionOf's SMS checks). */
+  private smsStillAllowed(patientId: string, toAddress: string | null): SQL {
+    const flagExpired = new Date(this.clock.now().getTime() - this.messages.unreachableFlagMs());
+    const temporary = sql.join(
+      TEMPORARY_UNDELIVERABLE_CODES.map((code) => sql`${code}`),
+      sql`, `,
+    );
+    return sql`NOT EXISTS (
+      SELECT 1 FROM ${recipients} r
+       WHERE r.id = ${patientId}
+         AND (r.sms_opted_out
+              OR NOT r.sms_consent
+              OR r.sms_held_at IS NOT NULL
+              OR (r.sms_undeliverable_phone = ${toAddress ?? ''}
+                  AND NOT (r.sms_undeliverable_code IN (${temporary}) AND (r.sms_undeliverable_at IS NULL OR r.sms_undeliverable_at <= ${flagExpired})))))`;
   }
 
   private async recordAccepted(row: MessageRow, provider: string, providerMessageId: string): Promise<void> {
@@ -190,21 +285,37 @@ export class MessageSenderService {
   }
 
   /**
-   * A provider call that failed (or a lookup that could not answer). `stillUnknown`: whatever
-   * was sent before may still have been accepted, so the next attempt asks first.
+   * A provider call that failed (or a lookup that could not answer). `unconfirmed_since` stays
+   * while any call so far may have been taken - this one (no answer, Twilio's 500/502/504, an
+   * error we do not know, a lookup that failed) or an earlier one - so that the next attempt
+   * asks first; it is cleared only when every call so far was clearly not taken (503, 429,
+   * connection refused, a 4xx refusal, SMTP answers).
    */
-  private async recordFailedAttempt(row: MessageRow, error: unknown, stillUnknown: boolean): Promise<SendOutcome> {
-    const code = error instanceof PermanentError || error instanceof RetryableError ? error.code : 'UNEXPECTED';
+  private async recordFailedAttempt(row: MessageRow, error: unknown, context: AttemptContext, facts: SendFacts): Promise<SendOutcome> {
     const known = error instanceof PermanentError || error instanceof RetryableError;
-    // No answer (or an error we do not know) means the provider may have the message.
-    const unknownOutcome = stillUnknown || code === SMS_PROVIDER_TIMEOUT || !known;
+    const code = known ? error.code : 'UNEXPECTED';
+    const thisUnknown = context.lookupFailed || !known || SMS_OUTCOME_UNKNOWN_CODES.has(code);
+    const unknownOutcome = context.priorUnknown || thisUnknown;
     const canPass = !(error instanceof PermanentError);
-    const final = !canPass || !mayRetry(row.attempts);
     const described = describeErrorCode(code) ?? safeErrorMessage(error);
     const now = this.clock.now();
 
-    if (!final) {
-      const retryAt = new Date(now.getTime() + backoffDelayMs(row.attempts, Math.random()));
+    let finalReason: string | null = canPass ? null : described;
+    let retryAt: Date | null = null;
+    if (canPass && !mayRetry(row.attempts)) finalReason = `Gave up after ${row.attempts} attempts: ${described}`;
+    if (!finalReason) {
+      retryAt = new Date(now.getTime() + backoffDelayMs(row.attempts, Math.random()));
+      // The retry keeps out of quiet hours too: moved to their end, or given up when that is too late.
+      const timing = this.timingOf(row, facts);
+      if (timing && facts.recipient) {
+        const decision = decideAtSendTime({ at: retryAt, timezone: facts.recipient.timezone, quietHours: this.config.quietHours, timing });
+        if (decision.send) retryAt = decision.at;
+        else finalReason = `Attempt ${row.attempts} failed (${described}); a retry would come in quiet hours or after, too late to be of use`;
+      }
+    }
+
+    if (!finalReason && retryAt) {
+      const at = retryAt;
       const [updated] = await this.db.transaction(async (tx) => {
         await setStatusSource(tx, 'sender');
         return tx
@@ -213,18 +324,18 @@ export class MessageSenderService {
             status: 'queued',
             errorCode: code,
             error: `Attempt ${row.attempts} of ${MAX_SEND_ATTEMPTS} failed, will retry: ${described}`.slice(0, 300),
-            nextAttemptAt: retryAt,
+            nextAttemptAt: at,
             unconfirmedSince: unknownOutcome ? row.unconfirmedSince : null,
             updatedAt: now,
           })
           .where(and(eq(messages.id, row.id), eq(messages.status, 'sending')))
           .returning({ id: messages.id });
       });
-      this.logger.warn(`message ${row.id} (${row.channel}) attempt ${row.attempts} failed: ${code}; retry at ${retryAt.toISOString()}`);
-      return updated ? { wakeAt: retryAt } : DONE;
+      this.logger.warn(`message ${row.id} (${row.channel}) attempt ${row.attempts} failed: ${code}; retry at ${at.toISOString()}`);
+      return updated ? { wakeAt: at } : DONE;
     }
 
-    const reason = canPass ? `Gave up after ${row.attempts} attempts: ${described}` : described;
+    const reason = finalReason!;
     const created = await this.db.transaction(async (tx) => {
       await setStatusSource(tx, 'sender');
       const [updated] = await tx
@@ -234,8 +345,8 @@ export class MessageSenderService {
           errorCode: code,
           error: reason.slice(0, 300),
           nextAttemptAt: null,
-          // Refused: nothing went. Given up on after no answer: it may yet have gone.
-          unconfirmedSince: canPass && unknownOutcome ? row.unconfirmedSince : null,
+          // A call that may have been taken may yet have gone out: a report then overrides `failed`.
+          unconfirmedSince: unknownOutcome ? row.unconfirmedSince : null,
           updatedAt: now,
         })
         .where(and(eq(messages.id, row.id), eq(messages.status, 'sending')))
@@ -247,39 +358,51 @@ export class MessageSenderService {
     return DONE;
   }
 
-  private async suppress(row: MessageRow, suppression: Suppression): Promise<void> {
+  /**
+   * `cancelled` (moot) or `suppressed` (not allowed, or too late), with the reason. `onlyIfUnchanged`:
+   * only while the row is as it was read (a claim that failed may have lost to another worker).
+   */
+  private async suppress(row: MessageRow, suppression: Suppression, { onlyIfUnchanged = false } = {}): Promise<void> {
+    const conditions: SQL[] = [eq(messages.id, row.id), inArray(messages.status, [...PENDING_STATUSES])];
+    if (onlyIfUnchanged) conditions.push(eq(messages.status, row.status), eq(messages.attempts, row.attempts));
     const created = await this.db.transaction(async (tx) => {
       await setStatusSource(tx, 'sender');
       const [updated] = await tx
         .update(messages)
         .set({ status: suppression.status, errorCode: suppression.code, error: suppression.reason, nextAttemptAt: null, updatedAt: this.clock.now() })
-        .where(and(eq(messages.id, row.id), inArray(messages.status, [...PENDING_STATUSES])))
+        .where(and(...conditions))
         .returning();
+      if (updated) this.logger.log(`message ${row.id} (${row.kind}, ${row.channel}) not sent: ${suppression.code}`);
       // Cancelled is moot; suppressed (SMS not allowed to this patient) falls back to e-mail.
-      return updated && updated.status === 'suppressed' ? this.fallback.afterFailure(tx, updated) : [];
+      return updated && updated.status === 'suppressed' && suppression.fallback !== false ? this.fallback.afterFailure(tx, updated) : [];
     });
     await this.messages.scheduleJobs(created);
   }
 
-  private async suppressionOf(row: MessageRow, db: Executor = this.db): Promise<Suppression | null> {
-    if (row.appointmentId && row.kind === 'reminder') {
-      const [appointment] = await db.select().from(appointments).where(eq(appointments.id, row.appointmentId));
-      const moot = appointment ? REMINDER_MOOT[appointment.status] : undefined;
+  private async suppressionOf(row: MessageRow, facts: SendFacts, now: Date, db: Executor = this.db): Promise<Suppression | null> {
+    const appointment = facts.appointment;
+    if (appointment && row.kind === 'reminder') {
+      const moot = REMINDER_MOOT[appointment.status];
       if (moot) return { status: 'cancelled', ...moot };
+    }
+    if (appointment && STATES_THE_TIME.has(row.kind)) {
+      if (appointment.status === 'cancelled') return { status: 'cancelled', ...APPOINTMENT_CANCELLED };
+      // Written for a time the appointment has moved from: the new time has its own messages.
+      if (isOfAnOlderSequence(row.kind, row.dedupeKey, appointment.sequence)) return { status: 'cancelled', ...APPOINTMENT_RESCHEDULED };
     }
     if (row.waitlistOfferId && row.kind === 'waitlist_offer') {
       // Held by quiet hours past the offer's end, or closed meanwhile: nothing left to answer.
       const [offer] = await db.select().from(waitlistOffers).where(eq(waitlistOffers.id, row.waitlistOfferId));
-      if (offer && (offer.status !== 'pending' || offer.expiresAt <= this.clock.now())) {
+      if (offer && (offer.status !== 'pending' || offer.expiresAt <= now)) {
         return { status: 'cancelled', code: 'OFFER_CLOSED', reason: 'The waitlist offer closed before this went out' };
       }
     }
-    if (row.channel === 'sms' && row.patientId) {
-      const [recipient] = await db.select().from(recipients).where(eq(recipients.id, row.patientId));
-      if (recipient?.smsOptedOut) return { status: 'suppressed', code: 'SMS_OPTED_OUT', reason: 'The patient opted out of SMS' };
-      if (recipient && !recipient.smsConsent) return { status: 'suppressed', code: 'SMS_NO_CONSENT', reason: 'The patient has not consented to SMS' };
-      if (recipient?.smsHeldAt) return { status: 'suppressed', code: SMS_HELD, reason: 'Held: the patient asked by text to stop; staff confirm it' };
-      if (recipient?.smsUndeliverablePhone && recipient.smsUndeliverablePhone === row.toAddress) {
+    const recipient = facts.recipient;
+    if (row.channel === 'sms' && recipient) {
+      if (recipient.smsOptedOut) return { status: 'suppressed', code: 'SMS_OPTED_OUT', reason: 'The patient opted out of SMS' };
+      if (!recipient.smsConsent) return { status: 'suppressed', code: 'SMS_NO_CONSENT', reason: 'The patient has not consented to SMS' };
+      if (recipient.smsHeldAt) return { status: 'suppressed', code: SMS_HELD, reason: 'Held: the patient asked by text to stop; staff confirm it' };
+      if (numberUndeliverable(undeliverableFlagOf(recipient), row.toAddress, now, this.messages.unreachableFlagMs())) {
         return { status: 'suppressed', code: 'SMS_UNDELIVERABLE', reason: `The carrier reported the number cannot take SMS (${recipient.smsUndeliverableCode ?? 'unknown'})` };
       }
     }

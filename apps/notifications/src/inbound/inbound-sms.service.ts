@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
-import { and, asc, eq, inArray } from 'drizzle-orm';
+import { and, asc, eq, inArray, lte } from 'drizzle-orm';
 import type { InboundSms, InboundSmsReply } from '@aftercare/contracts';
 import { Clock } from '@aftercare/clock';
 import { DRIZZLE, type Db, type Executor } from '@aftercare/database';
@@ -25,10 +25,11 @@ interface AfterCommit {
  *
  * Free text goes to the clinic as `patient.wrote` (the clinician's attention item). Free text
  * that asks to stop ("please stop texting me") is no opt-out - staff confirm it with the
- * patient - but from that moment automated SMS are HELD: nothing scheduled goes by SMS (it
- * falls back to email where there is an address), and the patient is told so once, with the
- * keywords that settle it. The hold ends with STOP (an opt-out), with START / YES (texts
- * resume), or when staff record the opt-out. Answers to the patient's own texts still go.
+ * patient - but from that moment automated SMS are HELD: nothing scheduled goes by SMS (each
+ * falls back to email at its own time where there is an address), and the patient is told so
+ * once, with the keywords that settle it. The hold ends with STOP (an opt-out), with START / YES
+ * (texts resume), when staff record the opt-out, or when staff lift it (ConsentService).
+ * Answers to the patient's own texts still go.
  */
 @Injectable()
 export class InboundSmsService {
@@ -76,9 +77,13 @@ export class InboundSmsService {
       .returning({ id: messages.id });
     if (recorded.length === 0) return { reply: null }; // a replay of a text we already handled
 
-    if (!recipient) return { reply: await this.unknownSenderHelp(tx) };
-
     const reply = parseSmsReply(sms.body);
+    // A STOP from a number we do not know: Twilio has opted it out and confirmed it itself; an
+    // answer from us would only say "Reply STOP to opt out" to someone who just did.
+    if (!recipient) return { reply: reply.kind === 'stop' ? null : await this.unknownSenderHelp(tx) };
+
+    // A text from the number: it takes SMS after all (a carrier's 30003/30005/30006 no longer holds).
+    await this.messages.numberHeardFrom(tx, recipient.id, sms.from);
     const meta = { clinicId: recipient.clinicId };
     let optedOut = recipient.smsOptedOut;
     let held = recipient.smsHeldAt !== null;
@@ -93,6 +98,16 @@ export class InboundSmsService {
       await this.directory.setSmsOptedOut(tx, recipient.id, false, now);
       await this.outbox.publish(tx, 'patient.opted-in', { patientId: recipient.id, channel: 'sms', at: now.toISOString() }, meta);
       optedOut = false;
+    };
+    /** The patient's words go to their clinician (or the front desk) as an attention item. */
+    const wrote = async (text: string, asksToStop: boolean) => {
+      const clinician = (await this.directory.nextAppointment(recipient.id, now, tx)) ?? (await this.directory.latestAppointment(recipient.id, tx));
+      await this.outbox.publish(
+        tx,
+        'patient.wrote',
+        { patientId: recipient.id, messageId: inboundId, text, at: now.toISOString(), asksToStop, clinicianId: clinician?.clinicianId ?? null },
+        meta,
+      );
     };
     let kind: MessageKind;
     let about: MessageSubject | null = null;
@@ -119,8 +134,12 @@ export class InboundSmsService {
           await this.waitlist.accept(tx, offer, inboundId);
           kind = 'waitlist_accept_received';
           about = offer;
+        } else if (wasOff) {
+          kind = 'opted_in';
         } else {
-          kind = wasOff ? 'opted_in' : 'message_received';
+          // No offer to take: "has received your message" must be true, so a person reads it.
+          await wrote(sms.body.trim(), false);
+          kind = 'message_received';
         }
         break;
       }
@@ -135,6 +154,8 @@ export class InboundSmsService {
       case 'reschedule': {
         const next = await this.directory.nextAppointment(recipient.id, now, tx);
         if (!next) {
+          // Nothing to confirm or move: the front desk reads it (a visit booked elsewhere, a typo).
+          await wrote(sms.body.trim(), false);
           kind = 'message_received';
           break;
         }
@@ -159,13 +180,7 @@ export class InboundSmsService {
       case 'free_text': {
         // An opted-out patient's words still reach the clinic; there is no opt-out left to confirm.
         const asksToStop = reply.asksToStop && !optedOut;
-        const clinician = (await this.directory.nextAppointment(recipient.id, now, tx)) ?? (await this.directory.latestAppointment(recipient.id, tx));
-        await this.outbox.publish(
-          tx,
-          'patient.wrote',
-          { patientId: recipient.id, messageId: inboundId, text: reply.text, at: now.toISOString(), asksToStop, clinicianId: clinician?.clinicianId ?? null },
-          meta,
-        );
+        await wrote(reply.text, asksToStop);
         if (asksToStop) {
           if (!held) await this.holdSms(tx, recipient, inboundId, now, after);
           held = true;
@@ -176,14 +191,19 @@ export class InboundSmsService {
         break;
       }
     }
-    // Once opted out, only the confirmation of STOP itself goes back by SMS.
-    if (optedOut && reply.kind !== 'stop') return { reply: null };
+    // Once opted out, only the confirmation of STOP itself goes back by SMS - and the answer to
+    // HELP, which carriers require whatever the patient's opt-out status.
+    if (optedOut && reply.kind !== 'stop' && reply.kind !== 'help') return { reply: null };
     return { reply: await this.recordReply(tx, recipient, kind, about) };
   }
 
   /**
-   * Holds automated SMS: marks the patient, and takes back the SMS not yet handed to a provider
-   * (status suppressed, SMS_HELD). Each goes by email instead where the patient has an address.
+   * Holds automated SMS: marks the patient, and takes back the SMS that are due already but not
+   * yet handed to a provider (status suppressed, SMS_HELD); each goes by email instead, now,
+   * where the patient has an address. SMS meant for later stay as they are: the sender checks
+   * the hold right before the provider call and falls back to email then, at the message's own
+   * time - a reminder for an appointment in 11 days must not be e-mailed today - and, should the
+   * hold be lifted by then, the SMS simply goes.
    */
   private async holdSms(tx: Executor, recipient: RecipientRow, inboundId: string, now: Date, after: AfterCommit): Promise<void> {
     await this.directory.holdSms(tx, recipient.id, inboundId, now);
@@ -196,6 +216,7 @@ export class InboundSmsService {
           eq(messages.channel, 'sms'),
           eq(messages.direction, 'outbound'),
           inArray(messages.status, ['scheduled', 'queued']),
+          lte(messages.sendAt, now),
         ),
       )
       .returning();

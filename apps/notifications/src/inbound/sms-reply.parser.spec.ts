@@ -100,7 +100,6 @@ describe('parseSmsReply', () => {
     it.each([
       'yes please',
       'C C',
-      'stop it now',
       'the end',
       'confirmed for tuesday',
       'ok',
@@ -160,7 +159,6 @@ describe('parseSmsReply', () => {
   describe('free text that asks to stop', () => {
     it.each([
       'please stop texting me',
-      'Please stop calling me at work',
       "Don't text me anymore",
       'DONT TEXT ME',
       'do not message me again',
@@ -182,11 +180,77 @@ describe('parseSmsReply', () => {
       expect(parseSmsReply(body)).toEqual({ kind: 'free_text', text: body.trim(), asksToStop: true });
     });
 
+    // Twilio opts a number out only on the exact keyword: these reach us as text, Twilio has not
+    // opted the number out, and each must still hold SMS and reach staff.
+    it.each([
+      'please stop',
+      'Please STOP!',
+      'stop it',
+      'stop it now',
+      'STOP STOP',
+      'stop stop stop',
+      'stop please',
+      'Stop, thank you',
+      'STOP. Wrong number',
+      'unsubscribe please',
+      'Unsubscribe me please',
+      'how do I unsubscribe?',
+      'I want to opt out',
+      'please opt me out',
+      'remove me',
+      'Remove me from this list',
+      'remove my number please',
+      'no more texts',
+      'No more messages!',
+      'no more text messages please',
+      'stop calling and texting me',
+      "don't call or text me",
+      'I do not want to receive these texts',
+      'stop getting these messages',
+      'wrong number',
+      'revoke please',
+      'revoke my consent',
+      // Spanish
+      'para por favor',
+      'Basta ya',
+      'ya basta',
+      'No me manden más mensajes',
+      'Quítenme de la lista',
+      'sáquenme de su lista',
+      'ya no quiero mensajes',
+      'Quiero cancelar la suscripción',
+      'número equivocado',
+      'dejen de mandarme textos',
+    ])('%j asks to stop', (body) => {
+      expect(parseSmsReply(body)).toEqual({ kind: 'free_text', text: body.trim(), asksToStop: true });
+    });
+
+    it.each([
+      ["Please don't call me, just text", 'calls, not texts'],
+      ['stop calling me, text instead', 'calls, not texts'],
+      ["Don't call me at work", 'calls'],
+      ['please stop calling me at work', 'calls'],
+      ['Stop emailing me, texts are fine', 'e-mail, not texts'],
+      ['unsubscribe me from the emails', 'e-mail'],
+      ['no me llamen', 'calls (Spanish)'],
+      ['No me llamen, mejor mándenme mensajes', 'calls, not texts (Spanish)'],
+      ['dejen de llamarme por favor', 'calls (Spanish)'],
+      ['cancel please', 'an appointment, most likely: CANCEL is a keyword only alone'],
+      ['I quit smoking', 'QUIT is a keyword only alone'],
+      ['end of the week works', 'END is a keyword only alone'],
+      ['make it stop', 'the pain, most likely'],
+      ['my knee pain does not stop', 'the pain'],
+      ['alto', 'high: a pain answer in Spanish'],
+      ['baja', 'low: a pain answer in Spanish'],
+      ['¿Para qué es la cita?', 'a question'],
+    ])('%j does not ask to stop SMS (%s)', (body) => {
+      expect(asksToStop(body)).toBe(false);
+    });
+
     it.each([
       'Can I stop the ice packs now?',
       'the pain will not stop',
       'When can I stop resting?',
-      'stop it now',
       'I stopped taking the pills',
       'thanks for the texts, very helpful',
       'Can you text me the address?',

@@ -123,47 +123,102 @@ export function parseSmsReply(body: string): SmsReply {
 }
 
 /**
- * Requests to stop in the patient's own words, English and Spanish, matched on the text in
- * lower case with accents, apostrophes and punctuation left out ("Don't text me!" reads "dont
- * text me"). Each names what is to stop - texting, messages, contact - so that "when can I stop
- * the ice packs?" or "the pain won't stop" are not taken for one. A false alarm costs a phone
- * call; a missed request costs a patient's trust, so the net is fairly wide.
+ * Requests to stop in the patient's own words, English and Spanish. Twilio acts only on a
+ * keyword that is the whole message ("STOP"), so everything longer - "please stop", "STOP STOP",
+ * "unsubscribe please" - reaches us as free text, and Twilio has NOT opted the number out. Such
+ * a text is no opt-out here either (staff confirm it), but automated SMS are held at once.
+ *
+ * Three ways a text asks to stop (matched on the text in lower case with accents, apostrophes
+ * and punctuation left out: "Don't text me!" reads "dont text me"):
+ *
+ * 1. A clause made only of STOP words and courtesy ("please stop", "stop it", "STOP STOP",
+ *    "unsubscribe please", "Stop, wrong number", "basta ya"). "stop" within a longer clause is
+ *    not enough on its own: "when can I stop the ice packs?" and "the pain will not stop" are
+ *    not requests. CANCEL, END and QUIT are left out of this rule: in a longer text they are
+ *    ordinary words ("cancel please" answers a reminder; "I quit smoking"). As the whole message
+ *    they are keywords and opt out, as at Twilio.
+ * 2. Words that only ever mean opting out, anywhere: "unsubscribe", "opt out", "stopall",
+ *    "revoke", "remove me", "take me off", "no more texts", "wrong number", "darme de baja".
+ * 3. A phrase that names what is to stop: texts, messages, contact ("stop texting me", "don't
+ *    message me", "no me envíen mensajes").
+ *
+ * Calls and e-mail are other channels: "please don't call me, just text", "stop calling me",
+ * "no me llamen", "unsubscribe me from the emails" do not ask to stop SMS, so a text that names
+ * only calls or e-mail is not a stop request (it still reaches staff as free text). A false
+ * alarm costs a phone call; a missed request costs a patient's trust, so the net is fairly wide.
  */
-const STOP_REQUESTS: readonly RegExp[] = [
-  // "stop texting me", "please stop sending these", "stop calling me at work"
-  /\bstop (?:all )?(?:the |these |your |those )?(?:texting|txting|texts?|txts?|messaging|messages?|msgs?|sending|contacting|calling|emailing|writing|reminders?|sms)\b/,
-  // "don't text me", "do not message me anymore", "pls dont send me texts"
-  /\b(?:dont|do not|never|please dont|pls dont) (?:ever )?(?:text|txt|message|msg|sms|send|contact|call|write|email|bother)(?: me| us| this number)?\b/,
-  // "no more texts", "no further messages"
-  /\bno (?:more|further) (?:texts?|txts?|messages?|msgs?|sms|reminders?|notifications?)\b/,
-  // "unsubscribe me", "opt me out", "take me off your list", "remove my number"
-  /\b(?:unsubscribe me|opt me out|take me off|remove me from|remove my number|delete my number|lose my number|leave me alone)\b/,
-  // "I don't want any more texts", "i do not want these messages"
-  /\b(?:dont|do not) (?:want|need|wish to get|wish to receive) (?:any |these |your |the )?(?:more )?(?:texts?|txts?|messages?|msgs?|sms|reminders?)\b/,
-  // "dejen de enviarme mensajes", "deje de escribirme"
-  /\b(?:deje|dejen|deja|dejar|dejes) de (?:enviar|mandar|escribir|textear|llamar|contactar)\w*/,
-  // "no me envíen más mensajes", "no me escriban", "no me manden nada"
-  /\bno (?:me|nos) (?:envien|manden|escriban|envies|mandes|escribas|contacten|llamen|textees|texteen)\b/,
-  // "no quiero recibir más mensajes", "no deseo mensajes"
-  /\bno (?:quiero|deseo) (?:recibir )?(?:mas )?(?:mensajes|textos|sms|recordatorios)\b/,
-  // "quiero darme de baja", "denme de baja"
-  /\b(?:dar|darme|darnos|denme|den) de baja\b/,
-  // "no más mensajes", "basta de mensajes"
-  /\b(?:no mas|basta de|ya no (?:quiero|mas)) (?:mensajes|textos|sms)\b/,
-  // "borren mi número", "sáquenme de la lista"
-  /\b(?:borren|eliminen|quiten) mi (?:numero|telefono)\b|\bsaquenme de\b/,
+
+/** Words that, alone in a clause with courtesy around them, ask to stop ("stop please"). */
+const STOP_WORDS: ReadonlySet<string> = new Set([
+  'stop', 'stopall', 'unsubscribe', 'optout', 'revoke',
+  // Spanish: "para", "pare", "basta". Not "alto" or "baja": alone, they answer "how is the pain?" (high, low).
+  'para', 'pare', 'paren', 'parar', 'basta',
+]);
+
+/** Courtesy and filler around a STOP word that leave it a request ("stop it now please"). */
+const COURTESY: ReadonlySet<string> = new Set([
+  'please', 'pls', 'plz', 'plse', 'now', 'it', 'this', 'that', 'these', 'them', 'all', 'already', 'asap', 'immediately', 'right', 'away',
+  'thanks', 'thank', 'you', 'thx', 'ty', 'ok', 'okay', 'just', 'me', 'again', 'seriously', 'really', 'sir', 'maam',
+  'por', 'favor', 'porfa', 'porfavor', 'ya', 'ahora', 'gracias', 'mismo',
+]);
+
+/** Opting-out words and phrases that mean nothing else, anywhere in the text. */
+const OPT_OUT_ANYWHERE = [
+  /\b(?:unsubscribe\w*|unsuscribe\w*|optout|opt (?:me )?out|stopall|stop all (?:the )?(?:texts?|messages?)|revoke)\b/,
+  /\b(?:remove (?:me|my (?:number|phone|cell))|take (?:me|my number) off|delete my number|lose my number|leave me alone|wrong (?:number|person))\b/,
+  /\bno (?:more|further) (?:text messages|texts?|txts?|messages?|msgs?|sms|reminders?|notifications?)\b/,
+  // Spanish: "darme de baja", "borren mi número", "sáquenme de la lista", "número equivocado"
+  /\b(?:dar|darme|darnos|denme|den) de baja\b|\b(?:cancelar|anular) (?:la |mi )?suscripcion\b|\bdesuscrib\w*/,
+  /\b(?:borren|eliminen|quiten) mi (?:numero|telefono)\b|\b(?:saquenme|quitenme|borrenme|eliminenme) de\b|\bnumero equivocado\b/,
 ];
 
-/** Whether free text asks, in words, to stop messages (see STOP_REQUESTS). */
-export function asksToStop(text: string): boolean {
-  const words = (text ?? '')
+/** What a patient may ask to stop by SMS: texts, messages, contact. Not calls or e-mail. */
+const TEXTING = String.raw`(?:texting|txting|text messages|texts?|txts?|messaging|messages?|msgs?|sending|contacting|writing|reminders?|notifications?|sms)`;
+const STOP_PHRASES = [
+  // "stop texting me", "please stop sending these", "stop calling and texting me", "stop getting these texts"
+  new RegExp(String.raw`\bstop (?:\w+ (?:and|or) )?(?:all )?(?:the |these |your |those )?${TEXTING}\b`),
+  new RegExp(String.raw`\bstop (?:getting|receiving) (?:any |all |the |these |your |those )?${TEXTING}\b`),
+  // "don't text me", "do not message me anymore", "pls dont send me texts", "don't call or text me"
+  /\b(?:dont|do not|never|please dont|pls dont) (?:ever )?(?:\w+ (?:or|and) )?(?:text|txt|message|msg|sms|send|contact|write|bother)(?: me| us| this number)?\b/,
+  // "I don't want any more texts", "i do not want these messages"
+  new RegExp(String.raw`\b(?:dont|do not) (?:want|need|wish to get|wish to receive) (?:to (?:get|receive) )?(?:any |these |your |the )?(?:more )?${TEXTING}\b`),
+  // "dejen de enviarme mensajes", "deje de escribirme" (not "dejen de llamarme": calls)
+  /\b(?:deje|dejen|deja|dejar|dejes) de (?:enviar|mandar|escribir|textear|contactar)\w*/,
+  // "no me envíen más mensajes", "no me escriban", "no me manden nada" (not "no me llamen": calls)
+  /\bno (?:me|nos) (?:envien|manden|escriban|envies|mandes|escribas|contacten|textees|texteen)\b/,
+  // "no quiero recibir más mensajes", "ya no quiero mensajes", "no deseo mensajes"
+  /\bno (?:quiero|deseo) (?:recibir )?(?:mas )?(?:mensajes|textos|sms|recordatorios)\b/,
+  // "no más mensajes", "basta de mensajes"
+  /\b(?:no mas|basta de|ya no (?:quiero|mas)) (?:mensajes|textos|sms)\b/,
+];
+
+/** A text that names calls or e-mail and no texting asks about another channel. */
+const OTHER_CHANNEL = /\b(?:calls?|calling|called|ring|ringing|voicemails?|phone calls?|e ?mails?|emailing|mail|correos?|llam\w*)\b/;
+const TEXT_CHANNEL = /\b(?:text\w*|txt\w*|sms|messag\w*|msgs?|mensaj\w*|textos?|whatsapp)\b/;
+
+/** Lower case, accents folded, apostrophes dropped, everything but letters and digits a space. */
+function wordsOf(text: string): string {
+  return text
     .normalize('NFKD')
     .replace(/\p{M}/gu, '')
     .toLowerCase()
     .replace(/['’‘`´]/g, '')
     .replace(/[^\p{L}\p{N}]+/gu, ' ')
     .trim();
-  return STOP_REQUESTS.some((pattern) => pattern.test(words));
+}
+
+/** Whether free text asks, in words, to stop messages (see above). */
+export function asksToStop(text: string): boolean {
+  const source = text ?? '';
+  const clauses = source.split(/[.!?¡¿;,:\n\r]+|\s[-–—]\s/u).map(wordsOf).filter(Boolean);
+  const onlyStopWords = (clause: string) => {
+    const words = clause.replace(/\bopt out\b/g, 'optout').replace(/\bstop all\b/g, 'stopall').split(' ');
+    return words.some((w) => STOP_WORDS.has(w)) && words.every((w) => STOP_WORDS.has(w) || COURTESY.has(w));
+  };
+  if (clauses.some(onlyStopWords)) return true;
+  const words = wordsOf(source);
+  if (OTHER_CHANNEL.test(words) && !TEXT_CHANNEL.test(words)) return false;
+  return OPT_OUT_ANYWHERE.some((pattern) => pattern.test(words)) || STOP_PHRASES.some((pattern) => pattern.test(words));
 }
 
 /** Lower case, accents folded, inner whitespace collapsed, edge punctuation removed. */

@@ -6,6 +6,7 @@ import type { Executor } from '@aftercare/database';
 import type { AppointmentCopyRow, MessageRow } from '../database/schema.js';
 import { DirectoryService } from '../directory/directory.service.js';
 import { planReminders } from '../reminders/reminder.planner.js';
+import { APPOINTMENT_CANCELLED, APPOINTMENT_CHECKED_IN, APPOINTMENT_NO_SHOW, APPOINTMENT_RESCHEDULED } from './appointment-moot.js';
 import { MessagesService } from './messages.service.js';
 
 export interface Outcome {
@@ -68,7 +69,7 @@ export class AppointmentMessagesService {
     await this.directory.upsertAppointment(tx, appointment);
     // Reminders at the old time go, and so does a confirmation still waiting out quiet hours:
     // it states the old time, and the rescheduled message carries the new one (and the .ics).
-    const cancelled = await this.messages.cancelPendingForAppointment(tx, p.appointmentId, ['reminder', 'booking_confirmation', 'rescheduled', 'follow_up_booked']);
+    const cancelled = await this.messages.cancelPendingForAppointment(tx, p.appointmentId, ['reminder', 'booking_confirmation', 'rescheduled', 'follow_up_booked'], APPOINTMENT_RESCHEDULED);
     const created = await this.messages.compose(tx, {
       clinicId: e.clinicId,
       patientId: p.patientId,
@@ -89,7 +90,7 @@ export class AppointmentMessagesService {
     if (!current) return { created: [], cancelled: [] };
     const appointment = { ...current, status: 'cancelled' as const, sequence: p.sequence };
     await this.directory.upsertAppointment(tx, appointment);
-    const cancelled = await this.messages.cancelPendingForAppointment(tx, p.appointmentId, ['reminder', 'booking_confirmation', 'rescheduled', 'follow_up_booked']);
+    const cancelled = await this.messages.cancelPendingForAppointment(tx, p.appointmentId, ['reminder', 'booking_confirmation', 'rescheduled', 'follow_up_booked'], APPOINTMENT_CANCELLED);
     const created = await this.messages.compose(tx, {
       clinicId: e.clinicId,
       patientId: p.patientId,
@@ -107,7 +108,7 @@ export class AppointmentMessagesService {
   async checkedIn(tx: Executor, e: EventEnvelope<'appointment.checked-in'>): Promise<Outcome> {
     const p = e.payload;
     await this.directory.setAppointmentStatus(tx, p.appointmentId, 'checked_in');
-    const cancelled = await this.messages.cancelPendingForAppointment(tx, p.appointmentId, ['reminder']);
+    const cancelled = await this.messages.cancelPendingForAppointment(tx, p.appointmentId, ['reminder'], APPOINTMENT_CHECKED_IN);
     return { created: [], cancelled };
   }
 
@@ -115,7 +116,7 @@ export class AppointmentMessagesService {
   async noShow(tx: Executor, e: EventEnvelope<'appointment.no-show'>): Promise<Outcome> {
     const p = e.payload;
     await this.directory.setAppointmentStatus(tx, p.appointmentId, 'no_show', p.sequence);
-    const cancelled = await this.messages.cancelPendingForAppointment(tx, p.appointmentId, ['reminder']);
+    const cancelled = await this.messages.cancelPendingForAppointment(tx, p.appointmentId, ['reminder'], APPOINTMENT_NO_SHOW);
     return { created: [], cancelled };
   }
 

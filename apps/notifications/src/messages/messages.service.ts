@@ -2,19 +2,21 @@ import { randomUUID } from 'node:crypto';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { InjectQueue } from '@nestjs/bullmq';
 import type { Queue } from 'bullmq';
-import { and, asc, eq, gte, inArray, type SQL } from 'drizzle-orm';
-import { JOBS, QUEUES, type MessageResource,
+import { and, asc, desc, eq, gte, inArray, lt, or, type SQL } from 'drizzle-orm';
+import { JOBS, QUEUES, type ListMessagesData, type MessageResource,
   type MessageStatusChange, type MessageStatus, type RequestContext, type TimelineEntry } from '@aftercare/contracts';
 import { APP_CONFIG, type AppConfig } from '@aftercare/config';
 import { Clock } from '@aftercare/clock';
 import { DRIZZLE, type Db, type Executor } from '@aftercare/database';
+import { DomainError } from '@aftercare/messaging';
 import { JobScheduler } from '@aftercare/jobs';
 import { buildInvite } from '../calendar/ics.js';
 import { messageEvents, messages, recipients, waitlistOffers, type AppointmentCopyRow, type ClinicRow, type MessageRow, type RecipientRow, type WaitlistOfferRow } from '../database/schema.js';
 import { DirectoryService } from '../directory/directory.service.js';
 import { formatAppointmentTime, hasEmailTemplate, type MessageKind, type TemplateVars } from '../templates/message.templates.js';
 import { TemplatesService } from '../templates/templates.service.js';
-import { channelsFor } from './channel.policy.js';
+import type { MootReason } from './appointment-moot.js';
+import { channelsFor, numberUndeliverable, type UndeliverableFlag } from './channel.policy.js';
 import { CAPPED_KINDS, countsTowardCap } from './frequency-cap.rule.js';
 import { decideSendTime, reminderUsefulUntil, type SendTimeDecision, type Timing } from './send-timing.policy.js';
 
@@ -89,6 +91,11 @@ export type StatusChange = MessageStatusChange;
 /** A message in the log: the row plus how it got where it is (the API's MessageResource). */
 export type MessageLogEntry = MessageResource;
 
+/** The carrier's report on the recipient's number, as channel.policy.ts reads it. */
+export function undeliverableFlagOf(recipient: RecipientRow): UndeliverableFlag {
+  return { phone: recipient.smsUndeliverablePhone, code: recipient.smsUndeliverableCode, at: recipient.smsUndeliverableAt };
+}
+
 /** What a message is for, without its channel: "appointment:<id>:reminder-48h:0". */
 export function causeOf(dedupeKey: string | null): string | null {
   const match = dedupeKey ? /^(.*):(sms|email)$/.exec(dedupeKey) : null;
@@ -106,6 +113,19 @@ const FALLBACK_INVITE: Partial<Record<MessageKind, 'REQUEST' | 'CANCEL'>> = {
 /** A row's status and send time from the timing decision. */
 function placement(decision: SendTimeDecision): { status: 'scheduled' | 'suppressed'; sendAt?: Date; errorCode?: string; error?: string } {
   return decision.send ? { status: 'scheduled', sendAt: decision.at } : { status: 'suppressed', errorCode: decision.code, error: decision.reason };
+}
+
+/** Pages of the message log. */
+export const MESSAGE_PAGE = { default: 100, max: 500 } as const;
+
+const CURSOR = /^(\d{4}-\d{2}-\d{2}T[^_]+?)(?:_([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}))?$/i;
+
+/** A log cursor: "<createdAt ISO>_<id>", or a time alone (everything created before it). */
+export function parseMessageCursor(cursor: string): { at: Date; id: string | null } | null {
+  const match = CURSOR.exec(cursor.trim());
+  const at = match ? new Date(match[1]!) : null;
+  if (!match || !at || Number.isNaN(at.getTime())) return null;
+  return { at, id: match[2]?.toLowerCase() ?? null };
 }
 
 /** Writes outgoing messages as rows (rendered once, so a retry sends the same text). */
@@ -142,11 +162,15 @@ export class MessagesService {
 
     const vars = this.varsFor(recipient, clinic, request.appointment ?? request.offer ?? null);
     if (NEEDS_TIME.has(request.kind) && !vars.appointmentTime) throw new Error(`${request.kind} needs an appointment`);
+    // A number the carrier reported unable to take SMS gets none written: each would only be
+    // suppressed at send time, and count toward the patient's cap meanwhile.
+    const smsUndeliverable = numberUndeliverable(undeliverableFlagOf(recipient), recipient.phone, now, this.unreachableFlagMs());
     const channels = channelsFor({
       preferredChannel: recipient.preferredChannel,
       smsConsent: recipient.smsConsent,
       smsOptedOut: recipient.smsOptedOut,
       smsHeld: recipient.smsHeldAt !== null,
+      smsUndeliverable,
       hasEmail: !!recipient.email,
     }).filter((channel) => channel === 'sms' || hasEmailTemplate(request.kind));
 
@@ -159,6 +183,8 @@ export class MessagesService {
       appointmentId: request.appointment?.id ?? null,
       stepId: request.stepId ?? null,
       waitlistOfferId: request.offer?.id ?? null,
+      // The sender checks quiet hours again with it right before the provider call.
+      timing: timing.kind,
       createdAt: now,
     };
     const rows: (typeof messages.$inferInsert)[] = [];
@@ -194,6 +220,7 @@ export class MessagesService {
       // Nobody to write to: recorded as suppressed, so the front desk can see it and call. A
       // patient whose SMS are held (they asked to stop; staff are on it) is no call to make.
       const held = recipient.smsHeldAt !== null && recipient.smsConsent && !recipient.smsOptedOut;
+      const undeliverable = smsUndeliverable && recipient.smsConsent && !recipient.smsOptedOut && !held;
       await tx
         .insert(messages)
         .values({
@@ -204,7 +231,11 @@ export class MessagesService {
           body: await this.templates.renderSms(tx, clinic.id, request.kind, vars, recipient.language),
           dedupeKey: `${request.cause}:none`,
           errorCode: held ? 'SMS_HELD' : 'NO_CHANNEL',
-          error: held ? 'SMS are held: the patient asked by text to stop and has not confirmed' : 'No SMS consent and no email address: call the patient',
+          error: held
+            ? 'SMS are held: the patient asked by text to stop and has not confirmed'
+            : undeliverable
+              ? 'The carrier reported the number cannot take SMS, and there is no email address: call the patient'
+              : 'No SMS consent and no email address: call the patient',
         })
         .onConflictDoNothing({ target: messages.dedupeKey });
       return [];
@@ -246,14 +277,33 @@ export class MessagesService {
     await this.scheduler.scheduleMany(this.queue, JOBS.messageSend, rows.map((r) => ({ id: r.id, dueAt: r.sendAt ?? this.clock.now() })));
   }
 
-  /** Pending reminders (or any pending kind) of an appointment no longer go out. */
-  async cancelPendingForAppointment(tx: Executor, appointmentId: string, kinds: MessageKind[]): Promise<string[]> {
+  /**
+   * Pending reminders (or any pending kind) of an appointment no longer go out; `why` (cancelled,
+   * rescheduled, checked in, no-show) is their error code and reason in the log.
+   */
+  async cancelPendingForAppointment(tx: Executor, appointmentId: string, kinds: MessageKind[], why: MootReason): Promise<string[]> {
     const cancelled = await tx
       .update(messages)
-      .set({ status: 'cancelled', updatedAt: this.clock.now() })
+      .set({ status: 'cancelled', errorCode: why.code, error: why.reason, updatedAt: this.clock.now() })
       .where(and(eq(messages.appointmentId, appointmentId), inArray(messages.kind, kinds), inArray(messages.status, ['scheduled', 'queued'])))
       .returning({ id: messages.id });
     return cancelled.map((r) => r.id);
+  }
+
+  /**
+   * A text came from the patient's number: it can take SMS after all, so a carrier's report that
+   * it could not (30003/30005/30006) no longer holds. Inside the inbound text's transaction.
+   */
+  async numberHeardFrom(tx: Executor, patientId: string, phone: string): Promise<void> {
+    await tx
+      .update(recipients)
+      .set({ smsUndeliverablePhone: null, smsUndeliverableAt: null, smsUndeliverableCode: null })
+      .where(and(eq(recipients.id, patientId), eq(recipients.smsUndeliverablePhone, phone)));
+  }
+
+  /** How long a temporary carrier report (30003) keeps a number from SMS. */
+  unreachableFlagMs(): number {
+    return (this.config.smsUnreachableFlagDays ?? 7) * DAY_MS;
   }
 
   /** The offer's texts not yet handed to a provider no longer go out (it has closed). */
@@ -280,18 +330,35 @@ export class MessagesService {
     for (const id of ids) await this.queue.remove(id).catch(() => undefined);
   }
 
-  /** The message log: every message with its channel, status history and error (newest last). */
-  async list(ctx: RequestContext, patientId?: string, status?: MessageStatus): Promise<MessageLogEntry[]> {
-    const where: SQL[] = [eq(messages.clinicId, ctx.clinicId)];
+  /**
+   * The message log: every message with its channel, status history and error, newest first,
+   * a page at a time (`limit`, default 100, at most 500). The next page is `before` the last
+   * entry: its `createdAt` and `id` ("2026-01-12T14:00:00.000Z_<id>"; a time alone also does).
+   * Newest first so that `?status=failed` shows today's failures however many there were before.
+   */
+  async list(ctx: RequestContext, patientId?: string, status?: MessageStatus, page: Pick<ListMessagesData, 'limit' | 'before'> = {}): Promise<MessageLogEntry[]> {
+    const where: (SQL | undefined)[] = [eq(messages.clinicId, ctx.clinicId)];
     if (patientId) where.push(eq(messages.patientId, patientId));
     if (status) where.push(eq(messages.status, status));
-    const rows = await this.db.select().from(messages).where(and(...where)).orderBy(asc(messages.createdAt), asc(messages.sendAt)).limit(1000);
+    const before = page.before ? parseMessageCursor(page.before) : null;
+    if (page.before && !before) {
+      throw new DomainError('MESSAGES.BAD_CURSOR', 'before must be the createdAt and id of the last message shown, such as 2026-01-12T14:00:00.000Z_7d3f0c1e-8a4b-4c2d-9e5f-0a1b2c3d4e5f', 400, 'before');
+    }
+    if (before) where.push(before.id ? or(lt(messages.createdAt, before.at), and(eq(messages.createdAt, before.at), lt(messages.id, before.id))) : lt(messages.createdAt, before.at));
+    const asked = Number.isFinite(page.limit) ? Math.trunc(page.limit!) : MESSAGE_PAGE.default;
+    const limit = Math.min(Math.max(asked, 1), MESSAGE_PAGE.max);
+    const rows = await this.db.select().from(messages).where(and(...where)).orderBy(desc(messages.createdAt), desc(messages.id)).limit(limit);
     return this.withHistory(rows);
   }
 
+  /** Every message of one patient, oldest first, for the timeline: the whole history, no page. */
   async timeline(ctx: RequestContext, patientId: string): Promise<TimelineEntry[]> {
-    const rows = await this.list(ctx, patientId);
-    return rows.map((m) => ({ at: m.sentAt ?? m.sendAt ?? m.createdAt, type: 'message' as const, data: m }));
+    const rows = await this.db
+      .select()
+      .from(messages)
+      .where(and(eq(messages.clinicId, ctx.clinicId), eq(messages.patientId, patientId)))
+      .orderBy(asc(messages.createdAt), asc(messages.sendAt), asc(messages.id));
+    return (await this.withHistory(rows)).map((m) => ({ at: m.sentAt ?? m.sendAt ?? m.createdAt, type: 'message' as const, data: m }));
   }
 
   varsFor(recipient: RecipientRow, clinic: ClinicRow, about: MessageSubject | null): TemplateVars {
@@ -342,11 +409,12 @@ export class MessagesService {
     const patientIds = [...new Set(rows.map((r) => r.patientId).filter((id): id is string => !!id))];
     const flagged = patientIds.length
       ? await this.db
-          .select({ id: recipients.id, phone: recipients.smsUndeliverablePhone })
+          .select({ id: recipients.id, phone: recipients.smsUndeliverablePhone, code: recipients.smsUndeliverableCode, at: recipients.smsUndeliverableAt })
           .from(recipients)
           .where(inArray(recipients.id, patientIds))
       : [];
-    const undeliverable = new Map(flagged.filter((f) => f.phone).map((f) => [f.id, f.phone!]));
+    const now = this.clock.now();
+    const undeliverable = new Map(flagged.filter((f) => numberUndeliverable(f, f.phone, now, this.unreachableFlagMs())).map((f) => [f.id, f.phone!]));
     return rows.map((row) => ({
       ...toMessageResource(row),
       errorCode: row.errorCode,
@@ -361,7 +429,8 @@ export class MessagesService {
 
   /**
    * The e-mail that stands in for an SMS that could not go (opted out, number undeliverable,
-   * failed for good): the same kind and content, by e-mail, at once, linked by `fallback_of`.
+   * failed for good): the same kind and content, by e-mail, linked by `fallback_of` - at the
+   * SMS's own time, or at once when that has passed (quiet hours apply as to any message).
    * Its dedupe key is the e-mail of the same cause, so one cause never gets two e-mails (a
    * patient who asked for both already has one). Null when there is none to write.
    */
@@ -381,7 +450,10 @@ export class MessagesService {
     // The e-mail keeps quiet hours too (a reminder moves earlier only while that is ahead); one
     // that can no longer be useful is not written, and the caller asks for a call instead.
     const timing: Timing = kind === 'reminder' && appointment ? { kind: 'reminder', usefulUntil: reminderUsefulUntil(appointment.startsAt) } : { kind: 'later' };
-    const decision = decideSendTime({ intended: now, now, timezone: recipient.timezone, quietHours: this.config.quietHours, timing });
+    // Never earlier than the SMS was meant to go: a fallback decided ahead of time (a reminder
+    // for next week) keeps its time; one for an SMS that failed just now goes now.
+    const intended = failed.sendAt && failed.sendAt > now ? failed.sendAt : now;
+    const decision = decideSendTime({ intended, now, timezone: recipient.timezone, quietHours: this.config.quietHours, timing });
     if (!decision.send) return null;
     const [row] = await tx
       .insert(messages)

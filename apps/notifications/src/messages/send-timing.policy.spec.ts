@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import { DEFAULT_QUIET_HOURS } from '@aftercare/clock';
-import { decideSendTime, reminderUsefulUntil, type SendTimeInput, type Timing } from './send-timing.policy.js';
+import { decideAtSendTime, decideSendTime, reminderUsefulUntil, timingOfRow, type SendTimeInput, type Timing } from './send-timing.policy.js';
 
 const QH = DEFAULT_QUIET_HOURS; // 21:00-08:00
 const at = (iso: string) => new Date(iso);
@@ -186,5 +186,34 @@ describe('the frequency cap', () => {
     const everyDay = Array.from({ length: 40 }, (_, i) => new Date(monday10.getTime() + i * 86_400_000));
     const decision = decide({ intended: monday10, now: NOW, timezone: NY, timing: LATER, cap: { limits: { daily: 1, weekly: 7 }, others: everyDay } });
     expect(decision).toMatchObject({ send: false, code: 'FREQUENCY_CAP' });
+  });
+});
+
+describe('quiet hours again at send time (a retry, or a job woken late)', () => {
+  const NY = 'America/New_York';
+  const appointment0830 = at('2026-01-13T13:30:00Z'); // Tue 08:30 EST
+  const check = (iso: string, timing: Timing) => decideAtSendTime({ at: at(iso), timezone: NY, quietHours: QH, timing });
+
+  it('a 2-hours-before reminder due 20:59 and retried at 21:00:15 is not sent in the night: too late by 08:00, dropped', () => {
+    expect(check('2026-01-13T02:00:15Z', reminderFor(appointment0830.toISOString()))).toMatchObject({ send: false, code: 'TOO_LATE' });
+  });
+
+  it('a reminder still of use after the night moves to 08:00, never earlier than now', () => {
+    expect(sentAt(check('2026-01-13T02:00:15Z', reminderFor('2026-01-13T16:00:00Z')))).toBe('2026-01-13T13:00:00.000Z');
+  });
+
+  it('other messages move to the end of quiet hours; answers to the patient go at once; outside quiet hours nothing moves', () => {
+    expect(sentAt(check('2026-01-13T04:00:00Z', LATER))).toBe('2026-01-13T13:00:00.000Z');
+    expect(check('2026-01-13T04:00:00Z', { kind: 'at_once' })).toEqual({ send: true, at: at('2026-01-13T04:00:00Z'), movedBy: null });
+    expect(check('2026-01-13T15:00:00Z', LATER)).toEqual({ send: true, at: at('2026-01-13T15:00:00Z'), movedBy: null });
+  });
+
+  it('takes the stored timing of a row, or infers it from the kind', () => {
+    const startsAt = at('2026-01-13T16:00:00Z');
+    expect(timingOfRow('reminder', 'reminder', startsAt)).toEqual({ kind: 'reminder', usefulUntil: at('2026-01-13T15:00:00Z') });
+    expect(timingOfRow(null, 'reminder', startsAt)).toEqual({ kind: 'reminder', usefulUntil: at('2026-01-13T15:00:00Z') });
+    expect(timingOfRow('at_once', 'booking_confirmation', startsAt)).toEqual({ kind: 'at_once' });
+    expect(timingOfRow(null, 'checkin', null)).toEqual({ kind: 'later' });
+    expect(timingOfRow('reminder', 'reminder', null)).toEqual({ kind: 'later' });
   });
 });

@@ -80,6 +80,30 @@ export function decideSendTime(input: SendTimeInput): SendTimeDecision {
   return { send: true, at: movedBy ? at : input.intended, movedBy };
 }
 
+/**
+ * Quiet hours again right before a provider call at `at` (now, or when a retry would call): a
+ * job can wake late (after an outage, re-created by the reconciler) and a retry's backoff can
+ * cross into the night. Nothing moves earlier than `at`: a reminder in quiet hours moves to
+ * their end if that is still of use, and is dropped (TOO_LATE) if not; other messages move to
+ * the end of quiet hours; an answer to the patient's own message goes at once. No cap here: it
+ * was decided when the message was written.
+ */
+export function decideAtSendTime(input: { at: Date; timezone: string; quietHours: QuietHours; timing: Timing }): SendTimeDecision {
+  return decideSendTime({ intended: input.at, now: input.at, timezone: input.timezone, quietHours: input.quietHours, timing: input.timing });
+}
+
+/**
+ * The timing of a message row at send time: what compose() stored (`timing`), or, for rows
+ * written without one (a fallback e-mail, rows from before it was stored), from the kind - a
+ * reminder of an appointment is a reminder, anything else moves later. A reminder whose
+ * appointment is not known (any more) moves later.
+ */
+export function timingOfRow(stored: Timing['kind'] | null, kind: string, appointmentStartsAt: Date | null): Timing {
+  const kindOf = stored ?? (kind === 'reminder' && appointmentStartsAt ? 'reminder' : 'later');
+  if (kindOf === 'reminder') return appointmentStartsAt ? { kind: 'reminder', usefulUntil: reminderUsefulUntil(appointmentStartsAt) } : { kind: 'later' };
+  return { kind: kindOf };
+}
+
 /** When a reminder stops being useful: REMINDER_MIN_LEAD_MINUTES before the appointment. */
 export function reminderUsefulUntil(startsAt: Date): Date {
   return new Date(startsAt.getTime() - REMINDER_MIN_LEAD_MINUTES * 60_000);

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
 import { PermanentError, RetryableError } from '@aftercare/jobs';
 import { freePort, SmtpCapture, TwilioFake } from '@aftercare/testing';
-import { SMS_PROVIDER_RATE_LIMITED, SMS_PROVIDER_TIMEOUT, SMS_PROVIDER_UNAVAILABLE, TwilioRejectedError, TwilioSmsSender } from './twilio.sms-sender.js';
+import { SMS_PROVIDER_ERROR, SMS_PROVIDER_RATE_LIMITED, SMS_PROVIDER_TIMEOUT, SMS_PROVIDER_UNAVAILABLE, TwilioRejectedError, TwilioSmsSender } from './twilio.sms-sender.js';
 import { MAIL_PROVIDER_UNAVAILABLE, SmtpMailer, SmtpRejectedError } from './smtp.mailer.js';
 import { LogSmsSender } from './log.sms-sender.js';
 import { LogMailer } from './log.mailer.js';
@@ -61,8 +61,18 @@ describe('TwilioSmsSender against the Twilio fake', () => {
     expect(message.statusCallback).toBeUndefined();
   });
 
-  it('maps a 500 to a RetryableError', async () => {
-    fake.failNext(1, { status: 500 });
+  it.each([500, 502, 504])('maps a %i to a RetryableError whose outcome is unknown (Twilio may have taken it)', async (status) => {
+    fake.failNext(1, { status });
+    const error = await rejectionOf(sender.send({ to: TO, body: 'hello' }));
+    expect(error).toBeInstanceOf(RetryableError);
+    expect(error).toMatchObject({ code: SMS_PROVIDER_ERROR });
+    expect(fake.messages).toHaveLength(0);
+    // The fake recovers: the next attempt goes through.
+    await expect(sender.send({ to: TO, body: 'hello' })).resolves.toMatchObject({ status: 'queued' });
+  });
+
+  it('maps a 503 to a RetryableError: not taken', async () => {
+    fake.failNext(1, { status: 503, code: 20503 });
     const error = await rejectionOf(sender.send({ to: TO, body: 'hello' }));
     expect(error).toBeInstanceOf(RetryableError);
     expect(error).toMatchObject({ code: SMS_PROVIDER_UNAVAILABLE });
@@ -148,6 +158,16 @@ describe('TwilioSmsSender against the Twilio fake', () => {
     const error = await rejectionOf(sender.send({ to: TO, body: 'accepted, answer lost' }));
     expect(error).toMatchObject({ code: SMS_PROVIDER_TIMEOUT });
     expect(fake.messages.map((m) => m.body)).toEqual(['accepted, answer lost']);
+  });
+
+  it('fetches the status of a message Twilio has (a delivery report whose callback was lost)', async () => {
+    const { providerMessageId } = await sender.send({ to: TO, body: 'fetch me' });
+    expect(await sender.fetchStatus(providerMessageId)).toEqual({ status: 'queued', errorCode: null });
+    fake.setStatus(providerMessageId, 'undelivered', 30003);
+    expect(await sender.fetchStatus(providerMessageId)).toEqual({ status: 'undelivered', errorCode: '30003' });
+    expect(fake.fetchCount).toBe(2);
+    // A message Twilio does not know: refused for good, never "delivered".
+    expect(await rejectionOf(sender.fetchStatus('SM00000000000000000000000000000000'))).toBeInstanceOf(PermanentError);
   });
 
   it('applies failures, delays and drops only to the number they are meant for', async () => {
@@ -340,6 +360,8 @@ describe('log providers', () => {
     const result = await sender.send({ to: TO, body: 'hello' });
     expect(result.providerMessageId).toMatch(/^LOG[0-9a-f]{32}$/);
     expect(sender.sent).toEqual([{ to: TO, body: 'hello', providerMessageId: result.providerMessageId }]);
+    // Asked for a report it never pushes: as far as a message to nowhere goes.
+    expect(await sender.fetchStatus(result.providerMessageId)).toEqual({ status: 'delivered', errorCode: null });
   });
 
   it('LogMailer records the mail and returns a LOG id', async () => {

@@ -21,6 +21,14 @@ export interface AcceptedSmsQuery {
   since: Date;
 }
 
+/** Where the provider says a message stands now (a delivery report asked for, not pushed). */
+export interface SmsStatusReport {
+  /** The provider's status, e.g. Twilio's 'delivered', 'undelivered', 'sent'. */
+  status: string;
+  /** The provider's error code (Twilio's 30003 etc.), null without one. */
+  errorCode: string | null;
+}
+
 /**
  * Port for sending SMS. An abstract class rather than an interface so that Nest can use it as
  * the injection token. Implementations throw RetryableError when trying again may work
@@ -38,4 +46,11 @@ export abstract class SmsSender {
    * the provider cannot say, so that nothing is sent blind.
    */
   abstract findAccepted(query: AcceptedSmsQuery): Promise<SmsSendResult[]>;
+  /**
+   * The provider's current status of a message it accepted: the delivery report, asked for when
+   * its status callback never came (Twilio does not send a callback again). Throws
+   * RetryableError when the provider cannot answer now, PermanentError when it does not know
+   * the message.
+   */
+  abstract fetchStatus(providerMessageId: string): Promise<SmsStatusReport>;
 }

@@ -1,6 +1,6 @@
 import twilio from 'twilio';
 import { PermanentError, RetryableError } from '@aftercare/jobs';
-import { SmsSender, type AcceptedSmsQuery, type OutgoingSms, type SmsSendResult } from './sms-sender.js';
+import { SmsSender, type AcceptedSmsQuery, type OutgoingSms, type SmsSendResult, type SmsStatusReport } from './sms-sender.js';
 
 export interface TwilioSmsSenderOptions {
   accountSid: string;
@@ -43,11 +43,20 @@ export class TwilioRejectedError extends PermanentError {
   }
 }
 
-/** Twilio answered 5xx or 429, or could not be reached: nothing was sent. */
+/** Twilio answered 503 (or 408), or could not be reached: it did not take the message. */
 export const SMS_PROVIDER_UNAVAILABLE = 'SMS_PROVIDER_UNAVAILABLE';
+/** Twilio answered 429: it did not take the message. */
 export const SMS_PROVIDER_RATE_LIMITED = 'SMS_PROVIDER_RATE_LIMITED';
 /** No answer (timeout, connection dropped after the request went out): it may have been sent. */
 export const SMS_PROVIDER_TIMEOUT = 'SMS_PROVIDER_TIMEOUT';
+/**
+ * Twilio answered 500, 502, 504 (any 5xx but 503): an error inside Twilio or a gateway in front
+ * of it, after the request may have been taken. Like a timeout, the message may have been sent.
+ */
+export const SMS_PROVIDER_ERROR = 'SMS_PROVIDER_ERROR';
+
+/** Error codes of a call whose outcome is unknown: before calling again, ask whether it went. */
+export const SMS_OUTCOME_UNKNOWN_CODES: ReadonlySet<string> = new Set([SMS_PROVIDER_TIMEOUT, SMS_PROVIDER_ERROR]);
 
 /** Network error codes (from axios under the twilio library) where the request may have arrived. */
 const NO_ANSWER_CODES = new Set(['ECONNABORTED', 'ETIMEDOUT', 'ECONNRESET', 'EPIPE', 'ERR_SOCKET_CONNECTION_TIMEOUT']);
@@ -108,6 +117,16 @@ export class TwilioSmsSender extends SmsSender {
       throw new RetryableError('Twilio could not be asked whether it has the message', SMS_PROVIDER_UNAVAILABLE);
     }
   }
+
+  /** `GET /Messages/<sid>.json`: the message's status and error code as Twilio has them now. */
+  async fetchStatus(providerMessageId: string): Promise<SmsStatusReport> {
+    try {
+      const message = await this.client.messages(providerMessageId).fetch();
+      return { status: message.status, errorCode: message.errorCode === null || message.errorCode === undefined ? null : String(message.errorCode) };
+    } catch (error) {
+      throw mapTwilioError(error);
+    }
+  }
 }
 
 /** How many of the number's newest messages the lookup reads. */
@@ -126,8 +145,11 @@ export function mapTwilioError(error: unknown): unknown {
     if (status === 429) {
       return new RetryableError(`Twilio rate limited the request (HTTP 429)`, SMS_PROVIDER_RATE_LIMITED);
     }
-    if (status >= 500 || status === 408) {
+    if (status === 503 || status === 408) {
       return new RetryableError(`Twilio is unavailable (HTTP ${status})`, SMS_PROVIDER_UNAVAILABLE);
+    }
+    if (status >= 500) {
+      return new RetryableError(`Twilio failed (HTTP ${status}); it may have taken the message`, SMS_PROVIDER_ERROR);
     }
     return new TwilioRejectedError(status, typeof error.code === 'number' ? error.code : undefined, error.moreInfo);
   }

@@ -20,7 +20,7 @@ import { checkTemplateInput, checkValuesInput, longestValues, previewTemplate, T
  * Independent of the rules module: what a lock screen must never show. Kept here on purpose
  * (not imported) so that a rule loosened by mistake is caught.
  */
-const FORBIDDEN = /\b(bmac|marrow|injections?|inyecci[oó]n|aspirat\w*|stem cells?|osteoarthritis|arthritis|fractur\w*|cartilag\w*|tendons?|ligaments?|knee|rodilla|hip|cadera|shoulder|ankle|diagnos\w*|pain score)\b/i;
+const FORBIDDEN = /\b(bmac|marrow|injections?|inyecci[oó]n|aspirat\w*|stem cells?|prp|platelets?|plaquetas|needles?|agujas?|ultrasound|ecograf[ií]a|osteoarthritis|arthritis|fractur\w*|cartilag\w*|tendons?|ligaments?|knee|rodilla|hip|cadera|shoulder|ankle|elbow|wrist|spine|neck|cuello|espalda|diagnos\w*|pain score)\b/i;
 
 /** Overrides a clinic might write: shorter, warmer, different order. Each must pass the rules. */
 const EXAMPLE_OVERRIDES: { kind: MessageKind; lang: Language; template: Partial<MessageTemplate> }[] = [
@@ -121,6 +121,65 @@ describe('rules on an edited template', () => {
     ['an email naming the procedure', 'aftercare', { emailBody: 'Dear {{firstName}}, after your bone marrow procedure at {{clinicName}}, call {{clinicPhone}}.' }, [['emailBody', 'clinical_terms']]],
   ])('finds %s', (_label, kind, override, expected) => {
     expect(problemsOf(kind, override)).toEqual(expected);
+  });
+
+  describe('a clinical word hidden from the check', () => {
+    const aftercare = (middle: string) => ({ sms: `{{firstName}}, rest well${middle}. {{clinicName}}. Reply STOP to opt out.` });
+    it.each<[string, string, [string, TemplateRule][]]>([
+      ['glued by an empty inverted section', ' after the BM{{^clinicName}}{{/clinicName}}AC', [['smsBody', 'clinical_terms']]],
+      ['glued by an empty section', ' after the BM{{#clinicianName}}{{/clinicianName}}AC', [['smsBody', 'clinical_terms']]],
+      ['completed inside a section', ' after the {{#clinicName}}injec{{/clinicName}}tion', [['smsBody', 'clinical_terms']]],
+      ['split by a value that may be empty', ' after the injec{{firstName}}tion', [['smsBody', 'clinical_terms']]],
+      ['split by a zero-width space (folded away in the SMS)', ' after the inj\u200Bection', [['smsBody', 'invisible_characters'], ['smsBody', 'clinical_terms']]],
+      ['split by a soft hyphen', ' after the inj\u00ADection', [['smsBody', 'invisible_characters'], ['smsBody', 'clinical_terms']]],
+      ['split by a word joiner', ' after the kn\u2060ee visit', [['smsBody', 'invisible_characters'], ['smsBody', 'clinical_terms']]],
+      ['in full-width letters', ' after the ｉｎｊｅｃｔｉｏｎ', [['smsBody', 'clinical_terms']]],
+      ['in full-width capitals', ', ＫＮＥＥ up', [['smsBody', 'clinical_terms']]],
+      ['with a dotless i that the SMS folds to i', ' after the ınjection', [['smsBody', 'clinical_terms']]],
+    ])('finds it %s', (_label, middle, expected) => {
+      expect(problemsOf('aftercare', aftercare(middle))).toEqual(expected);
+    });
+
+    it('refuses an invisible character on its own, naming it and where it is', () => {
+      const [problem] = templateProblems('aftercare', 'en', effective('aftercare', 'en', aftercare('\u200D')));
+      expect(problem).toEqual({
+        field: 'smsBody',
+        rule: 'invisible_characters',
+        message: 'smsBody has an invisible character (U+200D) at character 25: remove it; it can hide a word from the reader of these rules',
+      });
+    });
+
+    it('checks the email parts the same way', () => {
+      expect(problemsOf('aftercare', { emailBody: 'Dear {{firstName}}, after your PR{{^clinicName}}{{/clinicName}}P at {{clinicName}}, call {{clinicPhone}}.' })).toEqual([['emailBody', 'clinical_terms']]);
+      expect(problemsOf('reminder', { emailSubject: '{{clinicName}}: your ｎｅｅｄｌｅ visit on {{appointmentTime}}' })).toEqual([['emailSubject', 'clinical_terms']]);
+      expect(problemsOf('reminder', { emailSubject: '{{clinicName}}:\u00A0{{appointmentTime}}\u200E' })).toEqual([['emailSubject', 'invisible_characters']]);
+    });
+  });
+
+  describe('the words it knows', () => {
+    it.each([
+      'PRP', 'platelets', 'platelet-rich plasma', 'needle', 'ultrasound', 'bone marrow', 'marrow', 'aspirate', 'aspiration', 'knee', 'hip', 'shoulder', 'ankle',
+      'elbow', 'wrist', 'spine', 'lower back', 'back pain', 'neck', 'foot', 'knees',
+    ])('%j (en)', (word) => {
+      expect(problemsOf('aftercare', { sms: `{{firstName}}, rest your ${word} well. {{clinicName}}. Reply STOP to opt out.` })).toEqual([['smsBody', 'clinical_terms']]);
+    });
+
+    it.each(['plaquetas', 'la aguja', 'la ecografía', 'el cuello', 'la espalda', 'la rodilla', 'el hombro', 'la médula'])('%j (es)', (word) => {
+      expect(problemsOf('aftercare', { sms: `{{firstName}}, cuide ${word}. {{clinicName}}. Responda STOP para darse de baja.` }, 'es')).toEqual([['smsBody', 'clinical_terms']]);
+    });
+
+    it.each([
+      'Questions? We will call you back.',
+      'We will get back to you soon.',
+      'Welcome back!',
+      'Stay off your feet for a day.',
+      'Mind your relationship with sleep.',
+      'Our legal notice is online.',
+      'Please bring a photo ID.',
+      'Keep the area clean and dry.',
+    ])('not %j: ordinary wording', (words) => {
+      expect(problemsOf('aftercare', { sms: `{{firstName}}, rest well. ${words} {{clinicName}}. Reply STOP to opt out.` })).toEqual([]);
+    });
   });
 
   it('names the word it found and says why', () => {

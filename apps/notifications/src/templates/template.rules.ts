@@ -32,7 +32,7 @@ import {
   type TemplateVariable,
   type TemplateVars,
 } from './message.templates.js';
-import { parseTemplate, staticTextOf, TemplateSyntaxError, variablesOf } from './template.syntax.js';
+import { parseTemplate, renderNodes, staticTextOf, TemplateSyntaxError, variablesOf } from './template.syntax.js';
 
 /** The parts of a template an admin edits, named as in the API. */
 export type TemplatePart = 'smsBody' | 'emailSubject' | 'emailBody';
@@ -41,6 +41,7 @@ export type TemplateRule =
   | 'names_clinic'
   | 'opt_out'
   | 'clinical_terms'
+  | 'invisible_characters'
   | 'first_name'
   | 'states_time'
   | 'what_to_do'
@@ -70,12 +71,18 @@ export class TemplateInputError extends Error {
 
 /**
  * Words that would tell a reader of the lock screen what the patient is treated for, where, or
- * how: diagnosis, procedure, site, pain history. Whole words, so "hip" does not hit
- * "relationship". Checked on the template's own words, not on the values: a clinic may be
- * called "Knee & Hip Center", and that is its name, not the patient's diagnosis.
+ * how: diagnosis, procedure (and its tools: needle, ultrasound, platelets), site, pain history.
+ * Whole words, so "hip" does not hit "relationship" nor "leg" "legal". Checked on the template's
+ * own words and on its renderings with every value masked (see `clinicalTermsIn`), not on the
+ * values: a clinic may be called "Knee & Hip Center", and that is its name, not the patient's
+ * diagnosis.
+ *
+ * Left out on purpose, as too common in ordinary wording: "back" alone ("call us back", "get
+ * back to you"; "lower back", "back pain" are in), "feet" ("stay off your feet" is ordinary
+ * advice; "foot" is in), Spanish "pie" ("de pie", standing).
  */
 export const CLINICAL_TERMS =
-  /\b(bmac|bone marrow|marrow|m[eé]dula|aspirat\w*|aspirad\w*|injections?|inyecci[oó]n\w*|inyectad\w*|stem cells?|c[eé]lulas madre|centrifug\w*|osteoarthritis|arthritis|artrosis|artritis|osteonecrosis|necrosis|fractur\w*|cartilag\w*|cart[ií]lago|tendons?|tend[oó]n|tendinitis|ligaments?|ligamentos?|menisc\w*|rotator cuff|iliac|il[ií]aco|hip|cadera|knee|rodilla|ankle|tobillo|shoulder|hombro|elbow|codo|wrist|mu[nñ]eca|leg|pierna|spine|columna|orthopa?edic|ortopedia|diagnos\w*|diagn[oó]stico|pain (?:score|level|history|trend)|(?:last|previous) (?:pain|score)|puntuaci[oó]n|nivel de dolor)\b/i;
+  /\b(bmac|bone marrow|marrow|m[eé]dula|aspirat\w*|aspirad\w*|injections?|inyecci[oó]n\w*|inyectad\w*|stem cells?|c[eé]lulas madre|centrifug\w*|prp|platelets?|plaquetas?|plasma|needles?|agujas?|ultrasounds?|ecograf[ií]\w*|ultrasonid\w*|osteoarthritis|arthritis|artrosis|artritis|osteonecrosis|necrosis|fractur\w*|cartilag\w*|cart[ií]lago|tendons?|tend[oó]n|tendinitis|ligaments?|ligamentos?|menisc\w*|rotator cuff|iliac|il[ií]aco|hips?|cadera|knees?|rodillas?|ankles?|tobillos?|shoulders?|hombros?|elbows?|codos?|wrists?|mu[nñ]ecas?|legs?|piernas?|spines?|spinal|columna|necks?|cuello|foot|(?:lower|upper|mid) back|back (?:pain|injury|surgery)|espalda|orthopa?edic|ortopedia|diagnos\w*|diagn[oó]stico|pain (?:score|level|history|trend)|(?:last|previous) (?:pain|score)|puntuaci[oó]n|nivel de dolor)\b/i;
 
 /** Kinds whose message asks for an answer: the words that tell the patient what to do. */
 const WHAT_TO_DO: Partial<Record<MessageKind, { test: (text: string) => boolean; says: string }>> = (() => {
@@ -173,6 +180,7 @@ export function templateProblems(kind: MessageKind, lang: Language, template: Me
   if (!SMS_KINDS_WITHOUT_OPT_OUT_LINE.has(kind) && !(/\bSTOP\b/.test(sms.long) && /\bSTOP\b/.test(sms.short))) {
     add('smsBody', 'opt_out', `smsBody must say how to opt out, e.g. "${lang === 'es' ? 'Responda STOP para darse de baja.' : 'Reply STOP to opt out.'}"`);
   }
+  invisibleCharacters('smsBody', template.sms, add);
   clinicalTerms('smsBody', template.sms, add);
   if (!KINDS_WITHOUT_NAME.has(kind) && !sms.long.includes(fitted('firstName'))) {
     add('smsBody', 'first_name', "smsBody must address the patient by first name ({{firstName}})");
@@ -201,6 +209,7 @@ export function templateProblems(kind: MessageKind, lang: Language, template: Me
     if (!long.subject.includes(longest.clinicName) || !short.subject.includes(minimal.clinicName)) {
       add('emailSubject', 'names_clinic', 'emailSubject must name the clinic ({{clinicName}})');
     }
+    invisibleCharacters('emailSubject', template.emailSubject, add);
     clinicalTerms('emailSubject', template.emailSubject, add);
     if (!long.text.includes(longest.clinicName) || !short.text.includes(minimal.clinicName)) {
       add('emailBody', 'names_clinic', 'emailBody must name the clinic ({{clinicName}})');
@@ -208,6 +217,7 @@ export function templateProblems(kind: MessageKind, lang: Language, template: Me
     if (!long.text.includes(longest.clinicPhone) || !short.text.includes(minimal.clinicPhone)) {
       add('emailBody', 'reach_clinic', "emailBody must say how to reach the clinic ({{clinicPhone}})");
     }
+    invisibleCharacters('emailBody', template.emailBody, add);
     clinicalTerms('emailBody', template.emailBody, add);
     if (!KINDS_WITHOUT_NAME.has(kind) && !long.text.includes(longest.firstName)) {
       add('emailBody', 'first_name', 'emailBody must address the patient by first name ({{firstName}})');
@@ -223,12 +233,60 @@ export function templateProblems(kind: MessageKind, lang: Language, template: Me
   return problems;
 }
 
-function clinicalTerms(field: TemplatePart, source: string, add: (field: TemplatePart, rule: TemplateRule, message: string) => void): void {
-  const words = staticTextOf(parseTemplate(source));
-  const found = CLINICAL_TERMS.exec(words) ?? CLINICAL_TERMS.exec(words.normalize('NFD').replace(/\p{M}/gu, ''));
+type AddProblem = (field: TemplatePart, rule: TemplateRule, message: string) => void;
+
+/**
+ * Format characters (Unicode Cf: zero-width spaces and joiners, soft hyphens, direction marks,
+ * the BOM) show nothing, yet split a word for a check: "inj\u200Bection" reads "injection" on
+ * the phone (and the SMS folding drops the zero-width space altogether). A template has no use
+ * for them, so they are refused, wherever they are.
+ */
+function invisibleCharacters(field: TemplatePart, source: string, add: AddProblem): void {
+  const found = /\p{Cf}/u.exec(source);
   if (found) {
-    add(field, 'clinical_terms', `${field} says "${found[0]}": messages never name a diagnosis, procedure, treated site or pain history`);
+    const code = found[0].codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0');
+    add(field, 'invisible_characters', `${field} has an invisible character (U+${code}) at character ${found.index + 1}: remove it; it can hide a word from the reader of these rules`);
   }
+}
+
+function clinicalTerms(field: TemplatePart, source: string, add: AddProblem): void {
+  const found = clinicalTermsIn(source);
+  if (found) add(field, 'clinical_terms', `${field} says "${found}": messages never name a diagnosis, procedure, treated site or pain history`);
+}
+
+/** A neutral stand-in for every value: no letter, so it can neither make nor hide a word. */
+const MASKED = '#';
+
+/**
+ * The first clinical word a reader could see in the template, or null. Looked for in the
+ * template's own words, and in the text it renders with each value masked or empty in every
+ * combination - so that sections and placeholders cannot glue a word together
+ * ("BM{{^clinicName}}{{/clinicName}}AC", "{{#clinicName}}injec{{/clinicName}}tion") - each as a
+ * reader sees it (`asRead`: full-width letters, invisible characters, look-alikes folded).
+ */
+export function clinicalTermsIn(source: string): string | null {
+  const nodes = parseTemplate(source);
+  const names = variablesOf(nodes).slice(0, 10); // a kind has 6 variables at most
+  const texts = new Set<string>([staticTextOf(nodes)]);
+  for (let present = 0; present < 1 << names.length; present++) {
+    texts.add(renderNodes(nodes, Object.fromEntries(names.map((name, i) => [name, present & (1 << i) ? MASKED : '']))));
+  }
+  for (const text of texts) {
+    const read = asRead(text);
+    const found = CLINICAL_TERMS.exec(read) ?? CLINICAL_TERMS.exec(read.normalize('NFD').replace(/\p{M}/gu, ''));
+    if (found) return found[0];
+  }
+  return null;
+}
+
+/**
+ * Text as a phone shows it, for the word check: compatibility forms folded (NFKC: full-width
+ * "ｉｎｊｅｃｔｉｏｎ", ligatures), format characters dropped (soft hyphen, zero-width space), and
+ * the SMS folding applied (dotless "ı" reads "i"). Look-alikes from other scripts (a Cyrillic
+ * "і") are not folded.
+ */
+function asRead(text: string): string {
+  return foldToGsm7(text.normalize('NFKC').replace(/\p{Cf}/gu, ''));
 }
 
 /** A value as an SMS carries it: one line, fitted to its limit, folded to GSM-7. */

@@ -5,6 +5,7 @@ import { AvailabilityQueryDto, BookAppointmentDto, ListAppointmentsQueryDto } fr
 import { LoginDto } from '../../auth/login.dto.js';
 import { AdvanceClockDto } from '../../dev-clock/dev-clock.dto.js';
 import { DecisionDto, ListFollowUpsQueryDto } from '../../follow-ups/follow-ups.dto.js';
+import { ListMessagesQueryDto } from '../../messages/messages.dto.js';
 import { CreatePatientDto } from '../../patients/patients.dto.js';
 import { InboundSmsForm } from '../../webhooks/twilio-webhooks.dto.js';
 import { EmptyBodyDto, IdParamDto } from '../id-param.dto.js';
@@ -159,6 +160,29 @@ describe('follow-up DTOs', () => {
     expect(await problemOf(DecisionDto, { repeatInjection: true, note: 'pain persists' })).toBeNull();
     expect(await problemOf(DecisionDto, { repeatInjection: 'true' })).toEqual({ field: 'repeatInjection', message: 'repeatInjection must be true or false' });
     expect(await problemOf(DecisionDto, {})).toEqual({ field: 'repeatInjection', message: 'repeatInjection is required' });
+  });
+});
+
+describe('the message log query', () => {
+  const id = '7d3f0c1e-8a4b-4c2d-9e5f-0a1b2c3d4e5f';
+
+  it('takes a page size and a cursor, both optional', async () => {
+    expect(await problemOf(ListMessagesQueryDto, {})).toBeNull();
+    expect(await problemOf(ListMessagesQueryDto, { status: 'failed', limit: '50', before: `2026-01-12T14:00:00.000Z_${id}` })).toBeNull();
+    expect(await problemOf(ListMessagesQueryDto, { limit: '500', before: '2026-01-12T09:00:00-05:00' })).toBeNull();
+    const dto = plainToInstance(ListMessagesQueryDto, { limit: '25' });
+    expect(dto.limit).toBe(25);
+  });
+
+  it.each<[Record<string, unknown>, string]>([
+    [{ limit: '0' }, 'limit must be at least 1'],
+    [{ limit: '501' }, 'limit must be at most 500'],
+    [{ limit: 'ten' }, 'limit must be a whole number'],
+    [{ before: 'yesterday' }, 'before must be the createdAt and id of the last message shown, such as 2026-01-12T14:00:00.000Z_7d3f0c1e-8a4b-4c2d-9e5f-0a1b2c3d4e5f'],
+    [{ before: `2026-01-12T14:00:00.000Z_not-an-id` }, 'before must be the createdAt and id of the last message shown, such as 2026-01-12T14:00:00.000Z_7d3f0c1e-8a4b-4c2d-9e5f-0a1b2c3d4e5f'],
+    [{ before: `2026-01-12T14:00:00_${id}` }, 'before must be the createdAt and id of the last message shown, such as 2026-01-12T14:00:00.000Z_7d3f0c1e-8a4b-4c2d-9e5f-0a1b2c3d4e5f'],
+  ])('refuses %j', async (query, message) => {
+    expect(await problemOf(ListMessagesQueryDto, query)).toEqual({ field: Object.keys(query)[0], message });
   });
 });
 
