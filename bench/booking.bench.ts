@@ -8,8 +8,9 @@
  * Run: `npm run bench:booking` (builds, then runs dist/bench/booking.bench.js). It starts its own
  * system (the four services from dist/, a fresh database aftercare_bench_*, a private Redis on a
  * spare port, a Twilio fake and an SMTP capture on loopback), seeds it, measures with autocannon
- * through the gateway, profiles one slot search in process, writes bench/RESULTS.md, and stops
- * and drops everything it started, also on failure or Ctrl-C.
+ * through the gateway (with the CPU time each process used, from /proc), profiles one slot search
+ * in process, rewrites its own section of bench/RESULTS.md, and stops and drops everything it
+ * started, also on failure or Ctrl-C.
  *
  * Knobs (environment): BENCH_RUNS (3), BENCH_SECONDS (15), BENCH_CONNECTIONS (10),
  * BENCH_BOOKINGS (1000 per run), BENCH_BOOKING_CONNECTIONS (50), BENCH_APPOINTMENTS (5000),
@@ -17,21 +18,20 @@
  * BENCH_VERBOSE=1 (service output), BENCH_KEEP_DATABASE=1.
  */
 import 'reflect-metadata';
-import { execFileSync } from 'node:child_process';
-import os from 'node:os';
 import path from 'node:path';
-import { writeFile } from 'node:fs/promises';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { Redis } from 'ioredis';
 import pg from 'pg';
 import { ROOT } from '../scripts/lib/system.js';
 import { BenchSystem } from './support/bench-system.js';
+import { CpuMeter, describeOthers, postgresServerPids, type PidGroups } from './support/cpu.js';
 import { Api } from './support/http.js';
 import { loadGet, loadPostEach, type LoadRun } from './support/load.js';
-import { mergeProfiles, profileSlotSearch, type ProfileResult } from './support/profile.js';
+import { DEFAULT_LIMIT, mergeProfiles, profileSlotSearch, type ProfileResult } from './support/profile.js';
 import { bookingRequestsForWeek, seedClinic, type SeededClinic } from './support/seed.js';
-import { renderResults, type BookingRun, type Machine } from './support/report.js';
+import { renderResults, type BookingRun, type MeteredRun } from './support/report.js';
+import { writeSection } from './support/results-file.js';
+import { codeVersion, machine } from './support/machine.js';
 
 const int = (name: string, fallback: number) => {
   const raw = process.env[name];
@@ -52,6 +52,8 @@ export const CONFIG = {
 };
 
 const started = performance.now();
+/** The code as built into dist/ just before this run (others may commit or edit meanwhile). */
+const CODE = codeVersion();
 const log = (line: string) => console.log(`[bench ${((performance.now() - started) / 1000).toFixed(1).padStart(6)} s] ${line}`);
 const describe = (r: LoadRun) =>
   `p50 ${r.p50} ms, p99 ${r.p99} ms, max ${r.max} ms, ${r.rps.toFixed(1)} req/s (${Object.entries(r.statuses).map(([k, v]) => `${v}×${k}`).join(', ') || 'no answers'}${r.errors ? `, ${r.errors} errors` : ''}${r.timeouts ? `, ${r.timeouts} timeouts` : ''})`;
@@ -101,32 +103,15 @@ async function settle(db: pg.Pool): Promise<string> {
   return `not quiet after 3 min (${last})`;
 }
 
-async function machine(db: pg.Pool, redisUrl: string): Promise<Machine> {
-  const pgVersion = (await db.query<{ server_version: string }>('SHOW server_version')).rows[0]!.server_version;
-  const redis = new Redis(redisUrl, { lazyConnect: true, maxRetriesPerRequest: 1 });
-  let redisVersion = 'unknown';
-  try {
-    await redis.connect();
-    redisVersion = /redis_version:(\S+)/.exec(await redis.info('server'))?.[1] ?? 'unknown';
-  } finally {
-    redis.disconnect();
-  }
-  let nproc = String(os.availableParallelism());
-  try {
-    nproc = execFileSync('nproc', { encoding: 'utf8' }).trim();
-  } catch {
-    /* keep Node's count */
-  }
-  return {
-    nproc,
-    cpu: os.cpus()[0]?.model ?? 'unknown',
-    memoryGiB: os.totalmem() / 2 ** 30,
-    node: process.version,
-    postgres: pgVersion,
-    redis: redisVersion,
-    os: `${os.type()} ${os.release()}`,
-    date: new Date().toISOString(),
-  };
+async function probeDeactivation(admin: Api): Promise<{ status: number; summary: string }> {
+  const probe = await admin.expect<{ id: string }>(201, 'POST', '/api/clinicians', {
+    name: 'Bench probe (deactivated)',
+    weeklyHours: { '1': [{ start: '08:00', end: '18:00' }] },
+  });
+  const answer = await admin.patch<{ active?: boolean; code?: string; message?: string }>(`/api/clinicians/${probe.id}`, { active: false });
+  const summary =
+    answer.status === 200 ? `active: ${String(answer.body.active)}` : [answer.body?.code, answer.body?.message].filter(Boolean).join(': ').slice(0, 160) || 'no details';
+  return { status: answer.status, summary };
 }
 
 async function main(): Promise<void> {
@@ -181,29 +166,58 @@ async function main(): Promise<void> {
     const bookingsPerRun = Math.min(CONFIG.bookings, ...bookingLists.map((l) => l.length - CONFIG.bookingConnections));
     log(`${bookingLists.map((l) => l.length).join(' / ')} distinct free slots per booking week; ${bookingsPerRun} bookings per run`);
 
+    const pids = system.servicePids();
+    const redisPid = await system.redisPid();
+    const pidGroups = async (): Promise<PidGroups> => ({
+      gateway: [pids.gateway!].filter(Boolean),
+      scheduling: [pids.scheduling!].filter(Boolean),
+      'followup + notifications': [pids.followup!, pids.notifications!].filter(Boolean),
+      postgres: await system.postgresPids(db!),
+      'postgres server processes': await postgresServerPids(),
+      redis: redisPid ? [redisPid] : [],
+      bench: [process.pid],
+    });
+    const meter = new CpuMeter(pidGroups);
+    const metered = async (work: () => Promise<LoadRun>): Promise<MeteredRun> => {
+      await meter.start();
+      const run = await work();
+      return { ...run, cpu: await meter.stop() };
+    };
+    const describeCpu = (r: MeteredRun) =>
+      r.cpu ? `CPU ms per request: ${Object.entries(r.cpu.groups).map(([g, ms]) => `${g} ${(ms / Math.max(1, r.responses)).toFixed(2)}`).join(', ')}; machine busy ${((100 * r.cpu.machineBusyMs) / r.cpu.machineCapacityMs).toFixed(0)} %; other processes (ms per request): ${describeOthers(r.cpu, Math.max(1, r.responses))}` : '';
+
     const token = frontDesk.token!;
     log('warming up (3 s each, not recorded)…');
     await loadGet(system.baseUrl, '/health', { connections: CONFIG.connections, seconds: 3 });
     await loadGet(system.baseUrl, searchPath, { connections: CONFIG.connections, seconds: 3, token });
 
-    const health: LoadRun[] = [];
-    const search: LoadRun[] = [];
-    const searchOne: LoadRun[] = [];
-    const searchSerial: LoadRun[] = [];
+    const limit500Path = `${searchPath}&limit=500`;
+    const health: MeteredRun[] = [];
+    const search: MeteredRun[] = [];
+    const searchLimit500: MeteredRun[] = [];
+    const searchOne: MeteredRun[] = [];
+    const searchSerial: MeteredRun[] = [];
     for (let r = 1; r <= CONFIG.runs; r++) {
       log(`run ${r}/${CONFIG.runs}: GET /health, ${CONFIG.connections} connections, ${CONFIG.seconds} s…`);
-      health.push(await loadGet(system.baseUrl, '/health', { connections: CONFIG.connections, seconds: CONFIG.seconds }));
+      health.push(await metered(() => loadGet(system.baseUrl, '/health', { connections: CONFIG.connections, seconds: CONFIG.seconds })));
       log(`  ${describe(health.at(-1)!)}`);
-      log(`run ${r}/${CONFIG.runs}: slot search, 4 weeks, any of ${CONFIG.clinicians} clinicians, default limit, ${CONFIG.connections} connections, ${CONFIG.seconds} s…`);
-      search.push(await loadGet(system.baseUrl, searchPath, { connections: CONFIG.connections, seconds: CONFIG.seconds, token }));
+      log(`  ${describeCpu(health.at(-1)!)}`);
+      log(`run ${r}/${CONFIG.runs}: slot search, 4 weeks, any of ${CONFIG.clinicians} clinicians, default limit (${DEFAULT_LIMIT}), ${CONFIG.connections} connections, ${CONFIG.seconds} s…`);
+      search.push(await metered(() => loadGet(system.baseUrl, searchPath, { connections: CONFIG.connections, seconds: CONFIG.seconds, token })));
       log(`  ${describe(search.at(-1)!)}`);
+      log(`  ${describeCpu(search.at(-1)!)}`);
+      log(`run ${r}/${CONFIG.runs}: slot search, 4 weeks, any clinician, limit 500, ${CONFIG.connections} connections, ${CONFIG.seconds} s…`);
+      searchLimit500.push(await metered(() => loadGet(system.baseUrl, limit500Path, { connections: CONFIG.connections, seconds: CONFIG.seconds, token })));
+      log(`  ${describe(searchLimit500.at(-1)!)}`);
+      log(`  ${describeCpu(searchLimit500.at(-1)!)}`);
       log(`run ${r}/${CONFIG.runs}: slot search, 4 weeks, one clinician, ${CONFIG.connections} connections, ${CONFIG.seconds} s…`);
-      searchOne.push(await loadGet(system.baseUrl, onePath, { connections: CONFIG.connections, seconds: CONFIG.seconds, token }));
+      searchOne.push(await metered(() => loadGet(system.baseUrl, onePath, { connections: CONFIG.connections, seconds: CONFIG.seconds, token })));
       log(`  ${describe(searchOne.at(-1)!)}`);
       const serialSeconds = Math.max(5, Math.round(CONFIG.seconds * 0.67));
-      log(`run ${r}/${CONFIG.runs}: slot search, any clinician, 1 connection, ${serialSeconds} s…`);
-      searchSerial.push(await loadGet(system.baseUrl, searchPath, { connections: 1, seconds: serialSeconds, token }));
+      log(`run ${r}/${CONFIG.runs}: slot search, any clinician, default limit, 1 connection, ${serialSeconds} s…`);
+      searchSerial.push(await metered(() => loadGet(system.baseUrl, searchPath, { connections: 1, seconds: serialSeconds, token })));
       log(`  ${describe(searchSerial.at(-1)!)}`);
+      log(`  ${describeCpu(searchSerial.at(-1)!)}`);
     }
 
     const bookings: BookingRun[] = [];
@@ -237,17 +251,23 @@ async function main(): Promise<void> {
     const doubles = await doubleBookings(db);
     log(`  clinician ${doubles.clinician}, patient ${doubles.patient}, room ${doubles.resource}`);
 
-    log('profiling one slot search in process (AvailabilityService and findSlots from dist/, same database)…');
+    log(`profiling one slot search in process (AvailabilityService and findSlots from dist/, same database; default limit ${DEFAULT_LIMIT} and limit 500)…`);
     const passes: ProfileResult[] = [];
     for (let r = 1; r <= CONFIG.runs; r++) {
       log(`  pass ${r}/${CONFIG.runs}…`);
-      passes.push(await profileSlotSearch(db, { from: from.toJSDate(), to: to.toJSDate() }, clinic.clinicianIds[0]!));
+      passes.push(await profileSlotSearch(system.database!.url, { from: from.toJSDate(), to: to.toJSDate() }, clinic.clinicianIds[0]!));
     }
     const profile = mergeProfiles(passes);
     for (const s of profile.stages) log(`  ${s.stage}: p50 ${s.p50.toFixed(2)} ms (passes ${s.p50s.map((v) => v.toFixed(2)).join(', ')}), p99 ${s.p99.toFixed(2)} ms`);
     for (const e of profile.explain) log(`  EXPLAIN ANALYZE ${e.query}: ${e.executionMs.toFixed(2)} ms in PostgreSQL, ${e.rows} rows`);
 
-    const info = await machine(db, system.redis.url);
+    // After every measurement (a clinician left active by a failed PATCH must not change the search):
+    // does deactivating a clinician work? The Data and Caveats sections say what it answered.
+    log('probing PATCH /api/clinicians/:id { active: false } on a throwaway clinician…');
+    const deactivation = await probeDeactivation(admin).catch((error: Error) => ({ status: 0, summary: error.message.slice(0, 160) }));
+    log(`  answered ${deactivation.status} ${deactivation.summary}`);
+
+    const info = await machine(db, system.redis.url, CODE);
     const markdown = renderResults({
       config: { ...CONFIG, bookings: bookingsPerRun },
       machine: info,
@@ -258,16 +278,18 @@ async function main(): Promise<void> {
       responseBytes: probeBytes,
       health,
       search,
+      searchLimit500,
       searchOne,
       searchSerial,
       bookings,
       doubles,
       settledAfter,
       profile,
+      deactivation,
       elapsedSeconds: (performance.now() - started) / 1000,
     });
-    await writeFile(CONFIG.results, markdown);
-    log(`wrote ${path.relative(process.cwd(), CONFIG.results)}`);
+    await writeSection(CONFIG.results, 'booking', markdown);
+    log(`wrote the booking section of ${path.relative(process.cwd(), CONFIG.results)}`);
     if (doubles.clinician + doubles.patient + doubles.resource > 0) process.exitCode = 1;
   } catch (error) {
     process.exitCode = 1;

@@ -1,5 +1,7 @@
+import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { userInfo } from 'node:os';
+import { Redis } from 'ioredis';
 import pg from 'pg';
 import { freePort, PrivateRedis, SmtpCapture, TwilioFake } from '@aftercare/testing';
 import { SystemProcesses } from '../../scripts/lib/system.js';
@@ -76,6 +78,8 @@ export class BenchSystem {
   port = 0;
   readonly logs: string[] = [];
 
+  constructor(private readonly extraEnv: Record<string, string> = {}) {}
+
   get baseUrl(): string {
     return `http://127.0.0.1:${this.port}`;
   }
@@ -99,6 +103,7 @@ export class BenchSystem {
         SMTP_URL: this.smtp.url,
         MAIL_FROM,
         LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'warn',
+        ...this.extraEnv,
       },
       output: (service, line) => {
         this.logs.push(`[${service}] ${line}`);
@@ -111,6 +116,34 @@ export class BenchSystem {
     } catch (error) {
       throw new Error(`${(error as Error).message}\n--- service output ---\n${this.logs.slice(-60).join('\n')}`);
     }
+  }
+
+  /** Process ids of each service (SystemProcesses keeps its children private; the bench only reads them). */
+  servicePids(): Record<string, number> {
+    const children = (this.processes as unknown as { children?: Map<string, ChildProcess> } | undefined)?.children;
+    const out: Record<string, number> = {};
+    for (const [name, child] of children ?? []) if (child.pid) out[name] = child.pid;
+    return out;
+  }
+
+  /** The private Redis's process id (from INFO server). */
+  async redisPid(): Promise<number | null> {
+    const redis = new Redis(this.redis.url, { lazyConnect: true, maxRetriesPerRequest: 1 });
+    try {
+      await redis.connect();
+      const pid = /process_id:(\d+)/.exec(await redis.info('server'))?.[1];
+      return pid ? Number(pid) : null;
+    } catch {
+      return null;
+    } finally {
+      redis.disconnect();
+    }
+  }
+
+  /** PostgreSQL backends connected to the bench database right now. */
+  async postgresPids(db: pg.Pool): Promise<number[]> {
+    const { rows } = await db.query<{ pid: number }>('SELECT pid FROM pg_stat_activity WHERE datname = $1', [this.database!.name]);
+    return rows.map((r) => r.pid);
   }
 
   /** Stops everything it started; each step runs even when an earlier one fails. */

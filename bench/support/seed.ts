@@ -49,8 +49,9 @@ export async function seedClinic(admin: Api, frontDesk: Api, db: pg.Pool, option
   const monday = local.plus({ days: (8 - local.weekday) % 7 || 7 }).startOf('day');
 
   // The demo seed's three clinicians count towards the 20, with their hours widened to
-  // Mon–Fri 08:00–18:00 (PATCH); the rest are created. (Deactivating the demo clinicians instead
-  // is not possible: PATCH { active: false } answers 500, see RESULTS.md.)
+  // Mon–Fri 08:00–18:00 (PATCH); the rest are created. (Kept rather than deactivated, so that the
+  // figures compare with earlier runs; the booking bench checks whether deactivating works and
+  // says so in RESULTS.md.)
   const created = Math.max(0, options.clinicians - DEMO.clinicians.length);
   log(`seeding ${options.clinicians} clinicians (admin API: ${created} created, the ${DEMO.clinicians.length} demo clinicians' hours set; all Mon–Fri 08:00–18:00)…`);
   const createdIds = await inBatches(Array.from({ length: created }, (_, i) => i), 4, async (i) => {

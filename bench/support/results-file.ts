@@ -1,0 +1,30 @@
+import { readFile, writeFile } from 'node:fs/promises';
+
+/**
+ * bench/RESULTS.md holds one section per benchmark, each between its own markers, so that each
+ * bench rewrites only its own part (booking: issue 3, dispatch: issue 4). A file without markers
+ * is the booking bench's older, whole-file format: it is taken as the booking section.
+ */
+const begin = (name: string) => `<!-- bench:${name} begin (generated; rewritten by the bench, edit the generator instead) -->`;
+const end = (name: string) => `<!-- bench:${name} end -->`;
+const ORDER = ['booking', 'dispatch'];
+
+export async function writeSection(path: string, name: string, markdown: string): Promise<void> {
+  let text = '';
+  try {
+    text = await readFile(path, 'utf8');
+  } catch {
+    /* a new file */
+  }
+  const sections = new Map<string, string>();
+  const pattern = /<!-- bench:([a-z-]+) begin[^>]*-->\n([\s\S]*?)\n<!-- bench:\1 end -->/g;
+  let found = false;
+  for (const m of text.matchAll(pattern)) {
+    sections.set(m[1]!, m[2]!);
+    found = true;
+  }
+  if (!found && text.trim()) sections.set('booking', text.trimEnd());
+  sections.set(name, markdown.trimEnd());
+  const names = [...ORDER.filter((n) => sections.has(n)), ...[...sections.keys()].filter((n) => !ORDER.includes(n))];
+  await writeFile(path, names.map((n) => `${begin(n)}\n${sections.get(n)}\n${end(n)}\n`).join('\n'));
+}
