@@ -15,9 +15,12 @@
  * Knobs (environment): BENCH_RUNS (3), BENCH_SECONDS (15), BENCH_CONNECTIONS (10),
  * BENCH_BOOKINGS (1000 per run), BENCH_BOOKING_CONNECTIONS (50), BENCH_APPOINTMENTS (5000),
  * BENCH_CLINICIANS (20), BENCH_RESULTS (output path, default bench/RESULTS.md),
- * BENCH_VERBOSE=1 (service output), BENCH_KEEP_DATABASE=1.
+ * BENCH_VERBOSE=1 (service output), BENCH_KEEP_DATABASE=1, BENCH_RENDER_FROM=<json> (only render the
+ * section again from the measurements a run saved).
  */
 import 'reflect-metadata';
+import { readFile, writeFile } from 'node:fs/promises';
+import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -29,7 +32,7 @@ import { Api } from './support/http.js';
 import { loadGet, loadPostEach, type LoadRun } from './support/load.js';
 import { DEFAULT_LIMIT, mergeProfiles, profileSlotSearch, type ProfileResult } from './support/profile.js';
 import { bookingRequestsForWeek, seedClinic, type SeededClinic } from './support/seed.js';
-import { renderResults, type BookingRun, type MeteredRun } from './support/report.js';
+import { renderResults, type BookingRun, type MeteredRun, type ResultsInput } from './support/report.js';
 import { writeSection } from './support/results-file.js';
 import { codeVersion, machine } from './support/machine.js';
 
@@ -268,7 +271,7 @@ async function main(): Promise<void> {
     log(`  answered ${deactivation.status} ${deactivation.summary}`);
 
     const info = await machine(db, system.redis.url, CODE);
-    const markdown = renderResults({
+    const input: ResultsInput = {
       config: { ...CONFIG, bookings: bookingsPerRun },
       machine: info,
       clinic,
@@ -287,8 +290,12 @@ async function main(): Promise<void> {
       profile,
       deactivation,
       elapsedSeconds: (performance.now() - started) / 1000,
-    });
-    await writeSection(CONFIG.results, 'booking', markdown);
+    };
+    // The measurements as they are, so the text can be rendered again from them (BENCH_RENDER_FROM).
+    const saved = path.join(os.tmpdir(), `aftercare-bench-booking-${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
+    await writeFile(saved, JSON.stringify(input));
+    log(`measurements saved to ${saved}`);
+    await writeSection(CONFIG.results, 'booking', renderResults(input));
     log(`wrote the booking section of ${path.relative(process.cwd(), CONFIG.results)}`);
     if (doubles.clinician + doubles.patient + doubles.resource > 0) process.exitCode = 1;
   } catch (error) {
@@ -300,4 +307,11 @@ async function main(): Promise<void> {
   }
 }
 
-await main();
+if (process.env.BENCH_RENDER_FROM) {
+  // Render the section again from saved measurements (no system is started).
+  const input = JSON.parse(await readFile(process.env.BENCH_RENDER_FROM, 'utf8')) as ResultsInput;
+  await writeSection(CONFIG.results, 'booking', renderResults(input));
+  log(`rendered the booking section of ${path.relative(process.cwd(), CONFIG.results)} from ${process.env.BENCH_RENDER_FROM}`);
+} else {
+  await main();
+}

@@ -35,11 +35,14 @@
  * Knobs (environment): BENCH_RUNS (3), BENCH_MESSAGES (10000), BENCH_CLINICIANS (20),
  * BENCH_PATIENTS_PER_CLINICIAN (15), BENCH_BOOKING_CONNECTIONS (32), BENCH_PROFILE_SENDS (300),
  * BENCH_IDLE_SECONDS (the idle window before each run; default: the reconciler's interval + 1 s),
- * BENCH_RESULTS (default bench/RESULTS.md), BENCH_VERBOSE=1, BENCH_KEEP_DATABASE=1.
+ * BENCH_RESULTS (default bench/RESULTS.md), BENCH_VERBOSE=1, BENCH_KEEP_DATABASE=1,
+ * BENCH_RENDER_FROM=<json> (only render the section again from the measurements a run saved).
  */
 import 'reflect-metadata';
 import { fork, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
+import { readFile, writeFile } from 'node:fs/promises';
+import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { performance } from 'node:perf_hooks';
@@ -56,7 +59,7 @@ import { ROOT } from '../scripts/lib/system.js';
 import { BenchSystem, TWILIO_FROM } from './support/bench-system.js';
 import { CpuMeter, describeOthers, postgresServerPids, type CpuUsage, type PidGroups } from './support/cpu.js';
 import { profileSends, type SendProfile } from './support/dispatch-profile.js';
-import { renderDispatch, type DispatchRun, type IdleWindow } from './support/dispatch-report.js';
+import { renderDispatch, type DispatchInput, type DispatchRun, type IdleWindow } from './support/dispatch-report.js';
 import { Api, inBatches } from './support/http.js';
 import { codeVersion, machine } from './support/machine.js';
 import { writeSection } from './support/results-file.js';
@@ -660,7 +663,7 @@ async function main(): Promise<void> {
     const info = await machine(db, system.redis.url, CODE);
     const setting = async (name: string) => (await db!.query<Record<string, string>>(`SHOW ${name}`)).rows[0]![name]!;
     const pgSettings = { synchronousCommit: await setting('synchronous_commit'), fsync: await setting('fsync'), walSyncMethod: await setting('wal_sync_method') };
-    const markdown = renderDispatch({
+    const input: DispatchInput = {
       pgSettings,
       reconcileIntervalMs: config.reconcileIntervalMs,
       bookingErrors,
@@ -674,8 +677,12 @@ async function main(): Promise<void> {
       weeksBooked: supply.weeksUsed,
       bookingSeconds,
       elapsedSeconds: (performance.now() - started) / 1000,
-    });
-    await writeSection(CONFIG.results, 'dispatch', markdown);
+    };
+    // The measurements as they are, so the text can be rendered again from them (BENCH_RENDER_FROM).
+    const saved = path.join(os.tmpdir(), `aftercare-bench-dispatch-${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
+    await writeFile(saved, JSON.stringify(input));
+    log(`measurements saved to ${saved}`);
+    await writeSection(CONFIG.results, 'dispatch', renderDispatch(input));
     log(`wrote the dispatch section of ${path.relative(process.cwd(), CONFIG.results)}`);
     if (runs.some((x) => x.duplicates > 0 || x.messages !== CONFIG.messages)) process.exitCode = 1;
   } catch (error) {
@@ -687,4 +694,11 @@ async function main(): Promise<void> {
   }
 }
 
-await main();
+if (process.env.BENCH_RENDER_FROM) {
+  // Render the section again from saved measurements (no system is started).
+  const input = JSON.parse(await readFile(process.env.BENCH_RENDER_FROM, 'utf8')) as DispatchInput;
+  await writeSection(CONFIG.results, 'dispatch', renderDispatch(input));
+  log(`rendered the dispatch section of ${path.relative(process.cwd(), CONFIG.results)} from ${process.env.BENCH_RENDER_FROM}`);
+} else {
+  await main();
+}
