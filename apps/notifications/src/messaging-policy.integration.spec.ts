@@ -1,7 +1,6 @@
 import 'reflect-metadata';
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
-import type { Queue } from 'bullmq';
 import { and, asc, eq } from 'drizzle-orm';
 import { drizzle } from 'drizzle-orm/node-postgres';
 import type { Pool } from 'pg';
@@ -9,8 +8,7 @@ import { DEFAULT_QUIET_HOURS, ManualClock } from '@aftercare/clock';
 import type { AppConfig } from '@aftercare/config';
 import { EVENT_VERSIONS, type EventEnvelope, type EventPayloads, type EventType, type RequestContext } from '@aftercare/contracts';
 import { createPool, migrate, type Db } from '@aftercare/database';
-import { JobScheduler } from '@aftercare/jobs';
-import { ActivityCounter, DomainError, Inbox, OutboxWriter, type MessagingOptions, type OutboxRelay } from '@aftercare/messaging';
+import { DomainError } from '@aftercare/messaging';
 import { createTestDatabase, type TestDatabase } from '@aftercare/testing';
 import { ConsentService } from './consent/consent.service.js';
 import { NOTIFICATIONS_MIGRATIONS } from './database/migrations.js';
@@ -18,10 +16,9 @@ import { messages, notificationsMessaging, recipients, type MessageRow } from '.
 import { DirectoryService } from './directory/directory.service.js';
 import { NotificationsEventsController } from './events/notifications-events.controller.js';
 import { InboundSmsService } from './inbound/inbound-sms.service.js';
-import { AppointmentMessagesService } from './messages/appointment-messages.service.js';
 import { MessagesService } from './messages/messages.service.js';
 import { TemplatesService } from './templates/templates.service.js';
-import { WaitlistOffersService } from './waitlist/waitlist-offers.service.js';
+import { RecordingQueue, wireNotifications } from './notifications.spec-support.js';
 
 /**
  * Notifications' messaging policy on a real PostgreSQL: templates and their overrides, quiet
@@ -40,19 +37,6 @@ const MONDAY_9AM = new Date('2026-01-12T14:00:00Z');
 const clock = new ManualClock(MONDAY_9AM);
 const config = { quietHours: DEFAULT_QUIET_HOURS, smtp: null, twilio: null, publicUrl: 'http://localhost:3000', smsCap: { daily: 2, weekly: 6, preset: 'default' } } as unknown as AppConfig;
 
-class RecordingQueue {
-  readonly added: { name: string; data: unknown; opts: { jobId?: string; delay?: number } }[] = [];
-  readonly removed: string[] = [];
-  async addBulk(jobs: { name: string; data: unknown; opts: { jobId?: string; delay?: number } }[]) {
-    this.added.push(...jobs);
-    return [];
-  }
-  async remove(id: string) {
-    this.removed.push(id);
-    return 1;
-  }
-}
-
 let testDb: TestDatabase;
 let pool: Pool;
 let db: Db;
@@ -70,16 +54,7 @@ beforeAll(async () => {
   await migrate(pool, 'notifications', NOTIFICATIONS_MIGRATIONS);
   db = drizzle({ client: pool });
   queue = new RecordingQueue();
-  const options: MessagingOptions = { service: 'notifications', tables: notificationsMessaging };
-  const outbox = new OutboxWriter(options, clock, { kick: () => undefined } as unknown as OutboxRelay);
-  directory = new DirectoryService(db);
-  templates = new TemplatesService(db, clock, directory);
-  messagesService = new MessagesService(db, config, queue as unknown as Queue, clock, new JobScheduler(clock), directory, templates);
-  const appointmentMessages = new AppointmentMessagesService(config, clock, directory, messagesService);
-  const waitlist = new WaitlistOffersService(db, clock, outbox, messagesService);
-  controller = new NotificationsEventsController(new Inbox(db, options, new ActivityCounter()), directory, messagesService, appointmentMessages, waitlist);
-  inbound = new InboundSmsService(db, clock, directory, outbox, messagesService, waitlist, templates);
-  consent = new ConsentService(db, clock, directory, outbox);
+  ({ controller, inbound, templates, messages: messagesService, directory, consent } = wireNotifications(db, clock, config, queue));
   for (const [id, name] of [
     [CLINIC_ID, 'Aftercare Demo Clinic'],
     [TEMPLATE_CLINIC_ID, 'Riverside Clinic'],

@@ -1,7 +1,6 @@
 import 'reflect-metadata';
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
-import type { Queue } from 'bullmq';
 import { and, asc, eq } from 'drizzle-orm';
 import { drizzle } from 'drizzle-orm/node-postgres';
 import ICAL from 'ical.js';
@@ -10,22 +9,15 @@ import { DEFAULT_QUIET_HOURS, ManualClock } from '@aftercare/clock';
 import type { AppConfig } from '@aftercare/config';
 import { EVENT_VERSIONS, type EventEnvelope, type EventPayloads, type EventType } from '@aftercare/contracts';
 import { createPool, migrate, type Db } from '@aftercare/database';
-import { JobScheduler } from '@aftercare/jobs';
-import { ActivityCounter, Inbox, OutboxWriter, type MessagingOptions, type OutboxRelay } from '@aftercare/messaging';
 import { createTestDatabase, type TestDatabase } from '@aftercare/testing';
 import { NOTIFICATIONS_MIGRATIONS } from './database/migrations.js';
 import { appointments, messages, notificationsMessaging, recipients, waitlistOffers, type MessageRow } from './database/schema.js';
-import { FallbackService } from './delivery/fallback.service.js';
 import { MessageSenderService } from './delivery/message-sender.service.js';
-import { DirectoryService } from './directory/directory.service.js';
 import { NotificationsEventsController } from './events/notifications-events.controller.js';
 import { InboundSmsService } from './inbound/inbound-sms.service.js';
-import { AppointmentMessagesService } from './messages/appointment-messages.service.js';
-import { MessagesService } from './messages/messages.service.js';
-import { TemplatesService } from './templates/templates.service.js';
 import { LogMailer } from './providers/log.mailer.js';
 import { LogSmsSender } from './providers/log.sms-sender.js';
-import { WaitlistOffersService } from './waitlist/waitlist-offers.service.js';
+import { RecordingQueue, wireNotifications } from './notifications.spec-support.js';
 
 /**
  * Notifications' event handlers, inbound SMS and sender on a real PostgreSQL (migrated
@@ -41,20 +33,6 @@ const HOUR = 3_600_000;
 
 const clock = new ManualClock(MONDAY_10AM);
 const config = { quietHours: DEFAULT_QUIET_HOURS, smtp: null, twilio: null, publicUrl: 'http://localhost:3000', smsCap: { daily: 2, weekly: 6, preset: 'default' } } as unknown as AppConfig;
-
-/** What the services ask of BullMQ, recorded. */
-class RecordingQueue {
-  readonly added: { name: string; data: unknown; opts: { jobId?: string; delay?: number } }[] = [];
-  readonly removed: string[] = [];
-  async addBulk(jobs: { name: string; data: unknown; opts: { jobId?: string; delay?: number } }[]) {
-    this.added.push(...jobs);
-    return [];
-  }
-  async remove(id: string) {
-    this.removed.push(id);
-    return 1;
-  }
-}
 
 let testDb: TestDatabase;
 let pool: Pool;
@@ -75,16 +53,9 @@ beforeAll(async () => {
   queue = new RecordingQueue();
   sms = new LogSmsSender();
   mailer = new LogMailer();
-  const options: MessagingOptions = { service: 'notifications', tables: notificationsMessaging };
-  const outbox = new OutboxWriter(options, clock, { kick: () => undefined } as unknown as OutboxRelay);
-  const directory = new DirectoryService(db);
-  const templates = new TemplatesService(db, clock, directory);
-  const messagesService = new MessagesService(db, config, queue as unknown as Queue, clock, new JobScheduler(clock), directory, templates);
-  const appointmentMessages = new AppointmentMessagesService(config, clock, directory, messagesService);
-  const waitlist = new WaitlistOffersService(db, clock, outbox, messagesService);
-  controller = new NotificationsEventsController(new Inbox(db, options, new ActivityCounter()), directory, messagesService, appointmentMessages, waitlist);
-  inbound = new InboundSmsService(db, clock, directory, outbox, messagesService, waitlist, templates);
-  sender = new MessageSenderService(db, config, clock, sms, mailer, new FallbackService(clock, directory, messagesService, outbox), messagesService);
+  const wired = wireNotifications(db, clock, config, queue);
+  ({ controller, inbound } = wired);
+  sender = new MessageSenderService(db, config, clock, sms, mailer, wired.fallback, wired.messages);
 
   await controller.clinicUpserted(
     envelope('clinic.upserted', { clinicId: CLINIC_ID, name: 'Aftercare Demo Clinic', phone: '+12125550100', email: 'appointments@aftercare.local', timezone: NY }),

@@ -1,7 +1,6 @@
 import 'reflect-metadata';
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
-import type { Queue } from 'bullmq';
 import { and, asc, eq, sql } from 'drizzle-orm';
 import { drizzle } from 'drizzle-orm/node-postgres';
 import type { Pool } from 'pg';
@@ -9,25 +8,21 @@ import { ManualClock } from '@aftercare/clock';
 import { loadConfig } from '@aftercare/config';
 import { EVENT_VERSIONS, type EventEnvelope, type EventPayloads, type EventType, type RequestContext } from '@aftercare/contracts';
 import { createPool, migrate, type Db } from '@aftercare/database';
-import { JobScheduler } from '@aftercare/jobs';
-import { ActivityCounter, Inbox, OutboxWriter, type MessagingOptions, type OutboxRelay } from '@aftercare/messaging';
+import { ActivityCounter } from '@aftercare/messaging';
 import { createTestDatabase, SmtpCapture, TwilioFake, type TestDatabase } from '@aftercare/testing';
 import { NOTIFICATIONS_MIGRATIONS } from '../database/migrations.js';
 import { deliveryCallbacks, messageEvents, messages, notificationsMessaging, recipients, type MessageRow } from '../database/schema.js';
-import { DirectoryService } from '../directory/directory.service.js';
 import { NotificationsEventsController } from '../events/notifications-events.controller.js';
-import { AppointmentMessagesService } from '../messages/appointment-messages.service.js';
 import { MessagesService } from '../messages/messages.service.js';
 import { SmtpMailer } from '../providers/smtp.mailer.js';
-import { TemplatesService } from '../templates/templates.service.js';
 import { TwilioSmsSender } from '../providers/twilio.sms-sender.js';
-import { WaitlistOffersService } from '../waitlist/waitlist-offers.service.js';
 import { InboundSmsService } from '../inbound/inbound-sms.service.js';
 import { DeliveryStatusService } from './delivery-status.service.js';
 import { DeliveryReportCheckService } from './report-check.service.js';
-import { FallbackService, NO_CHANNEL } from './fallback.service.js';
+import { NO_CHANNEL } from './fallback.service.js';
 import { MessageSenderService } from './message-sender.service.js';
 import { MAX_SEND_ATTEMPTS } from './retry.policy.js';
+import { RecordingQueue, wireNotifications } from '../notifications.spec-support.js';
 
 /**
  * Delivery on a real PostgreSQL (the migrated notifications schema), with the real `twilio`
@@ -44,17 +39,6 @@ const PUBLIC_URL = 'https://clinic.example';
 const clock = new ManualClock(NOW);
 const fake = new TwilioFake();
 const smtp = new SmtpCapture();
-
-class RecordingQueue {
-  readonly added: { name: string; data: unknown; opts: { jobId?: string; delay?: number } }[] = [];
-  async addBulk(jobs: { name: string; data: unknown; opts: { jobId?: string; delay?: number } }[]) {
-    this.added.push(...jobs);
-    return [];
-  }
-  async remove() {
-    return 1;
-  }
-}
 
 let testDb: TestDatabase;
 let pool: Pool;
@@ -85,20 +69,14 @@ beforeAll(async () => {
     MAIL_FROM: 'Aftercare Demo Clinic <care@aftercare.local>',
   });
   queue = new RecordingQueue();
-  const options: MessagingOptions = { service: 'notifications', tables: notificationsMessaging };
-  const outbox = new OutboxWriter(options, clock, { kick: () => undefined } as unknown as OutboxRelay);
-  const directory = new DirectoryService(db);
-  messagesService = new MessagesService(db, config, queue as unknown as Queue, clock, new JobScheduler(clock), directory, new TemplatesService(db, clock, directory));
-  const appointmentMessages = new AppointmentMessagesService(config, clock, directory, messagesService);
-  const waitlist = new WaitlistOffersService(db, clock, outbox, messagesService);
-  controller = new NotificationsEventsController(new Inbox(db, options, new ActivityCounter()), directory, messagesService, appointmentMessages, waitlist);
-  const fallback = new FallbackService(clock, directory, messagesService, outbox);
+  const wired = wireNotifications(db, clock, config, queue);
+  ({ controller, messages: messagesService, inbound } = wired);
+  const { fallback } = wired;
   const twilio = new TwilioSmsSender({ accountSid: fake.accountSid, authToken: fake.authToken, from: FROM, apiUrl: fake.url, timeoutMs: 400 });
   const mailer = new SmtpMailer({ smtpUrl: smtp.url, from: 'Aftercare Demo Clinic <care@aftercare.local>', timeoutMs: 2000 });
   sender = new MessageSenderService(db, config, clock, twilio, mailer, fallback, messagesService);
   delivery = new DeliveryStatusService(db, clock, fallback, messagesService, new ActivityCounter());
   reportCheck = new DeliveryReportCheckService(db, config, clock, twilio, delivery);
-  inbound = new InboundSmsService(db, clock, directory, outbox, messagesService, waitlist, new TemplatesService(db, clock, directory));
 
   await controller.clinicUpserted(envelope('clinic.upserted', { clinicId: CLINIC_ID, name: 'Aftercare Demo Clinic', phone: '+12125550100', email: 'appointments@aftercare.local', timezone: NY }));
 }, 60_000);
