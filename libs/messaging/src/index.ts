@@ -8,3 +8,4 @@ export * from './outbox.tables.js';
 export * from './service-client.js';
 export * from './microservice.js';
 export * from './foundation.js';
+export * from './drain-loop.js';

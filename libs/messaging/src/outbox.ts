@@ -16,6 +16,7 @@ import {
 import { Clock } from '@aftercare/clock';
 import { DRIZZLE, type Db, type Executor } from '@aftercare/database';
 import { ActivityCounter } from './activity.js';
+import { DrainLoop } from './drain-loop.js';
 import { MESSAGING_OPTIONS, type MessagingOptions } from './messaging.options.js';
 import { isRpcErrorBody, safeErrorMessage } from './errors.js';
 import { REDIS_COMMANDS, TRANSPORT_CLIENT } from './service-client.js';
@@ -39,10 +40,10 @@ const MAX_BACKOFF_MS = 5_000;
 @Injectable()
 export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger('OutboxRelay');
-  private timer: NodeJS.Timeout | null = null;
-  private running: Promise<void> | null = null;
-  private again = false;
-  private stopped = false;
+  private readonly loop = new DrainLoop(
+    () => this.drain(),
+    (error) => this.logger.warn(`relay pass failed: ${safeErrorMessage(error)}`),
+  );
 
   constructor(
     @Inject(DRIZZLE) private readonly db: Db,
@@ -53,32 +54,15 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
   ) {}
 
   onApplicationBootstrap(): void {
-    this.timer = setInterval(() => this.kick(), this.options.relayIntervalMs ?? 250);
-    this.timer.unref();
-    this.kick();
+    this.loop.start(this.options.relayIntervalMs ?? 250);
   }
 
   async onApplicationShutdown(): Promise<void> {
-    this.stopped = true;
-    if (this.timer) clearInterval(this.timer);
-    await this.running;
+    await this.loop.stop();
   }
 
   kick(): void {
-    if (this.stopped) return;
-    if (this.running) {
-      this.again = true;
-      return;
-    }
-    this.running = this.drain()
-      .catch((error) => this.logger.warn(`relay pass failed: ${safeErrorMessage(error)}`))
-      .finally(() => {
-        this.running = null;
-        if (this.again) {
-          this.again = false;
-          this.kick();
-        }
-      });
+    this.loop.kick();
   }
 
   /** Rows not yet acknowledged (the virtual clock waits for zero). */
@@ -89,7 +73,7 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
   }
 
   private async drain(): Promise<void> {
-    while (!this.stopped && (await this.relayBatch()) === BATCH) {
+    while (!this.loop.isStopped && (await this.relayBatch()) === BATCH) {
       /* keep going while full batches come back */
     }
   }

@@ -4,7 +4,7 @@ import { and, asc, eq, isNull } from 'drizzle-orm';
 import type { DeliveryStatusUpdate, MessageStatus } from '@aftercare/contracts';
 import { Clock } from '@aftercare/clock';
 import { DRIZZLE, type Db, type Executor } from '@aftercare/database';
-import { ActivityCounter, safeErrorMessage } from '@aftercare/messaging';
+import { ActivityCounter, DrainLoop, safeErrorMessage } from '@aftercare/messaging';
 import { deliveryCallbacks, messages, type DeliveryCallbackRow, type MessageRow } from '../database/schema.js';
 import { MessagesService } from '../messages/messages.service.js';
 import { describeErrorCode, errorCodeFromCallback, nextStatus, statusFromTwilio } from './delivery.rules.js';
@@ -38,10 +38,10 @@ const BATCH = 50;
 @Injectable()
 export class DeliveryStatusService implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger('DeliveryStatus');
-  private timer: NodeJS.Timeout | null = null;
-  private running: Promise<void> | null = null;
-  private again = false;
-  private stopped = false;
+  private readonly loop = new DrainLoop(
+    () => this.drain(),
+    (error) => this.logger.warn(`delivery reports: ${safeErrorMessage(error)}`),
+  );
 
   constructor(
     @Inject(DRIZZLE) private readonly db: Db,
@@ -52,15 +52,11 @@ export class DeliveryStatusService implements OnApplicationBootstrap, OnApplicat
   ) {}
 
   onApplicationBootstrap(): void {
-    this.timer = setInterval(() => this.kick(), SWEEP_INTERVAL_MS);
-    this.timer.unref();
-    this.kick();
+    this.loop.start(SWEEP_INTERVAL_MS);
   }
 
   async onApplicationShutdown(): Promise<void> {
-    this.stopped = true;
-    if (this.timer) clearInterval(this.timer);
-    await this.running;
+    await this.loop.stop();
   }
 
   /** Records a callback and answers at once; `recorded: false` for a replay. */
@@ -85,33 +81,20 @@ export class DeliveryStatusService implements OnApplicationBootstrap, OnApplicat
 
   /** Applies what is waiting, now (one pass at a time; a kick during a pass makes another). */
   kick(): void {
-    if (this.stopped) return;
-    if (this.running) {
-      this.again = true;
-      return;
-    }
-    this.running = this.drain()
-      .catch((error) => this.logger.warn(`delivery reports: ${safeErrorMessage(error)}`))
-      .finally(() => {
-        this.running = null;
-        if (this.again) {
-          this.again = false;
-          this.kick();
-        }
-      });
+    this.loop.kick();
   }
 
   /** Resolves once no pass is running (tests wait on it after a kick). */
-  async idle(): Promise<void> {
-    while (this.running) await this.running;
+  idle(): Promise<void> {
+    return this.loop.idle();
   }
 
   /** Applies every recorded callback not yet applied, then the calls that are due. */
   async drain(): Promise<void> {
-    while (!this.stopped && (await this.processNext())) {
+    while (!this.loop.isStopped && (await this.processNext())) {
       /* one callback per transaction */
     }
-    while (!this.stopped && (await this.db.transaction((tx) => this.fallback.reportUnreachableDue(tx, BATCH))) === BATCH) {
+    while (!this.loop.isStopped && (await this.db.transaction((tx) => this.fallback.reportUnreachableDue(tx, BATCH))) === BATCH) {
       /* keep going while full batches come back */
     }
   }
