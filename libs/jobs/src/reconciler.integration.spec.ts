@@ -66,8 +66,8 @@ class AlarmSource extends TableScheduledSource {
     super(queue, db, { table: alarms, id: alarms.id, dueAt: alarms.dueAt, pending: eq(alarms.status, 'pending') });
   }
 
-  override async pendingRows(limit: number, after: DueRow | null): Promise<DueRow[]> {
-    const rows = await super.pendingRows(limit, after);
+  override async pendingRows(limit: number, after: DueRow | null, until?: Date): Promise<DueRow[]> {
+    const rows = await super.pendingRows(limit, after, until);
     if (this.hold) await this.hold();
     return rows;
   }
@@ -315,6 +315,28 @@ describe('scheduled rows, their BullMQ jobs and the reconciler', () => {
       for (const row of pending) expect(log.runsOf(row.id)).toBe(1);
       expect(await reconciler.reconcile()).toEqual({ checked: 0, recreated: 0, moved: 0, retried: 0 });
       for (const row of done) expect(await jobState(row.id)).toBe('missing');
+    });
+
+    it('looks only at rows due within its horizon: a far row whose job was lost gets it back once it comes within reach', async () => {
+      const horizon = reconciler.horizonMs;
+      const [near, far] = await addRows([2_000, horizon + 60_000]);
+      await scheduler.scheduleMany(queue, JOB, [near!, far!]);
+      await redis.flushAll();
+
+      expect(await reconciler.reconcile()).toEqual({ checked: 1, recreated: 1, moved: 0, retried: 0 });
+      expect(await jobState(near!.id)).toBe('delayed');
+      expect(await jobState(far!.id)).toBe('missing');
+
+      // Time passes (played by moving the row closer): the row is now within reach, still ahead of its time.
+      const closer = new Date(Date.now() + horizon - 60_000);
+      await db.update(alarms).set({ dueAt: closer }).where(eq(alarms.id, far!.id));
+      expect(await reconciler.reconcile()).toEqual({ checked: 2, recreated: 1, moved: 0, retried: 0 });
+      const job = (await queue.getJob(far!.id))!;
+      expect(await job.getState()).toBe('delayed');
+      expect(Math.abs(job.timestamp + job.delay - closer.getTime())).toBeLessThan(1_000);
+      await job.remove();
+      await db.update(alarms).set({ status: 'done' }).where(eq(alarms.id, far!.id));
+      expectFiredOnceOnTime(await waitDone([near!.id]));
     });
 
     it('gives a new job to a row whose job completed while the row stayed pending', async () => {

@@ -8,6 +8,14 @@ import { JobScheduler } from './job-scheduler.js';
 import { SCHEDULED_SOURCES, type DueRow, type ScheduledSource } from './scheduled-source.js';
 
 const PAGE = 500;
+/**
+ * Each pass looks at the rows due within this many reconciler intervals (at least five minutes).
+ * A row due later keeps whatever alarm it has until a later pass comes within reach of it: a job
+ * Redis lost is then re-created still ahead of its time, and an idle pass costs in proportion to
+ * what is due soon, not to the months of steps waiting.
+ */
+const HORIZON_INTERVALS = 3;
+const MIN_HORIZON_MS = 5 * 60_000;
 /** Under the virtual clock, a delayed job more than this far off its row's due time is moved. */
 const DRIFT_TOLERANCE_MS = 1_000;
 
@@ -48,6 +56,11 @@ export class Reconciler implements OnApplicationBootstrap, OnApplicationShutdown
     if (this.registry.doesExist('interval', 'reconciler')) this.registry.deleteInterval('reconciler');
   }
 
+  /** How far ahead of the Clock's now a pass looks. */
+  get horizonMs(): number {
+    return Math.max(MIN_HORIZON_MS, HORIZON_INTERVALS * this.config.reconcileIntervalMs);
+  }
+
   /** One pass over every source; null when another instance holds the lock. */
   reconcile(): Promise<ReconcileReport | null> {
     this.running ??= this.pass().finally(() => (this.running = null));
@@ -75,32 +88,40 @@ export class Reconciler implements OnApplicationBootstrap, OnApplicationShutdown
   }
 
   private async reconcileSource(source: ScheduledSource, report: ReconcileReport): Promise<void> {
+    const until = new Date(this.clock.now().getTime() + this.horizonMs);
     let cursor: DueRow | null = null;
     for (;;) {
-      const rows = await source.pendingRows(PAGE, cursor);
+      const rows = await source.pendingRows(PAGE, cursor, until);
       if (rows.length === 0) return;
       report.checked += rows.length;
       const missing: DueRow[] = [];
-      for (const row of rows) {
-        const job = await source.queue.getJob(row.id);
-        if (!job) {
+      const states = await this.jobStates(source, rows);
+      for (const [i, row] of rows.entries()) {
+        const state = states[i]!;
+        if (state === 'missing') {
           missing.push(row);
-          continue;
-        }
-        const state = await job.getState();
-        if (state === 'completed' || state === 'unknown') {
-          // The job ran but the row is still pending (or the job vanished between calls): the
-          // handler found nothing to do at the time, so give the row a new alarm — unless the
-          // job finished the row meanwhile.
+        } else if (state === 'completed') {
+          // The job ran but the row is still pending: the handler found nothing to do at the
+          // time, so give the row a new alarm - unless the job finished the row meanwhile.
           if (!(await source.isPending(row.id))) continue;
-          await job.remove().catch(() => undefined);
+          const job = await source.queue.getJob(row.id);
+          await job?.remove().catch(() => undefined);
           missing.push(row);
         } else if (state === 'failed') {
           // Out of attempts while a dependency was down: the row is still owed, so try again
           // (once per pass, which paces the retries).
-          await job.retry().catch(() => undefined);
-          report.retried++;
+          const job = await source.queue.getJob(row.id);
+          if (!job) missing.push(row);
+          else {
+            await job.retry().catch(() => undefined);
+            report.retried++;
+          }
         } else if (state === 'delayed' && this.clock instanceof VirtualClock) {
+          const job = await source.queue.getJob(row.id);
+          if (!job) {
+            missing.push(row);
+            continue;
+          }
           const firesAt = job.timestamp + (job.delay ?? 0);
           const wanted = Date.now() + this.scheduler.delayFor(row.dueAt);
           if (Math.abs(firesAt - wanted) > DRIFT_TOLERANCE_MS) {
@@ -115,4 +136,36 @@ export class Reconciler implements OnApplicationBootstrap, OnApplicationShutdown
       if (rows.length < PAGE) return;
     }
   }
+
+  /**
+   * What became of each row's job, for a page of rows in one round trip to Redis (a pipeline of
+   * four cheap reads per job, instead of fetching every job and asking its state): gone, or in
+   * BullMQ's completed, failed or delayed set, or anything else (waiting, active: in hand).
+   */
+  private async jobStates(source: ScheduledSource, rows: DueRow[]): Promise<JobPresence[]> {
+    const client = await source.queue.getBackend().connection.client;
+    const [completed, failed, delayed] = [source.queue.toKey('completed'), source.queue.toKey('failed'), source.queue.toKey('delayed')];
+    const pipeline = client.pipeline();
+    for (const row of rows) {
+      pipeline.runCommand('exists', [source.queue.toKey(row.id)]);
+      pipeline.runCommand('zscore', [completed, row.id]);
+      pipeline.runCommand('zscore', [failed, row.id]);
+      pipeline.runCommand('zscore', [delayed, row.id]);
+    }
+    const answers = (await pipeline.exec()) ?? [];
+    if (answers.length !== rows.length * 4) throw new Error(`Redis answered ${answers.length} of ${rows.length * 4} job lookups`);
+    return rows.map((_row, i) => {
+      const [exists, inCompleted, inFailed, inDelayed] = answers.slice(i * 4, i * 4 + 4).map(([error, value]: [Error | null, unknown]) => {
+        if (error) throw error;
+        return value;
+      });
+      if (!exists) return 'missing';
+      if (inCompleted !== null) return 'completed';
+      if (inFailed !== null) return 'failed';
+      if (inDelayed !== null) return 'delayed';
+      return 'in-hand';
+    });
+  }
 }
+
+type JobPresence = 'missing' | 'completed' | 'failed' | 'delayed' | 'in-hand';

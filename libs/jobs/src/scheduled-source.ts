@@ -14,8 +14,8 @@ export interface DueRow {
 export interface ScheduledSource {
   readonly queue: Queue;
   readonly jobName: JobName;
-  /** Rows still waiting for their job, ordered by (dueAt, id), after the cursor. */
-  pendingRows(limit: number, after: DueRow | null): Promise<DueRow[]>;
+  /** Rows still waiting for their job, ordered by (dueAt, id), after the cursor (and due by `until`, if given). */
+  pendingRows(limit: number, after: DueRow | null, until?: Date): Promise<DueRow[]>;
   /** Pending rows due at or before `until`, in due order. */
   dueRows(until: Date, limit: number): Promise<DueRow[]>;
   /** The earliest due time of a pending row, or null. */

@@ -24,10 +24,10 @@ export abstract class TableScheduledSource implements ScheduledSource {
     private readonly rows: ScheduledTable,
   ) {}
 
-  async pendingRows(limit: number, after: DueRow | null): Promise<DueRow[]> {
+  async pendingRows(limit: number, after: DueRow | null, until?: Date): Promise<DueRow[]> {
     const { id, dueAt, pending } = this.rows;
     const cursor = after ? or(gt(dueAt, after.dueAt), and(eq(dueAt, after.dueAt), gt(id, after.id))) : undefined;
-    return this.select(and(pending, cursor)!, limit);
+    return this.select(and(pending, cursor, until ? lte(dueAt, until) : undefined)!, limit);
   }
 
   async dueRows(until: Date, limit: number): Promise<DueRow[]> {

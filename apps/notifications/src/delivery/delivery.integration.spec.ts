@@ -910,20 +910,50 @@ describe('cancelled messages say why', () => {
   });
 });
 
+describe('many sends at once (as the worker runs them, sharing statements)', () => {
+  it('sends each message exactly once, records each its own provider id, and suppresses only the opted-out one', async () => {
+    const patients = await Promise.all(Array.from({ length: 30 }, () => registerPatient()));
+    const rows = await Promise.all(patients.map((p) => queueSms(p)));
+    const optedOut = patients[7]!;
+    await db.update(recipients).set({ smsOptedOut: true }).where(eq(recipients.id, optedOut.patientId));
+    // Two jobs for one row (a stalled job handed to a second worker) in the same burst.
+    const runs = await Promise.all([...rows.map((r) => sender.send(r.id)), sender.send(rows[3]!.id), sender.send('not-a-uuid')]);
+    expect(runs.every((r) => r.wakeAt === null)).toBe(true);
+
+    expect(fake.messages).toHaveLength(29);
+    for (const [i, row] of rows.entries()) {
+      const after = await messageRow(row.id);
+      if (i === 7) {
+        expect(after).toMatchObject({ status: 'suppressed', errorCode: 'SMS_OPTED_OUT' });
+        continue;
+      }
+      const atProvider = fake.messages.filter((m) => m.sid === after.providerMessageId);
+      expect(atProvider).toEqual([expect.objectContaining({ to: row.toAddress, body: row.body })]);
+      expect(after).toMatchObject({ status: 'sent', attempts: 1, unconfirmedSince: null });
+      expect(await historyOf(row.id)).toEqual([
+        ['scheduled', null, 'system'],
+        ['sending', null, 'sender'],
+        ['sent', null, 'sender'],
+      ]);
+    }
+    expect(await fallbacksOf(rows[7]!.id)).toHaveLength(1);
+  });
+});
+
 describe('suppression decided in the claim itself', () => {
   it('a STOP committed between the checks and the claim still stops the send, and the e-mail goes instead', async () => {
     const patient = await registerPatient();
     const row = await queueSms(patient);
-    const internals = sender as unknown as { claim: (r: MessageRow) => Promise<MessageRow | null> };
-    const claim = internals.claim;
-    internals.claim = async function (this: unknown, r: MessageRow) {
+    const internals = sender as unknown as { claimMany: (r: MessageRow[]) => Promise<(MessageRow | null)[]> };
+    const claimMany = internals.claimMany;
+    internals.claimMany = async function (this: unknown, r: MessageRow[]) {
       await db.update(recipients).set({ smsOptedOut: true }).where(eq(recipients.id, patient.patientId)); // STOP, committed
-      return claim.call(this, r);
+      return claimMany.call(this, r);
     };
     try {
       await runJob(row.id);
     } finally {
-      delete (internals as { claim?: unknown }).claim;
+      delete (internals as { claimMany?: unknown }).claimMany;
     }
     expect(fake.requestCount).toBe(0);
     expect(await messageRow(row.id)).toMatchObject({ status: 'suppressed', errorCode: 'SMS_OPTED_OUT', attempts: 0 });
