@@ -2,9 +2,9 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { DateTime } from 'luxon';
 import { DEMO } from '@aftercare/contracts';
 import { waitFor } from '@aftercare/testing';
-import { Api, isoDuration, loginDemoUsers } from './support/api.js';
-import { bookAndFinish, carePlansOf, nextMondayMorning, registerPatient } from './support/journey-steps.js';
-import { TestSystem, TWILIO_FROM } from './support/test-system.js';
+import type { Api } from './support/api.js';
+import { advanceClockTo, bookAndFinish, carePlansOf, registerPatient, startOnMondayMorning } from './support/journey-steps.js';
+import { TestSystem } from './support/test-system.js';
 
 /**
  * The clinician's workspace over HTTP (issue 5, points 1–3): the clinic's escalation rules, an
@@ -26,20 +26,15 @@ describe('the follow-up workspace, end to end', () => {
   let patientId: string;
   let plan: { id: string; status: string; steps: { id: string; key: string; kind: string; dueAt: string; status: string }[] };
 
-  const reply = (body: string) => system.twilio.sendInboundSms(`${system.baseUrl}/webhooks/twilio/sms`, { from: PHONE, to: TWILIO_FROM, body });
-  const advanceTo = async (at: Date) => {
-    const now = await admin.now();
-    if (at > now) await admin.advance(isoDuration(at.getTime() - now.getTime()));
-  };
+  const reply = (body: string) => system.inboundSms(PHONE, body);
+  const advanceTo = (at: Date) => advanceClockTo(admin, at);
   const refreshPlan = async () => {
     plan = (await clinician.get(`/api/care-plans/${plan.id}`)).body;
   };
   const mine = (items: any[]) => items.filter((i) => i.patient.id === patientId);
 
   beforeAll(async () => {
-    await system.start();
-    [frontDesk, clinician, admin] = await loginDemoUsers(system.baseUrl);
-    await advanceTo(nextMondayMorning(await admin.now(), ZONE));
+    [frontDesk, clinician, admin] = await startOnMondayMorning(system, ZONE);
   }, 120_000);
 
   afterAll(async () => {

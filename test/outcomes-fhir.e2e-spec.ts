@@ -4,9 +4,9 @@ import { DEMO } from '@aftercare/contracts';
 import { fhirR4Problems, waitFor } from '@aftercare/testing';
 import { unresolvedReferences } from '../apps/gateway/src/fhir/fhir.mapping.js';
 import type { FhirBundle } from '../apps/gateway/src/fhir/fhir.types.js';
-import { Api, isoDuration, loginDemoUsers } from './support/api.js';
-import { bookAndFinish, carePlansOf, nextMondayMorning, registerPatient } from './support/journey-steps.js';
-import { TestSystem, TWILIO_FROM } from './support/test-system.js';
+import type { Api } from './support/api.js';
+import { advanceClockTo, bookAndFinish, carePlansOf, registerPatient, startOnMondayMorning } from './support/journey-steps.js';
+import { TestSystem } from './support/test-system.js';
 
 /**
  * Patient-reported outcomes and the FHIR export over HTTP, fed by the real flow: a completed
@@ -28,12 +28,9 @@ describe('outcomes and the FHIR export, end to end', () => {
   let appointment: { id: string; startsAt: string; endsAt: string };
   let plan: { id: string; steps: { id: string; key: string; kind: string; dueAt: string; status: string }[] };
 
-  const reply = (body: string) => system.twilio.sendInboundSms(`${system.baseUrl}/webhooks/twilio/sms`, { from: PHONE, to: TWILIO_FROM, body });
+  const reply = (body: string) => system.inboundSms(PHONE, body);
   const step = (key: string) => plan.steps.find((s) => s.key === key)!;
-  const advanceTo = async (at: Date) => {
-    const now = await admin.now();
-    if (at > now) await admin.advance(isoDuration(at.getTime() - now.getTime()));
-  };
+  const advanceTo = (at: Date) => advanceClockTo(admin, at);
   const answered = (key: string) =>
     waitFor(
       async () => {
@@ -44,9 +41,7 @@ describe('outcomes and the FHIR export, end to end', () => {
     );
 
   beforeAll(async () => {
-    await system.start();
-    [frontDesk, clinician, admin] = await loginDemoUsers(system.baseUrl);
-    await advanceTo(nextMondayMorning(await admin.now(), ZONE));
+    [frontDesk, clinician, admin] = await startOnMondayMorning(system, ZONE);
   }, 120_000);
 
   afterAll(async () => {

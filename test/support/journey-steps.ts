@@ -1,7 +1,8 @@
 import { DateTime } from 'luxon';
 import { DEMO } from '@aftercare/contracts';
 import { waitFor } from '@aftercare/testing';
-import { Api, isoDuration } from './api.js';
+import { Api, isoDuration, loginDemoUsers } from './api.js';
+import type { TestSystem } from './test-system.js';
 
 /** Shared steps of the no-loss tests: a patient with a booked and finished procedure. */
 export async function registerPatient(api: Api, phone: string, overrides: Record<string, unknown> = {}): Promise<string> {
@@ -50,4 +51,19 @@ export async function carePlansOf(clinician: Api, patientId: string, atLeast = 1
 export function nextMondayMorning(now: Date, zone: string): Date {
   const local = DateTime.fromJSDate(now, { zone });
   return local.plus({ days: ((8 - local.weekday) % 7) || 7 }).set({ hour: 9, minute: 0, second: 0, millisecond: 0 }).toJSDate();
+}
+
+/** Moves the shared virtual clock on to `at`, never back: an instant already past is left as it is. */
+export async function advanceClockTo(admin: Api, at: Date): Promise<void> {
+  const now = await admin.now();
+  if (at > now) await admin.advance(isoDuration(at.getTime() - now.getTime()));
+}
+
+/** A suite's start: the system up, the three demo users logged in, the clock on the next Monday 09:00 in `zone`. */
+export async function startOnMondayMorning(system: TestSystem, zone: string): Promise<[frontDesk: Api, clinician: Api, admin: Api]> {
+  await system.start();
+  const users = await loginDemoUsers(system.baseUrl);
+  const admin = users[2];
+  await advanceClockTo(admin, nextMondayMorning(await admin.now(), zone));
+  return users;
 }

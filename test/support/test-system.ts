@@ -65,6 +65,11 @@ export class TestSystem {
     else await this.database?.drop();
   }
 
+  /** A text from `phone` to the clinic's number, through the Twilio webhook as Twilio would post it. */
+  inboundSms(phone: string, body: string) {
+    return this.twilio.sendInboundSms(`${this.baseUrl}/webhooks/twilio/sms`, { from: phone, to: TWILIO_FROM, body });
+  }
+
   async restart(service: ServiceProcessName): Promise<void> {
     await this.processes.stopService(service);
     this.processes.startService(service);

@@ -1,34 +1,20 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
-import { Test, type TestingModule } from '@nestjs/testing';
 import { and, eq } from 'drizzle-orm';
 import { drizzle } from 'drizzle-orm/node-postgres';
 import { DateTime } from 'luxon';
 import pg from 'pg';
-import { loadConfig, logLevels } from '@aftercare/config';
-import {
-  EVENT_VERSIONS,
-  PATTERNS,
-  type AppointmentResource,
-  type BookingTaskResource,
-  type ByIdData,
-  type EventEnvelope,
-  type EventPayloads,
-  type EventType,
-  type RequestContext,
-  type RpcRequest,
-} from '@aftercare/contracts';
-import { DRIZZLE, migrate, type Db } from '@aftercare/database';
-import { DomainError, ServiceClient } from '@aftercare/messaging';
-import { createTestDatabase, PrivateRedis, type TestDatabase } from '@aftercare/testing';
+import { PATTERNS, type AppointmentResource, type BookingTaskResource, type RequestContext } from '@aftercare/contracts';
+import { migrate, type Db } from '@aftercare/database';
+import { createTestDatabase, type TestDatabase } from '@aftercare/testing';
 import { CarePlansService } from '../care-plans/care-plans.service.js';
 import { FOLLOWUP_MIGRATIONS } from '../database/migrations.js';
-import { carePlans, items, patients, steps, type ItemRow } from '../database/schema.js';
-import { FollowupEventsController } from '../events/followup-events.controller.js';
+import { carePlans, items, steps, type ItemRow } from '../database/schema.js';
+import type { FollowupEventsController } from '../events/followup-events.controller.js';
 import { FollowupController } from '../followup.controller.js';
 import { FollowUpActionsService } from '../follow-ups/follow-up-actions.service.js';
 import { FollowUpsService } from '../follow-ups/follow-ups.service.js';
-import { FollowupModule } from '../followup.module.js';
+import { byId, envelopesOf, FakeScheduling, insertCarePlan, insertPatient, requestContext, useFollowupModule } from '../followup.spec-support.js';
 
 /**
  * Booking tasks on a real PostgreSQL (a fresh database) with the whole followup module; its
@@ -42,24 +28,6 @@ const OTHER_CLINIC = randomUUID();
 const CLINICIAN = randomUUID();
 const ZONE = 'America/New_York';
 const DAY = 86_400_000;
-
-class FakeScheduling {
-  readonly calls: { pattern: string; data: unknown }[] = [];
-  /** What book-in-window answers: an appointment, or none (no free slot). */
-  bookInWindow: AppointmentResource | null = null;
-  readonly appointments = new Map<string, AppointmentResource>();
-
-  async send<T>(pattern: string, request: RpcRequest): Promise<T> {
-    this.calls.push({ pattern, data: request.data });
-    if (pattern === PATTERNS.scheduling.appointmentsBookInWindow) return { appointment: this.bookInWindow } as T;
-    if (pattern === PATTERNS.scheduling.appointmentsGet) {
-      const found = this.appointments.get((request.data as ByIdData).id);
-      if (!found) throw new DomainError('APPOINTMENT.NOT_FOUND', 'Appointment was not found', 404);
-      return found as T;
-    }
-    throw new Error(`the fake scheduling does not answer ${pattern}`);
-  }
-}
 
 function appointment(patientId: string, procedureType: string, startsAt: Date): AppointmentResource {
   return {
@@ -79,46 +47,30 @@ function appointment(patientId: string, procedureType: string, startsAt: Date): 
   };
 }
 
-function envelope<T extends EventType>(type: T, payload: EventPayloads[T], occurredAt = new Date(), clinicId = CLINIC): EventEnvelope<T> {
-  return { id: randomUUID(), type, version: EVENT_VERSIONS[type], clinicId, occurredAt: occurredAt.toISOString(), correlationId: randomUUID(), causationId: null, payload };
-}
-
-const ctx = (clinicId = CLINIC): RequestContext => ({ clinicId, userId: null, role: 'front_desk', clinicianId: null, correlationId: randomUUID() });
+const envelope = envelopesOf(CLINIC);
+const ctx = (clinicId = CLINIC): RequestContext => requestContext(clinicId, 'front_desk', { userId: null });
 
 jest.setTimeout(30_000);
 
 describe('booking tasks (followup, real PostgreSQL)', () => {
-  const redis = new PrivateRedis();
-  const scheduling = new FakeScheduling();
-  let database: TestDatabase;
-  let app: TestingModule;
+  /** What book-in-window answers: an appointment, or none (no free slot). */
+  let bookInWindow: AppointmentResource | null = null;
+  const appointments = new Map<string, AppointmentResource>();
+  const scheduling = new FakeScheduling({
+    [PATTERNS.scheduling.appointmentsBookInWindow]: () => ({ appointment: bookInWindow }),
+    [PATTERNS.scheduling.appointmentsGet]: byId(appointments, 'APPOINTMENT.NOT_FOUND', 'Appointment'),
+  });
+  const followup = useFollowupModule('aftercare_test_booking_tasks', scheduling);
   let db: Db;
   let events: FollowupEventsController;
   let requests: FollowupController;
   let carePlanService: CarePlansService;
 
-  beforeAll(async () => {
-    await redis.start();
-    database = await createTestDatabase('aftercare_test_booking_tasks');
-    const config = loadConfig({ DATABASE_URL: database.url, REDIS_URL: redis.url, LOG_LEVEL: 'error' });
-    // Compiled (the schema is migrated) but not started: no relay, reconciler or queue worker
-    // runs, so the test alone decides which steps run and which events arrive.
-    app = await Test.createTestingModule({ imports: [FollowupModule.forRoot(config)] })
-      .overrideProvider(ServiceClient)
-      .useValue(scheduling)
-      .compile();
-    app.useLogger(logLevels(config.logLevel));
-    db = app.get<Db>(DRIZZLE);
-    events = app.get(FollowupEventsController);
-    requests = app.get(FollowupController);
-    carePlanService = app.get(CarePlansService);
-  }, 60_000);
-
-  afterAll(async () => {
-    await app?.close();
-    await database?.drop();
-    await redis.stop();
-  }, 30_000);
+  beforeAll(() => {
+    ({ db, events } = followup);
+    requests = followup.app.get(FollowupController);
+    carePlanService = followup.app.get(CarePlansService);
+  });
 
   /**
    * A patient with an active bmac_injection plan completed `daysAgo` days ago, whose follow-up
@@ -126,25 +78,10 @@ describe('booking tasks (followup, real PostgreSQL)', () => {
    * reach a booking task.
    */
   async function givenPlan(daysAgo: number, clinicId = CLINIC) {
-    const patientId = randomUUID();
-    const planId = randomUUID();
     const stepId = randomUUID();
     const completedAt = new Date(Date.now() - daysAgo * DAY);
-    await db.insert(patients).values({ id: patientId, clinicId, firstName: 'Ana', lastName: 'Lima', timezone: ZONE });
-    await db.insert(carePlans).values({
-      id: planId,
-      clinicId,
-      patientId,
-      appointmentId: randomUUID(),
-      clinicianId: CLINICIAN,
-      procedureType: 'bmac_injection',
-      protocolCode: 'bmac-standard',
-      protocolVersion: 1,
-      status: 'active',
-      procedureCompletedAt: completedAt,
-      site: 'left knee',
-      timezone: ZONE,
-    });
+    const patientId = await insertPatient(db, { clinicId, timezone: ZONE });
+    const planId = await insertCarePlan(db, { clinicId, patientId, clinicianId: CLINICIAN, procedureCompletedAt: completedAt, timezone: ZONE });
     const windowEnd = new Date(completedAt.getTime() + 16 * DAY);
     await db.insert(steps).values({
       id: stepId,
@@ -164,7 +101,7 @@ describe('booking tasks (followup, real PostgreSQL)', () => {
 
   /** The care plan's follow-up visit step runs; book-in-window answers `visit` (null: no free slot). */
   async function runVisitStep(stepId: string, visit: AppointmentResource | null): Promise<void> {
-    scheduling.bookInWindow = visit;
+    bookInWindow = visit;
     await carePlanService.runStep(stepId);
   }
 
@@ -310,7 +247,7 @@ describe('booking tasks (followup, real PostgreSQL)', () => {
   it('R asks to move an appointment before it starts; the move closes the task', async () => {
     const { patientId } = await givenPlan(8);
     const injection = appointment(patientId, 'bmac_injection', new Date(Date.now() + 3 * DAY));
-    scheduling.appointments.set(injection.id, injection);
+    appointments.set(injection.id, injection);
 
     await events.replied(replied(injection, 'confirm'));
     expect(await tasksOf(patientId)).toEqual([]);
@@ -370,7 +307,7 @@ describe('booking tasks (followup, real PostgreSQL)', () => {
   it('a missed appointment that is no care-plan visit keeps its reschedule request open', async () => {
     const { patientId } = await givenPlan(8);
     const injection = appointment(patientId, 'bmac_injection', new Date(Date.now() - DAY));
-    scheduling.appointments.set(injection.id, injection);
+    appointments.set(injection.id, injection);
     await events.replied(replied(injection));
     await events.appointmentMissed(noShow(injection, 0));
     expect((await tasksOf(patientId)).map((t) => t.source)).toEqual(['reschedule_request']);
@@ -384,12 +321,12 @@ describe('booking tasks (followup, real PostgreSQL)', () => {
 
   it('a "yes" to a repeat injection asks for the plan\'s procedure within four weeks', async () => {
     const { patientId, planId } = await givenPlan(42);
-    const followUps = app.get(FollowUpsService);
+    const followUps = followup.app.get(FollowUpsService);
     const plan = (await db.select().from(carePlans).where(eq(carePlans.id, planId)))[0]!;
     await followUps.raise(db, { plan, kind: 'repeat_evaluation', cause: 'repeat_evaluation', reason: 'Decide on a repeat injection', dueAt: new Date() });
     const [evaluation] = await db.select().from(items).where(and(eq(items.patientId, patientId), eq(items.kind, 'repeat_evaluation')));
     const before = Date.now();
-    await app.get(FollowUpActionsService).decide({ ...ctx(), role: 'clinician', userId: randomUUID() }, { id: evaluation!.id, repeatInjection: true, note: 'pain 9/10 still' });
+    await followup.app.get(FollowUpActionsService).decide({ ...ctx(), role: 'clinician', userId: randomUUID() }, { id: evaluation!.id, repeatInjection: true, note: 'pain 9/10 still' });
     const [task] = await tasksOf(patientId);
     expect(task).toMatchObject({ source: 'repeat_injection', procedureType: 'bmac_injection', clinicianId: CLINICIAN, appointmentId: null });
     const days = (Date.parse(task!.bookBy) - before) / DAY;
@@ -403,7 +340,7 @@ describe('booking tasks (followup, real PostgreSQL)', () => {
     const other = await givenPlan(9, OTHER_CLINIC);
     for (const p of [a, b, other]) await runVisitStep(p.stepId, null);
     const injection = appointment(a.patientId, 'bmac_injection', new Date(Date.now() + 7 * DAY));
-    scheduling.appointments.set(injection.id, injection);
+    appointments.set(injection.id, injection);
     await events.replied(replied(injection)); // by 7 days, created after a's task
 
     const all = await requests.bookingTasksList({ ctx: ctx(), data: {} });

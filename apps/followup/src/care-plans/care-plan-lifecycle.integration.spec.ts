@@ -1,28 +1,14 @@
 import { randomUUID } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
+import { beforeAll, describe, expect, it, jest } from '@jest/globals';
 import { getQueueToken } from '@nestjs/bullmq';
-import { Test, type TestingModule } from '@nestjs/testing';
 import type { Queue } from 'bullmq';
 import { and, eq } from 'drizzle-orm';
-import { loadConfig, logLevels } from '@aftercare/config';
-import {
-  EVENT_VERSIONS,
-  PATTERNS,
-  QUEUES,
-  type CarePlanResource,
-  type EventEnvelope,
-  type EventPayloads,
-  type EventType,
-  type ProtocolStepData,
-  type RequestContext,
-  type RpcRequest,
-} from '@aftercare/contracts';
-import { DRIZZLE, type Db } from '@aftercare/database';
-import { DomainError, ServiceClient } from '@aftercare/messaging';
-import { createTestDatabase, PrivateRedis, type TestDatabase } from '@aftercare/testing';
-import { carePlans, followupMessaging, items, patients, steps } from '../database/schema.js';
-import { FollowupEventsController } from '../events/followup-events.controller.js';
-import { FollowupModule } from '../followup.module.js';
+import { PATTERNS, QUEUES, type CarePlanResource, type EventEnvelope, type ProtocolStepData, type RequestContext } from '@aftercare/contracts';
+import type { Db } from '@aftercare/database';
+import { DomainError } from '@aftercare/messaging';
+import { carePlans, followupMessaging, items, steps } from '../database/schema.js';
+import type { FollowupEventsController } from '../events/followup-events.controller.js';
+import { envelopesOf, FakeScheduling, insertPatient, requestContext, useFollowupModule } from '../followup.spec-support.js';
 import { ProtocolsController } from '../protocols/protocols.controller.js';
 import { ProtocolsService } from '../protocols/protocols.service.js';
 import { CarePlanLifecycleController } from './care-plan-lifecycle.controller.js';
@@ -41,26 +27,17 @@ const ADMIN = randomUUID();
 const ZONE = 'America/New_York';
 const DAY = 86_400_000;
 
-class FakeScheduling {
-  async send<T>(pattern: string, _request: RpcRequest): Promise<T> {
-    if (pattern === PATTERNS.scheduling.procedureTypesList) {
-      return ['consultation', 'bmac_injection', 'follow_up_visit'].map((code) => ({ code, name: code, durationMinutes: 30, bufferAfterMinutes: 0, requires: [] })) as T;
-    }
-    throw new Error(`the fake scheduling does not answer ${pattern}`);
-  }
-}
-
-function envelope<T extends EventType>(type: T, payload: EventPayloads[T]): EventEnvelope<T> {
-  return { id: randomUUID(), type, version: EVENT_VERSIONS[type], clinicId: CLINIC, occurredAt: new Date().toISOString(), correlationId: randomUUID(), causationId: null, payload };
-}
-const ctx = (role: RequestContext['role'] = 'admin'): RequestContext => ({ clinicId: CLINIC, userId: ADMIN, role, clinicianId: null, correlationId: randomUUID() });
+const scheduling = new FakeScheduling({
+  [PATTERNS.scheduling.procedureTypesList]: () =>
+    ['consultation', 'bmac_injection', 'follow_up_visit'].map((code) => ({ code, name: code, durationMinutes: 30, bufferAfterMinutes: 0, requires: [] })),
+});
+const envelope = envelopesOf(CLINIC);
+const ctx = (role: RequestContext['role'] = 'admin'): RequestContext => requestContext(CLINIC, role, { userId: ADMIN });
 
 jest.setTimeout(30_000);
 
 describe('protocols and the care plan lifecycle (followup, real PostgreSQL and Redis)', () => {
-  const redis = new PrivateRedis();
-  let database: TestDatabase;
-  let app: TestingModule;
+  const followup = useFollowupModule('aftercare_test_care_plan_lifecycle', scheduling);
   let db: Db;
   let events: FollowupEventsController;
   let protocolsApi: ProtocolsController;
@@ -70,35 +47,17 @@ describe('protocols and the care plan lifecycle (followup, real PostgreSQL and R
   let source: CarePlanStepSource;
 
   beforeAll(async () => {
-    await redis.start();
-    database = await createTestDatabase('aftercare_test_care_plan_lifecycle');
-    const config = loadConfig({ DATABASE_URL: database.url, REDIS_URL: redis.url, LOG_LEVEL: 'error' });
-    app = await Test.createTestingModule({ imports: [FollowupModule.forRoot(config)] })
-      .overrideProvider(ServiceClient)
-      .useValue(new FakeScheduling())
-      .compile();
-    app.useLogger(logLevels(config.logLevel));
-    db = app.get<Db>(DRIZZLE);
-    events = app.get(FollowupEventsController);
+    const { app } = followup;
+    ({ db, events } = followup);
     protocolsApi = app.get(ProtocolsController);
     lifecycle = app.get(CarePlanLifecycleController);
     carePlans_ = app.get(CarePlansService);
     queue = app.get<Queue>(getQueueToken(QUEUES.carePlanSteps));
     source = app.get(CarePlanStepSource);
     await app.get(ProtocolsService).seedDefaults(CLINIC);
-  }, 60_000);
+  });
 
-  afterAll(async () => {
-    await app?.close();
-    await database?.drop();
-    await redis.stop();
-  }, 30_000);
-
-  async function patient(): Promise<string> {
-    const id = randomUUID();
-    await db.insert(patients).values({ id, clinicId: CLINIC, firstName: 'Ana', lastName: 'Lima', timezone: ZONE });
-    return id;
-  }
+  const patient = (): Promise<string> => insertPatient(db, { clinicId: CLINIC, timezone: ZONE });
 
   /** procedure.completed as scheduling emits it; answers the patient's newest plan. */
   async function complete(patientId: string, opts: { daysAgo?: number; procedureType?: string; site?: string | null; condition?: string | null } = {}): Promise<CarePlanResource> {

@@ -9,7 +9,7 @@ import { Clock } from '@aftercare/clock';
 import { DRIZZLE, type Db, type Executor } from '@aftercare/database';
 import { JobScheduler } from '@aftercare/jobs';
 import { DomainError, notFound } from '@aftercare/messaging';
-import { carePlanChanges, carePlans, items, steps, type CarePlanRow } from '../database/schema.js';
+import { carePlanChanges, carePlans, items, steps, type CarePlanRow, type StepRow } from '../database/schema.js';
 import { planResume, transition, type CarePlanAction } from './domain/care-plan.lifecycle.js';
 
 /** Steps that have not fired yet: the ones a pause, a cancel or a new plan takes over. */
@@ -38,14 +38,10 @@ export class CarePlanLifecycleService {
     const now = this.clock.now();
     const pausedIds = await this.db.transaction(async (tx) => {
       const plan = await this.lockPlan(tx, ctx, data.id, 'pause');
-      const paused = await tx
-        .update(steps)
-        .set({ status: 'paused' })
-        .where(and(eq(steps.carePlanId, plan.id), eq(steps.status, 'scheduled')))
-        .returning({ id: steps.id });
+      const paused = await this.moveSteps(tx, plan.id, ['scheduled'], 'paused');
       await tx.update(carePlans).set({ status: 'paused', pausedAt: now, statusReason: data.reason }).where(eq(carePlans.id, plan.id));
       await this.record(tx, ctx, plan, 'pause', data.reason, now, { paused: paused.length });
-      return paused.map((s) => s.id);
+      return paused;
     });
     await this.removeJobs(pausedIds);
   }
@@ -92,18 +88,14 @@ export class CarePlanLifecycleService {
     const now = this.clock.now();
     const cancelledIds = await this.db.transaction(async (tx) => {
       const plan = await this.lockPlan(tx, ctx, data.id, 'cancel');
-      const cancelled = await tx
-        .update(steps)
-        .set({ status: 'cancelled' })
-        .where(and(eq(steps.carePlanId, plan.id), inArray(steps.status, [...REMAINING])))
-        .returning({ id: steps.id });
+      const cancelled = await this.moveSteps(tx, plan.id, REMAINING, 'cancelled');
       await tx
         .update(carePlans)
         .set({ status: 'cancelled', outcome: 'cancelled', closedAt: now, pausedAt: null, statusReason: data.reason })
         .where(eq(carePlans.id, plan.id));
       const closed = await this.closeItems(tx, plan.id, `Closed: the care plan was cancelled${data.reason ? ` (${data.reason})` : ''}`, ctx.userId, now);
       await this.record(tx, ctx, plan, 'cancel', data.reason, now, { cancelledSteps: cancelled.length, closedItems: closed });
-      return cancelled.map((s) => s.id);
+      return cancelled;
     });
     await this.removeJobs(cancelledIds);
   }
@@ -134,11 +126,7 @@ export class CarePlanLifecycleService {
     const system: RequestContext = { clinicId: newPlan.clinicId, userId: null, role: 'system', clinicianId: null, correlationId: newPlan.id };
     for (const plan of older) {
       const reason = `A new procedure started care plan ${newPlan.id}`;
-      const superseded = await tx
-        .update(steps)
-        .set({ status: 'superseded' })
-        .where(and(eq(steps.carePlanId, plan.id), inArray(steps.status, [...REMAINING])))
-        .returning({ id: steps.id });
+      const superseded = await this.moveSteps(tx, plan.id, REMAINING, 'superseded');
       await tx
         .update(carePlans)
         .set({ status: 'superseded', outcome: `superseded_by:${newPlan.id}`, supersededBy: newPlan.id, closedAt: now, pausedAt: null, statusReason: reason })
@@ -152,6 +140,16 @@ export class CarePlanLifecycleService {
       });
     }
     return older.map((p) => p.id);
+  }
+
+  /** The plan's steps in one of the `from` statuses take status `to`; returns their ids (their jobs are the caller's). */
+  private async moveSteps(tx: Executor, planId: string, from: readonly StepRow['status'][], to: StepRow['status']): Promise<string[]> {
+    const moved = await tx
+      .update(steps)
+      .set({ status: to })
+      .where(and(eq(steps.carePlanId, planId), inArray(steps.status, [...from])))
+      .returning({ id: steps.id });
+    return moved.map((s) => s.id);
   }
 
   /**

@@ -1,31 +1,23 @@
 import { randomUUID } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
+import { beforeAll, describe, expect, it, jest } from '@jest/globals';
 import { getQueueToken } from '@nestjs/bullmq';
-import { Test, type TestingModule } from '@nestjs/testing';
 import type { Queue } from 'bullmq';
 import { and, eq } from 'drizzle-orm';
-import { loadConfig, logLevels } from '@aftercare/config';
 import {
-  EVENT_VERSIONS,
   PATTERNS,
   QUEUES,
-  type ByIdData,
   type ClinicianDetailResource,
   type EventEnvelope,
-  type EventPayloads,
   type EventType,
   type FollowUpItemResource,
   type FollowUpPage,
   type ListFollowUpsData,
   type RequestContext,
-  type RpcRequest,
 } from '@aftercare/contracts';
-import { DRIZZLE, type Db } from '@aftercare/database';
-import { DomainError, ServiceClient } from '@aftercare/messaging';
-import { createTestDatabase, PrivateRedis, type TestDatabase } from '@aftercare/testing';
-import { carePlans, followupMessaging, itemActions, items, patients, steps } from '../database/schema.js';
-import { FollowupEventsController } from '../events/followup-events.controller.js';
-import { FollowupModule } from '../followup.module.js';
+import type { Db } from '@aftercare/database';
+import { carePlans, followupMessaging, itemActions, items, steps } from '../database/schema.js';
+import type { FollowupEventsController } from '../events/followup-events.controller.js';
+import { byId, envelopesOf, FakeScheduling, insertCarePlan, insertPatient, requestContext, useFollowupModule } from '../followup.spec-support.js';
 import { FollowUpsController } from './follow-ups.controller.js';
 
 /**
@@ -41,77 +33,39 @@ const RETIRED = randomUUID();
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
 
-class FakeScheduling {
-  readonly clinicians = new Map<string, ClinicianDetailResource>([
-    [CLINICIAN, { id: CLINICIAN, name: 'Dr One', email: 'one@example.com', weeklyHours: {}, active: true }],
-    [COLLEAGUE, { id: COLLEAGUE, name: 'Dr Two', email: null, weeklyHours: {}, active: true }],
-    [RETIRED, { id: RETIRED, name: 'Dr Three', email: null, weeklyHours: {}, active: false }],
-  ]);
-  async send<T>(pattern: string, request: RpcRequest): Promise<T> {
-    if (pattern === PATTERNS.scheduling.cliniciansGet) {
-      const found = this.clinicians.get((request.data as ByIdData).id);
-      if (!found) throw new DomainError('CLINICIAN.NOT_FOUND', 'Clinician was not found', 404);
-      return found as T;
-    }
-    throw new Error(`the fake scheduling does not answer ${pattern}`);
-  }
-}
+const clinicians = new Map<string, ClinicianDetailResource>([
+  [CLINICIAN, { id: CLINICIAN, name: 'Dr One', email: 'one@example.com', weeklyHours: {}, active: true }],
+  [COLLEAGUE, { id: COLLEAGUE, name: 'Dr Two', email: null, weeklyHours: {}, active: true }],
+  [RETIRED, { id: RETIRED, name: 'Dr Three', email: null, weeklyHours: {}, active: false }],
+]);
+const scheduling = new FakeScheduling({ [PATTERNS.scheduling.cliniciansGet]: byId(clinicians, 'CLINICIAN.NOT_FOUND', 'Clinician') });
+const envelope = envelopesOf(CLINIC);
 
-function envelope<T extends EventType>(type: T, payload: EventPayloads[T]): EventEnvelope<T> {
-  return { id: randomUUID(), type, version: EVENT_VERSIONS[type], clinicId: CLINIC, occurredAt: new Date().toISOString(), correlationId: randomUUID(), causationId: null, payload };
-}
-
-const clinician: RequestContext = { clinicId: CLINIC, userId: randomUUID(), role: 'clinician', clinicianId: CLINICIAN, correlationId: 'test' };
+const clinician: RequestContext = requestContext(CLINIC, 'clinician', { clinicianId: CLINICIAN, correlationId: 'test' });
 const admin: RequestContext = { ...clinician, userId: randomUUID(), role: 'admin', clinicianId: null };
 
 jest.setTimeout(30_000);
 
 describe('the due list (followup, real PostgreSQL)', () => {
-  const redis = new PrivateRedis();
-  let database: TestDatabase;
-  let app: TestingModule;
+  const followup = useFollowupModule('aftercare_test_due_list', scheduling);
   let db: Db;
   let events: FollowupEventsController;
   let api: FollowUpsController;
 
-  beforeAll(async () => {
-    await redis.start();
-    database = await createTestDatabase('aftercare_test_due_list');
-    const config = loadConfig({ DATABASE_URL: database.url, REDIS_URL: redis.url, LOG_LEVEL: 'error' });
-    app = await Test.createTestingModule({ imports: [FollowupModule.forRoot(config)] })
-      .overrideProvider(ServiceClient)
-      .useValue(new FakeScheduling())
-      .compile();
-    app.useLogger(logLevels(config.logLevel));
-    db = app.get<Db>(DRIZZLE);
-    events = app.get(FollowupEventsController);
-    api = app.get(FollowUpsController);
-  }, 60_000);
-
-  afterAll(async () => {
-    await app?.close();
-    await database?.drop();
-    await redis.stop();
-  }, 30_000);
+  beforeAll(() => {
+    ({ db, events } = followup);
+    api = followup.app.get(FollowUpsController);
+  });
 
   /** A patient in `zone` with an active plan of a procedure done `daysAgo` days ago. */
   async function givenPatient(opts: { zone?: string; daysAgo?: number; clinicianId?: string } = {}) {
-    const patientId = randomUUID();
-    const planId = randomUUID();
     const zone = opts.zone ?? 'America/New_York';
-    await db.insert(patients).values({ id: patientId, clinicId: CLINIC, firstName: 'Ana', lastName: 'Lima', timezone: zone });
-    await db.insert(carePlans).values({
-      id: planId,
+    const patientId = await insertPatient(db, { clinicId: CLINIC, timezone: zone });
+    const planId = await insertCarePlan(db, {
       clinicId: CLINIC,
       patientId,
-      appointmentId: randomUUID(),
       clinicianId: opts.clinicianId ?? CLINICIAN,
-      procedureType: 'bmac_injection',
-      protocolCode: 'bmac-standard',
-      protocolVersion: 1,
-      status: 'active',
       procedureCompletedAt: new Date(Date.now() - (opts.daysAgo ?? 42) * DAY),
-      site: 'left knee',
       timezone: zone,
     });
     return { patientId, planId };
@@ -282,7 +236,7 @@ describe('the due list (followup, real PostgreSQL)', () => {
     const [step] = await db.select().from(steps).where(eq(steps.carePlanId, reassess.planId));
     expect(step).toMatchObject({ kind: 'repeat_evaluation', status: 'scheduled', key: `reassess:${reassess.id}` });
     expect(step!.dueAt.toISOString()).toBe(decided.decision!.reassessAt);
-    const job = await app.get<Queue>(getQueueToken(QUEUES.carePlanSteps)).getJob(step!.id);
+    const job = await followup.app.get<Queue>(getQueueToken(QUEUES.carePlanSteps)).getJob(step!.id);
     expect(job?.data).toEqual({ id: step!.id });
     await expect(api.decide({ ctx: clinician, data: { id: reassess.id, decision: 'no_repeat' } })).rejects.toMatchObject({ code: 'FOLLOW_UP.ALREADY_DECIDED' });
 

@@ -13,6 +13,7 @@ import {
   type DecideData,
   type FollowUpDecision,
   type FollowUpItemDetailResource,
+  type ItemActionKind,
   type ReassignFollowUpData,
   type RequestContext,
   type SnoozeFollowUpData,
@@ -60,7 +61,7 @@ export class FollowUpActionsService {
         throw new DomainError('FOLLOW_UP.DECISION_REQUIRED', 'A repeat-injection evaluation is closed by a decision: POST /api/follow-ups/:id/decision', 409);
       }
       await tx.update(items).set({ status: 'done', note: data.note ?? null, completedAt: this.clock.now(), completedBy: ctx.userId, updatedAt: this.clock.now() }).where(eq(items.id, item.id));
-      await this.audit.record(tx, { clinicId: ctx.clinicId, itemId: item.id, action: 'completed', actor: ctx, note: data.note ?? null });
+      await this.recordAction(tx, ctx, item, 'completed', data.note);
     });
     return this.dueList.get(ctx, data.id);
   }
@@ -72,14 +73,7 @@ export class FollowUpActionsService {
       const zone = await this.zoneOf(tx, item);
       const until = this.rule(() => snoozeEnd(data.until, this.clock.now(), zone));
       await tx.update(items).set({ snoozedUntil: until, updatedAt: this.clock.now() }).where(eq(items.id, item.id));
-      await this.audit.record(tx, {
-        clinicId: ctx.clinicId,
-        itemId: item.id,
-        action: 'snoozed',
-        actor: ctx,
-        note: data.note ?? null,
-        details: { until: until.toISOString(), previous: item.snoozedUntil?.toISOString() ?? null },
-      });
+      await this.recordAction(tx, ctx, item, 'snoozed', data.note, { until: until.toISOString(), previous: item.snoozedUntil?.toISOString() ?? null });
     });
     return this.dueList.get(ctx, data.id);
   }
@@ -92,14 +86,7 @@ export class FollowUpActionsService {
       const item = await this.lockOpen(tx, ctx, data.id);
       if (item.clinicianId === clinician.id) return; // already theirs
       await tx.update(items).set({ clinicianId: clinician.id, updatedAt: this.clock.now() }).where(eq(items.id, item.id));
-      await this.audit.record(tx, {
-        clinicId: ctx.clinicId,
-        itemId: item.id,
-        action: 'reassigned',
-        actor: ctx,
-        note: data.note ?? null,
-        details: { from: item.clinicianId, to: clinician.id },
-      });
+      await this.recordAction(tx, ctx, item, 'reassigned', data.note, { from: item.clinicianId, to: clinician.id });
     });
     return this.dueList.get(ctx, data.id);
   }
@@ -165,14 +152,7 @@ export class FollowUpActionsService {
           .returning();
       }
       await tx.update(items).set({ status: 'done', decision, note: data.note ?? null, completedAt: now, completedBy: ctx.userId, updatedAt: now }).where(eq(items.id, item.id));
-      await this.audit.record(tx, {
-        clinicId: ctx.clinicId,
-        itemId: item.id,
-        action: 'decided',
-        actor: ctx,
-        note: data.note ?? null,
-        details: { decision: kind, bookBy: decision.bookBy, reassessAt: decision.reassessAt, outcome: decision.outcome },
-      });
+      await this.recordAction(tx, ctx, item, 'decided', data.note, { decision: kind, bookBy: decision.bookBy, reassessAt: decision.reassessAt, outcome: decision.outcome });
       await this.outbox.publish(
         tx,
         'evaluation.decided',
@@ -192,6 +172,11 @@ export class FollowUpActionsService {
     }
     // Paused steps too: a paused plan that is closed has nothing left to resume.
     await tx.update(steps).set({ status: 'cancelled' }).where(and(eq(steps.carePlanId, plan.id), inArray(steps.status, ['scheduled', 'paused'])));
+  }
+
+  /** The user's action on the item, recorded in the transaction that makes it (item_actions). */
+  private recordAction(tx: Executor, ctx: RequestContext, item: ItemRow, action: ItemActionKind, note: string | null | undefined, details?: Record<string, unknown>): Promise<void> {
+    return this.audit.record(tx, { clinicId: ctx.clinicId, itemId: item.id, action, actor: ctx, note: note ?? null, details });
   }
 
   private async lockOpen(tx: Executor, ctx: RequestContext, id: string, opts: { allowDone?: boolean } = {}): Promise<ItemRow> {

@@ -7,7 +7,8 @@ import { DatabaseModule, DRIZZLE, type Db } from '@aftercare/database';
 import { DomainError } from '@aftercare/messaging';
 import { createTestDatabase, type TestDatabase } from '@aftercare/testing';
 import { FOLLOWUP_MIGRATIONS } from '../database/migrations.js';
-import { carePlans, items, painScores, patients, steps } from '../database/schema.js';
+import { carePlans, items, painScores, steps } from '../database/schema.js';
+import { insertCarePlan, insertPatient, requestContext } from '../followup.spec-support.js';
 import { OutcomesService } from './outcomes.service.js';
 
 /**
@@ -20,7 +21,7 @@ const OTHER_CLINIC = randomUUID();
 const DR_A = randomUUID();
 const DR_B = randomUUID();
 const ZONE = 'America/New_York';
-const ctx: RequestContext = { clinicId: CLINIC, userId: randomUUID(), role: 'clinician', clinicianId: DR_A, correlationId: 'c' };
+const ctx: RequestContext = requestContext(CLINIC, 'clinician', { clinicianId: DR_A, correlationId: 'c' });
 const local = (iso: string) => DateTime.fromISO(iso, { zone: ZONE }).toJSDate();
 
 jest.setTimeout(30_000);
@@ -47,30 +48,9 @@ describe('outcomes (followup, real PostgreSQL)', () => {
     await database?.drop();
   }, 30_000);
 
-  async function patient(clinicId = CLINIC): Promise<string> {
-    const id = randomUUID();
-    await db.insert(patients).values({ id, clinicId, firstName: 'Rosa', lastName: 'Diaz', timezone: ZONE });
-    return id;
-  }
-  async function plan(patientId: string, at: string, over: Partial<typeof carePlans.$inferInsert> = {}): Promise<string> {
-    const id = randomUUID();
-    await db.insert(carePlans).values({
-      id,
-      clinicId: CLINIC,
-      patientId,
-      appointmentId: randomUUID(),
-      clinicianId: DR_A,
-      procedureType: 'bmac_injection',
-      protocolCode: 'bmac-standard',
-      protocolVersion: 1,
-      status: 'active',
-      procedureCompletedAt: local(at),
-      site: 'left knee',
-      timezone: ZONE,
-      ...over,
-    });
-    return id;
-  }
+  const patient = (clinicId = CLINIC): Promise<string> => insertPatient(db, { clinicId, timezone: ZONE, firstName: 'Rosa', lastName: 'Diaz' });
+  const plan = (patientId: string, at: string, over: Partial<typeof carePlans.$inferInsert> = {}): Promise<string> =>
+    insertCarePlan(db, { clinicId: CLINIC, patientId, clinicianId: DR_A, procedureCompletedAt: local(at), timezone: ZONE, ...over });
   async function checkin(planId: string, patientId: string, key: string, dueAt: string): Promise<string> {
     const id = randomUUID();
     await db.insert(steps).values({ id, clinicId: CLINIC, carePlanId: planId, patientId, key, kind: 'checkin', dueAt: local(dueAt), status: 'answered', firedAt: local(dueAt) });

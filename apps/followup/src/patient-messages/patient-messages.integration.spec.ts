@@ -1,16 +1,13 @@
 import { randomUUID } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
-import { Test, type TestingModule } from '@nestjs/testing';
+import { beforeAll, describe, expect, it, jest } from '@jest/globals';
 import { and, eq } from 'drizzle-orm';
-import { loadConfig, logLevels } from '@aftercare/config';
-import { EVENT_VERSIONS, type EventEnvelope, type EventPayloads, type EventType, type FollowUpPage, type ListFollowUpsData, type RequestContext } from '@aftercare/contracts';
-import { DRIZZLE, type Db } from '@aftercare/database';
-import { createTestDatabase, PrivateRedis, type TestDatabase } from '@aftercare/testing';
-import { carePlans, items, patients } from '../database/schema.js';
-import { FollowupEventsController } from '../events/followup-events.controller.js';
+import type { EventPayloads, FollowUpPage, ListFollowUpsData, RequestContext } from '@aftercare/contracts';
+import type { Db } from '@aftercare/database';
+import { items } from '../database/schema.js';
+import type { FollowupEventsController } from '../events/followup-events.controller.js';
 import { FollowUpsController } from '../follow-ups/follow-ups.controller.js';
 import { FollowupController } from '../followup.controller.js';
-import { FollowupModule } from '../followup.module.js';
+import { envelopesOf, insertCarePlan, insertPatient, requestContext, useFollowupModule } from '../followup.spec-support.js';
 
 /**
  * What patients write and messages that reached nobody, on a real PostgreSQL with the whole
@@ -22,60 +19,30 @@ const CLINICIAN = randomUUID();
 const OTHER_CLINICIAN = randomUUID();
 const ZONE = 'America/Chicago';
 
-function envelope<T extends EventType>(type: T, payload: EventPayloads[T]): EventEnvelope<T> {
-  return { id: randomUUID(), type, version: EVENT_VERSIONS[type], clinicId: CLINIC, occurredAt: new Date().toISOString(), correlationId: randomUUID(), causationId: null, payload };
-}
-const frontDesk: RequestContext = { clinicId: CLINIC, userId: randomUUID(), role: 'front_desk', clinicianId: null, correlationId: 'c' };
-const clinicianCtx: RequestContext = { clinicId: CLINIC, userId: randomUUID(), role: 'clinician', clinicianId: CLINICIAN, correlationId: 'c' };
+const envelope = envelopesOf(CLINIC);
+const frontDesk = requestContext(CLINIC, 'front_desk', { correlationId: 'c' });
+const clinicianCtx = requestContext(CLINIC, 'clinician', { clinicianId: CLINICIAN, correlationId: 'c' });
 
 jest.setTimeout(30_000);
 
 describe('patient messages (followup, real PostgreSQL)', () => {
-  const redis = new PrivateRedis();
-  let database: TestDatabase;
-  let app: TestingModule;
+  const followup = useFollowupModule('aftercare_test_patient_messages');
   let db: Db;
   let events: FollowupEventsController;
   let requests: FollowupController;
   let followUps: FollowUpsController;
   const dueListOf = async (ctx: RequestContext, data: ListFollowUpsData) => ((await followUps.items({ ctx, data: { ...data, paged: true, limit: 200 } })) as FollowUpPage).items;
 
-  beforeAll(async () => {
-    await redis.start();
-    database = await createTestDatabase('aftercare_test_patient_messages');
-    const config = loadConfig({ DATABASE_URL: database.url, REDIS_URL: redis.url, LOG_LEVEL: 'error' });
-    app = await Test.createTestingModule({ imports: [FollowupModule.forRoot(config)] }).compile();
-    app.useLogger(logLevels(config.logLevel));
-    db = app.get<Db>(DRIZZLE);
-    events = app.get(FollowupEventsController);
-    requests = app.get(FollowupController);
-    followUps = app.get(FollowUpsController);
-  }, 60_000);
-
-  afterAll(async () => {
-    await app?.close();
-    await database?.drop();
-    await redis.stop();
-  }, 30_000);
+  beforeAll(() => {
+    ({ db, events } = followup);
+    requests = followup.app.get(FollowupController);
+    followUps = followup.app.get(FollowUpsController);
+  });
 
   async function patient(withPlan: boolean): Promise<string> {
-    const id = randomUUID();
-    await db.insert(patients).values({ id, clinicId: CLINIC, firstName: 'Rosa', lastName: 'Diaz', timezone: ZONE });
+    const id = await insertPatient(db, { clinicId: CLINIC, timezone: ZONE, firstName: 'Rosa', lastName: 'Diaz' });
     if (withPlan) {
-      await db.insert(carePlans).values({
-        id: randomUUID(),
-        clinicId: CLINIC,
-        patientId: id,
-        appointmentId: randomUUID(),
-        clinicianId: CLINICIAN,
-        procedureType: 'bmac_injection',
-        protocolCode: 'bmac-standard',
-        protocolVersion: 1,
-        status: 'active',
-        procedureCompletedAt: new Date(Date.now() - 3 * 86_400_000),
-        site: 'left knee',
-        timezone: ZONE,
-      });
+      await insertCarePlan(db, { clinicId: CLINIC, patientId: id, clinicianId: CLINICIAN, procedureCompletedAt: new Date(Date.now() - 3 * 86_400_000), timezone: ZONE });
     }
     return id;
   }

@@ -23,6 +23,8 @@ type HeadRow = typeof protocolHeads.$inferSelect;
 type VersionRow = typeof protocols.$inferSelect;
 
 const siteKey = (site: string | null | undefined): string => (site ? siteWords(site).join(' ') : '');
+/** The head row of `code` in the clinic. */
+const headOf = (clinicId: string, code: string) => and(eq(protocolHeads.clinicId, clinicId), eq(protocolHeads.code, code));
 
 /**
  * Protocols are data an admin edits, versioned: an edit is a new version and the old one stays,
@@ -121,7 +123,7 @@ export class ProtocolsService {
     await this.assertProcedureType(ctx, definition.procedureType);
     const now = this.clock.now();
     await this.db.transaction(async (tx) => {
-      const [existing] = await tx.select().from(protocolHeads).where(and(eq(protocolHeads.clinicId, ctx.clinicId), eq(protocolHeads.code, definition.code)));
+      const [existing] = await tx.select().from(protocolHeads).where(headOf(ctx.clinicId, definition.code));
       if (existing) throw new DomainError('PROTOCOL.CODE_TAKEN', `A protocol with code ${definition.code} exists; edit it with POST /api/protocols/${definition.code}/versions`, 409, 'code');
       await this.assertScopeFree(tx, ctx.clinicId, definition);
       await tx.insert(protocolHeads).values({
@@ -147,12 +149,7 @@ export class ProtocolsService {
   async addVersion(ctx: RequestContext, data: AddProtocolVersionData): Promise<ProtocolResource> {
     const now = this.clock.now();
     await this.db.transaction(async (tx) => {
-      const [head] = await tx
-        .select()
-        .from(protocolHeads)
-        .where(and(eq(protocolHeads.clinicId, ctx.clinicId), eq(protocolHeads.code, data.code)))
-        .for('update');
-      if (!head) throw notFound('Protocol', data.code);
+      const head = await this.head(tx, ctx.clinicId, data.code, { lock: true });
       const definition = this.definition({
         code: head.code,
         version: head.currentVersion + 1,
@@ -166,7 +163,7 @@ export class ProtocolsService {
       await tx
         .update(protocolHeads)
         .set({ currentVersion: definition.version, name: definition.name, updatedAt: now, updatedBy: ctx.userId })
-        .where(and(eq(protocolHeads.clinicId, ctx.clinicId), eq(protocolHeads.code, head.code)));
+        .where(headOf(ctx.clinicId, head.code));
     });
     return this.get(ctx, data.code);
   }
@@ -174,18 +171,13 @@ export class ProtocolsService {
   /** Retires a protocol (no new plan starts from it; running ones go on) or brings it back. */
   async setActive(ctx: RequestContext, data: SetProtocolActiveData): Promise<ProtocolResource> {
     await this.db.transaction(async (tx) => {
-      const [head] = await tx
-        .select()
-        .from(protocolHeads)
-        .where(and(eq(protocolHeads.clinicId, ctx.clinicId), eq(protocolHeads.code, data.code)))
-        .for('update');
-      if (!head) throw notFound('Protocol', data.code);
+      const head = await this.head(tx, ctx.clinicId, data.code, { lock: true });
       if (head.active === data.active) return;
       if (data.active) await this.assertScopeFree(tx, ctx.clinicId, head);
       await tx
         .update(protocolHeads)
         .set({ active: data.active, updatedAt: this.clock.now(), updatedBy: ctx.userId })
-        .where(and(eq(protocolHeads.clinicId, ctx.clinicId), eq(protocolHeads.code, head.code)));
+        .where(headOf(ctx.clinicId, head.code));
     });
     return this.get(ctx, data.code);
   }
@@ -264,8 +256,10 @@ export class ProtocolsService {
     }
   }
 
-  private async head(db: Executor, clinicId: string, code: string): Promise<HeadRow> {
-    const [head] = await db.select().from(protocolHeads).where(and(eq(protocolHeads.clinicId, clinicId), eq(protocolHeads.code, code)));
+  /** The head row of `code`, or 404; `lock` holds it (FOR UPDATE) until the transaction ends. */
+  private async head(db: Executor, clinicId: string, code: string, opts: { lock?: boolean } = {}): Promise<HeadRow> {
+    const query = db.select().from(protocolHeads).where(headOf(clinicId, code));
+    const [head] = opts.lock ? await query.for('update') : await query;
     if (!head) throw notFound('Protocol', code);
     return head;
   }
