@@ -244,6 +244,11 @@ export class MessageSenderService {
                next_attempt_at = NULL, updated_at = ${now}::timestamptz
           FROM answer
          WHERE m.id = answer.id AND m.status IN (${pending}) AND ${statusSourceIs('sender')}
+           -- No wait for this commit to reach the disk: were it lost in a database crash, the row
+           -- would be 'sending' with unconfirmed_since set again, and the next attempt asks the
+           -- provider first (and finds the message) instead of sending it twice. The claim above
+           -- is never committed this way.
+           AND set_config('synchronous_commit', 'off', true) IS NOT NULL
         RETURNING m.id
       ), reopened AS (
         UPDATE ${deliveryCallbacks} d SET processed_at = NULL, outcome = NULL
