@@ -121,7 +121,11 @@ const BAD_BODIES: BadBody[] = [
   { route: 'POST /api/follow-ups/{item}/complete', why: 'an unknown field', as: 'clinician', body: () => ({ note: 'called her', done: true }), field: 'done' },
   { route: 'POST /api/follow-ups/item-1/complete', why: 'the id is not a UUID', as: 'clinician', body: () => ({ note: 'called her' }), field: 'id' },
 
-  { route: 'POST /api/follow-ups/{item}/decision', why: 'repeatInjection is missing', as: 'clinician', body: () => ({ note: 'better' }), field: 'repeatInjection' },
+  { route: 'POST /api/follow-ups/{item}/decision', why: 'neither decision nor repeatInjection', as: 'clinician', body: () => ({ note: 'better' }), field: 'decision' },
+  { route: 'POST /api/follow-ups/{item}/decision', why: 'reassess without reassessInWeeks', as: 'clinician', body: () => ({ decision: 'reassess' }), field: 'reassessInWeeks' },
+  { route: 'POST /api/follow-ups/{item}/snooze', why: 'until is "tomorrow"', as: 'clinician', body: () => ({ until: 'tomorrow' }), field: 'until' },
+  { route: 'POST /api/follow-ups/{item}/reassign', why: 'clinicianId is not a UUID', as: 'clinician', body: () => ({ clinicianId: 'dr-okafor' }), field: 'clinicianId' },
+  { route: 'PUT /api/escalation-rules', why: 'highScore is 11', as: 'admin', body: () => ({ highScore: 11 }), field: 'highScore' },
   { route: 'POST /api/follow-ups/{item}/decision', why: 'repeatInjection is the string "yes"', as: 'clinician', body: () => ({ repeatInjection: 'yes' }), field: 'repeatInjection' },
   { route: 'POST /api/follow-ups/{item}/decision', why: 'an unknown field', as: 'clinician', body: () => ({ repeatInjection: true, injections: 2 }), field: 'injections' },
 
@@ -191,6 +195,7 @@ const BAD_QUERIES: BadQuery[] = [
   { route: 'GET /api/follow-ups', why: 'kind is not a kind', as: 'clinician', query: () => 'kind=reminder', field: 'kind' },
   { route: 'GET /api/follow-ups', why: 'clinicianId is not a UUID', as: 'clinician', query: () => 'clinicianId=me', field: 'clinicianId' },
   { route: 'GET /api/follow-ups', why: 'an unknown parameter', as: 'clinician', query: (w) => `patientId=${w.pat}`, field: 'patientId' },
+  { route: 'GET /api/follow-ups', why: 'limit is 500', as: 'clinician', query: () => 'limit=500', field: 'limit' },
 
   { route: 'GET /api/patients', why: 'query is too long', as: 'frontDesk', query: () => `query=${'a'.repeat(201)}`, field: 'query' },
   { route: 'GET /api/patients', why: 'query is given twice (a list)', as: 'frontDesk', query: () => 'query=Pat&query=Quinn', field: 'query' },
@@ -205,6 +210,8 @@ const BAD_QUERIES: BadQuery[] = [
 
   { route: 'GET /api/messages', why: 'patientId is not a UUID', as: 'clinician', query: () => 'patientId=pat', field: 'patientId' },
   { route: 'GET /api/care-plans', why: 'patientId is not a UUID', as: 'clinician', query: () => 'patientId=0', field: 'patientId' },
+  { route: 'GET /api/outcomes/summary', why: 'from is a bare date', as: 'clinician', query: () => 'from=2026-03-01', field: 'from' },
+  { route: 'GET /api/outcomes/summary', why: 'an unknown parameter', as: 'clinician', query: () => 'site=knee', field: 'site' },
 ];
 
 // ---------------------------------------------------------------------------------------------
@@ -223,10 +230,15 @@ const CLINICAL_ONLY: Guarded[] = [
   { route: 'GET /api/follow-ups', allowed: 'clinician' },
   { route: 'POST /api/follow-ups/{item}/complete', body: () => ({ note: 'called her' }), allowed: 'clinician' },
   { route: 'POST /api/follow-ups/{item}/decision', body: () => ({ repeatInjection: false }), allowed: 'clinician' },
+  { route: 'GET /api/follow-ups/{item}', allowed: 'clinician' },
+  { route: 'GET /api/escalation-rules', allowed: 'clinician' },
   { route: 'GET /api/care-plans?patientId={pat}', allowed: 'clinician' },
   { route: 'GET /api/care-plans/{plan}', allowed: 'clinician' },
   { route: 'GET /api/messages?patientId={pat}', allowed: 'clinician' },
   { route: 'GET /api/patients/{pat}/timeline', allowed: 'clinician' },
+  { route: 'GET /api/patients/{pat}/outcomes', allowed: 'clinician' },
+  { route: 'GET /api/outcomes/summary', allowed: 'clinician' },
+  { route: 'GET /api/fhir/Patient/{pat}/$everything', allowed: 'clinician' },
   { route: 'GET /api/dev/clock', allowed: 'admin' },
   { route: 'PATCH /api/clinic', body: () => ({ gridMinutes: 15 }), allowed: 'admin' },
   { route: 'POST /api/resources', body: () => ({ kind: 'equipment', category: 'centrifuge', name: 'Centrifuge 2' }), allowed: 'admin' },

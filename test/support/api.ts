@@ -3,6 +3,7 @@ import { DEMO } from '@aftercare/contracts';
 export interface ApiResponse<T = any> {
   status: number;
   body: T;
+  headers: Headers;
 }
 
 /** A small HTTP client for the API, as a clinic's front end would use it. */
@@ -45,7 +46,7 @@ export class Api {
     } catch {
       /* not JSON (TwiML, say) */
     }
-    return { status: response.status, body: parsed as T };
+    return { status: response.status, body: parsed as T, headers: response.headers };
   }
 
   /** Moves the shared virtual clock; every job due by then runs through BullMQ first. */

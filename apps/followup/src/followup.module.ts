@@ -5,6 +5,8 @@ import { APP_CONFIG, type AppConfig } from '@aftercare/config';
 import { bullRoot, JobsModule } from '@aftercare/jobs';
 import { serviceFoundation } from '@aftercare/messaging';
 import { BookingTasksService } from './booking-tasks/booking-tasks.service.js';
+import { CarePlanLifecycleController } from './care-plans/care-plan-lifecycle.controller.js';
+import { CarePlanLifecycleService } from './care-plans/care-plan-lifecycle.service.js';
 import { CarePlanStepProcessor } from './care-plans/care-plan-step.processor.js';
 import { CarePlanStepSource } from './care-plans/care-plan-step.source.js';
 import { CarePlansService } from './care-plans/care-plans.service.js';
@@ -13,8 +15,11 @@ import { followupMessaging } from './database/schema.js';
 import { FollowupEventsController } from './events/followup-events.controller.js';
 import { FollowupController } from './followup.controller.js';
 import { FollowUpsService } from './follow-ups/follow-ups.service.js';
+import { WORKSPACE_CONTROLLERS, WORKSPACE_PROVIDERS } from './follow-ups/workspace.providers.js';
+import { OutcomesService } from './outcomes/outcomes.service.js';
 import { PatientMessagesService } from './patient-messages/patient-messages.service.js';
 import { PatientsService } from './patients/patients.service.js';
+import { ProtocolsController } from './protocols/protocols.controller.js';
 import { ProtocolsService } from './protocols/protocols.service.js';
 
 @Injectable()
@@ -50,8 +55,8 @@ export class FollowupModule {
         StepQueueModule,
         JobsModule.forService({ service: 'followup', config, sources: [CarePlanStepSource], imports: [StepQueueModule] }),
       ],
-      controllers: [FollowupController, FollowupEventsController],
-      providers: [PatientMessagesService, PatientsService, ProtocolsService, CarePlansService, FollowUpsService, BookingTasksService, CarePlanStepProcessor, DemoProtocols],
+      controllers: [ProtocolsController, CarePlanLifecycleController, FollowupController, FollowupEventsController, ...WORKSPACE_CONTROLLERS],
+      providers: [PatientMessagesService, PatientsService, ProtocolsService, CarePlanLifecycleService, CarePlansService, FollowUpsService, BookingTasksService, CarePlanStepProcessor, DemoProtocols, OutcomesService, ...WORKSPACE_PROVIDERS],
     };
   }
 }

@@ -14,10 +14,13 @@ import { HttpErrorFilter } from './common/http-error.filter.js';
 import { createValidationPipe } from './common/validation/validation.pipe.js';
 import { GATEWAY_MIGRATIONS } from './database/migrations.js';
 import { DevClockModule } from './dev-clock/dev-clock.module.js';
+import { FhirModule } from './fhir/fhir.module.js';
 import { FollowUpsModule } from './follow-ups/follow-ups.module.js';
 import { HealthModule } from './health/health.module.js';
 import { MessagesModule } from './messages/messages.module.js';
+import { OutcomesModule } from './outcomes/outcomes.module.js';
 import { PatientsModule } from './patients/patients.module.js';
+import { ProtocolsModule } from './protocols/protocols.module.js';
 import { TemplatesModule } from './templates/templates.module.js';
 import { UsersModule } from './users/users.module.js';
 import { WaitlistModule } from './waitlist/waitlist.module.js';
@@ -43,6 +46,9 @@ export class GatewayModule {
         WaitlistModule,
         FollowUpsModule,
         CarePlansModule,
+        OutcomesModule,
+        FhirModule,
+        ProtocolsModule,
         MessagesModule,
         TemplatesModule,
         WebhooksModule,

@@ -18,6 +18,8 @@ import { AppointmentMessagesService } from './messages/appointment-messages.serv
 import { MessageSource } from './messages/message.source.js';
 import { MessagesService } from './messages/messages.service.js';
 import { NotificationsController } from './notifications.controller.js';
+import { StaffAlertsController } from './staff-alerts/staff-alerts.controller.js';
+import { StaffAlertsService } from './staff-alerts/staff-alerts.service.js';
 import { ProvidersModule } from './providers/providers.module.js';
 import { ConsentService } from './consent/consent.service.js';
 import { TemplatesController } from './templates/templates.controller.js';
@@ -44,7 +46,7 @@ export class NotificationsModule {
         ProvidersModule.forRoot(config),
         JobsModule.forService({ service: 'notifications', config, sources: [MessageSource], imports: [MessageQueueModule] }),
       ],
-      controllers: [NotificationsController, NotificationsEventsController, TemplatesController],
+      controllers: [NotificationsController, NotificationsEventsController, TemplatesController, StaffAlertsController],
       providers: [
         ConsentService,
         DirectoryService,
@@ -58,6 +60,7 @@ export class NotificationsModule {
         FallbackService,
         InboundSmsService,
         WaitlistOffersService,
+        StaffAlertsService,
       ],
     };
   }

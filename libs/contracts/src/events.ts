@@ -82,6 +82,8 @@ export interface EventPayloads {
     procedureType: string;
     completedAt: string;
     site: string | null;
+    /** The condition treated (a protocol may be specific to it); absent from older events. */
+    condition?: string | null;
   };
   /** A care-plan step that talks to the patient has come due (aftercare, check-in). */
   'care-plan.message-due': {
@@ -118,7 +120,14 @@ export interface EventPayloads {
     patientId: string;
     repeatInjection: boolean;
     decidedBy: string;
+    /** repeat / no_repeat / reassess; absent from events before decisions had names. */
+    decision?: 'repeat' | 'no_repeat' | 'reassess';
   };
+  /**
+   * A new attention item on a clinician's due list, and the clinic asks for an e-mail alert.
+   * Ids and a rule code only: the alert names no patient and no diagnosis.
+   */
+  'follow-up.attention-raised': { itemId: string; clinicianId: string; cause: string };
   /** A freed slot is offered to a waitlisted patient by SMS; they take it by answering YES. */
   'waitlist.offered': {
     offerId: string;
@@ -160,6 +169,7 @@ export const EVENT_VERSIONS: { [T in EventType]: number } = {
   'patient.opted-out': 1,
   'patient.opted-in': 1,
   'evaluation.decided': 1,
+  'follow-up.attention-raised': 1,
   'waitlist.offered': 1,
   'waitlist.offer-accepted': 1,
   'waitlist.offer-closed': 1,
@@ -187,6 +197,8 @@ export const EVENT_SUBSCRIBERS: { [T in EventType]: readonly ServiceName[] } = {
   'patient.opted-out': ['scheduling', 'followup'],
   'patient.opted-in': ['scheduling', 'followup'],
   'evaluation.decided': [],
+  // notifications e-mails the clinician (it owns sending).
+  'follow-up.attention-raised': ['notifications'],
   'waitlist.offered': ['notifications'],
   'waitlist.offer-accepted': ['scheduling'],
   'waitlist.offer-closed': ['notifications'],

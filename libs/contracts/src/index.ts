@@ -3,3 +3,4 @@ export * from './jobs.js';
 export * from './patterns.js';
 export * from './demo.js';
 export * from './resources.js';
+export * from './outcomes.js';

@@ -76,9 +76,30 @@ export const PATTERNS = {
     bookingTasksComplete: 'followup.booking-tasks.complete',
     itemsComplete: 'followup.items.complete',
     itemsDecide: 'followup.items.decide',
+    /** One item with its audited history. */
+    itemsGet: 'followup.items.get',
+    itemsSnooze: 'followup.items.snooze',
+    itemsReassign: 'followup.items.reassign',
+    /** The clinic's escalation rules (admin). */
+    escalationRulesGet: 'followup.escalation-rules.get',
+    escalationRulesPut: 'followup.escalation-rules.put',
     carePlansList: 'followup.care-plans.list',
     carePlansGet: 'followup.care-plans.get',
+    carePlansPause: 'followup.care-plans.pause',
+    carePlansResume: 'followup.care-plans.resume',
+    carePlansCancel: 'followup.care-plans.cancel',
+    protocolsList: 'followup.protocols.list',
+    protocolsGet: 'followup.protocols.get',
+    protocolsCreate: 'followup.protocols.create',
+    protocolsAddVersion: 'followup.protocols.add-version',
+    protocolsSetActive: 'followup.protocols.set-active',
     timeline: 'followup.timeline',
+    /** A patient's pain scores against days since each procedure. */
+    outcomesPatient: 'followup.outcomes.patient',
+    /** Improvement at week 6 and re-injections, per clinician and protocol. */
+    outcomesSummary: 'followup.outcomes.summary',
+    /** A patient's care plans, items and pain scores as stored (the FHIR export). */
+    careRecord: 'followup.care-record',
   },
   notifications: {
     messagesList: 'notifications.messages.list',

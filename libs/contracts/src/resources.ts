@@ -205,7 +205,12 @@ export interface BookingTaskResource {
 }
 
 export type StepKind = 'aftercare' | 'checkin' | 'follow_up_visit' | 'repeat_evaluation';
-export type StepStatus = 'scheduled' | 'sent' | 'done' | 'answered' | 'unanswered' | 'cancelled';
+/**
+ * paused: waits for its plan to resume; skipped: came due while the plan was paused and was not
+ * sent (see the care plan lifecycle); superseded: a new procedure's plan took over.
+ */
+export type StepStatus = 'scheduled' | 'sent' | 'done' | 'answered' | 'unanswered' | 'cancelled' | 'paused' | 'skipped' | 'superseded';
+export type CarePlanStatus = 'active' | 'paused' | 'completed' | 'cancelled' | 'superseded';
 
 export interface CarePlanStepResource {
   id: string;
@@ -223,9 +228,109 @@ export interface CarePlanResource {
   clinicianId: string;
   protocol: string;
   protocolVersion: number;
-  status: 'active' | 'completed' | 'cancelled';
+  status: CarePlanStatus;
   completedAt: string;
   steps: CarePlanStepResource[];
+  site?: string | null;
+  condition?: string | null;
+  /** Why the plan ended or is paused: 'no_repeat', 'cancelled', 'superseded', ... */
+  outcome?: string | null;
+  /** The reason given with the last pause, resume or cancel. */
+  statusReason?: string | null;
+  pausedAt?: string | null;
+  closedAt?: string | null;
+  /** The plan of the patient's new procedure that took over this one. */
+  supersededBy?: string | null;
+  /** Every status change: who, when, why. */
+  changes?: CarePlanChangeResource[];
+}
+
+export interface CarePlanChangeResource {
+  action: 'pause' | 'resume' | 'cancel' | 'supersede';
+  fromStatus: CarePlanStatus;
+  toStatus: CarePlanStatus;
+  reason: string | null;
+  /** Null when the system made the change (a new procedure superseded the plan). */
+  userId: string | null;
+  at: string;
+  details: Record<string, unknown> | null;
+}
+
+// ---- protocols (followup) ----
+
+export type ProtocolStepKind = StepKind;
+
+/**
+ * One step of a protocol. The offset from the procedure's completion is `{ days, hours, minutes }`
+ * or, on input, an ISO 8601 duration of weeks, days, hours, minutes ('P3D', 'PT2H', 'P2W');
+ * stored and answered as the object.
+ */
+export interface ProtocolStepData {
+  key: string;
+  kind: ProtocolStepKind;
+  offset: { days?: number; hours?: number; minutes?: number } | string;
+  /** Local time of day 'HH:mm' in the patient's zone. */
+  at?: string;
+  /** follow_up_visit only: the booking window, in days after the procedure. */
+  window?: { fromDays: number; toDays: number };
+  /** follow_up_visit only: book (and tell the patient) this many days before the window opens. */
+  bookAheadDays?: number;
+}
+
+export interface ProtocolVersionResource {
+  version: number;
+  name: string;
+  steps: ProtocolStepData[];
+  note: string | null;
+  createdAt: string;
+  createdBy: string | null;
+}
+
+export interface ProtocolResource {
+  code: string;
+  name: string;
+  procedureType: string;
+  site: string | null;
+  condition: string | null;
+  active: boolean;
+  /** The version new care plans start from. */
+  version: number;
+  steps: ProtocolStepData[];
+  updatedAt: string;
+  /** GET /api/protocols/:code only: every version, newest first. */
+  versions?: ProtocolVersionResource[];
+}
+
+export interface ListProtocolsData {
+  procedureType?: string;
+  active?: boolean;
+}
+export interface CreateProtocolData {
+  code: string;
+  name: string;
+  procedureType: string;
+  site?: string | null;
+  condition?: string | null;
+  steps: ProtocolStepData[];
+  note?: string | null;
+}
+export interface AddProtocolVersionData {
+  code: string;
+  name?: string;
+  steps: ProtocolStepData[];
+  note?: string | null;
+}
+export interface SetProtocolActiveData {
+  code: string;
+  active: boolean;
+}
+export interface ProtocolCodeData {
+  code: string;
+}
+/** Pause, resume or cancel a care plan. */
+export interface CarePlanChangeData {
+  id: string;
+  reason: string | null;
 }
 
 export type FollowUpKind = 'follow_up_visit' | 'repeat_evaluation' | 'attention' | 'booking_task';
@@ -254,7 +359,86 @@ export interface FollowUpItemResource {
   painTrend: number[];
   completedAt: string | null;
   note: string | null;
-  decision: { repeatInjection: boolean; note: string | null } | null;
+  decision: FollowUpDecision | null;
+  /** When the score was answered, and its direction against the previous answer. */
+  latestPainScoreAt: string | null;
+  painDirection: PainDirection | null;
+  /** The item leaves today/overdue until then (ISO); null when not snoozed. */
+  snoozedUntil: string | null;
+  /** Attention items: the rule or text that raised it, newest evidence first, and how often it fired. */
+  cause: string;
+  evidence: AttentionEvidenceResource[];
+  occurrences: number;
+  createdAt: string;
+  updatedAt: string | null;
+}
+
+/** Pain went up, down or stayed the same between the last two answers. */
+export type PainDirection = 'rising' | 'falling' | 'steady';
+
+export interface AttentionEvidenceResource {
+  at: string;
+  reason: string;
+  score?: number;
+  previousScore?: number | null;
+}
+
+/** The clinician's decision on a repeat-injection evaluation. */
+export type RepeatDecision = 'repeat' | 'no_repeat' | 'reassess';
+export interface FollowUpDecision {
+  decision: RepeatDecision;
+  /** Kept for clients of the first API: true only for `repeat`. */
+  repeatInjection: boolean;
+  note: string | null;
+  /** repeat: book the injection by then (ISO). */
+  bookBy?: string;
+  /** reassess: the new evaluation step's due time (ISO) and the weeks asked for. */
+  reassessAt?: string;
+  reassessInWeeks?: number;
+  /** no_repeat: the plan's outcome. */
+  outcome?: string;
+}
+
+export type ItemActionKind = 'raised' | 'evidence' | 'completed' | 'snoozed' | 'reassigned' | 'decided';
+
+/** One audited action on a due-list item. */
+export interface ItemActionResource {
+  id: string;
+  action: ItemActionKind;
+  at: string;
+  /** The user who acted; null for the system. */
+  actorId: string | null;
+  actorRole: string;
+  note: string | null;
+  details: Record<string, unknown>;
+}
+
+export interface FollowUpItemDetailResource extends FollowUpItemResource {
+  history: ItemActionResource[];
+  /** The plan's pain scores, oldest first. */
+  painScores: { score: number; answeredAt: string }[];
+}
+
+/** One page of the due list. `nextCursor` is null on the last page. */
+export interface FollowUpPage {
+  items: FollowUpItemResource[];
+  nextCursor: string | null;
+}
+
+/**
+ * A clinic's escalation rules (PRODUCT.md defaults: 8, 3, 2, free text on, no e-mail). A null
+ * threshold turns its rule off.
+ */
+export interface EscalationRulesResource {
+  highScore: number | null;
+  riseBy: number | null;
+  missedInARow: number | null;
+  /** A text that is no keyword and no score goes to the clinician (off: to the front desk as a call). */
+  freeText: boolean;
+  /** E-mail the clinician when a new attention item is raised (no diagnosis, ids only). */
+  emailAlerts: boolean;
+  updatedAt: string | null;
+  updatedBy: string | null;
 }
 
 export type MessageStatus = 'scheduled' | 'queued' | 'sending' | 'sent' | 'delivered' | 'undelivered' | 'failed' | 'cancelled' | 'suppressed' | 'received';
@@ -467,15 +651,45 @@ export interface ListFollowUpsData {
   clinicianId?: string;
   kind?: FollowUpKind;
   state?: FollowUpState | 'open';
+  /** Page size (default 50, at most 200); with it or a cursor, the answer is a FollowUpPage. */
+  limit?: number;
+  /** The previous page's nextCursor. */
+  cursor?: string;
+  /** Answer a page ({ items, nextCursor }) rather than an array. */
+  paged?: boolean;
 }
+export interface SnoozeFollowUpData {
+  id: string;
+  /** ISO date-time with offset, or a local date 'YYYY-MM-DD' (the start of that day in the patient's zone). */
+  until: string;
+  note?: string | null;
+}
+export interface ReassignFollowUpData {
+  id: string;
+  clinicianId: string;
+  note?: string | null;
+}
+/** PUT: a field left out keeps its current value; a null threshold turns its rule off. */
+export type PutEscalationRulesData = Partial<Omit<EscalationRulesResource, 'updatedAt' | 'updatedBy'>>;
 export interface CompleteFollowUpData {
   id: string;
   note?: string | null;
 }
+/**
+ * A decision on a repeat evaluation: `decision`, or (the first API) `repeatInjection`
+ * (true = repeat, false = no_repeat).
+ */
 export interface DecideData {
   id: string;
-  repeatInjection: boolean;
+  decision?: RepeatDecision;
+  repeatInjection?: boolean;
   note?: string | null;
+  /** repeat: book by (ISO date-time or local date 'YYYY-MM-DD'); default four weeks. */
+  bookBy?: string | null;
+  /** reassess: in this many weeks (1–26). */
+  reassessInWeeks?: number | null;
+  /** no_repeat: the plan's outcome (default 'no_repeat'). */
+  outcome?: string | null;
 }
 export interface ListCarePlansData {
   patientId?: string;

@@ -16,3 +16,4 @@ export {
 export { SmtpCapture, type CapturedMail, type CapturedAttachment, type SmtpFailure } from './smtp-capture.js';
 export { PrivateRedis, type PrivateRedisOptions } from './redis-server.js';
 export { createTestDatabase, type TestDatabase } from './test-database.js';
+export { fhirR4Problems } from './fhir-schema.js';

@@ -26,6 +26,7 @@ import { FOLLOWUP_MIGRATIONS } from '../database/migrations.js';
 import { carePlans, items, patients, steps, type ItemRow } from '../database/schema.js';
 import { FollowupEventsController } from '../events/followup-events.controller.js';
 import { FollowupController } from '../followup.controller.js';
+import { FollowUpActionsService } from '../follow-ups/follow-up-actions.service.js';
 import { FollowUpsService } from '../follow-ups/follow-ups.service.js';
 import { FollowupModule } from '../followup.module.js';
 
@@ -388,7 +389,7 @@ describe('booking tasks (followup, real PostgreSQL)', () => {
     await followUps.raise(db, { plan, kind: 'repeat_evaluation', cause: 'repeat_evaluation', reason: 'Decide on a repeat injection', dueAt: new Date() });
     const [evaluation] = await db.select().from(items).where(and(eq(items.patientId, patientId), eq(items.kind, 'repeat_evaluation')));
     const before = Date.now();
-    await followUps.decide({ ...ctx(), role: 'clinician', userId: randomUUID() }, { id: evaluation!.id, repeatInjection: true, note: 'pain 9/10 still' });
+    await app.get(FollowUpActionsService).decide({ ...ctx(), role: 'clinician', userId: randomUUID() }, { id: evaluation!.id, repeatInjection: true, note: 'pain 9/10 still' });
     const [task] = await tasksOf(patientId);
     expect(task).toMatchObject({ source: 'repeat_injection', procedureType: 'bmac_injection', clinicianId: CLINICIAN, appointmentId: null });
     const days = (Date.parse(task!.bookBy) - before) / DAY;

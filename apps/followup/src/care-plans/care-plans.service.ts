@@ -19,13 +19,14 @@ import { DRIZZLE, type Db, type Executor } from '@aftercare/database';
 import { JobScheduler, RetryableError } from '@aftercare/jobs';
 import { DomainError, notFound, OutboxWriter, ServiceClient } from '@aftercare/messaging';
 import { BOOKING_TASK_REASONS, FOLLOW_UP_VISIT } from '../booking-tasks/domain/booking-task.rules.js';
-import { carePlans, steps, type CarePlanRow, type StepRow } from '../database/schema.js';
+import { carePlanChanges, carePlans, steps, type CarePlanRow, type StepRow } from '../database/schema.js';
 import { FollowUpsService } from '../follow-ups/follow-ups.service.js';
 import { PatientsService } from '../patients/patients.service.js';
 import { ProtocolsService } from '../protocols/protocols.service.js';
+import { CarePlanLifecycleService } from './care-plan-lifecycle.service.js';
 import { planCarePlan } from './domain/care-plan.planner.js';
 
-export const toCarePlanResource = (plan: CarePlanRow, planSteps: StepRow[]): CarePlanResource => ({
+export const toCarePlanResource = (plan: CarePlanRow, planSteps: StepRow[], changes?: (typeof carePlanChanges.$inferSelect)[]): CarePlanResource => ({
   id: plan.id,
   patientId: plan.patientId,
   appointmentId: plan.appointmentId,
@@ -35,6 +36,26 @@ export const toCarePlanResource = (plan: CarePlanRow, planSteps: StepRow[]): Car
   status: plan.status,
   completedAt: plan.procedureCompletedAt.toISOString(),
   steps: planSteps.map((s) => ({ id: s.id, key: s.key, kind: s.kind, dueAt: s.dueAt.toISOString(), status: s.status, firedAt: s.firedAt?.toISOString() ?? null })),
+  site: plan.site,
+  condition: plan.condition,
+  outcome: plan.outcome,
+  statusReason: plan.statusReason,
+  pausedAt: plan.pausedAt?.toISOString() ?? null,
+  closedAt: plan.closedAt?.toISOString() ?? null,
+  supersededBy: plan.supersededBy,
+  ...(changes
+    ? {
+        changes: changes.map((c) => ({
+          action: c.action,
+          fromStatus: c.fromStatus as CarePlanRow['status'],
+          toStatus: c.toStatus as CarePlanRow['status'],
+          reason: c.reason,
+          userId: c.userId,
+          at: c.at.toISOString(),
+          details: c.details ?? null,
+        })),
+      }
+    : {}),
 });
 
 /** Turns a completed procedure into a care plan, and runs each step when its job wakes it. */
@@ -52,6 +73,7 @@ export class CarePlansService {
     private readonly patients: PatientsService,
     private readonly protocols: ProtocolsService,
     private readonly followUps: FollowUpsService,
+    private readonly lifecycle: CarePlanLifecycleService,
   ) {}
 
   /**
@@ -64,7 +86,7 @@ export class CarePlansService {
     // Events from one producer arrive in order, so the patient is known; if not, fail so the
     // relay tries again later rather than planning in the wrong time zone.
     if (!patient) throw new Error(`patient ${p.patientId} is not known to followup yet`);
-    const protocol = await this.protocols.forProcedureType(tx, event.clinicId, p.procedureType);
+    const protocol = await this.protocols.forProcedure(tx, event.clinicId, p.procedureType, { site: p.site, condition: p.condition ?? null });
     if (!protocol) {
       this.logger.log(`no active protocol for ${p.procedureType} in clinic ${event.clinicId}: no care plan for appointment ${p.appointmentId}`);
       return [];
@@ -85,11 +107,21 @@ export class CarePlansService {
         status: 'active',
         procedureCompletedAt: new Date(p.completedAt),
         site: p.site,
+        condition: p.condition ?? null,
         timezone: patient.timezone,
       })
       .onConflictDoNothing({ target: carePlans.appointmentId })
       .returning({ id: carePlans.id });
     if (inserted.length === 0) return []; // this procedure already has its plan
+    // A new procedure of the same kind takes over the patient's running plan.
+    await this.lifecycle.supersedeOlderPlans(tx, {
+      id: planId,
+      clinicId: event.clinicId,
+      patientId: p.patientId,
+      procedureType: p.procedureType,
+      procedureCompletedAt: new Date(p.completedAt),
+      appointmentId: p.appointmentId,
+    });
     const rows = planned.map((step) => ({
       id: randomUUID(),
       clinicId: event.clinicId,
@@ -120,6 +152,9 @@ export class CarePlansService {
     // Woken early (a stale job): leave the row scheduled; the reconciler gives it a new alarm.
     if (step.dueAt > this.clock.now()) return;
     const [plan] = await this.db.select().from(carePlans).where(eq(carePlans.id, step.carePlanId));
+    // Paused since the step was read: the pause has moved the step to 'paused' (claim() below
+    // would refuse it anyway); resume gives it a new job.
+    if (plan?.status === 'paused') return;
     if (!plan || plan.status !== 'active') {
       await this.db.update(steps).set({ status: 'cancelled' }).where(and(eq(steps.id, step.id), eq(steps.status, 'scheduled')));
       return;
@@ -240,6 +275,7 @@ export class CarePlansService {
     const [plan] = await this.db.select().from(carePlans).where(and(eq(carePlans.id, id), eq(carePlans.clinicId, ctx.clinicId)));
     if (!plan) throw notFound('Care plan', id);
     const planSteps = await this.db.select().from(steps).where(eq(steps.carePlanId, id)).orderBy(asc(steps.dueAt), asc(steps.key));
-    return toCarePlanResource(plan, planSteps);
+    const changes = await this.db.select().from(carePlanChanges).where(eq(carePlanChanges.carePlanId, id)).orderBy(asc(carePlanChanges.at));
+    return toCarePlanResource(plan, planSteps, changes);
   }
 }

@@ -1,5 +1,6 @@
 import type { Migration } from '@aftercare/database';
 import { messagingMigration } from '@aftercare/messaging';
+import { PROTOCOLS_MIGRATION } from './0005_protocols.migration.js';
 
 /** The followup schema. Never edit a shipped migration: add the next one. */
 export const FOLLOWUP_MIGRATIONS: Migration[] = [
@@ -188,6 +189,93 @@ ALTER TABLE followup.follow_up_items ADD CONSTRAINT follow_up_items_clinician
 CREATE UNIQUE INDEX follow_up_items_message_cause ON followup.follow_up_items (cause) WHERE cause LIKE 'message:%';
 -- One open "the patient wrote" attention item per patient: later texts are added to it.
 CREATE UNIQUE INDEX follow_up_items_open_text ON followup.follow_up_items (patient_id) WHERE status = 'open' AND cause = 'patient-text';
+`,
+  },
+  {
+    id: '0004_workspace',
+    sql: `
+-- The clinician's workspace (issue 5): snoozing, the due list's sort key, the evidence on
+-- attention items, the audit of every action, and the clinic's escalation rules.
+ALTER TABLE followup.follow_up_items
+  ADD COLUMN snoozed_until timestamptz,
+  -- Attention items gather evidence: each worrying answer updates the one open item per cause.
+  ADD COLUMN evidence jsonb,
+  ADD COLUMN occurrences integer NOT NULL DEFAULT 1,
+  ADD COLUMN updated_at timestamptz,
+  -- Where the item sits on the due list: its due time, or the end of its snooze when later.
+  ADD COLUMN list_at timestamptz GENERATED ALWAYS AS (GREATEST(due_at, snoozed_until)) STORED,
+  -- 0 attention, 1 the rest; NULL keeps the front desk's calls and opt-outs off the due list.
+  ADD COLUMN list_rank smallint GENERATED ALWAYS AS (
+    CASE WHEN source IN ('call_patient', 'confirm_opt_out') THEN NULL WHEN kind = 'attention' THEN 0 ELSE 1 END
+  ) STORED;
+
+-- Keyset pages of the due list (due-list.query.ts): (list_rank, list_at, id) per clinician or
+-- per clinic, a kind's items in (list_at, id) order, and done items newest first.
+DROP INDEX IF EXISTS followup.follow_up_items_list;
+CREATE INDEX follow_up_items_due_clinician ON followup.follow_up_items (clinic_id, clinician_id, list_rank, list_at, id)
+  WHERE status = 'open' AND list_rank IS NOT NULL;
+CREATE INDEX follow_up_items_due_clinic ON followup.follow_up_items (clinic_id, list_rank, list_at, id)
+  WHERE status = 'open' AND list_rank IS NOT NULL;
+CREATE INDEX follow_up_items_due_kind ON followup.follow_up_items (clinic_id, kind, list_at, id)
+  WHERE status = 'open' AND list_rank IS NOT NULL;
+CREATE INDEX follow_up_items_done_clinician ON followup.follow_up_items (clinic_id, clinician_id, completed_at DESC, id DESC)
+  WHERE status = 'done' AND list_rank IS NOT NULL;
+CREATE INDEX follow_up_items_done_clinic ON followup.follow_up_items (clinic_id, completed_at DESC, id DESC)
+  WHERE status = 'done' AND list_rank IS NOT NULL;
+-- The pain trend of a page of items, by plan.
+CREATE INDEX pain_scores_plan_trend ON followup.pain_scores (care_plan_id, answered_at) WHERE care_plan_id IS NOT NULL;
+
+-- Who did what to an item, when: append-only (a trigger refuses changes).
+CREATE TABLE followup.item_actions (
+  id uuid PRIMARY KEY,
+  -- Insertion order: two actions in the same millisecond still read in the order they happened.
+  seq bigint GENERATED ALWAYS AS IDENTITY,
+  clinic_id uuid NOT NULL,
+  item_id uuid NOT NULL REFERENCES followup.follow_up_items (id),
+  action text NOT NULL CHECK (action IN ('raised', 'evidence', 'completed', 'snoozed', 'reassigned', 'decided')),
+  -- The user; null for the system (an escalation rule, a care-plan step).
+  actor_id uuid,
+  actor_role text NOT NULL,
+  at timestamptz NOT NULL,
+  note text,
+  details jsonb NOT NULL DEFAULT '{}'::jsonb
+);
+CREATE INDEX item_actions_item ON followup.item_actions (item_id, seq);
+CREATE FUNCTION followup.item_actions_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  RAISE EXCEPTION 'followup.item_actions is append-only';
+END
+$$;
+CREATE TRIGGER item_actions_append_only BEFORE UPDATE OR DELETE ON followup.item_actions
+  FOR EACH ROW EXECUTE FUNCTION followup.item_actions_append_only();
+
+-- Decisions recorded before decisions had names: true was a repeat, false closed the plan.
+UPDATE followup.follow_up_items
+   SET decision = decision || jsonb_build_object('decision', CASE WHEN (decision->>'repeatInjection')::boolean THEN 'repeat' ELSE 'no_repeat' END)
+ WHERE decision IS NOT NULL AND NOT decision ? 'decision';
+
+-- A clinic's escalation rules; no row: the defaults of PRODUCT.md. A NULL threshold turns its rule off.
+CREATE TABLE followup.escalation_settings (
+  clinic_id uuid PRIMARY KEY,
+  high_score integer CHECK (high_score BETWEEN 1 AND 10),
+  rise_by integer CHECK (rise_by BETWEEN 1 AND 10),
+  missed_in_a_row integer CHECK (missed_in_a_row BETWEEN 1 AND 10),
+  free_text boolean NOT NULL,
+  email_alerts boolean NOT NULL,
+  updated_at timestamptz NOT NULL,
+  updated_by uuid
+);
+`,
+  },
+  PROTOCOLS_MIGRATION,
+  {
+    id: '0006_outcomes',
+    sql: `
+-- Patient-reported outcomes (issue 5): the summary reads the plans of a period, per clinician
+-- and protocol, and asks of each whether its repeat injection was booked.
+CREATE INDEX care_plans_outcomes ON followup.care_plans (clinic_id, procedure_completed_at);
+CREATE INDEX follow_up_items_repeat_booked ON followup.follow_up_items (care_plan_id)
+  WHERE source = 'repeat_injection' AND booked_appointment_id IS NOT NULL;
 `,
   },
 ];

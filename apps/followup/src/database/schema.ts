@@ -1,5 +1,6 @@
-import { boolean, integer, jsonb, pgSchema, text, timestamp, uuid } from 'drizzle-orm/pg-core';
-import type { BookingTaskSource, FollowUpKind, StepKind, StepStatus } from '@aftercare/contracts';
+import { sql } from 'drizzle-orm';
+import { bigint, boolean, integer, jsonb, pgSchema, smallint, text, timestamp, uuid } from 'drizzle-orm/pg-core';
+import type { BookingTaskSource, CarePlanStatus, FollowUpDecision, FollowUpKind, ItemActionKind, StepKind, StepStatus } from '@aftercare/contracts';
 import { messagingTables } from '@aftercare/messaging';
 import type { ProtocolDefinition } from '../care-plans/domain/protocol.js';
 
@@ -26,6 +27,38 @@ export const protocols = s.table('protocols', {
   definition: jsonb('definition').$type<ProtocolDefinition>().notNull(),
   active: boolean('active').notNull().default(true),
   createdAt: ts('created_at').notNull().defaultNow(),
+  createdBy: uuid('created_by'),
+  note: text('note'),
+});
+
+/** One per protocol code: its scope, whether plans may start from it, its current version. */
+export const protocolHeads = s.table('protocol_heads', {
+  clinicId: uuid('clinic_id').notNull(),
+  code: text('code').notNull(),
+  procedureType: text('procedure_type').notNull(),
+  site: text('site'),
+  siteKey: text('site_key').notNull().default(''),
+  condition: text('condition'),
+  name: text('name').notNull(),
+  active: boolean('active').notNull().default(true),
+  currentVersion: integer('current_version').notNull(),
+  createdAt: ts('created_at').notNull().defaultNow(),
+  updatedAt: ts('updated_at').notNull().defaultNow(),
+  updatedBy: uuid('updated_by'),
+});
+
+/** Every change of a care plan's status, with who and why. */
+export const carePlanChanges = s.table('care_plan_changes', {
+  id: uuid('id').primaryKey(),
+  clinicId: uuid('clinic_id').notNull(),
+  carePlanId: uuid('care_plan_id').notNull(),
+  action: text('action').$type<'pause' | 'resume' | 'cancel' | 'supersede'>().notNull(),
+  fromStatus: text('from_status').notNull(),
+  toStatus: text('to_status').notNull(),
+  reason: text('reason'),
+  userId: uuid('user_id'),
+  at: ts('at').notNull(),
+  details: jsonb('details').$type<Record<string, unknown>>(),
 });
 
 export const carePlans = s.table('care_plans', {
@@ -37,13 +70,17 @@ export const carePlans = s.table('care_plans', {
   procedureType: text('procedure_type').notNull(),
   protocolCode: text('protocol_code').notNull(),
   protocolVersion: integer('protocol_version').notNull(),
-  status: text('status').$type<'active' | 'completed' | 'cancelled'>().notNull(),
+  status: text('status').$type<CarePlanStatus>().notNull(),
   procedureCompletedAt: ts('procedure_completed_at').notNull(),
   site: text('site'),
   timezone: text('timezone').notNull(),
   outcome: text('outcome'),
   createdAt: ts('created_at').notNull().defaultNow(),
   closedAt: ts('closed_at'),
+  condition: text('condition'),
+  statusReason: text('status_reason'),
+  pausedAt: ts('paused_at'),
+  supersededBy: uuid('superseded_by'),
 });
 
 export const steps = s.table('care_plan_steps', {
@@ -76,7 +113,7 @@ export const items = s.table('follow_up_items', {
   status: text('status').$type<'open' | 'done'>().notNull(),
   appointmentId: uuid('appointment_id'),
   note: text('note'),
-  decision: jsonb('decision').$type<{ repeatInjection: boolean; note: string | null }>(),
+  decision: jsonb('decision').$type<FollowUpDecision>(),
   texts: jsonb('texts').$type<string[]>(),
   completedAt: ts('completed_at'),
   completedBy: uuid('completed_by'),
@@ -86,6 +123,54 @@ export const items = s.table('follow_up_items', {
   procedureType: text('procedure_type'),
   bookBy: ts('book_by'),
   bookedAppointmentId: uuid('booked_appointment_id'),
+  // The due list (migration 0004_workspace).
+  snoozedUntil: ts('snoozed_until'),
+  /** Attention items: the latest findings, newest first. */
+  evidence: jsonb('evidence').$type<AttentionEvidence[]>(),
+  /** How many times its cause fired while it was open. */
+  occurrences: integer('occurrences').notNull().default(1),
+  updatedAt: ts('updated_at'),
+  /** Generated: GREATEST(due_at, snoozed_until). */
+  listAt: ts('list_at').generatedAlwaysAs(sql`GREATEST(due_at, snoozed_until)`),
+  /** Generated: 0 attention, 1 the rest, null when off the clinician's list. */
+  listRank: smallint('list_rank').generatedAlwaysAs(
+    sql`CASE WHEN source IN ('call_patient', 'confirm_opt_out') THEN NULL WHEN kind = 'attention' THEN 0 ELSE 1 END`,
+  ),
+});
+
+/** One finding that raised or updated an attention item. */
+export interface AttentionEvidence {
+  at: string;
+  reason: string;
+  score?: number;
+  previousScore?: number | null;
+  messageId?: string;
+}
+
+/** Who did what to an item, when (append-only). */
+export const itemActions = s.table('item_actions', {
+  id: uuid('id').primaryKey(),
+  seq: bigint('seq', { mode: 'number' }).generatedAlwaysAsIdentity(),
+  clinicId: uuid('clinic_id').notNull(),
+  itemId: uuid('item_id').notNull(),
+  action: text('action').$type<ItemActionKind>().notNull(),
+  actorId: uuid('actor_id'),
+  actorRole: text('actor_role').notNull(),
+  at: ts('at').notNull(),
+  note: text('note'),
+  details: jsonb('details').$type<Record<string, unknown>>().notNull(),
+});
+
+/** A clinic's escalation rules (no row: the defaults). */
+export const escalationSettings = s.table('escalation_settings', {
+  clinicId: uuid('clinic_id').primaryKey(),
+  highScore: integer('high_score'),
+  riseBy: integer('rise_by'),
+  missedInARow: integer('missed_in_a_row'),
+  freeText: boolean('free_text').notNull(),
+  emailAlerts: boolean('email_alerts').notNull(),
+  updatedAt: ts('updated_at').notNull(),
+  updatedBy: uuid('updated_by'),
 });
 
 export const painScores = s.table('pain_scores', {

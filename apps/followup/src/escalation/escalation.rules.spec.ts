@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { DEFAULT_ESCALATION, evaluateAnswer, evaluateMissed } from './escalation.rules.js';
+import { DEFAULT_ESCALATION, DEFAULT_RULES, evaluateAnswer, evaluateMissed, rulesProblem } from './escalation.rules.js';
 
 describe('DEFAULT_ESCALATION', () => {
   it('holds the PRODUCT.md defaults', () => {
@@ -76,5 +76,26 @@ describe('evaluateMissed', () => {
   it('follows a configured threshold and refuses a bad count', () => {
     expect(evaluateMissed({ consecutiveUnanswered: 2 }, { ...DEFAULT_ESCALATION, missedInARow: 3 })).toEqual([]);
     expect(() => evaluateMissed({ consecutiveUnanswered: -1 }, DEFAULT_ESCALATION)).toThrow(RangeError);
+  });
+});
+
+describe('rules turned off and checked', () => {
+  it('a null threshold turns its rule off', () => {
+    const off = { highScore: null, riseBy: null, missedInARow: null };
+    expect(evaluateAnswer({ score: 10, previousScore: 0 }, off)).toEqual([]);
+    expect(evaluateMissed({ consecutiveUnanswered: 5 }, off)).toEqual([]);
+    expect(evaluateAnswer({ score: 10, previousScore: 0 }, { ...off, riseBy: 3 }).map((f) => f.cause)).toEqual(['score_rise']);
+  });
+
+  it('the defaults are PRODUCT.md\'s, with free text to the clinician and no e-mail', () => {
+    expect(DEFAULT_RULES).toEqual({ highScore: 8, riseBy: 3, missedInARow: 2, freeText: true, emailAlerts: false });
+  });
+
+  it('names the field of a threshold out of range', () => {
+    expect(rulesProblem(DEFAULT_ESCALATION)).toBeNull();
+    expect(rulesProblem({ highScore: null, riseBy: null, missedInARow: null })).toBeNull();
+    expect(rulesProblem({ ...DEFAULT_ESCALATION, highScore: 11 })).toMatchObject({ field: 'highScore' });
+    expect(rulesProblem({ ...DEFAULT_ESCALATION, riseBy: 0 })).toMatchObject({ field: 'riseBy' });
+    expect(rulesProblem({ ...DEFAULT_ESCALATION, missedInARow: 1.5 })).toMatchObject({ field: 'missedInARow' });
   });
 });

@@ -5,15 +5,25 @@
  */
 
 export interface EscalationConfig {
-  /** A pain score at or above this escalates (default 8). */
-  highScore: number;
-  /** A rise of at least this much since the previous answer escalates (default 3). */
-  riseBy: number;
-  /** This many check-ins in a row without an answer escalates (default 2). */
-  missedInARow: number;
+  /** A pain score at or above this escalates (default 8); null turns the rule off. */
+  highScore: number | null;
+  /** A rise of at least this much since the previous answer escalates (default 3); null: off. */
+  riseBy: number | null;
+  /** This many check-ins in a row without an answer escalates (default 2); null: off. */
+  missedInARow: number | null;
 }
 
 export const DEFAULT_ESCALATION: EscalationConfig = { highScore: 8, riseBy: 3, missedInARow: 2 };
+
+/** A clinic's whole rule set: the thresholds, the free-text rule and the e-mail alert. */
+export interface EscalationRules extends EscalationConfig {
+  /** A patient's own words go to the clinician (off: to the front desk as a call to make). */
+  freeText: boolean;
+  /** E-mail the clinician when a new attention item is raised. */
+  emailAlerts: boolean;
+}
+
+export const DEFAULT_RULES: EscalationRules = { ...DEFAULT_ESCALATION, freeText: true, emailAlerts: false };
 
 export type EscalationCause = 'high_score' | 'score_rise' | 'missed_checkins';
 
@@ -35,10 +45,10 @@ export function evaluateAnswer(input: { score: number; previousScore: number | n
   if (previousScore !== null) assertScore(previousScore, 'previousScore');
 
   const findings: EscalationFinding[] = [];
-  if (score >= cfg.highScore) {
+  if (cfg.highScore !== null && score >= cfg.highScore) {
     findings.push({ cause: 'high_score', reason: `Pain ${score}/10 reported (threshold ${cfg.highScore})` });
   }
-  if (previousScore !== null && score - previousScore >= cfg.riseBy) {
+  if (cfg.riseBy !== null && previousScore !== null && score - previousScore >= cfg.riseBy) {
     findings.push({
       cause: 'score_rise',
       reason: `Pain rose by ${score - previousScore} since the previous answer, from ${previousScore}/10 to ${score}/10 (threshold ${cfg.riseBy})`,
@@ -56,7 +66,7 @@ export function evaluateAnswer(input: { score: number; previousScore: number | n
 export function evaluateMissed(input: { consecutiveUnanswered: number }, cfg: EscalationConfig): EscalationFinding[] {
   const n = input.consecutiveUnanswered;
   if (!Number.isInteger(n) || n < 0) throw new RangeError(`consecutiveUnanswered must be a whole number >= 0 (got ${n})`);
-  if (n < cfg.missedInARow) return [];
+  if (cfg.missedInARow === null || n < cfg.missedInARow) return [];
   return [
     {
       cause: 'missed_checkins',
@@ -69,4 +79,18 @@ function assertScore(value: number, name: string): void {
   if (!Number.isInteger(value) || value < 0 || value > 10) {
     throw new RangeError(`${name} must be a whole number from 0 to 10 (got ${value})`);
   }
+}
+
+/** Evidence kept on an open attention item (one per cause), newest first. */
+export const EVIDENCE_KEPT = 10;
+
+/** Checks an admin's rule set; returns the field at fault and why, or null when it is sound. */
+export function rulesProblem(rules: EscalationConfig): { field: keyof EscalationConfig; message: string } | null {
+  const whole = (v: number | null, min: number, max: number) => v === null || (Number.isInteger(v) && v >= min && v <= max);
+  if (!whole(rules.highScore, 1, 10)) return { field: 'highScore', message: 'highScore must be a whole number from 1 to 10, or null to turn the rule off' };
+  if (!whole(rules.riseBy, 1, 10)) return { field: 'riseBy', message: 'riseBy must be a whole number from 1 to 10, or null to turn the rule off' };
+  if (!whole(rules.missedInARow, 1, 10)) {
+    return { field: 'missedInARow', message: 'missedInARow must be a whole number from 1 to 10, or null to turn the rule off' };
+  }
+  return null;
 }

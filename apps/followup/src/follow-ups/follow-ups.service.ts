@@ -1,25 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
-import { and, asc, desc, eq, inArray, isNotNull, sql, type SQL } from 'drizzle-orm';
-import { DateTime } from 'luxon';
-import type {
-  BookingTaskSource,
-  CompleteFollowUpData,
-  DecideData,
-  EventEnvelope,
-  FollowUpItemResource,
-  FollowUpKind,
-  FollowUpState,
-  ListFollowUpsData,
-  RequestContext,
-  TimelineEntry,
-} from '@aftercare/contracts';
+import { and, desc, eq, inArray, isNotNull, sql } from 'drizzle-orm';
+import type { BookingTaskSource, EventEnvelope, FollowUpKind, RequestContext, TimelineEntry } from '@aftercare/contracts';
 import { Clock } from '@aftercare/clock';
 import { DRIZZLE, type Db, type Executor } from '@aftercare/database';
-import { DomainError, notFound, OutboxWriter } from '@aftercare/messaging';
-import { BOOKING_TASK_REASONS, repeatInjectionBookBy } from '../booking-tasks/domain/booking-task.rules.js';
-import { carePlans, items, painScores, patients, steps, type CarePlanRow, type ItemRow } from '../database/schema.js';
-import { DEFAULT_ESCALATION, evaluateAnswer, evaluateMissed, type EscalationFinding } from '../escalation/escalation.rules.js';
+import { carePlans, items, painScores, steps, type AttentionEvidence, type CarePlanRow } from '../database/schema.js';
+import { AttentionService } from '../escalation/attention.service.js';
+import { EscalationSettingsService } from '../escalation/escalation-settings.service.js';
+import { evaluateAnswer, evaluateMissed, type EscalationFinding } from '../escalation/escalation.rules.js';
+import { ItemAudit, SYSTEM } from './item-audit.js';
 
 interface RaiseItemBase {
   /** The plan the item belongs to; id null for an item outside any plan (a reschedule request). */
@@ -43,16 +32,18 @@ export interface BookingTaskFields {
 export type RaiseItem = RaiseItemBase &
   ({ kind: Exclude<FollowUpKind, 'booking_task'>; task?: never } | { kind: 'booking_task'; task: BookingTaskFields });
 
-/** Urgency order of the due list: attention first, then by how overdue, then due time. */
-const KIND_RANK: Record<FollowUpKind, number> = { attention: 0, repeat_evaluation: 1, follow_up_visit: 2, booking_task: 3 };
-
-/** The clinician's due list: items raised by steps, escalation and decisions. */
+/**
+ * Raises the due list's items (from steps, escalation and decisions) and records check-in
+ * answers. The list itself: DueListService; what clinicians do with items: FollowUpActionsService.
+ */
 @Injectable()
 export class FollowUpsService {
   constructor(
     @Inject(DRIZZLE) private readonly db: Db,
     private readonly clock: Clock,
-    private readonly outbox: OutboxWriter,
+    private readonly settings: EscalationSettingsService,
+    private readonly attention: AttentionService,
+    private readonly audit: ItemAudit,
   ) {}
 
   /** Raises an item once (a step's item, or one open attention item per cause); true if it is new. */
@@ -79,13 +70,17 @@ export class FollowUpsService {
       })
       .onConflictDoNothing()
       .returning({ id: items.id });
+    const [created] = inserted;
+    if (created) {
+      await this.audit.record(tx, { clinicId: item.plan.clinicId, itemId: created.id, action: 'raised', actor: SYSTEM, details: { cause: item.cause, stepId: item.stepId ?? null } });
+    }
     return inserted.length > 0;
   }
 
-  private async raiseFindings(tx: Executor, plan: RaiseItem['plan'], findings: EscalationFinding[]): Promise<void> {
-    for (const finding of findings) {
-      await this.raise(tx, { plan, kind: 'attention', cause: finding.cause, reason: finding.reason, dueAt: this.clock.now() });
-    }
+  /** Escalation findings under the clinic's rules: one open attention item per cause. */
+  private async raiseFindings(tx: Executor, plan: CarePlanRow, findings: EscalationFinding[], facts: Omit<AttentionEvidence, 'at' | 'reason'> = {}): Promise<void> {
+    if (findings.length === 0) return;
+    await this.attention.raise(tx, plan, findings, await this.settings.rulesOf(plan.clinicId, tx), facts);
   }
 
   /**
@@ -107,9 +102,9 @@ export class FollowUpsService {
       if (s.status !== 'unanswered') break;
       inARow++;
     }
-    if (inARow === DEFAULT_ESCALATION.missedInARow) {
-      await this.raiseFindings(tx, plan, evaluateMissed({ consecutiveUnanswered: inARow }, DEFAULT_ESCALATION));
-    }
+    // At the threshold and every miss after it: the open item gathers them (one per cause).
+    const rules = await this.settings.rulesOf(plan.clinicId, tx);
+    await this.raiseFindings(tx, plan, evaluateMissed({ consecutiveUnanswered: inARow }, rules));
   }
 
   /** A pain score came back by SMS: store it against the open check-in and escalate at once. */
@@ -148,87 +143,11 @@ export class FollowUpsService {
     if (open) {
       await tx.update(steps).set({ status: 'answered', answeredAt: new Date(answeredAt), score }).where(eq(steps.id, open.id));
     }
-    if (plan) await this.raiseFindings(tx, plan, evaluateAnswer({ score, previousScore: previous?.score ?? null }, DEFAULT_ESCALATION));
-  }
-
-  async list(ctx: RequestContext, query: ListFollowUpsData): Promise<FollowUpItemResource[]> {
-    const now = this.clock.now();
-    // Calls to make and opt-outs to confirm are the front desk's (GET /api/booking-tasks).
-    const where: SQL[] = [eq(items.clinicId, ctx.clinicId), sql`${items.source} IS DISTINCT FROM 'call_patient' AND ${items.source} IS DISTINCT FROM 'confirm_opt_out'`];
-    if (query.clinicianId) where.push(eq(items.clinicianId, query.clinicianId));
-    if (query.kind) where.push(eq(items.kind, query.kind));
-    where.push(eq(items.status, query.state === 'done' ? 'done' : 'open'));
-    const rows = await this.db
-      .select({ item: items, patient: patients, plan: carePlans })
-      .from(items)
-      .innerJoin(patients, eq(patients.id, items.patientId))
-      .leftJoin(carePlans, eq(carePlans.id, items.carePlanId))
-      .where(and(...where))
-      .orderBy(asc(items.dueAt))
-      .limit(500);
-    const scores = await this.scoresByPlan(rows.map((r) => r.item.carePlanId).filter((id): id is string => !!id));
-    const resources = rows.map(({ item, patient, plan }) =>
-      this.toResource(item, { name: `${patient.firstName} ${patient.lastName}`, timezone: patient.timezone }, plan, scores.get(item.carePlanId ?? '') ?? [], now),
-    );
-    const filtered = query.state && query.state !== 'open' && query.state !== 'done' ? resources.filter((r) => r.state === query.state) : resources;
-    return filtered.sort((a, b) => {
-      if (a.state !== 'done' && b.state !== 'done') {
-        const rank = (r: FollowUpItemResource) => (r.kind === 'attention' ? 0 : r.state === 'overdue' ? 1 : 2);
-        if (rank(a) !== rank(b)) return rank(a) - rank(b);
-      }
-      if (a.dueAt !== b.dueAt) return a.dueAt < b.dueAt ? -1 : 1;
-      return KIND_RANK[a.kind] - KIND_RANK[b.kind];
-    });
-  }
-
-  async complete(ctx: RequestContext, data: CompleteFollowUpData): Promise<FollowUpItemResource> {
-    const item = await this.getRow(ctx, data.id);
-    if (item.kind === 'repeat_evaluation' && item.status === 'open') {
-      throw new DomainError('FOLLOW_UP.DECISION_REQUIRED', 'A repeat-injection evaluation is closed by a decision: POST /api/follow-ups/:id/decision', 409);
+    if (plan) {
+      const previousScore = previous?.score ?? null;
+      const findings = evaluateAnswer({ score, previousScore }, await this.settings.rulesOf(plan.clinicId, tx));
+      await this.raiseFindings(tx, plan, findings, { score, previousScore, messageId });
     }
-    if (item.status === 'open') {
-      await this.db
-        .update(items)
-        .set({ status: 'done', note: data.note ?? null, completedAt: this.clock.now(), completedBy: ctx.userId })
-        .where(and(eq(items.id, item.id), eq(items.status, 'open')));
-    }
-    return this.getResource(ctx, item.id);
-  }
-
-  async decide(ctx: RequestContext, data: DecideData): Promise<FollowUpItemResource> {
-    const now = this.clock.now();
-    await this.db.transaction(async (tx) => {
-      const [item] = await tx.select().from(items).where(and(eq(items.id, data.id), eq(items.clinicId, ctx.clinicId))).for('update');
-      if (!item) throw notFound('Follow-up item', data.id);
-      if (item.kind !== 'repeat_evaluation') {
-        throw new DomainError('FOLLOW_UP.NOT_AN_EVALUATION', 'Only a repeat_evaluation item takes a decision', 409, 'repeatInjection');
-      }
-      if (item.status !== 'open') throw new DomainError('FOLLOW_UP.ALREADY_DECIDED', 'This evaluation was already decided', 409);
-      const decision = { repeatInjection: data.repeatInjection, note: data.note ?? null };
-      await tx.update(items).set({ status: 'done', decision, note: data.note ?? null, completedAt: now, completedBy: ctx.userId }).where(eq(items.id, item.id));
-      const [plan] = await tx.select().from(carePlans).where(eq(carePlans.id, item.carePlanId!));
-      if (data.repeatInjection) {
-        await this.raise(tx, {
-          plan: plan!,
-          kind: 'booking_task',
-          cause: 'repeat_injection',
-          reason: BOOKING_TASK_REASONS.repeat_injection,
-          dueAt: DateTime.fromJSDate(now).plus({ days: 14 }).toJSDate(),
-          // Another injection of the kind the plan follows up, with the plan's clinician.
-          task: { source: 'repeat_injection', procedureType: plan!.procedureType, bookBy: repeatInjectionBookBy(now, plan!.timezone) },
-        });
-      } else {
-        await tx.update(carePlans).set({ status: 'completed', outcome: 'no_repeat', closedAt: now }).where(eq(carePlans.id, plan!.id));
-        await tx.update(steps).set({ status: 'cancelled' }).where(and(eq(steps.carePlanId, plan!.id), eq(steps.status, 'scheduled')));
-      }
-      await this.outbox.publish(
-        tx,
-        'evaluation.decided',
-        { itemId: item.id, carePlanId: plan!.id, patientId: item.patientId, repeatInjection: data.repeatInjection, decidedBy: ctx.userId ?? 'system' },
-        { clinicId: ctx.clinicId, correlationId: ctx.correlationId },
-      );
-    });
-    return this.getResource(ctx, data.id);
   }
 
   /** Followup's part of a patient's timeline: steps, pain scores, items. */
@@ -243,72 +162,4 @@ export class FollowUpsService {
       ...patientItems.map((i) => ({ at: i.createdAt.toISOString(), type: 'follow_up_item' as const, data: { id: i.id, kind: i.kind, status: i.status, dueAt: i.dueAt.toISOString(), reason: i.reason } })),
     ];
   }
-
-  private async getRow(ctx: RequestContext, id: string): Promise<ItemRow> {
-    const [item] = await this.db.select().from(items).where(and(eq(items.id, id), eq(items.clinicId, ctx.clinicId)));
-    if (!item) throw notFound('Follow-up item', id);
-    return item;
-  }
-
-  private async getResource(ctx: RequestContext, id: string): Promise<FollowUpItemResource> {
-    const [row] = await this.db
-      .select({ item: items, patient: patients, plan: carePlans })
-      .from(items)
-      .innerJoin(patients, eq(patients.id, items.patientId))
-      .leftJoin(carePlans, eq(carePlans.id, items.carePlanId))
-      .where(and(eq(items.id, id), eq(items.clinicId, ctx.clinicId)));
-    if (!row) throw notFound('Follow-up item', id);
-    const scores = await this.scoresByPlan(row.item.carePlanId ? [row.item.carePlanId] : []);
-    return this.toResource(row.item, { name: `${row.patient.firstName} ${row.patient.lastName}`, timezone: row.patient.timezone }, row.plan, scores.get(row.item.carePlanId ?? '') ?? [], this.clock.now());
-  }
-
-  private async scoresByPlan(planIds: string[]): Promise<Map<string, number[]>> {
-    const result = new Map<string, number[]>();
-    if (planIds.length === 0) return result;
-    const rows = await this.db
-      .select({ carePlanId: painScores.carePlanId, score: painScores.score })
-      .from(painScores)
-      .where(inArray(painScores.carePlanId, [...new Set(planIds)]))
-      .orderBy(asc(painScores.answeredAt));
-    for (const row of rows) result.set(row.carePlanId!, [...(result.get(row.carePlanId!) ?? []), row.score]);
-    return result;
-  }
-
-  private toResource(
-    item: ItemRow,
-    patient: { name: string; timezone: string },
-    plan: CarePlanRow | null,
-    trend: number[],
-    now: Date,
-  ): FollowUpItemResource {
-    return {
-      id: item.id,
-      kind: item.kind,
-      state: stateOf(item, now, patient.timezone),
-      dueAt: item.dueAt.toISOString(),
-      patient: { id: item.patientId, name: patient.name },
-      // Only front-desk tasks (kept off this list) may lack a clinician.
-      clinicianId: item.clinicianId ?? '',
-      carePlanId: item.carePlanId,
-      reason: item.reason,
-      procedureDate: plan?.procedureCompletedAt.toISOString() ?? null,
-      site: plan?.site ?? null,
-      daysSinceProcedure: plan ? Math.floor((now.getTime() - plan.procedureCompletedAt.getTime()) / 86_400_000) : null,
-      latestPainScore: trend.length ? trend[trend.length - 1]! : null,
-      painTrend: trend,
-      completedAt: item.completedAt?.toISOString() ?? null,
-      note: item.note,
-      decision: item.decision ?? null,
-    };
-  }
-}
-
-/** overdue: due before today; today: due today; upcoming: later (local days of the patient). */
-export function stateOf(item: Pick<ItemRow, 'status' | 'dueAt'>, now: Date, zone: string): FollowUpState {
-  if (item.status === 'done') return 'done';
-  const startOfToday = DateTime.fromJSDate(now, { zone }).startOf('day');
-  const due = DateTime.fromJSDate(item.dueAt, { zone });
-  if (due < startOfToday) return 'overdue';
-  if (due < startOfToday.plus({ days: 1 })) return 'today';
-  return 'upcoming';
 }

@@ -3,11 +3,12 @@ import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
 import { Test, type TestingModule } from '@nestjs/testing';
 import { and, eq } from 'drizzle-orm';
 import { loadConfig, logLevels } from '@aftercare/config';
-import { EVENT_VERSIONS, type EventEnvelope, type EventPayloads, type EventType, type RequestContext } from '@aftercare/contracts';
+import { EVENT_VERSIONS, type EventEnvelope, type EventPayloads, type EventType, type FollowUpPage, type ListFollowUpsData, type RequestContext } from '@aftercare/contracts';
 import { DRIZZLE, type Db } from '@aftercare/database';
 import { createTestDatabase, PrivateRedis, type TestDatabase } from '@aftercare/testing';
 import { carePlans, items, patients } from '../database/schema.js';
 import { FollowupEventsController } from '../events/followup-events.controller.js';
+import { FollowUpsController } from '../follow-ups/follow-ups.controller.js';
 import { FollowupController } from '../followup.controller.js';
 import { FollowupModule } from '../followup.module.js';
 
@@ -36,6 +37,8 @@ describe('patient messages (followup, real PostgreSQL)', () => {
   let db: Db;
   let events: FollowupEventsController;
   let requests: FollowupController;
+  let followUps: FollowUpsController;
+  const dueListOf = async (ctx: RequestContext, data: ListFollowUpsData) => ((await followUps.items({ ctx, data: { ...data, paged: true, limit: 200 } })) as FollowUpPage).items;
 
   beforeAll(async () => {
     await redis.start();
@@ -46,6 +49,7 @@ describe('patient messages (followup, real PostgreSQL)', () => {
     db = app.get<Db>(DRIZZLE);
     events = app.get(FollowupEventsController);
     requests = app.get(FollowupController);
+    followUps = app.get(FollowUpsController);
   }, 60_000);
 
   afterAll(async () => {
@@ -89,7 +93,7 @@ describe('patient messages (followup, real PostgreSQL)', () => {
     expect(rows).toHaveLength(1);
     expect(rows[0]).toMatchObject({ kind: 'attention', clinicianId: CLINICIAN, status: 'open' });
     expect(rows[0]!.reason).toBe('Patient wrote: “Should I keep the ice on?” · “The swelling is worse since yesterday”');
-    const dueList = await requests.items({ ctx: clinicianCtx, data: { clinicianId: CLINICIAN, kind: 'attention' } });
+    const dueList = await dueListOf(clinicianCtx, { clinicianId: CLINICIAN, kind: 'attention' });
     expect(dueList.filter((i) => i.patient.id === id).map((i) => i.reason)).toEqual([rows[0]!.reason]);
   });
 
@@ -115,7 +119,7 @@ describe('patient messages (followup, real PostgreSQL)', () => {
     expect(tasks.map((t) => t.source)).toEqual(['confirm_opt_out']);
     expect(new Date(tasks[0]!.bookBy).getTime()).toBeGreaterThan(Date.now());
     // Not on the clinician's due list, and no attention item either.
-    const dueList = await requests.items({ ctx: clinicianCtx, data: {} });
+    const dueList = await dueListOf(clinicianCtx, {});
     expect(dueList.filter((i) => i.patient.id === id)).toEqual([]);
     const done = await requests.bookingTasksComplete({ ctx: frontDesk, data: { id: tasks[0]!.id, note: 'Called: confirmed, recorded' } });
     expect(done).toMatchObject({ state: 'done' });

@@ -12,6 +12,8 @@ import {
   TEXTS_SHOWN,
 } from '../booking-tasks/domain/booking-task.rules.js';
 import { carePlans, items, patients, type CarePlanRow } from '../database/schema.js';
+import { AttentionService } from '../escalation/attention.service.js';
+import { EscalationSettingsService } from '../escalation/escalation-settings.service.js';
 import { FollowUpsService } from '../follow-ups/follow-ups.service.js';
 
 /** Where an item about the patient's own words goes. */
@@ -29,6 +31,8 @@ export class PatientMessagesService {
     @Inject(DRIZZLE) private readonly db: Db,
     private readonly clock: Clock,
     private readonly followUps: FollowUpsService,
+    private readonly settings: EscalationSettingsService,
+    private readonly attention: AttentionService,
   ) {}
 
   async wrote(tx: Executor, e: EventEnvelope<'patient.wrote'>): Promise<void> {
@@ -37,8 +41,10 @@ export class PatientMessagesService {
     const plan = await this.activePlanOf(tx, e.clinicId, p.patientId);
     const zone = await this.zoneOf(tx, p.patientId);
     const clinicianId = plan?.clinicianId ?? p.clinicianId;
-    if (p.asksToStop || !clinicianId) {
-      // Words asking to stop, or words no clinician follows: the front desk calls.
+    const rules = await this.settings.rulesOf(e.clinicId, tx);
+    if (p.asksToStop || !clinicianId || !rules.freeText) {
+      // Words asking to stop, words no clinician follows, or a clinic that turned the free-text
+      // rule off: the front desk calls.
       const confirm = p.asksToStop;
       await this.followUps.raise(tx, {
         plan: { id: plan?.id ?? null, clinicId: e.clinicId, patientId: p.patientId, clinicianId },
@@ -58,11 +64,15 @@ export class PatientMessagesService {
       .for('update');
     if (open) {
       const texts = [p.text, ...(open.texts ?? [])].slice(0, TEXTS_SHOWN);
-      await tx.update(items).set({ reason: patientTextReason(texts), texts }).where(eq(items.id, open.id));
+      // New words bring a snoozed item back.
+      const now = this.clock.now();
+      await tx.update(items).set({ reason: patientTextReason(texts), texts, occurrences: open.occurrences + 1, snoozedUntil: null, updatedAt: now }).where(eq(items.id, open.id));
+      await this.attention.patientTextRaised(tx, e.clinicId, open.id, open.clinicianId ?? clinicianId, rules, false);
       return;
     }
+    const id = randomUUID();
     await tx.insert(items).values({
-      id: randomUUID(),
+      id,
       clinicId: e.clinicId,
       patientId: p.patientId,
       carePlanId: plan?.id ?? null,
@@ -75,6 +85,7 @@ export class PatientMessagesService {
       status: 'open',
       createdAt: this.clock.now(),
     });
+    await this.attention.patientTextRaised(tx, e.clinicId, id, clinicianId, rules, true);
   }
 
   async unreachable(tx: Executor, e: EventEnvelope<'patient.unreachable'>): Promise<void> {

@@ -93,6 +93,11 @@ describe('the roles every route declares', () => {
     'GET /api/patients': ALL,
     'GET /api/patients/:id': ALL,
     'GET /api/patients/:id/timeline': CLINICAL,
+    // Pain scores are check-in answers: not for the front desk.
+    'GET /api/patients/:id/outcomes': CLINICAL,
+    'GET /api/outcomes/summary': CLINICAL,
+    'GET /api/fhir/Patient/:id': CLINICAL,
+    'GET /api/fhir/Patient/:id/$everything': CLINICAL,
     'GET /api/patients/duplicates': ALL,
     'GET /api/clinic': ALL,
     'PATCH /api/clinic': ADMIN,
@@ -125,6 +130,12 @@ describe('the roles every route declares', () => {
     'GET /api/follow-ups': CLINICAL,
     'POST /api/follow-ups/:id/complete': CLINICAL,
     'POST /api/follow-ups/:id/decision': CLINICAL,
+    'GET /api/follow-ups/:id': CLINICAL,
+    'POST /api/follow-ups/:id/snooze': CLINICAL,
+    'POST /api/follow-ups/:id/reassign': CLINICAL,
+    // Escalation rules: clinicians read them, admins change them.
+    'GET /api/escalation-rules': CLINICAL,
+    'PUT /api/escalation-rules': ADMIN,
     // The front desk's list: booking facts only, no check-in answers.
     'GET /api/booking-tasks': ALL,
     'POST /api/booking-tasks/:id/complete': ALL,
@@ -132,6 +143,15 @@ describe('the roles every route declares', () => {
     'POST /api/patients/:id/sms-hold/release': ALL,
     'GET /api/care-plans': CLINICAL,
     'GET /api/care-plans/:id': CLINICAL,
+    'POST /api/care-plans/:id/pause': CLINICAL,
+    'POST /api/care-plans/:id/resume': CLINICAL,
+    'POST /api/care-plans/:id/cancel': CLINICAL,
+    // Protocols are configuration: admins write, clinicians read what plans will do.
+    'GET /api/protocols': CLINICAL,
+    'GET /api/protocols/:code': CLINICAL,
+    'POST /api/protocols': ADMIN,
+    'POST /api/protocols/:code/versions': ADMIN,
+    'PATCH /api/protocols/:code': ADMIN,
     'GET /api/messages': CLINICAL,
     // Message templates are configuration.
     'GET /api/templates': ADMIN,

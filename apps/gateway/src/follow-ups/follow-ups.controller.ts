@@ -1,18 +1,31 @@
-import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Param, Post, Put, Query } from '@nestjs/common';
 import {
   PATTERNS,
   type CompleteFollowUpData,
   type DecideData,
+  type EscalationRulesResource,
+  type FollowUpItemDetailResource,
   type FollowUpItemResource,
+  type FollowUpPage,
   type ListFollowUpsData,
+  type PutEscalationRulesData,
+  type ReassignFollowUpData,
   type RequestContext,
+  type SnoozeFollowUpData,
 } from '@aftercare/contracts';
 import { Roles } from '../auth/auth.decorators.js';
-import { CLINICAL } from '../auth/roles.js';
+import { ADMIN_ONLY, CLINICAL } from '../auth/roles.js';
 import { IdParamDto } from '../common/id-param.dto.js';
 import { Ctx } from '../common/request-context.js';
 import { ServiceForwarder } from '../common/service-forwarder.service.js';
-import { CompleteFollowUpDto, DecisionDto, ListFollowUpsQueryDto } from './follow-ups.dto.js';
+import {
+  CompleteFollowUpDto,
+  DecisionDto,
+  ListFollowUpsQueryDto,
+  PutEscalationRulesDto,
+  ReassignFollowUpDto,
+  SnoozeFollowUpDto,
+} from './follow-ups.dto.js';
 
 const P = PATTERNS.followup;
 
@@ -21,29 +34,84 @@ const P = PATTERNS.followup;
 export class FollowUpsController {
   constructor(private readonly services: ServiceForwarder) {}
 
+  /** Urgency first. With `limit` or `cursor`: `{ items, nextCursor }`; without: the first 500 as an array. */
   @Get()
   @Roles(...CLINICAL)
-  list(@Ctx() ctx: RequestContext, @Query() query: ListFollowUpsQueryDto): Promise<FollowUpItemResource[]> {
+  list(@Ctx() ctx: RequestContext, @Query() query: ListFollowUpsQueryDto): Promise<FollowUpPage | FollowUpItemResource[]> {
     const data: ListFollowUpsData = {};
     if (query.clinicianId) data.clinicianId = query.clinicianId;
     if (query.kind) data.kind = query.kind;
     if (query.state) data.state = query.state;
+    if (query.limit !== undefined) data.limit = query.limit;
+    if (query.cursor) data.cursor = query.cursor;
     return this.services.send(P.itemsList, ctx, data);
+  }
+
+  /** One item with its evidence, the plan's pain scores and the history of what was done. */
+  @Get(':id')
+  @Roles(...CLINICAL)
+  get(@Ctx() ctx: RequestContext, @Param() params: IdParamDto): Promise<FollowUpItemDetailResource> {
+    return this.services.send(P.itemsGet, ctx, { id: params.id });
   }
 
   @Post(':id/complete')
   @HttpCode(200)
   @Roles(...CLINICAL)
-  complete(@Ctx() ctx: RequestContext, @Param() params: IdParamDto, @Body() body: CompleteFollowUpDto): Promise<FollowUpItemResource> {
+  complete(@Ctx() ctx: RequestContext, @Param() params: IdParamDto, @Body() body: CompleteFollowUpDto): Promise<FollowUpItemDetailResource> {
     const data: CompleteFollowUpData = { id: params.id, note: body.note ?? null };
     return this.services.send(P.itemsComplete, ctx, data);
+  }
+
+  @Post(':id/snooze')
+  @HttpCode(200)
+  @Roles(...CLINICAL)
+  snooze(@Ctx() ctx: RequestContext, @Param() params: IdParamDto, @Body() body: SnoozeFollowUpDto): Promise<FollowUpItemDetailResource> {
+    const data: SnoozeFollowUpData = { id: params.id, until: body.until, note: body.note ?? null };
+    return this.services.send(P.itemsSnooze, ctx, data);
+  }
+
+  @Post(':id/reassign')
+  @HttpCode(200)
+  @Roles(...CLINICAL)
+  reassign(@Ctx() ctx: RequestContext, @Param() params: IdParamDto, @Body() body: ReassignFollowUpDto): Promise<FollowUpItemDetailResource> {
+    const data: ReassignFollowUpData = { id: params.id, clinicianId: body.clinicianId, note: body.note ?? null };
+    return this.services.send(P.itemsReassign, ctx, data);
   }
 
   @Post(':id/decision')
   @HttpCode(200)
   @Roles(...CLINICAL)
-  decide(@Ctx() ctx: RequestContext, @Param() params: IdParamDto, @Body() body: DecisionDto): Promise<FollowUpItemResource> {
-    const data: DecideData = { id: params.id, repeatInjection: body.repeatInjection, note: body.note ?? null };
+  decide(@Ctx() ctx: RequestContext, @Param() params: IdParamDto, @Body() body: DecisionDto): Promise<FollowUpItemDetailResource> {
+    const data: DecideData = { id: params.id, note: body.note ?? null };
+    if (body.decision) data.decision = body.decision;
+    if (body.repeatInjection !== undefined && body.repeatInjection !== null) data.repeatInjection = body.repeatInjection;
+    if (body.bookBy) data.bookBy = body.bookBy;
+    if (body.reassessInWeeks !== undefined && body.reassessInWeeks !== null) data.reassessInWeeks = body.reassessInWeeks;
+    if (body.outcome) data.outcome = body.outcome;
     return this.services.send(P.itemsDecide, ctx, data);
+  }
+}
+
+/** The clinic's escalation rules: clinicians read them, admins change them. */
+@Controller('api/escalation-rules')
+export class EscalationRulesController {
+  constructor(private readonly services: ServiceForwarder) {}
+
+  @Get()
+  @Roles(...CLINICAL)
+  get(@Ctx() ctx: RequestContext): Promise<EscalationRulesResource> {
+    return this.services.send(P.escalationRulesGet, ctx, {});
+  }
+
+  @Put()
+  @Roles(...ADMIN_ONLY)
+  put(@Ctx() ctx: RequestContext, @Body() body: PutEscalationRulesDto): Promise<EscalationRulesResource> {
+    const data: PutEscalationRulesData = {};
+    if (body.highScore !== undefined) data.highScore = body.highScore;
+    if (body.riseBy !== undefined) data.riseBy = body.riseBy;
+    if (body.missedInARow !== undefined) data.missedInARow = body.missedInARow;
+    if (body.freeText !== undefined && body.freeText !== null) data.freeText = body.freeText;
+    if (body.emailAlerts !== undefined && body.emailAlerts !== null) data.emailAlerts = body.emailAlerts;
+    return this.services.send(P.escalationRulesPut, ctx, data);
   }
 }

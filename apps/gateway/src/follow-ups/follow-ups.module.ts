@@ -1,6 +1,6 @@
 import { Module } from '@nestjs/common';
 import { BookingTasksController } from './booking-tasks.controller.js';
-import { FollowUpsController } from './follow-ups.controller.js';
+import { EscalationRulesController, FollowUpsController } from './follow-ups.controller.js';
 
-@Module({ controllers: [FollowUpsController, BookingTasksController] })
+@Module({ controllers: [FollowUpsController, EscalationRulesController, BookingTasksController] })
 export class FollowUpsModule {}

@@ -215,11 +215,11 @@ describe('protocols', () => {
       ),
     );
     expect(problems).toEqual([
-      'step 2 "a": duplicate key',
-      'step 3 "neg": offset.hours must be a whole number >= 0 (got -2)',
-      `step 4 "time": at "25:00" is not a valid 'HH:mm' time`,
-      'step 5 "win-on-checkin": a window is only allowed on a follow_up_visit step',
-      'step 6 "inverted": window fromDays (16) must not be after toDays (12)',
+      'steps.1.key "a" is already the key of steps.0; keys must be unique',
+      'steps.2.offset.hours must be a whole number >= 0 (got -2)',
+      `steps.3.at "25:00" is not a valid local time 'HH:mm' (00:00–23:59)`,
+      'steps.4.window is only allowed on a follow_up_visit step',
+      'steps.5.window.fromDays (16) must not be after window.toDays (12)',
     ]);
   });
 

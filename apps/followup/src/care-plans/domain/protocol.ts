@@ -36,11 +36,26 @@ export const DEFAULT_BOOK_AHEAD_DAYS = 5;
 export interface ProtocolDefinition {
   code: string;
   version: number;
-  /** The procedure type code this protocol follows up (one protocol per type is active). */
+  /** The procedure type code this protocol follows up. */
   procedureType: string;
   name: string;
+  /**
+   * Optional narrower scope: a treated site ("knee", matched as whole words in the site the
+   * clinician records at completion) and / or a condition code. A plan takes the most specific
+   * active protocol that matches (see protocol.selection.ts); one with neither is the procedure
+   * type's default.
+   */
+  site?: string | null;
+  condition?: string | null;
   steps: ProtocolStep[];
 }
+
+/** The treated conditions of PRODUCT.md, as codes a protocol may be scoped to. */
+export const CONDITIONS = ['osteoarthritis', 'fracture', 'osteonecrosis', 'cartilage_injury', 'tendon_injury', 'ligament_injury'] as const;
+export type Condition = (typeof CONDITIONS)[number];
+
+/** Limits that catch typing errors in an admin's edit (a year-long check-in is a typo). */
+export const PROTOCOL_LIMITS = { maxSteps: 40, maxOffsetDays: 730, maxWindowDays: 730, maxBookAheadDays: 60 } as const;
 
 /** PRODUCT.md, "Default protocol bmac-standard". */
 export const BMAC_STANDARD: ProtocolDefinition = {
@@ -90,57 +105,105 @@ export const FOLLOW_UP_VISIT_STANDARD: ProtocolDefinition = {
 
 export const DEFAULT_PROTOCOLS: ProtocolDefinition[] = [BMAC_STANDARD, CONSULTATION_STANDARD, FOLLOW_UP_VISIT_STANDARD];
 
+/** One problem with a protocol definition: the field path (as an API client sent it) and why. */
+export interface ProtocolProblem {
+  field: string;
+  message: string;
+}
+
 /**
- * Problems with a protocol definition, as human-readable strings naming the step; empty = valid.
+ * Problems with a protocol definition, each naming its field as the gateway does (`steps.2.at`);
+ * empty = valid.
  * Run before an admin's edit is saved and before planning.
  */
-export function validateProtocol(p: ProtocolDefinition): string[] {
-  const problems: string[] = [];
-  if (!p.code?.trim()) problems.push('code is required');
-  if (!Number.isInteger(p.version) || p.version < 1) problems.push(`version must be a positive integer (got ${p.version})`);
-  if (!p.procedureType?.trim()) problems.push('procedureType is required');
-  if (!p.name?.trim()) problems.push('name is required');
+export function protocolProblems(p: ProtocolDefinition): ProtocolProblem[] {
+  const problems: ProtocolProblem[] = [];
+  const add = (field: string, message: string) => problems.push({ field, message: `${field} ${message}` });
+  if (typeof p.code !== 'string' || !p.code.trim()) add('code', 'is required');
+  if (!Number.isInteger(p.version) || p.version < 1) add('version', `must be a positive integer (got ${p.version})`);
+  if (typeof p.procedureType !== 'string' || !p.procedureType.trim()) add('procedureType', 'is required');
+  if (typeof p.name !== 'string' || !p.name.trim()) add('name', 'is required');
+  if (p.site !== undefined && p.site !== null && (typeof p.site !== 'string' || !p.site.trim())) add('site', 'must be a non-empty text or left out');
+  if (p.condition !== undefined && p.condition !== null && !(CONDITIONS as readonly string[]).includes(p.condition)) {
+    add('condition', `must be one of ${CONDITIONS.join(', ')}`);
+  }
   if (!Array.isArray(p.steps) || p.steps.length === 0) {
-    problems.push('steps must list at least one step');
+    add('steps', 'must list at least one step');
     return problems;
   }
+  if (p.steps.length > PROTOCOL_LIMITS.maxSteps) add('steps', `must list at most ${PROTOCOL_LIMITS.maxSteps} steps`);
 
-  const seen = new Set<string>();
+  const seen = new Map<string, number>();
   p.steps.forEach((step, i) => {
-    const label = `step ${i + 1}${step.key ? ` "${step.key}"` : ''}`;
+    const at = (field: string) => `steps.${i}.${field}`;
+    if (!step || typeof step !== 'object') {
+      add(`steps.${i}`, 'must be a step { key, kind, offset, ... }');
+      return;
+    }
 
-    if (!step.key?.trim()) problems.push(`${label}: key is required`);
-    else if (seen.has(step.key)) problems.push(`${label}: duplicate key`);
-    else seen.add(step.key);
+    if (typeof step.key !== 'string' || !/^[a-z0-9][a-z0-9-]{0,63}$/.test(step.key)) add(at('key'), 'must be a key such as checkin-day-1 (a-z, 0-9, -)');
+    else if (seen.has(step.key)) add(at('key'), `"${step.key}" is already the key of steps.${seen.get(step.key)}; keys must be unique`);
+    else seen.set(step.key, i);
 
-    if (!STEP_KINDS.includes(step.kind)) problems.push(`${label}: unknown kind "${step.kind}"`);
+    if (!STEP_KINDS.includes(step.kind)) add(at('kind'), `must be one of ${STEP_KINDS.join(', ')} (got "${String(step.kind)}")`);
 
-    for (const unit of ['days', 'hours', 'minutes'] as const) {
-      const v = step.offset?.[unit];
-      if (v === undefined) continue;
-      if (!Number.isInteger(v) || v < 0) problems.push(`${label}: offset.${unit} must be a whole number >= 0 (got ${v})`);
+    if (!step.offset || typeof step.offset !== 'object') add(at('offset'), 'is required ({ days, hours, minutes } or an ISO 8601 duration)');
+    else {
+      for (const unit of ['days', 'hours', 'minutes'] as const) {
+        const v = step.offset[unit];
+        if (v === undefined) continue;
+        if (!Number.isInteger(v) || v < 0) add(at(`offset.${unit}`), `must be a whole number >= 0 (got ${v})`);
+      }
+      const totalDays = (step.offset.days ?? 0) + (step.offset.hours ?? 0) / 24 + (step.offset.minutes ?? 0) / 1440;
+      if (totalDays > PROTOCOL_LIMITS.maxOffsetDays) add(at('offset'), `must be at most ${PROTOCOL_LIMITS.maxOffsetDays} days after the procedure`);
     }
 
     if (step.at !== undefined) {
       try {
         parseLocalTime(step.at);
       } catch {
-        problems.push(`${label}: at "${step.at}" is not a valid 'HH:mm' time`);
+        add(at('at'), `"${step.at}" is not a valid local time 'HH:mm' (00:00–23:59)`);
+      }
+    }
+
+    if (step.bookAheadDays !== undefined) {
+      if (step.kind !== 'follow_up_visit') add(at('bookAheadDays'), 'is only allowed on a follow_up_visit step');
+      else if (!Number.isInteger(step.bookAheadDays) || step.bookAheadDays < 0 || step.bookAheadDays > PROTOCOL_LIMITS.maxBookAheadDays) {
+        add(at('bookAheadDays'), `must be a whole number of days from 0 to ${PROTOCOL_LIMITS.maxBookAheadDays}`);
       }
     }
 
     if (step.window !== undefined) {
-      const { fromDays, toDays } = step.window;
-      if (step.kind !== 'follow_up_visit') problems.push(`${label}: a window is only allowed on a follow_up_visit step`);
-      if (step.bookAheadDays !== undefined && !(Number.isInteger(step.bookAheadDays) && step.bookAheadDays >= 0)) {
-        problems.push(`${label}: bookAheadDays must be a whole number of days >= 0`);
-      }
-      if (!Number.isInteger(fromDays) || fromDays < 0 || !Number.isInteger(toDays) || toDays < 0) {
-        problems.push(`${label}: window days must be whole numbers >= 0 (got ${fromDays}–${toDays})`);
-      } else if (fromDays > toDays) {
-        problems.push(`${label}: window fromDays (${fromDays}) must not be after toDays (${toDays})`);
-      }
+      const { fromDays, toDays } = step.window ?? ({} as { fromDays?: number; toDays?: number });
+      if (step.kind !== 'follow_up_visit') add(at('window'), 'is only allowed on a follow_up_visit step');
+      if (!Number.isInteger(fromDays) || fromDays! < 0) add(at('window.fromDays'), `must be a whole number >= 0 (got ${fromDays})`);
+      else if (!Number.isInteger(toDays) || toDays! < 0) add(at('window.toDays'), `must be a whole number >= 0 (got ${toDays})`);
+      else if (fromDays! > toDays!) add(at('window.fromDays'), `(${fromDays}) must not be after window.toDays (${toDays})`);
+      else if (toDays! > PROTOCOL_LIMITS.maxWindowDays) add(at('window.toDays'), `must be at most ${PROTOCOL_LIMITS.maxWindowDays}`);
     }
   });
   return problems;
+}
+
+/** The same problems as plain sentences (for logs and planning errors). */
+export function validateProtocol(p: ProtocolDefinition): string[] {
+  return protocolProblems(p).map((problem) => problem.message);
+}
+
+/**
+ * An offset as an admin may write it: `{ days, hours, minutes }`, or an ISO 8601 duration of
+ * weeks, days, hours and minutes ('P1D', 'PT2H', 'P2W', 'P1DT12H'). Months and years are
+ * refused: "+1 month" has no fixed number of days, and offsets are counted in days.
+ * Returns null when the text is not such a duration.
+ */
+export function parseOffset(value: string): ProtocolStep['offset'] | null {
+  const match = /^P(?:(\d+)W)?(?:(\d+)D)?(?:T(?:(\d+)H)?(?:(\d+)M)?)?$/.exec(value);
+  if (!match || value === 'P' || value.endsWith('T')) return null;
+  const [, w, d, h, m] = match;
+  const offset: ProtocolStep['offset'] = {};
+  const days = Number(w ?? 0) * 7 + Number(d ?? 0);
+  if (w !== undefined || d !== undefined) offset.days = days;
+  if (h !== undefined) offset.hours = Number(h);
+  if (m !== undefined) offset.minutes = Number(m);
+  return offset;
 }

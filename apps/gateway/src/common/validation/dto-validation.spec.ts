@@ -159,7 +159,25 @@ describe('follow-up DTOs', () => {
   it('wants a real boolean for the repeat-injection decision', async () => {
     expect(await problemOf(DecisionDto, { repeatInjection: true, note: 'pain persists' })).toBeNull();
     expect(await problemOf(DecisionDto, { repeatInjection: 'true' })).toEqual({ field: 'repeatInjection', message: 'repeatInjection must be true or false' });
-    expect(await problemOf(DecisionDto, {})).toEqual({ field: 'repeatInjection', message: 'repeatInjection is required' });
+    expect(await problemOf(DecisionDto, {})).toEqual({ field: 'decision', message: 'decision is required' });
+  });
+
+  it('takes a named decision with the fields each one needs', async () => {
+    expect(await problemOf(DecisionDto, { decision: 'repeat', bookBy: '2026-12-24' })).toBeNull();
+    expect(await problemOf(DecisionDto, { decision: 'no_repeat', outcome: 'improved' })).toBeNull();
+    expect(await problemOf(DecisionDto, { decision: 'reassess', reassessInWeeks: 4 })).toBeNull();
+    expect(await problemOf(DecisionDto, { decision: 'later' })).toMatchObject({ field: 'decision' });
+    expect(await problemOf(DecisionDto, { decision: 'reassess' })).toEqual({ field: 'reassessInWeeks', message: 'reassessInWeeks is required' });
+    expect(await problemOf(DecisionDto, { decision: 'reassess', reassessInWeeks: 27 })).toMatchObject({ field: 'reassessInWeeks' });
+    expect(await problemOf(DecisionDto, { decision: 'repeat', bookBy: 'next week' })).toMatchObject({ field: 'bookBy' });
+    expect(await problemOf(DecisionDto, { decision: 'no_repeat', outcome: 'cured' })).toMatchObject({ field: 'outcome' });
+  });
+
+  it('pages the due list with a limit and an opaque cursor', async () => {
+    expect(await problemOf(ListFollowUpsQueryDto, { limit: '25', cursor: 'WzEsIjIwMjYi' })).toBeNull();
+    expect(await problemOf(ListFollowUpsQueryDto, { limit: '0' })).toMatchObject({ field: 'limit' });
+    expect(await problemOf(ListFollowUpsQueryDto, { limit: '201' })).toMatchObject({ field: 'limit' });
+    expect(await problemOf(ListFollowUpsQueryDto, { cursor: 'not a cursor!' })).toMatchObject({ field: 'cursor' });
   });
 });
 
