@@ -32,7 +32,7 @@
  * process (every statement of MessageSenderService.send). It rewrites its own section of
  * bench/RESULTS.md, and stops and drops everything it started, also on failure or Ctrl-C.
  *
- * Knobs (environment): BENCH_RUNS (3), BENCH_MESSAGES (10000), BENCH_CLINICIANS (20),
+ * Knobs (environment): MESSAGE_SEND_CONCURRENCY (the service's, and the bare worker's, default 64), BENCH_RUNS (3), BENCH_MESSAGES (10000), BENCH_CLINICIANS (20),
  * BENCH_PATIENTS_PER_CLINICIAN (15), BENCH_BOOKING_CONNECTIONS (32), BENCH_PROFILE_SENDS (300),
  * BENCH_IDLE_SECONDS (the idle window before each run; default: the reconciler's interval + 1 s),
  * BENCH_RESULTS (default bench/RESULTS.md), BENCH_VERBOSE=1, BENCH_KEEP_DATABASE=1,
@@ -90,10 +90,14 @@ const started = performance.now();
 const CODE = codeVersion();
 const log = (line: string) => console.log(`[bench ${((performance.now() - started) / 1000).toFixed(1).padStart(6)} s] ${line}`);
 
-/** The notifications processor's worker options (concurrency, lock), read from its decorator. */
+/**
+ * The notifications processor's worker options: the lock from its decorator, the concurrency as
+ * the service reads it (MESSAGE_SEND_CONCURRENCY; the services get this process's environment).
+ */
 function processorOptions(): { concurrency: number; lockDuration?: number; stalledInterval?: number } {
-  const options = Reflect.getMetadata('bullmq:worker_metadata', MessageSendProcessor) as { concurrency?: number; lockDuration?: number; stalledInterval?: number } | undefined;
-  return { concurrency: options?.concurrency ?? 1, lockDuration: options?.lockDuration, stalledInterval: options?.stalledInterval };
+  const options = Reflect.getMetadata('bullmq:worker_metadata', MessageSendProcessor) as { lockDuration?: number; stalledInterval?: number } | undefined;
+  const concurrency = loadConfig({ ...process.env, NODE_ENV: 'test' }).messageSendConcurrency;
+  return { concurrency, lockDuration: options?.lockDuration, stalledInterval: options?.stalledInterval };
 }
 
 /** A zone where it is daytime now and stays so for a while, so quiet hours (21:00–08:00 by default) hold nothing back. */

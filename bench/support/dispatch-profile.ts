@@ -70,9 +70,11 @@ function recordingPool(url: string, max: number) {
         values = undefined;
       }
       const text = typeof config === 'string' ? config : ((config as { text?: string })?.text ?? '');
+      // A named (prepared) statement is known by its name.
+      const name = typeof config === 'object' ? (config as { name?: string } | null)?.name : undefined;
       const target = sink;
       const t0 = performance.now();
-      const record = () => target?.push({ label: statementKind(text), ms: performance.now() - t0 });
+      const record = () => target?.push({ label: name ?? statementKind(text), ms: performance.now() - t0 });
       if (typeof callback === 'function') {
         return original(config, values, (error: unknown, result: unknown) => {
           record();

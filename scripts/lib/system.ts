@@ -42,7 +42,9 @@ export class SystemProcesses {
 
   startService(service: ServiceProcessName): void {
     if (this.children.has(service)) throw new Error(`${service} is already running`);
-    const child = spawn(process.execPath, ['--enable-source-maps', entryOf(service)], {
+    // SERVICE_NODE_ARGS: extra Node flags for the services only, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof" to profile them.
+    const extra = (process.env.SERVICE_NODE_ARGS ?? '').split(/\s+/).filter(Boolean);
+    const child = spawn(process.execPath, ['--enable-source-maps', ...extra, entryOf(service)], {
       cwd: ROOT,
       env: { ...process.env, ...this.options.env },
       stdio: ['ignore', 'pipe', 'pipe'],

@@ -102,10 +102,17 @@ describe('loadConfig', () => {
       expect(loadConfig({ DELIVERY_REPORT_CHECK_HOURS: '2', SMS_UNREACHABLE_FLAG_DAYS: '3' })).toMatchObject({ deliveryReportCheckHours: 2, smsUnreachableFlagDays: 3 });
     });
 
+    it('sends 64 messages at once per notifications process by default, as many as MESSAGE_SEND_CONCURRENCY says otherwise', () => {
+      expect(loadConfig({}).messageSendConcurrency).toBe(64);
+      expect(loadConfig({ MESSAGE_SEND_CONCURRENCY: '8' }).messageSendConcurrency).toBe(8);
+    });
+
     it.each([
       ['DELIVERY_REPORT_CHECK_HOURS', '0'],
       ['DELIVERY_REPORT_CHECK_HOURS', 'soon'],
       ['SMS_UNREACHABLE_FLAG_DAYS', '0'],
+      ['MESSAGE_SEND_CONCURRENCY', '0'],
+      ['MESSAGE_SEND_CONCURRENCY', 'many'],
     ])('refuses %s=%s', (variable, value) => {
       expect(() => loadConfig({ [variable]: value })).toThrow(new RegExp(variable));
     });

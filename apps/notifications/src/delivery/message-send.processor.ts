@@ -1,4 +1,6 @@
+import { Inject, type OnApplicationBootstrap } from '@nestjs/common';
 import { Processor, WorkerHost } from '@nestjs/bullmq';
+import { APP_CONFIG, type AppConfig } from '@aftercare/config';
 import { DelayedError, type Job } from 'bullmq';
 import { JOBS, QUEUES, type JobPayloads } from '@aftercare/contracts';
 import { JobScheduler, runJob } from '@aftercare/jobs';
@@ -12,14 +14,23 @@ import { MessageSenderService } from './message-sender.service.js';
  * loses its lock after `lockDuration`; the stalled check hands the job to another worker, and the
  * row's `unconfirmed_since` makes it ask the provider before sending again.
  */
-@Processor(QUEUES.outboundMessages, { concurrency: 16, lockDuration: 15_000, stalledInterval: 5_000 })
-export class MessageSendProcessor extends WorkerHost {
+// MESSAGE_SEND_CONCURRENCY (default 64) sends at once, set when the worker starts: a provider
+// call is mostly waiting (Twilio answers in 100-300 ms), and the sends under way share their
+// database statements (MessageSenderService), so more of them in flight makes each statement
+// carry more messages.
+@Processor(QUEUES.outboundMessages, { lockDuration: 15_000, stalledInterval: 5_000 })
+export class MessageSendProcessor extends WorkerHost implements OnApplicationBootstrap {
   constructor(
     private readonly sender: MessageSenderService,
     private readonly activity: ActivityCounter,
     private readonly scheduler: JobScheduler,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {
     super();
+  }
+
+  onApplicationBootstrap(): void {
+    this.worker.concurrency = this.config.messageSendConcurrency;
   }
 
   async process(job: Job<JobPayloads[typeof JOBS.messageSend]>, token?: string): Promise<void> {

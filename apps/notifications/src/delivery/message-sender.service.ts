@@ -1,4 +1,5 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
+import type { Pool } from 'pg';
 import { and, eq, inArray, ne, sql, type SQL } from 'drizzle-orm';
 import { APP_CONFIG, type AppConfig } from '@aftercare/config';
 import { Clock } from '@aftercare/clock';
@@ -7,7 +8,7 @@ import { PermanentError, RetryableError } from '@aftercare/jobs';
 import { safeErrorMessage } from '@aftercare/messaging';
 import { appointments, deliveryCallbacks, messages, recipients, waitlistOffers, type AppointmentCopyRow, type MessageRow, type RecipientRow } from '../database/schema.js';
 import { APPOINTMENT_CANCELLED, APPOINTMENT_RESCHEDULED, isOfAnOlderSequence, REMINDER_MOOT, STATES_THE_TIME } from '../messages/appointment-moot.js';
-import { numberUndeliverable, TEMPORARY_UNDELIVERABLE_CODES } from '../messages/channel.policy.js';
+import { numberUndeliverable } from '../messages/channel.policy.js';
 import { PENDING_STATUSES } from '../messages/message.source.js';
 import { MessagesService, undeliverableFlagOf } from '../messages/messages.service.js';
 import { decideAtSendTime, timingOfRow, type Timing } from '../messages/send-timing.policy.js';
@@ -18,7 +19,8 @@ import { describeErrorCode } from './delivery.rules.js';
 import { SMS_HELD } from './fallback.rules.js';
 import { FallbackService } from './fallback.service.js';
 import { backoffDelayMs, MAX_SEND_ATTEMPTS, mayRetry } from './retry.policy.js';
-import { setStatusSource, statusSourceIs } from './status-source.js';
+import { SendStatements, type Acceptance, type LoadedSend } from './send-statements.js';
+import { setStatusSource } from './status-source.js';
 
 export interface SendOutcome {
   /** Wake the row's job again at this time (a retry's backoff, quiet hours, or a job woken before its time). */
@@ -29,15 +31,7 @@ const DONE: SendOutcome = { wakeAt: null };
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 /** Up to 100 sends per statement, two statements of a kind at the database at once. */
 const BATCHES = { maxBatch: 100, maxInFlight: 2 };
-/** A PostgreSQL array literal, every element quoted (a provider's id may hold anything). */
-const pgArray = (values: string[]) => `{${values.map((v) => `"${v.replace(/[\\"]/g, (c) => `\\${c}`)}"`).join(',')}}`;
 
-/** A provider's answer to one send, to be recorded. */
-interface Acceptance {
-  row: MessageRow;
-  provider: string;
-  providerMessageId: string;
-}
 
 interface Suppression {
   status: 'cancelled' | 'suppressed';
@@ -98,7 +92,7 @@ export class MessageSenderService {
     if (!UUID.test(messageId)) return DONE;
     const loaded = await this.loads.submit(messageId);
     if (!loaded) return DONE;
-    const { row, facts } = loaded;
+    const { row, ...facts } = loaded;
     if (!(PENDING_STATUSES as readonly string[]).includes(row.status)) return DONE;
     const now = this.clock.now();
     if (row.dueAt && row.dueAt > now) return { wakeAt: row.dueAt };
@@ -167,92 +161,21 @@ export class MessageSenderService {
   /**
    * The hot path of a send is three statements for however many sends are under way (the worker
    * runs many jobs at once): read the rows with what the checks need, claim them, record the
-   * provider's answers. Each is shared by the sends that reach it in the same turn of the event
-   * loop (Coalescer), so a burst costs a few statements per batch, not a dozen per message.
+   * provider's answers (send-statements.ts). Each is shared by the sends that reach it in the same
+   * turn of the event loop (Coalescer), so a burst costs a few statements per batch, not a dozen
+   * per message.
    */
-  private readonly loads = new Coalescer<string, { row: MessageRow; facts: SendFacts } | null>((ids) => this.loadMany(ids), BATCHES);
+  private statementsOnce: SendStatements | null = null;
+  private get statements(): SendStatements {
+    // drizzle's node-postgres database keeps its pool as $client.
+    return (this.statementsOnce ??= new SendStatements((this.db as unknown as { $client: Pool }).$client, 'sender'));
+  }
+  private readonly loads = new Coalescer<string, LoadedSend | null>((ids) => this.statements.load(ids), BATCHES);
   private readonly claims = new Coalescer<MessageRow, MessageRow | null>((rows) => this.claimMany(rows), BATCHES);
-  private readonly acceptances = new Coalescer<Acceptance, boolean>((accepted) => this.recordAcceptedMany(accepted), BATCHES);
+  private readonly acceptances = new Coalescer<Acceptance, boolean>((accepted) => this.statements.recordAccepted(accepted, this.clock.now()), BATCHES);
 
-  /** The rows with their patient's and appointment's copies, in one statement. */
-  private async loadMany(ids: string[]): Promise<({ row: MessageRow; facts: SendFacts } | null)[]> {
-    const found = await this.db
-      .select({ row: messages, recipient: recipients, appointment: appointments })
-      .from(messages)
-      .leftJoin(recipients, eq(recipients.id, messages.patientId))
-      .leftJoin(appointments, eq(appointments.id, messages.appointmentId))
-      .where(inArray(messages.id, [...new Set(ids)]));
-    const byId = new Map(found.map((f) => [f.row.id, { row: f.row, facts: { recipient: f.recipient, appointment: f.appointment } }]));
-    return ids.map((id) => byId.get(id) ?? null);
-  }
-
-  /**
-   * `sending`, one more attempt, and the time from which the call's outcome is unknown, for each
-   * row still as it was read (status pending, same attempts) - only while the patient's SMS are
-   * still allowed, decided in this very statement (a STOP committed after the checks in send()
-   * makes it claim nothing).
-   */
-  private async claimMany(rows: MessageRow[]): Promise<(MessageRow | null)[]> {
-    const claimed = await this.db
-      .update(messages)
-      .set({
-        status: 'sending',
-        attempts: sql`${messages.attempts} + 1`,
-        // Database time: the provider's clock is real time, whatever the Clock says.
-        unconfirmedSince: sql`COALESCE(${messages.unconfirmedSince}, now())`,
-        nextAttemptAt: null,
-        updatedAt: this.clock.now(),
-      })
-      .where(
-        and(
-          sql`(${messages.id}, ${messages.attempts}) IN (SELECT * FROM unnest(${pgArray(rows.map((r) => r.id))}::uuid[], ${pgArray(rows.map((r) => String(r.attempts)))}::int[]))`,
-          inArray(messages.status, [...PENDING_STATUSES]),
-          this.smsStillAllowed(),
-          statusSourceIs('sender'),
-        ),
-      )
-      .returning();
-    const byId = new Map(claimed.map((c) => [c.id, c]));
-    // A row claimed once is claimed for one send: a second job of the same row in this batch gets nothing.
-    return rows.map((r) => {
-      const row = byId.get(r.id) ?? null;
-      byId.delete(r.id);
-      return row;
-    });
-  }
-
-  /**
-   * `sent` with the provider's id, for each row still pending; and the delivery reports that came
-   * before the provider's id was known are opened again. True where the row was moved.
-   */
-  private async recordAcceptedMany(accepted: Acceptance[]): Promise<boolean[]> {
-    const now = this.clock.now();
-    const ids = pgArray(accepted.map((a) => a.row.id));
-    const providers = pgArray(accepted.map((a) => a.provider));
-    const sids = pgArray(accepted.map((a) => a.providerMessageId));
-    const pending = sql.join(
-      PENDING_STATUSES.map((s) => sql`${s}`),
-      sql`, `,
-    );
-    const result = await this.db.execute<{ id: string }>(sql`
-      WITH answer AS (
-        SELECT * FROM unnest(${ids}::uuid[], ${providers}::text[], ${sids}::text[]) AS a(id, provider, sid)
-      ), recorded AS (
-        UPDATE ${messages} m
-           SET status = 'sent', sent_at = COALESCE(m.sent_at, ${now}::timestamptz), provider = answer.provider,
-               provider_message_id = answer.sid, error_code = NULL, error = NULL, unconfirmed_since = NULL,
-               next_attempt_at = NULL, updated_at = ${now}::timestamptz
-          FROM answer
-         WHERE m.id = answer.id AND m.status IN (${pending}) AND ${statusSourceIs('sender')}
-        RETURNING m.id
-      ), reopened AS (
-        UPDATE ${deliveryCallbacks} d SET processed_at = NULL, outcome = NULL
-          FROM answer
-         WHERE answer.provider = 'twilio' AND d.provider = answer.provider AND d.message_sid = answer.sid AND d.outcome = 'unknown_message'
-      )
-      SELECT id FROM recorded`);
-    const recorded = new Set(result.rows.map((r) => r.id));
-    return accepted.map((a) => recorded.has(a.row.id));
+  private claimMany(rows: MessageRow[]): Promise<(MessageRow | null)[]> {
+    return this.statements.claim(rows, this.clock.now(), new Date(this.clock.now().getTime() - this.messages.unreachableFlagMs()));
   }
 
   private providerName(row: MessageRow): string {
@@ -323,27 +246,6 @@ export class MessageSenderService {
     if (!updated) return DONE;
     this.logger.log(`message ${row.id} (${row.kind}, ${row.channel}) waits for the end of quiet hours: ${at.toISOString()}`);
     return { wakeAt: at };
-  }
-
-  /**
-   * SQL, for the message row being updated: an SMS to a patient who has not opted out, has
-   * consented, is not held, and whose number is not flagged (suppressionOf's SMS checks); any
-   * other message passes.
-   */
-  private smsStillAllowed(): SQL {
-    const flagExpired = new Date(this.clock.now().getTime() - this.messages.unreachableFlagMs());
-    const temporary = sql.join(
-      TEMPORARY_UNDELIVERABLE_CODES.map((code) => sql`${code}`),
-      sql`, `,
-    );
-    return sql`NOT EXISTS (
-      SELECT 1 FROM ${recipients} r
-       WHERE ${messages.channel} = 'sms' AND r.id = ${messages.patientId}
-         AND (r.sms_opted_out
-              OR NOT r.sms_consent
-              OR r.sms_held_at IS NOT NULL
-              OR (r.sms_undeliverable_phone = COALESCE(${messages.toAddress}, '')
-                  AND NOT (r.sms_undeliverable_code IN (${temporary}) AND (r.sms_undeliverable_at IS NULL OR r.sms_undeliverable_at <= ${flagExpired})))))`;
   }
 
   private async recordAccepted(row: MessageRow, provider: string, providerMessageId: string): Promise<void> {
