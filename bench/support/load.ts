@@ -49,6 +49,29 @@ export async function loadGet(baseUrl: string, path: string, options: { connecti
 }
 
 /**
+ * GETs the paths of the list in turn (cycling) from `connections` clients, each sending the next
+ * request when the last answered, for `seconds`: one figure over many different requests (e.g.
+ * the due list of 500 clinicians), where loadGet repeats one URL.
+ */
+export async function loadGetEach(
+  baseUrl: string,
+  paths: readonly string[],
+  options: { connections: number; seconds: number; token?: string },
+): Promise<LoadRun & { distinctPaths: number }> {
+  if (paths.length === 0) throw new Error('loadGetEach needs at least one path');
+  let next = 0;
+  const headers: Record<string, string> = options.token ? { authorization: `Bearer ${options.token}` } : {};
+  const t0 = performance.now();
+  const result = await autocannon({
+    url: baseUrl,
+    connections: options.connections,
+    duration: options.seconds,
+    requests: [{ method: 'GET', path: paths[0]!, headers, setupRequest: (request) => ({ ...request, method: 'GET', path: paths[next++ % paths.length]!, headers }) }],
+  });
+  return { ...reduce(result, (performance.now() - t0) / 1000), distinctPaths: Math.min(next, paths.length) };
+}
+
+/**
  * POSTs `amount` bodies from `connections` clients, each request with the next body of the list
  * (autocannon builds one request ahead per connection, so up to `connections` bodies go unused).
  */

@@ -7,6 +7,7 @@ import { SystemClock } from '@aftercare/clock';
 import { AvailabilityService, ACTIVE_STATUSES, DEFAULT_LIMIT } from '../../apps/scheduling/src/availability/availability.service.js';
 import { findSlots, type Busy, type SlotSearchInput } from '../../apps/scheduling/src/availability/slot-search.js';
 import { ClinicService } from '../../apps/scheduling/src/clinic/clinic.service.js';
+import { instrumentedPool as capturingPool, type CapturedQuery as GenericCapturedQuery } from './query-capture.js';
 import { quantile } from './stats.js';
 
 export { DEFAULT_LIMIT };
@@ -32,13 +33,7 @@ async function time(stage: string, n: number, work: () => unknown | Promise<unkn
   return { stage, n, p50, p99: quantile(samples, 0.99), note, p50s: [p50] };
 }
 
-/** One query as the service sent it (through drizzle to pg), with how long it took and what it returned. */
-interface CapturedQuery {
-  config: { text: string; values?: unknown[]; rowMode?: string; types?: unknown };
-  kind: QueryKind;
-  ms: number;
-  rows: number;
-}
+type CapturedQuery = GenericCapturedQuery<QueryKind>;
 
 type QueryKind = 'busy appointments' | 'room holds' | 'closures' | 'time off' | 'clinic' | 'procedure type' | 'clinicians' | 'resources' | 'other';
 
@@ -59,42 +54,7 @@ const ISO = /^\d{4}-\d{2}-\d{2}T/;
 const timesIn = (values: unknown[] = []) =>
   values.flatMap((v) => (v instanceof Date ? [v.getTime()] : typeof v === 'string' && ISO.test(v) ? [Date.parse(v)] : [])).filter(Number.isFinite);
 
-/**
- * A pg pool whose `query` records what goes through it while `capture` runs: drizzle's
- * node-postgres driver sends every statement of the service through `pool.query`, so this sees
- * exactly the SQL, the parameters and the number of round trips of one search.
- */
-function instrumentedPool(url: string) {
-  const pool = new pg.Pool({ connectionString: url, max: 4 });
-  const original = pool.query.bind(pool) as (config: unknown, values?: unknown) => Promise<pg.QueryResult>;
-  let sink: CapturedQuery[] | null = null;
-  (pool as unknown as { query: unknown }).query = async (config: unknown, values?: unknown) => {
-    const t0 = performance.now();
-    const result = await original(config, values);
-    if (sink) {
-      // drizzle calls query(config, params): the parameters come as the second argument.
-      const c = typeof config === 'string' ? { text: config } : (config as CapturedQuery['config']);
-      const merged = { ...c, values: (values as unknown[] | undefined) ?? c.values ?? [] };
-      sink.push({ config: merged, kind: kindOf(c.text), ms: performance.now() - t0, rows: result.rowCount ?? result.rows?.length ?? 0 });
-    }
-    return result;
-  };
-  return {
-    pool,
-    /** Runs `query` alone, as captured (same text, parameters and row mode). */
-    replay: (q: CapturedQuery) => original({ ...q.config }),
-    raw: original,
-    async capture<T>(work: () => Promise<T>): Promise<{ result: T; queries: CapturedQuery[] }> {
-      sink = [];
-      try {
-        const result = await work();
-        return { result, queries: sink };
-      } finally {
-        sink = null;
-      }
-    },
-  };
-}
+const instrumentedPool = (url: string) => capturingPool(url, kindOf);
 
 /** What one search did, as seen at the pool: the same in every pass (the data does not change while profiling). */
 export interface SearchShape {

@@ -2,12 +2,12 @@ import { readFile, writeFile } from 'node:fs/promises';
 
 /**
  * bench/RESULTS.md holds one section per benchmark, each between its own markers, so that each
- * bench rewrites only its own part (booking: issue 3, dispatch: issue 4). A file without markers
+ * bench rewrites only its own part (booking: issue 3, dispatch: issue 4, workspace: issue 5). A file without markers
  * is the booking bench's older, whole-file format: it is taken as the booking section.
  */
 const begin = (name: string) => `<!-- bench:${name} begin (generated; rewritten by the bench, edit the generator instead) -->`;
 const end = (name: string) => `<!-- bench:${name} end -->`;
-const ORDER = ['booking', 'dispatch'];
+const ORDER = ['booking', 'dispatch', 'workspace'];
 
 export async function writeSection(path: string, name: string, markdown: string): Promise<void> {
   let text = '';
