@@ -1,11 +1,9 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { and, asc, eq, inArray } from 'drizzle-orm';
-import { DateTime } from 'luxon';
 import type {
   FollowUpItemDetailResource,
   FollowUpItemResource,
   FollowUpPage,
-  FollowUpState,
   ListFollowUpsData,
   PainDirection,
   RequestContext,
@@ -14,9 +12,9 @@ import { Clock } from '@aftercare/clock';
 import { DRIZZLE, type Db, type Executor } from '@aftercare/database';
 import { DomainError, notFound } from '@aftercare/messaging';
 import { carePlans, items, painScores, patients, type CarePlanRow, type ItemRow } from '../database/schema.js';
-import { daysSinceProcedure } from '../outcomes/domain/outcomes.calculator.js';
 import { decodeCursor, dueListQuery, encodeCursor, PAGE, type DueListKey } from './due-list.query.js';
 import { ItemAudit } from './item-audit.js';
+import { LocalDays } from './domain/local-days.js';
 
 interface Score {
   score: number;
@@ -76,11 +74,12 @@ export class DueListService {
       .where(and(eq(items.clinicId, ctx.clinicId), inArray(items.id, ids)));
     const scores = await this.scoresByPlan(rows.map((r) => r.item.carePlanId).filter((id): id is string => !!id), db);
     const byId = new Map(rows.map((r) => [r.item.id, r]));
+    const days = new LocalDays(now);
     return ids.flatMap((id) => {
       const row = byId.get(id);
       if (!row) return [];
       const { item, patient, plan } = row;
-      return [toResource(item, { name: `${patient.firstName} ${patient.lastName}`, timezone: patient.timezone }, plan, scores.get(item.carePlanId ?? '') ?? [], now)];
+      return [toResource(item, { name: `${patient.firstName} ${patient.lastName}`, timezone: patient.timezone }, plan, scores.get(item.carePlanId ?? '') ?? [], now, days)];
     });
   }
 
@@ -97,12 +96,12 @@ export class DueListService {
   }
 }
 
-function toResource(item: ItemRow, patient: { name: string; timezone: string }, plan: CarePlanRow | null, scores: Score[], now: Date): FollowUpItemResource {
+function toResource(item: ItemRow, patient: { name: string; timezone: string }, plan: CarePlanRow | null, scores: Score[], now: Date, days: LocalDays): FollowUpItemResource {
   const latest = scores[scores.length - 1];
   return {
     id: item.id,
     kind: item.kind,
-    state: stateOf(item, now, patient.timezone),
+    state: days.stateOf(item, patient.timezone),
     dueAt: item.dueAt.toISOString(),
     patient: { id: item.patientId, name: patient.name },
     // Only front-desk tasks (kept off this list) may lack a clinician.
@@ -112,7 +111,7 @@ function toResource(item: ItemRow, patient: { name: string; timezone: string }, 
     procedureDate: plan?.procedureCompletedAt.toISOString() ?? null,
     site: plan?.site ?? null,
     // Calendar days in the patient's zone, as the outcome series counts them (the day after is day 1).
-    daysSinceProcedure: plan ? daysSinceProcedure(plan.procedureCompletedAt, now, patient.timezone) : null,
+    daysSinceProcedure: plan ? days.daysSince(plan.procedureCompletedAt, patient.timezone) : null,
     latestPainScore: latest?.score ?? null,
     latestPainScoreAt: latest?.answeredAt.toISOString() ?? null,
     painTrend: scores.map((s) => s.score),
@@ -136,16 +135,3 @@ export function painDirection(scores: number[]): PainDirection | null {
   return latest > previous ? 'rising' : latest < previous ? 'falling' : 'steady';
 }
 
-/**
- * overdue: due before today; today: due today; upcoming: later (local days of the patient). A
- * snoozed item counts from the end of its snooze.
- */
-export function stateOf(item: Pick<ItemRow, 'status' | 'dueAt' | 'snoozedUntil'>, now: Date, zone: string): FollowUpState {
-  if (item.status === 'done') return 'done';
-  const at = item.snoozedUntil && item.snoozedUntil > item.dueAt ? item.snoozedUntil : item.dueAt;
-  const startOfToday = DateTime.fromJSDate(now, { zone }).startOf('day');
-  const due = DateTime.fromJSDate(at, { zone });
-  if (due < startOfToday) return 'overdue';
-  if (due < startOfToday.plus({ days: 1 })) return 'today';
-  return 'upcoming';
-}
