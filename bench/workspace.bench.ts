@@ -91,7 +91,6 @@ export const CONFIG = {
   warmupSeconds: SMOKE ? 1 : 5,
   results: process.env.BENCH_RESULTS || (SMOKE ? path.join(os.tmpdir(), 'aftercare-bench-workspace-smoke.md') : path.join(ROOT, 'bench', 'RESULTS.md')),
 };
-const TARGET_MS = 50;
 const BARE_QUEUE = '{bench-bare-care-plan-steps}';
 const COMPLETION_PATTERN = eventPattern('followup', 'procedure.completed');
 

@@ -1,7 +1,6 @@
 import 'reflect-metadata';
 import { performance } from 'node:perf_hooks';
 import { drizzle } from 'drizzle-orm/node-postgres';
-import pg from 'pg';
 import { DEMO, type RequestContext } from '@aftercare/contracts';
 import { SystemClock } from '@aftercare/clock';
 import { AvailabilityService, ACTIVE_STATUSES, DEFAULT_LIMIT } from '../../apps/scheduling/src/availability/availability.service.js';

@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import { Inject, Injectable } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import { and, desc, eq } from 'drizzle-orm';
 import type { EventEnvelope } from '@aftercare/contracts';
 import { Clock } from '@aftercare/clock';
-import { DRIZZLE, type Db, type Executor } from '@aftercare/database';
+import type { Executor } from '@aftercare/database';
 import {
   BOOKING_TASK_REASONS,
   callBookBy,
@@ -28,7 +28,6 @@ const PATIENT_TEXT = 'patient-text';
 @Injectable()
 export class PatientMessagesService {
   constructor(
-    @Inject(DRIZZLE) private readonly db: Db,
     private readonly clock: Clock,
     private readonly followUps: FollowUpsService,
     private readonly settings: EscalationSettingsService,

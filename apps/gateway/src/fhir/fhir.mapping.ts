@@ -68,7 +68,6 @@ export interface ExportOptions {
 
 const instant = (iso: string): string => new Date(iso).toISOString();
 const ref = (type: FhirResource['resourceType'], id: string, display?: string): Reference => ({ reference: `${type}/${id}`, ...(display ? { display } : {}) });
-const patientRef = (p: PatientResource) => ref('Patient', p.id);
 const compact = <T extends object>(o: T): T => Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined && v !== null && !(Array.isArray(v) && v.length === 0))) as T;
 
 export function toFhirPatient(p: PatientResource): FhirPatient {
