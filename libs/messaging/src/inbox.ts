@@ -34,6 +34,16 @@ export class Inbox {
       await handler(tx, envelope);
       return true;
     });
+    return this.settle(envelope, fresh, afterCommit);
+  }
+
+  /**
+   * The end of handling an event whose inbox row the handler wrote itself, together with its
+   * changes in one statement (one statement commits as a whole, so it needs no transaction; see
+   * followup's care-plan-statements.ts). `fresh`: the row was new. Runs `afterCommit` for a new
+   * event, counts the activity and answers the ack, as handleOnce does.
+   */
+  async settle(envelope: EventEnvelope, fresh: boolean, afterCommit?: () => Promise<void>): Promise<EventAck> {
     if (fresh && afterCommit) await afterCommit();
     this.activity.bump();
     if (!fresh) this.logger.debug(`event ${envelope.type} ${envelope.id} already handled`);

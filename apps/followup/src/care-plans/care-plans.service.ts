@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { InjectQueue } from '@nestjs/bullmq';
 import type { Queue } from 'bullmq';
+import type { Pool } from 'pg';
 import { and, asc, desc, eq, inArray } from 'drizzle-orm';
 import {
   JOBS,
@@ -22,9 +23,14 @@ import { BOOKING_TASK_REASONS, FOLLOW_UP_VISIT } from '../booking-tasks/domain/b
 import { carePlanChanges, carePlans, steps, type CarePlanRow, type StepRow } from '../database/schema.js';
 import { FollowUpsService } from '../follow-ups/follow-ups.service.js';
 import { PatientsService } from '../patients/patients.service.js';
-import { ProtocolsService } from '../protocols/protocols.service.js';
+import { protocolDefinition, ProtocolsService } from '../protocols/protocols.service.js';
 import { CarePlanLifecycleService } from './care-plan-lifecycle.service.js';
-import { planCarePlan } from './domain/care-plan.planner.js';
+import { CarePlanStatements } from './care-plan-statements.js';
+import { planCarePlan, type PlannedStep } from './domain/care-plan.planner.js';
+import { selectProtocol } from './domain/protocol.selection.js';
+
+/** A step row as a plan's start creates it (scheduled, of the plan's clinic and patient). */
+export type ScheduledStep = Pick<StepRow, 'id' | 'key' | 'kind' | 'dueAt' | 'windowStart' | 'windowEnd'>;
 
 export const toCarePlanResource = (plan: CarePlanRow, planSteps: StepRow[], changes?: (typeof carePlanChanges.$inferSelect)[]): CarePlanResource => ({
   id: plan.id,
@@ -77,10 +83,64 @@ export class CarePlansService {
   ) {}
 
   /**
-   * Inside the inbox transaction: create the plan and its step rows. Returns the rows whose
-   * jobs must be added once the transaction has committed (rows first, then jobs).
+   * drizzle's node-postgres database keeps its pool as $client; the statements of a plan's usual
+   * start run on it directly (care-plan-statements.ts).
    */
-  async createFromProcedure(tx: Executor, event: EventEnvelope<'procedure.completed'>): Promise<StepRow[]> {
+  private statementsOnce: CarePlanStatements | null = null;
+  private get statements(): CarePlanStatements {
+    return (this.statementsOnce ??= new CarePlanStatements((this.db as unknown as { $client: Pool }).$client));
+  }
+
+  /**
+   * `procedure.completed` in its usual case, in two statements and no transaction: the patient's
+   * zone with the protocols of the type (LOOKUP), then the inbox row, the plan and its steps
+   * together (START). Answers whether the event was new and the steps whose jobs to add once
+   * that has committed; or null, with nothing written, for every other case (an unknown patient,
+   * no protocol, a running plan to supersede), which the caller hands to createFromProcedure
+   * inside the inbox's transaction.
+   */
+  async startFromProcedure(event: EventEnvelope<'procedure.completed'>): Promise<{ fresh: boolean; created: ScheduledStep[] } | null> {
+    const p = event.payload;
+    const candidates = await this.statements.lookup(p.patientId, event.clinicId, p.procedureType);
+    if (candidates.length === 0) return null; // unknown patient: the transactional path says so, unless the event is a redelivery
+    const chosen = selectProtocol(
+      candidates.filter((c) => c.code !== null).map((c) => ({ ...c, code: c.code! })),
+      { site: p.site, condition: p.condition ?? null },
+    );
+    if (!chosen?.definition || chosen.version === null) return null; // no protocol: logged there
+    const protocol = protocolDefinition({ definition: chosen.definition, code: chosen.code, version: chosen.version, procedureType: p.procedureType }, chosen);
+    const completedAt = new Date(p.completedAt);
+    const timezone = chosen.timezone;
+    const planId = randomUUID();
+    const rows = this.stepRows(planCarePlan(protocol, { completedAt, timezone, quietHours: this.config.quietHours }));
+    const outcome = await this.statements.start({
+      event: { id: event.id, type: event.type },
+      plan: {
+        id: planId,
+        clinicId: event.clinicId,
+        patientId: p.patientId,
+        appointmentId: p.appointmentId,
+        clinicianId: p.clinicianId,
+        procedureType: p.procedureType,
+        protocolCode: protocol.code,
+        protocolVersion: protocol.version,
+        procedureCompletedAt: completedAt,
+        site: p.site,
+        condition: p.condition ?? null,
+        timezone,
+      },
+      steps: rows,
+    });
+    if (outcome.supersedes) return null;
+    return { fresh: outcome.fresh, created: outcome.created ? rows : [] };
+  }
+
+  /**
+   * Inside the inbox transaction: create the plan and its step rows, superseding the patient's
+   * running plan of the type. Returns the rows whose jobs must be added once the transaction has
+   * committed (rows first, then jobs). The cases startFromProcedure leaves, and the same result.
+   */
+  async createFromProcedure(tx: Executor, event: EventEnvelope<'procedure.completed'>): Promise<ScheduledStep[]> {
     const p = event.payload;
     const patient = await this.patients.get(p.patientId, tx);
     // Events from one producer arrive in order, so the patient is known; if not, fail so the
@@ -122,22 +182,28 @@ export class CarePlansService {
       procedureCompletedAt: new Date(p.completedAt),
       appointmentId: p.appointmentId,
     });
-    const rows = planned.map((step) => ({
+    const rows = this.stepRows(planned);
+    if (rows.length) {
+      await tx
+        .insert(steps)
+        .values(rows.map((r) => ({ ...r, clinicId: event.clinicId, carePlanId: planId, patientId: p.patientId, status: 'scheduled' as const })));
+    }
+    return rows;
+  }
+
+  /** The planned steps as rows of their own (ids chosen here, so their jobs can be added without reading them back). */
+  private stepRows(planned: PlannedStep[]): ScheduledStep[] {
+    return planned.map((step) => ({
       id: randomUUID(),
-      clinicId: event.clinicId,
-      carePlanId: planId,
-      patientId: p.patientId,
       key: step.key,
       kind: step.kind,
       dueAt: step.dueAt,
       windowStart: step.window?.from ?? null,
       windowEnd: step.window?.to ?? null,
-      status: 'scheduled' as const,
     }));
-    return rows.length ? tx.insert(steps).values(rows).returning() : [];
   }
 
-  async scheduleJobs(rows: StepRow[]): Promise<void> {
+  async scheduleJobs(rows: Pick<StepRow, 'id' | 'dueAt'>[]): Promise<void> {
     await this.scheduler.scheduleMany(
       this.queue,
       JOBS.carePlanStepDue,

@@ -3,8 +3,7 @@ import { MessagePattern, Payload } from '@nestjs/microservices';
 import { eventPattern, type EventEnvelope } from '@aftercare/contracts';
 import { Inbox } from '@aftercare/messaging';
 import { BookingTasksService } from '../booking-tasks/booking-tasks.service.js';
-import { CarePlansService } from '../care-plans/care-plans.service.js';
-import type { StepRow } from '../database/schema.js';
+import { CarePlansService, type ScheduledStep } from '../care-plans/care-plans.service.js';
 import { FollowUpsService } from '../follow-ups/follow-ups.service.js';
 import { PatientMessagesService } from '../patient-messages/patient-messages.service.js';
 import { PatientsService } from '../patients/patients.service.js';
@@ -49,8 +48,12 @@ export class FollowupEventsController {
   }
 
   @MessagePattern(eventPattern('followup', 'procedure.completed'))
-  procedureCompleted(@Payload() event: EventEnvelope<'procedure.completed'>) {
-    let created: StepRow[] = [];
+  async procedureCompleted(@Payload() event: EventEnvelope<'procedure.completed'>) {
+    // The usual case: the inbox row, the plan and its steps in one statement, then the jobs.
+    const started = await this.carePlans.startFromProcedure(event);
+    if (started) return this.inbox.settle(event, started.fresh, () => this.carePlans.scheduleJobs(started.created));
+    // Every other case (a plan to supersede, no protocol, an unknown patient) in a transaction.
+    let created: ScheduledStep[] = [];
     return this.inbox.handleOnce(
       event,
       async (tx, e) => {

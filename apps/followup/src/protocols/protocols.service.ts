@@ -23,6 +23,17 @@ type HeadRow = typeof protocolHeads.$inferSelect;
 type VersionRow = typeof protocols.$inferSelect;
 
 const siteKey = (site: string | null | undefined): string => (site ? siteWords(site).join(' ') : '');
+/**
+ * A version as plans start from it: its stored definition with the head's scope (the scope is the
+ * head's, so a version keeps no stale copy of it).
+ */
+export function protocolDefinition(
+  version: Pick<VersionRow, 'definition' | 'code' | 'version' | 'procedureType'>,
+  head: Pick<HeadRow, 'site' | 'condition'>,
+): ProtocolDefinition {
+  return { ...version.definition, code: version.code, version: version.version, procedureType: version.procedureType, site: head.site, condition: head.condition };
+}
+
 /** The head row of `code` in the clinic. */
 const headOf = (clinicId: string, code: string) => and(eq(protocolHeads.clinicId, clinicId), eq(protocolHeads.code, code));
 
@@ -55,7 +66,7 @@ export class ProtocolsService {
       .select()
       .from(protocols)
       .where(and(eq(protocols.clinicId, clinicId), eq(protocols.code, chosen.code), eq(protocols.version, chosen.currentVersion)));
-    return row ? this.definitionOf(row, chosen) : null;
+    return row ? protocolDefinition(row, chosen) : null;
   }
 
   /** The default protocols of PRODUCT.md for a clinic that has none yet (idempotent). */
@@ -262,10 +273,6 @@ export class ProtocolsService {
     const [head] = opts.lock ? await query.for('update') : await query;
     if (!head) throw notFound('Protocol', code);
     return head;
-  }
-
-  private definitionOf(row: VersionRow, head: HeadRow): ProtocolDefinition {
-    return { ...row.definition, code: row.code, version: row.version, procedureType: row.procedureType, site: head.site, condition: head.condition };
   }
 
   private toResource(head: HeadRow, version: VersionRow): ProtocolResource {

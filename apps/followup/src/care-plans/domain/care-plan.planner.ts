@@ -59,10 +59,12 @@ export function planCarePlan(protocol: ProtocolDefinition, input: PlanInput): Pl
     const bookingDay = step.window ? Math.max(0, step.window.fromDays - (step.bookAheadDays ?? DEFAULT_BOOK_AHEAD_DAYS)) : null;
     const base =
       bookingDay !== null
-        ? new Date(Math.max(input.completedAt.getTime(), atLocalTime(localDayAfter(completed, bookingDay), step.at ?? '10:00', timezone).getTime()))
+        ? new Date(Math.max(input.completedAt.getTime(), localInstant(localDayAfter(completed, bookingDay), step.at ?? '10:00', timezone).getTime()))
         : step.at
-          ? atLocalTime(localDayAfter(completed, days), step.at, timezone)
-          : completed.plus({ days }).toJSDate();
+          ? localInstant(localDayAfter(completed, days), step.at, timezone)
+          : days === 0
+            ? input.completedAt
+            : completed.plus({ days }).toJSDate();
     // 3: hours and minutes are real elapsed time (not for a booking step, which has its own time).
     const raw = new Date(base.getTime() + (bookingDay !== null ? 0 : elapsedMs));
     // 4: never inside quiet hours.
@@ -70,8 +72,8 @@ export function planCarePlan(protocol: ProtocolDefinition, input: PlanInput): Pl
 
     const window = step.window
       ? {
-          from: atLocalTime(localDayAfter(completed, step.window.fromDays), '00:00', timezone),
-          to: atLocalTime(localDayAfter(completed, step.window.toDays + 1), '00:00', timezone),
+          from: localInstant(localDayAfter(completed, step.window.fromDays), '00:00', timezone),
+          to: localInstant(localDayAfter(completed, step.window.toDays + 1), '00:00', timezone),
         }
       : null;
 
@@ -84,6 +86,28 @@ export function planCarePlan(protocol: ProtocolDefinition, input: PlanInput): Pl
 
 /** The local calendar day `days` after the local day of `local` (date arithmetic only, no time of day). */
 function localDayAfter(local: DateTime, days: number): LocalDay {
-  const d = DateTime.utc(local.year, local.month, local.day).plus({ days });
-  return { year: d.year, month: d.month, day: d.day };
+  // Date.UTC rolls an out-of-range day over into the next months and years.
+  const d = new Date(Date.UTC(local.year, local.month - 1, local.day + days));
+  return { year: d.getUTCFullYear(), month: d.getUTCMonth() + 1, day: d.getUTCDate() };
+}
+
+/** How many local instants localInstant keeps (a few per clinic zone and day; forgotten all at once past this). */
+const LOCAL_INSTANTS_KEPT = 4_096;
+const localInstants = new Map<string, number>();
+
+/**
+ * atLocalTime, remembered. The instant a local day's time of day falls on in a zone never
+ * changes, and the completions of a day in one zone ask for the same few (day 1 at 10:00, the
+ * visit window's days at 00:00, ...), each of which would cost several zone-offset look-ups
+ * through Intl (the planner's main cost).
+ */
+function localInstant(day: LocalDay, time: string, zone: string): Date {
+  const key = `${zone} ${day.year}-${day.month}-${day.day} ${time}`;
+  let ts = localInstants.get(key);
+  if (ts === undefined) {
+    ts = atLocalTime(day, time, zone).getTime(); // throws on a bad zone or time: nothing kept
+    if (localInstants.size >= LOCAL_INSTANTS_KEPT) localInstants.clear();
+    localInstants.set(key, ts);
+  }
+  return new Date(ts);
 }
