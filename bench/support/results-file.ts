@@ -5,9 +5,12 @@ import { readFile, writeFile } from 'node:fs/promises';
  * bench rewrites only its own part (booking: issue 3, dispatch: issue 4, workspace: issue 5). A file without markers
  * is the booking bench's older, whole-file format: it is taken as the booking section.
  */
-const begin = (name: string) => `<!-- bench:${name} begin (generated; rewritten by the bench, edit the generator instead) -->`;
+// A hand-written section (a before/after history) is kept as it is, in its place.
+const HAND_WRITTEN = ['dispatch-history'];
+const begin = (name: string) =>
+  HAND_WRITTEN.includes(name) ? `<!-- bench:${name} begin (hand-written; kept by the benches) -->` : `<!-- bench:${name} begin (generated; rewritten by the bench, edit the generator instead) -->`;
 const end = (name: string) => `<!-- bench:${name} end -->`;
-const ORDER = ['booking', 'dispatch', 'workspace'];
+const ORDER = ['booking', 'dispatch', 'dispatch-history', 'workspace'];
 
 export async function writeSection(path: string, name: string, markdown: string): Promise<void> {
   let text = '';
