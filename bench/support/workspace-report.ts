@@ -163,7 +163,7 @@ export function renderWorkspace(input: WorkspaceInput): string {
     `- **Care plans.** \`procedure.completed\` envelopes (version ${1}, the contracts' shape) sent as the outbox relay sends them: a Redis-transport ClientProxy \`send('followup.event.procedure.completed', envelope)\`,`,
     `  open loop at ${c.rate}/s (each send at its slot on a fixed schedule, never waiting for an answer), ${c.planSeconds} s per run (${n0(c.rate * c.planSeconds)} events), each for a different patient that followup knows`,
     `  (seeded followup.patients rows, America/New_York: a patient's first procedure, so nothing is superseded), \`bmac_injection\` with the default protocol (${input.stepsPerPlan} steps, the first ${fmt(Math.min(...input.stepOffsetsMs) / 3_600_000, 1)} h after the procedure, so no job runs during the run).`,
-    `  Followup handles each in its inbox transaction (plan + step rows), then adds the steps' delayed jobs with one \`addBulk\` (JobScheduler) and answers.`,
+    `  Followup records each (inbox row, plan and step rows in one statement, care-plan-statements.ts), then adds the steps' delayed jobs with one \`addBulk\` (JobScheduler) and answers.`,
     `  **Latency per plan** = the latest BullMQ \`timestamp\` of the plan's step jobs in Redis − the send time (both wall clock of this machine). Also send → acknowledgement, which followup sends only after addBulk returned.`,
     `  **Plans/s** = events ÷ (last plan's last job − first send).`,
     `- **Baseline, raw BullMQ.** In the same run, \`Queue.addBulk\` of ${input.stepsPerPlan} jobs (name ${'`care-plan.step.due`'}, payload \`{ id }\`, \`DEFAULT_JOB_OPTIONS\`, jobId, the plan's delays) from the bench process,`,
@@ -285,8 +285,8 @@ export function renderWorkspace(input: WorkspaceInput): string {
   const planMet = planP99 < TARGET;
   L.push(
     `- **Care plans.** ${planMet ? 'The target is met' : 'The target is not met'}: at ${c.rate} completions/s the plan and all ${input.stepsPerPlan} jobs are queued p50 ${fmt(median(service.map((r) => r.latency.p50)), 1)} ms / p99 ${fmt(planP99, 1)} ms after the event,`,
-    `  against p50 ${fmt(median(bare.map((r) => r.ack.p50)), 1)} ms / p99 ${fmt(bareP99, 1)} ms for the bare \`addBulk\` of the same jobs (call → resolved). The difference is followup's inbox transaction (inbox row, patient, protocol, plan, older plans, steps:`,
-    `  several round trips and a commit) and the transport hop; followup used ${fmt(median(service.map((r) => (r.cpu.groups.followup ?? 0) / r.events)), 2)} ms of CPU per plan and PostgreSQL ${fmt(median(service.map((r) => (r.cpu.groups.postgres ?? 0) / r.events)), 2)} ms.`,
+    `  against p50 ${fmt(median(bare.map((r) => r.ack.p50)), 1)} ms / p99 ${fmt(bareP99, 1)} ms for the bare \`addBulk\` of the same jobs (call → resolved). The difference is followup's two statements (the patient's zone and the protocol;`,
+    `  then inbox row, plan and steps in one), planning the steps and the transport hop; followup used ${fmt(median(service.map((r) => (r.cpu.groups.followup ?? 0) / r.events)), 2)} ms of CPU per plan and PostgreSQL ${fmt(median(service.map((r) => (r.cpu.groups.postgres ?? 0) / r.events)), 2)} ms.`,
     '',
   );
 
