@@ -25,7 +25,7 @@ import { FollowUpsService } from '../follow-ups/follow-ups.service.js';
 import { PatientsService } from '../patients/patients.service.js';
 import { protocolDefinition, ProtocolsService } from '../protocols/protocols.service.js';
 import { CarePlanLifecycleService } from './care-plan-lifecycle.service.js';
-import { CarePlanStatements } from './care-plan-statements.js';
+import { CarePlanStatements, type StartedPlan } from './care-plan-statements.js';
 import { planCarePlan, type PlannedStep } from './domain/care-plan.planner.js';
 import { selectProtocol } from './domain/protocol.selection.js';
 
@@ -115,20 +115,7 @@ export class CarePlansService {
     const rows = this.stepRows(planCarePlan(protocol, { completedAt, timezone, quietHours: this.config.quietHours }));
     const outcome = await this.statements.start({
       event: { id: event.id, type: event.type },
-      plan: {
-        id: planId,
-        clinicId: event.clinicId,
-        patientId: p.patientId,
-        appointmentId: p.appointmentId,
-        clinicianId: p.clinicianId,
-        procedureType: p.procedureType,
-        protocolCode: protocol.code,
-        protocolVersion: protocol.version,
-        procedureCompletedAt: completedAt,
-        site: p.site,
-        condition: p.condition ?? null,
-        timezone,
-      },
+      plan: newPlan(planId, event, protocol, timezone),
       steps: rows,
     });
     if (outcome.supersedes) return null;
@@ -155,21 +142,7 @@ export class CarePlansService {
     const planId = randomUUID();
     const inserted = await tx
       .insert(carePlans)
-      .values({
-        id: planId,
-        clinicId: event.clinicId,
-        patientId: p.patientId,
-        appointmentId: p.appointmentId,
-        clinicianId: p.clinicianId,
-        procedureType: p.procedureType,
-        protocolCode: protocol.code,
-        protocolVersion: protocol.version,
-        status: 'active',
-        procedureCompletedAt: new Date(p.completedAt),
-        site: p.site,
-        condition: p.condition ?? null,
-        timezone: patient.timezone,
-      })
+      .values({ ...newPlan(planId, event, protocol, patient.timezone), status: 'active' })
       .onConflictDoNothing({ target: carePlans.appointmentId })
       .returning({ id: carePlans.id });
     if (inserted.length === 0) return []; // this procedure already has its plan
@@ -344,4 +317,23 @@ export class CarePlansService {
     const changes = await this.db.select().from(carePlanChanges).where(eq(carePlanChanges.carePlanId, id)).orderBy(asc(carePlanChanges.at));
     return toCarePlanResource(plan, planSteps, changes);
   }
+}
+
+/** A new plan's row for a completed procedure (both ways of creating one write the same). */
+function newPlan(id: string, event: EventEnvelope<'procedure.completed'>, protocol: { code: string; version: number }, timezone: string): StartedPlan['plan'] {
+  const p = event.payload;
+  return {
+    id,
+    clinicId: event.clinicId,
+    patientId: p.patientId,
+    appointmentId: p.appointmentId,
+    clinicianId: p.clinicianId,
+    procedureType: p.procedureType,
+    protocolCode: protocol.code,
+    protocolVersion: protocol.version,
+    procedureCompletedAt: new Date(p.completedAt),
+    site: p.site,
+    condition: p.condition ?? null,
+    timezone,
+  };
 }
