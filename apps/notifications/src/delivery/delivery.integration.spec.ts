@@ -526,22 +526,7 @@ describe('delivery reports', () => {
 describe('fallbacks from compose time and send time', () => {
   it('an opted-out patient: the SMS still waiting is suppressed before the provider and the e-mail goes (the booking confirmation, with its invite)', async () => {
     const patient = await registerPatient();
-    const appointmentId = randomUUID();
-    await controller.booked(
-      envelope('appointment.booked', {
-        appointmentId,
-        patientId: patient.patientId,
-        clinicianId: randomUUID(),
-        clinicianName: 'Dr. Rivera',
-        procedureType: 'bmac_injection',
-        startsAt: '2025-11-05T15:00:00Z',
-        endsAt: '2025-11-05T17:00:00Z',
-        sequence: 0,
-        bookedByCarePlan: false,
-        bookingTaskId: null,
-        waitlistOfferId: null,
-      }),
-    );
+    const { appointmentId } = await bookAppointment(patient, '2025-11-05T15:00:00Z');
     const confirmation = (await messagesOf(patient.patientId)).find((m) => m.kind === 'booking_confirmation')!;
     expect(confirmation.channel).toBe('sms');
     await db.update(recipients).set({ smsOptedOut: true }).where(eq(recipients.id, patient.patientId)); // STOP came in between
@@ -556,20 +541,7 @@ describe('fallbacks from compose time and send time', () => {
 
   it('a cancelled appointment gets no reminder, and no fallback for it either', async () => {
     const patient = await registerPatient({ email: null });
-    const booked = {
-      appointmentId: randomUUID(),
-      patientId: patient.patientId,
-      clinicianId: randomUUID(),
-      clinicianName: 'Dr. Rivera',
-      procedureType: 'bmac_injection',
-      startsAt: '2025-11-05T15:00:00Z',
-      endsAt: '2025-11-05T17:00:00Z',
-      sequence: 0,
-      bookedByCarePlan: false,
-      bookingTaskId: null,
-      waitlistOfferId: null,
-    };
-    await controller.booked(envelope('appointment.booked', booked));
+    const booked = await bookAppointment(patient, '2025-11-05T15:00:00Z');
     const reminder = (await messagesOf(patient.patientId)).find((m) => m.kind === 'reminder')!;
     await controller.cancelled(
       envelope('appointment.cancelled', { appointmentId: booked.appointmentId, patientId: patient.patientId, clinicianId: booked.clinicianId, procedureType: 'bmac_injection', startsAt: booked.startsAt, reason: null, sequence: 1, bookedByCarePlan: false }),
