@@ -19,8 +19,6 @@
  * section again from the measurements a run saved).
  */
 import 'reflect-metadata';
-import { readFile, writeFile } from 'node:fs/promises';
-import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -33,7 +31,7 @@ import { loadGet, loadPostEach, type LoadRun } from './support/load.js';
 import { DEFAULT_LIMIT, mergeProfiles, profileSlotSearch, type ProfileResult } from './support/profile.js';
 import { bookingRequestsForWeek, seedClinic, type SeededClinic } from './support/seed.js';
 import { renderResults, type BookingRun, type MeteredRun, type ResultsInput } from './support/report.js';
-import { writeSection } from './support/results-file.js';
+import { benchEntry, cleanupOnce, publish, reportFailure, type BenchSection } from './support/bench-run.js';
 import { codeVersion, machine } from './support/machine.js';
 
 const int = (name: string, fallback: number) => {
@@ -117,23 +115,15 @@ async function probeDeactivation(admin: Api): Promise<{ status: number; summary:
   return { status: answer.status, summary };
 }
 
+const SECTION: BenchSection<ResultsInput> = { name: 'booking', results: CONFIG.results, render: renderResults, log };
+
 async function main(): Promise<void> {
   const system = new BenchSystem();
   let db: pg.Pool | undefined;
-  let stopping: Promise<void> | undefined;
-  const cleanup = () =>
-    (stopping ??= (async () => {
-      log('cleaning up: stopping services, Redis, fakes; dropping the database…');
-      await db?.end().catch(() => undefined);
-      await system.stop();
-      log('cleaned up');
-    })());
-  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-    process.once(signal, () => {
-      log(`${signal}: stopping`);
-      void cleanup().finally(() => process.exit(130));
-    });
-  }
+  const cleanup = cleanupOnce(log, 'stopping services, Redis, fakes; dropping the database', async () => {
+    await db?.end().catch(() => undefined);
+    await system.stop();
+  });
 
   try {
     log(`config: ${JSON.stringify({ ...CONFIG, results: path.relative(ROOT, CONFIG.results) })}`);
@@ -291,27 +281,13 @@ async function main(): Promise<void> {
       deactivation,
       elapsedSeconds: (performance.now() - started) / 1000,
     };
-    // The measurements as they are, so the text can be rendered again from them (BENCH_RENDER_FROM).
-    const saved = path.join(os.tmpdir(), `aftercare-bench-booking-${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
-    await writeFile(saved, JSON.stringify(input));
-    log(`measurements saved to ${saved}`);
-    await writeSection(CONFIG.results, 'booking', renderResults(input));
-    log(`wrote the booking section of ${path.relative(process.cwd(), CONFIG.results)}`);
+    await publish(SECTION, input);
     if (doubles.clinician + doubles.patient + doubles.resource > 0) process.exitCode = 1;
   } catch (error) {
-    process.exitCode = 1;
-    console.error(`bench failed: ${(error as Error).stack ?? error}`);
-    if (system.logs.length) console.error(`--- last service output ---\n${system.logs.slice(-40).join('\n')}`);
+    reportFailure(error, system.logs);
   } finally {
     await cleanup();
   }
 }
 
-if (process.env.BENCH_RENDER_FROM) {
-  // Render the section again from saved measurements (no system is started).
-  const input = JSON.parse(await readFile(process.env.BENCH_RENDER_FROM, 'utf8')) as ResultsInput;
-  await writeSection(CONFIG.results, 'booking', renderResults(input));
-  log(`rendered the booking section of ${path.relative(process.cwd(), CONFIG.results)} from ${process.env.BENCH_RENDER_FROM}`);
-} else {
-  await main();
-}
+await benchEntry(SECTION, main);

@@ -41,8 +41,6 @@
 import 'reflect-metadata';
 import { fork, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { readFile, writeFile } from 'node:fs/promises';
-import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { performance } from 'node:perf_hooks';
@@ -62,7 +60,7 @@ import { profileSends, type SendProfile } from './support/dispatch-profile.js';
 import { renderDispatch, type DispatchInput, type DispatchRun, type IdleWindow } from './support/dispatch-report.js';
 import { Api, inBatches } from './support/http.js';
 import { codeVersion, machine } from './support/machine.js';
-import { writeSection } from './support/results-file.js';
+import { benchEntry, cleanupOnce, publish, reportFailure, type BenchSection } from './support/bench-run.js';
 import { bookingRequestsForWeek, seedClinic, type BookingRequest, type SeededClinic } from './support/seed.js';
 import { quantile } from './support/stats.js';
 
@@ -315,6 +313,8 @@ function summarise(kind: DispatchRun['kind'], run: number, dueAt: number, arriva
   };
 }
 
+const SECTION: BenchSection<DispatchInput> = { name: 'dispatch', results: CONFIG.results, render: renderDispatch, log };
+
 async function main(): Promise<void> {
   const options = processorOptions();
   const zone = daytimeZone('America/New_York');
@@ -324,27 +324,17 @@ async function main(): Promise<void> {
   let outbound: Queue | undefined;
   let bare: Queue | undefined;
   let bareWorker: ChildProcess | undefined;
-  let stopping: Promise<void> | undefined;
-  const cleanup = () =>
-    (stopping ??= (async () => {
-      log('cleaning up: stopping the bare worker, services, Redis, fakes; dropping the database…');
-      if (bareWorker && bareWorker.exitCode === null) {
-        const exited = new Promise((resolve) => bareWorker!.once('exit', resolve));
-        bareWorker.kill('SIGTERM');
-        await Promise.race([exited, sleep(5_000).then(() => bareWorker!.kill('SIGKILL'))]);
-      }
-      await Promise.allSettled([outbound?.close(), bare?.close()]);
-      redis?.disconnect();
-      await db?.end().catch(() => undefined);
-      await system.stop();
-      log('cleaned up');
-    })());
-  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-    process.once(signal, () => {
-      log(`${signal}: stopping`);
-      void cleanup().finally(() => process.exit(130));
-    });
-  }
+  const cleanup = cleanupOnce(log, 'stopping the bare worker, services, Redis, fakes; dropping the database', async () => {
+    if (bareWorker && bareWorker.exitCode === null) {
+      const exited = new Promise((resolve) => bareWorker!.once('exit', resolve));
+      bareWorker.kill('SIGTERM');
+      await Promise.race([exited, sleep(5_000).then(() => bareWorker!.kill('SIGKILL'))]);
+    }
+    await Promise.allSettled([outbound?.close(), bare?.close()]);
+    redis?.disconnect();
+    await db?.end().catch(() => undefined);
+    await system.stop();
+  });
 
   try {
     log(`config: ${JSON.stringify({ ...CONFIG, results: path.relative(ROOT, CONFIG.results) })}`);
@@ -682,27 +672,13 @@ async function main(): Promise<void> {
       bookingSeconds,
       elapsedSeconds: (performance.now() - started) / 1000,
     };
-    // The measurements as they are, so the text can be rendered again from them (BENCH_RENDER_FROM).
-    const saved = path.join(os.tmpdir(), `aftercare-bench-dispatch-${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
-    await writeFile(saved, JSON.stringify(input));
-    log(`measurements saved to ${saved}`);
-    await writeSection(CONFIG.results, 'dispatch', renderDispatch(input));
-    log(`wrote the dispatch section of ${path.relative(process.cwd(), CONFIG.results)}`);
+    await publish(SECTION, input);
     if (runs.some((x) => x.duplicates > 0 || x.messages !== CONFIG.messages)) process.exitCode = 1;
   } catch (error) {
-    process.exitCode = 1;
-    console.error(`bench failed: ${(error as Error).stack ?? error}`);
-    if (system.logs.length) console.error(`--- last service output ---\n${system.logs.slice(-40).join('\n')}`);
+    reportFailure(error, system.logs);
   } finally {
     await cleanup();
   }
 }
 
-if (process.env.BENCH_RENDER_FROM) {
-  // Render the section again from saved measurements (no system is started).
-  const input = JSON.parse(await readFile(process.env.BENCH_RENDER_FROM, 'utf8')) as DispatchInput;
-  await writeSection(CONFIG.results, 'dispatch', renderDispatch(input));
-  log(`rendered the dispatch section of ${path.relative(process.cwd(), CONFIG.results)} from ${process.env.BENCH_RENDER_FROM}`);
-} else {
-  await main();
-}
+await benchEntry(SECTION, main);

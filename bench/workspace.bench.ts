@@ -40,7 +40,6 @@
  */
 import 'reflect-metadata';
 import { randomUUID } from 'node:crypto';
-import { readFile, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -66,7 +65,7 @@ import { Api } from './support/http.js';
 import { loadGetEach } from './support/load.js';
 import { codeVersion, machine } from './support/machine.js';
 import { instrumentedPool, type CapturedQuery } from './support/query-capture.js';
-import { writeSection } from './support/results-file.js';
+import { benchEntry, cleanupOnce, publish, reportFailure, type BenchSection } from './support/bench-run.js';
 import { prng, quantile, shuffle } from './support/stats.js';
 import { renderWorkspace, type CarePlanRun, type DueListRun, type ExplainedStatement, type LatencySummary, type WorkspaceInput } from './support/workspace-report.js';
 import { seedCompletionPatients, seedWorkspace } from './support/workspace-seed.js';
@@ -162,6 +161,8 @@ async function redisCommands(redis: Redis): Promise<number> {
   return Number(/total_commands_processed:(\d+)/.exec(await redis.info('stats'))?.[1] ?? NaN);
 }
 
+const SECTION: BenchSection<WorkspaceInput> = { name: 'workspace', results: CONFIG.results, render: renderWorkspace, log };
+
 async function main(): Promise<void> {
   const system = new BenchSystem();
   let db: pg.Pool | undefined;
@@ -171,22 +172,12 @@ async function main(): Promise<void> {
   let client: ClientProxy | undefined;
   let stepsQueue: Queue | undefined;
   let bare: Queue | undefined;
-  let stopping: Promise<void> | undefined;
-  const cleanup = () =>
-    (stopping ??= (async () => {
-      log('cleaning up: closing clients, stopping services, Redis, fakes; dropping the database…');
-      await Promise.allSettled([stepsQueue?.close(), bare?.close(), client?.close()]);
-      redis?.disconnect();
-      await Promise.allSettled([db?.end(), replayPool?.end(), capturing?.pool.end()]);
-      await system.stop();
-      log('cleaned up');
-    })());
-  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-    process.once(signal, () => {
-      log(`${signal}: stopping`);
-      void cleanup().finally(() => process.exit(130));
-    });
-  }
+  const cleanup = cleanupOnce(log, 'closing clients, stopping services, Redis, fakes; dropping the database', async () => {
+    await Promise.allSettled([stepsQueue?.close(), bare?.close(), client?.close()]);
+    redis?.disconnect();
+    await Promise.allSettled([db?.end(), replayPool?.end(), capturing?.pool.end()]);
+    await system.stop();
+  });
 
   try {
     log(`config: ${JSON.stringify({ ...CONFIG, results: path.relative(ROOT, CONFIG.results) })}`);
@@ -678,28 +669,15 @@ async function main(): Promise<void> {
       planRuns,
       elapsedSeconds: (performance.now() - started) / 1000,
     };
-    const saved = path.join(os.tmpdir(), `aftercare-bench-workspace-${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
-    await writeFile(saved, JSON.stringify(input));
-    log(`measurements saved to ${saved}`);
-    await writeSection(CONFIG.results, 'workspace', renderWorkspace(input));
-    log(`wrote the workspace section of ${CONFIG.results}`);
+    await publish(SECTION, input);
     const service = planRuns.filter((x) => x.kind === 'service');
     if (service.some((x) => x.failures > 0 || x.duplicatePlans > 0 || x.missingJobs > 0 || x.plans !== x.events || x.duplicateAcks > 0)) process.exitCode = 1;
     if (dueRuns.some((x) => Object.keys(x.api1.statuses).some((k) => k !== '200') || Object.keys(x.apiN.statuses).some((k) => k !== '200'))) process.exitCode = 1;
   } catch (error) {
-    process.exitCode = 1;
-    console.error(`bench failed: ${(error as Error).stack ?? error}`);
-    if (system.logs.length) console.error(`--- last service output ---\n${system.logs.slice(-40).join('\n')}`);
+    reportFailure(error, system.logs);
   } finally {
     await cleanup();
   }
 }
 
-if (process.env.BENCH_RENDER_FROM) {
-  // Render the section again from saved measurements (no system is started).
-  const input = JSON.parse(await readFile(process.env.BENCH_RENDER_FROM, 'utf8')) as WorkspaceInput;
-  await writeSection(CONFIG.results, 'workspace', renderWorkspace(input));
-  log(`rendered the workspace section of ${CONFIG.results} from ${process.env.BENCH_RENDER_FROM}`);
-} else {
-  await main();
-}
+await benchEntry(SECTION, main);
