@@ -6,7 +6,7 @@ import { Clock } from '@aftercare/clock';
 import { Coalescer, DRIZZLE, type Db, type Executor } from '@aftercare/database';
 import { PermanentError, RetryableError } from '@aftercare/jobs';
 import { safeErrorMessage } from '@aftercare/messaging';
-import { appointments, deliveryCallbacks, messages, recipients, waitlistOffers, type AppointmentCopyRow, type MessageRow, type RecipientRow } from '../database/schema.js';
+import { appointments, deliveryCallbacks, messages, recipients, waitlistOffers, type MessageRow } from '../database/schema.js';
 import { APPOINTMENT_CANCELLED, APPOINTMENT_RESCHEDULED, isOfAnOlderSequence, REMINDER_MOOT, STATES_THE_TIME } from '../messages/appointment-moot.js';
 import { numberUndeliverable } from '../messages/channel.policy.js';
 import { PENDING_STATUSES } from '../messages/message.source.js';
@@ -19,7 +19,7 @@ import { describeErrorCode } from './delivery.rules.js';
 import { SMS_HELD } from './fallback.rules.js';
 import { FallbackService } from './fallback.service.js';
 import { backoffDelayMs, MAX_SEND_ATTEMPTS, mayRetry } from './retry.policy.js';
-import { SendStatements, type Acceptance, type LoadedSend } from './send-statements.js';
+import { SendStatements, type Acceptance, type LoadedSend, type SendAppointment, type SendRecipient } from './send-statements.js';
 import { setStatusSource } from './status-source.js';
 
 export interface SendOutcome {
@@ -43,8 +43,8 @@ interface Suppression {
 
 /** What the send decisions read besides the row: the patient's copy and the appointment's. */
 interface SendFacts {
-  recipient: RecipientRow | null;
-  appointment: AppointmentCopyRow | null;
+  recipient: SendRecipient | null;
+  appointment: SendAppointment | null;
 }
 
 /** How the outcome of earlier calls stands when a provider call fails. */

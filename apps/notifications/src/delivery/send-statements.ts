@@ -15,12 +15,27 @@ import type { StatusSource } from './status-source.js';
  * service's CPU.
  */
 
-/** `alias."column" AS "<prefix>property"` for every column of a table. */
-function columnList(table: Table, alias: string, prefix = ''): string {
+/** `alias."column" AS "<prefix>property"` for the named columns of a table (every column without `only`). */
+function columnList<T extends Table>(table: T, alias: string, prefix = '', only?: readonly (keyof T['_']['columns'] & string)[]): string {
   return Object.entries(getTableColumns(table))
+    .filter(([property]) => !only || (only as readonly string[]).includes(property))
     .map(([property, column]) => `${alias}."${column.name}" AS "${prefix}${property}"`)
     .join(', ');
 }
+
+/**
+ * What the send decisions read of the patient's copy (SMS permission, the number's flag, the zone
+ * for quiet hours) and of the appointment's (moot or moved; the time a reminder is for): only
+ * these columns are read, as every column of a row read costs its parsing on each send.
+ */
+const SEND_RECIPIENT_COLUMNS = ['id', 'timezone', 'smsConsent', 'smsOptedOut', 'smsHeldAt', 'smsUndeliverablePhone', 'smsUndeliverableAt', 'smsUndeliverableCode'] as const;
+const SEND_APPOINTMENT_COLUMNS = ['id', 'status', 'sequence', 'startsAt'] as const;
+export type SendRecipient = Pick<RecipientRow, (typeof SEND_RECIPIENT_COLUMNS)[number]>;
+export type SendAppointment = Pick<AppointmentCopyRow, (typeof SEND_APPOINTMENT_COLUMNS)[number]>;
+
+/** The columns a claim changes: the claimed row is the row as read with these. */
+const CLAIM_CHANGES = ['status', 'attempts', 'unconfirmedSince', 'nextAttemptAt', 'dueAt', 'updatedAt'] as const;
+type ClaimChanges = Pick<MessageRow, (typeof CLAIM_CHANGES)[number] | 'id'>;
 
 /** The rows' prefixed columns back into an object (null when the joined row is absent: its id is null). */
 function unprefix<T>(raw: Record<string, unknown>, prefix: string): T | null {
@@ -38,7 +53,7 @@ const MESSAGE_COLUMNS = columnList(messages, 'm');
 
 const LOAD = {
   name: 'notifications.send.load',
-  text: `SELECT ${MESSAGE_COLUMNS}, ${columnList(recipients, 'r', 'r.')}, ${columnList(appointments, 'a', 'a.')}
+  text: `SELECT ${MESSAGE_COLUMNS}, ${columnList(recipients, 'r', 'r.', SEND_RECIPIENT_COLUMNS)}, ${columnList(appointments, 'a', 'a.', SEND_APPOINTMENT_COLUMNS)}
            FROM ${M} m
            LEFT JOIN ${R} r ON r.id = m.patient_id
            LEFT JOIN ${A} a ON a.id = m.appointment_id
@@ -65,7 +80,7 @@ const CLAIM = {
                           OR (r.sms_undeliverable_phone = COALESCE(m.to_address, '')
                               AND NOT (r.sms_undeliverable_code = ANY($4::text[]) AND (r.sms_undeliverable_at IS NULL OR r.sms_undeliverable_at <= $5)))))
             AND set_config('aftercare.status_source', $6, true) IS NOT NULL
-      RETURNING ${MESSAGE_COLUMNS}`,
+      RETURNING ${columnList(messages, 'm', '', ['id', ...CLAIM_CHANGES])}`,
 };
 
 /**
@@ -98,8 +113,8 @@ const RECORD = {
 
 export interface LoadedSend {
   row: MessageRow;
-  recipient: RecipientRow | null;
-  appointment: AppointmentCopyRow | null;
+  recipient: SendRecipient | null;
+  appointment: SendAppointment | null;
 }
 
 export interface Acceptance {
@@ -121,22 +136,26 @@ export class SendStatements {
     for (const raw of rows) {
       const row: Record<string, unknown> = {};
       for (const key in raw) if (!key.includes('.')) row[key] = raw[key];
-      byId.set(raw.id as string, { row: row as MessageRow, recipient: unprefix<RecipientRow>(raw, 'r.'), appointment: unprefix<AppointmentCopyRow>(raw, 'a.') });
+      byId.set(raw.id as string, { row: row as MessageRow, recipient: unprefix<SendRecipient>(raw, 'r.'), appointment: unprefix<SendAppointment>(raw, 'a.') });
     }
     return ids.map((id) => byId.get(id) ?? null);
   }
 
-  /** Claims the rows still as read; each gets its claimed row, or null (one claim per row: a second request for it gets null). */
+  /**
+   * Claims the rows still as read; each gets its claimed row (the row as read with the claim's
+   * changes: the claim matched it unchanged), or null (one claim per row: a second request for it gets null).
+   */
   async claim(rows: MessageRow[], now: Date, flagExpired: Date): Promise<(MessageRow | null)[]> {
-    const { rows: claimed } = await this.pool.query<MessageRow>({
+    const { rows: claimed } = await this.pool.query<ClaimChanges>({
       ...CLAIM,
       values: [rows.map((r) => r.id), rows.map((r) => r.attempts), now, TEMPORARY_UNDELIVERABLE_CODES, flagExpired, this.source],
     });
     const byId = new Map(claimed.map((c) => [c.id, c]));
     return rows.map((r) => {
-      const row = byId.get(r.id) ?? null;
+      const changes = byId.get(r.id);
+      if (!changes) return null;
       byId.delete(r.id);
-      return row;
+      return { ...r, ...changes };
     });
   }
 

@@ -92,7 +92,7 @@ export type StatusChange = MessageStatusChange;
 export type MessageLogEntry = MessageResource;
 
 /** The carrier's report on the recipient's number, as channel.policy.ts reads it. */
-export function undeliverableFlagOf(recipient: RecipientRow): UndeliverableFlag {
+export function undeliverableFlagOf(recipient: Pick<RecipientRow, 'smsUndeliverablePhone' | 'smsUndeliverableCode' | 'smsUndeliverableAt'>): UndeliverableFlag {
   return { phone: recipient.smsUndeliverablePhone, code: recipient.smsUndeliverableCode, at: recipient.smsUndeliverableAt };
 }
 
