@@ -102,8 +102,8 @@ describe('loadConfig', () => {
       expect(loadConfig({ DELIVERY_REPORT_CHECK_HOURS: '2', SMS_UNREACHABLE_FLAG_DAYS: '3' })).toMatchObject({ deliveryReportCheckHours: 2, smsUnreachableFlagDays: 3 });
     });
 
-    it('sends 64 messages at once per notifications process by default, as many as MESSAGE_SEND_CONCURRENCY says otherwise', () => {
-      expect(loadConfig({}).messageSendConcurrency).toBe(64);
+    it('sends 128 messages at once per notifications process by default, as many as MESSAGE_SEND_CONCURRENCY says otherwise', () => {
+      expect(loadConfig({}).messageSendConcurrency).toBe(128);
       expect(loadConfig({ MESSAGE_SEND_CONCURRENCY: '8' }).messageSendConcurrency).toBe(8);
     });
 

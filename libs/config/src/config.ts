@@ -205,7 +205,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
     quietHours,
     logLevel,
     reconcileIntervalMs: parseInteger(env, 'RECONCILE_INTERVAL_MS', 30_000, 200, 3_600_000),
-    messageSendConcurrency: parseInteger(env, 'MESSAGE_SEND_CONCURRENCY', 64, 1, 1000),
+    messageSendConcurrency: parseInteger(env, 'MESSAGE_SEND_CONCURRENCY', 128, 1, 1000),
     rpcTimeoutMs: parseInteger(env, 'RPC_TIMEOUT_MS', 10_000, 100, 120_000),
     waitlist: {
       offerMinutes: parseInteger(env, 'WAITLIST_OFFER_MINUTES', 120, 15, 7 * 24 * 60),

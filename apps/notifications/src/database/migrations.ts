@@ -252,4 +252,20 @@ ALTER TABLE notifications.messages ADD COLUMN report_checked_at timestamptz;
 CREATE INDEX messages_awaiting_report ON notifications.messages (sent_at, id) WHERE status = 'sent' AND channel = 'sms' AND direction = 'outbound';
 `,
   },
+  {
+    id: '0006_lighter_sends',
+    sql: `
+-- Every change of a message's row writes an entry in each of its indexes (a status change is
+-- never a HOT update), and a send changes the row twice. messages_due (due_at, id) serves every
+-- reader of the pending rows (the reconciler, the jobs); messages_pending (send_at, id) served
+-- none any more.
+DROP INDEX notifications.messages_pending;
+
+-- The status history is an audit trail written only by the messages' own trigger (NEW.id always
+-- exists): the foreign key checked that again for each entry - a row lock and a lookup per
+-- status change - and its ON DELETE CASCADE would have erased a message's history with it.
+-- Messages are never deleted; were one ever, its history stays.
+ALTER TABLE notifications.message_events DROP CONSTRAINT message_events_message_id_fkey;
+`,
+  },
 ];

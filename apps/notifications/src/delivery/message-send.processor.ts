@@ -14,7 +14,7 @@ import { MessageSenderService } from './message-sender.service.js';
  * loses its lock after `lockDuration`; the stalled check hands the job to another worker, and the
  * row's `unconfirmed_since` makes it ask the provider before sending again.
  */
-// MESSAGE_SEND_CONCURRENCY (default 64) sends at once, set when the worker starts: a provider
+// MESSAGE_SEND_CONCURRENCY (default 128) sends at once, set when the worker starts: a provider
 // call is mostly waiting (Twilio answers in 100-300 ms), and the sends under way share their
 // database statements (MessageSenderService), so more of them in flight makes each statement
 // carry more messages.
