@@ -21,6 +21,7 @@ import { PatientMessagesService } from './patient-messages/patient-messages.serv
 import { PatientsService } from './patients/patients.service.js';
 import { ProtocolsController } from './protocols/protocols.controller.js';
 import { ProtocolsService } from './protocols/protocols.service.js';
+import { QueueAdminController } from './queues/queue-admin.controller.js';
 
 @Injectable()
 class DemoProtocols implements OnApplicationBootstrap {
@@ -55,7 +56,7 @@ export class FollowupModule {
         StepQueueModule,
         JobsModule.forService({ service: 'followup', config, sources: [CarePlanStepSource], imports: [StepQueueModule] }),
       ],
-      controllers: [ProtocolsController, CarePlanLifecycleController, FollowupController, FollowupEventsController, ...WORKSPACE_CONTROLLERS],
+      controllers: [ProtocolsController, CarePlanLifecycleController, FollowupController, FollowupEventsController, ...WORKSPACE_CONTROLLERS, QueueAdminController],
       providers: [PatientMessagesService, PatientsService, ProtocolsService, CarePlanLifecycleService, CarePlansService, FollowUpsService, BookingTasksService, CarePlanStepProcessor, DemoProtocols, OutcomesService, ...WORKSPACE_PROVIDERS],
     };
   }

@@ -4,6 +4,7 @@ import { ClockModule } from '@aftercare/clock';
 import { ConfigModule, type AppConfig } from '@aftercare/config';
 import { DatabaseModule, PG_POOL } from '@aftercare/database';
 import { MessagingModule } from '@aftercare/messaging';
+import { AdminQueuesModule } from './admin-queues/admin-queues.module.js';
 import { AppointmentsModule } from './appointments/appointments.module.js';
 import { AuditModule } from './audit/audit.module.js';
 import { AuthModule } from './auth/auth.module.js';
@@ -17,6 +18,7 @@ import { DevClockModule } from './dev-clock/dev-clock.module.js';
 import { FhirModule } from './fhir/fhir.module.js';
 import { FollowUpsModule } from './follow-ups/follow-ups.module.js';
 import { HealthModule } from './health/health.module.js';
+import { LiveModule } from './live/live.module.js';
 import { MessagesModule } from './messages/messages.module.js';
 import { OutcomesModule } from './outcomes/outcomes.module.js';
 import { PatientsModule } from './patients/patients.module.js';
@@ -50,7 +52,9 @@ export class GatewayModule {
         FhirModule,
         ProtocolsModule,
         MessagesModule,
+        LiveModule,
         TemplatesModule,
+        AdminQueuesModule,
         WebhooksModule,
         DevClockModule.forRoot(config),
         HealthModule,

@@ -33,6 +33,11 @@ export class NotificationsController {
     return this.messages.list(ctx, data?.patientId, data?.status, { limit: data?.limit, before: data?.before });
   }
 
+  @MessagePattern(P.messagesRetry)
+  retry(@Payload() { ctx, data }: RpcRequest<ByIdData>) {
+    return this.messages.retryFailed(ctx, data.id);
+  }
+
   @MessagePattern(P.timeline)
   timeline(@Payload() { ctx, data }: RpcRequest<ByIdData>) {
     return this.messages.timeline(ctx, data.id);

@@ -14,10 +14,12 @@ import { DeliveryReportCheckService } from './delivery/report-check.service.js';
 import { DirectoryService } from './directory/directory.service.js';
 import { NotificationsEventsController } from './events/notifications-events.controller.js';
 import { InboundSmsService } from './inbound/inbound-sms.service.js';
+import { LiveChangesModule } from './live/live.module.js';
 import { AppointmentMessagesService } from './messages/appointment-messages.service.js';
 import { MessageSource } from './messages/message.source.js';
 import { MessagesService } from './messages/messages.service.js';
 import { NotificationsController } from './notifications.controller.js';
+import { QueueAdminController } from './queues/queue-admin.controller.js';
 import { StaffAlertsController } from './staff-alerts/staff-alerts.controller.js';
 import { StaffAlertsService } from './staff-alerts/staff-alerts.service.js';
 import { ProvidersModule } from './providers/providers.module.js';
@@ -45,8 +47,9 @@ export class NotificationsModule {
         MessageQueueModule,
         ProvidersModule.forRoot(config),
         JobsModule.forService({ service: 'notifications', config, sources: [MessageSource], imports: [MessageQueueModule] }),
+        LiveChangesModule,
       ],
-      controllers: [NotificationsController, NotificationsEventsController, TemplatesController, StaffAlertsController],
+      controllers: [NotificationsController, NotificationsEventsController, TemplatesController, StaffAlertsController, QueueAdminController],
       providers: [
         ConsentService,
         DirectoryService,

@@ -15,6 +15,7 @@ import { SCHEDULING_MIGRATIONS } from './database/migrations.js';
 import { schedulingMessaging } from './database/schema.js';
 import { SchedulingEventsController } from './events/scheduling-events.controller.js';
 import { PatientsService } from './patients/patients.service.js';
+import { QueueAdminController } from './queues/queue-admin.controller.js';
 import { SchedulingController } from './scheduling.controller.js';
 import { WaitlistOfferProcessor } from './waitlist/waitlist-offer.processor.js';
 import { WaitlistOfferSource } from './waitlist/waitlist-offer.source.js';
@@ -53,7 +54,7 @@ export class SchedulingModule {
         OfferQueueModule,
         JobsModule.forService({ service: 'scheduling', config, sources: [WaitlistOfferSource], imports: [OfferQueueModule] }),
       ],
-      controllers: [SchedulingController, SchedulingEventsController],
+      controllers: [SchedulingController, SchedulingEventsController, QueueAdminController],
       providers: [
         ClinicService,
         ClinicSetupService,

@@ -4,3 +4,4 @@ export * from './patterns.js';
 export * from './demo.js';
 export * from './resources.js';
 export * from './outcomes.js';
+export * from './live.js';

@@ -1,4 +1,5 @@
 import type { ServiceName } from './events.js';
+import { QUEUES, type QueueName } from './jobs.js';
 
 /** Who is asking: carried with every request from the gateway to a service. */
 export interface RequestContext {
@@ -67,6 +68,9 @@ export const PATTERNS = {
     appointmentsComplete: 'scheduling.appointments.complete',
     /** Book the first free slot of a window (the care plan's follow-up visit). */
     appointmentsBookInWindow: 'scheduling.appointments.book-in-window',
+    /** Job counts of the service's queues (QUEUE_OWNERS), and moving their failed jobs back (admin). */
+    queuesHealth: 'scheduling.queues.health',
+    queuesRetryFailed: 'scheduling.queues.retry-failed',
   },
   followup: {
     itemsList: 'followup.items.list',
@@ -100,6 +104,8 @@ export const PATTERNS = {
     outcomesSummary: 'followup.outcomes.summary',
     /** A patient's care plans, items and pain scores as stored (the FHIR export). */
     careRecord: 'followup.care-record',
+    queuesHealth: 'followup.queues.health',
+    queuesRetryFailed: 'followup.queues.retry-failed',
   },
   notifications: {
     messagesList: 'notifications.messages.list',
@@ -116,8 +122,22 @@ export const PATTERNS = {
     templatesPut: 'notifications.templates.put',
     templatesReset: 'notifications.templates.reset',
     templatesPreview: 'notifications.templates.preview',
+    /** A `failed` outbound message goes back to `queued` for a fresh round of attempts (admin). */
+    messagesRetry: 'notifications.messages.retry',
+    queuesHealth: 'notifications.queues.health',
+    queuesRetryFailed: 'notifications.queues.retry-failed',
   },
 } as const;
+
+/**
+ * The service that runs each queue's workers, and so answers for it (its job counts, retrying
+ * its failed jobs): the gateway asks the owner rather than reading another service's queue.
+ */
+export const QUEUE_OWNERS: { readonly [Q in QueueName]: Exclude<ServiceName, 'gateway'> } = {
+  [QUEUES.carePlanSteps]: 'followup',
+  [QUEUES.outboundMessages]: 'notifications',
+  [QUEUES.waitlistOffers]: 'scheduling',
+};
 
 /** Patterns every service answers (health and the virtual clock's coordination). */
 export const servicePatterns = (service: ServiceName) =>

@@ -1,4 +1,5 @@
-import type { Channel, Language, PreferredChannel } from './events.js';
+import type { Channel, Language, PreferredChannel, ServiceName } from './events.js';
+import type { QueueName } from './jobs.js';
 
 /**
  * Resource shapes of the HTTP API (PRODUCT.md, "Resource shapes") and the data of each
@@ -763,4 +764,35 @@ export interface TemplatePreviewResource {
   email: { subject: string; body: string } | null;
   values: Record<string, string>;
   problems: TemplateProblemResource[];
+}
+
+/**
+ * One BullMQ queue as its owning service counts it (GET /api/admin/queues). When the owner does
+ * not answer, the counts are null and `error` says why: the other queues are still shown.
+ */
+export interface QueueHealthResource {
+  name: QueueName;
+  service: Exclude<ServiceName, 'gateway'>;
+  /** Ready to run now (BullMQ's wait and prioritized lists). */
+  waiting: number | null;
+  /** Waiting for their time (a reminder next week, a send's backoff). */
+  delayed: number | null;
+  active: number | null;
+  /** Out of attempts, or refused for good; kept 30 days (DEFAULT_JOB_OPTIONS). */
+  failed: number | null;
+  /** Kept 7 days (DEFAULT_JOB_OPTIONS). */
+  completed: number | null;
+  paused: boolean | null;
+  error?: string;
+}
+
+/** `{ name }` of one queue, e.g. '{care-plan-steps}'. */
+export interface QueueNameData {
+  name: QueueName;
+}
+
+/** How many failed jobs were moved back to wait for a fresh round of attempts. */
+export interface RetryFailedJobsResource {
+  name: QueueName;
+  retried: number;
 }

@@ -7,3 +7,4 @@ export * from './reconciler.js';
 export * from './scheduled-source.js';
 export * from './job-runner.js';
 export * from './table-scheduled-source.js';
+export * from './queue-admin.js';

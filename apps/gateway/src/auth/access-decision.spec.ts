@@ -153,6 +153,16 @@ describe('the roles every route declares', () => {
     'POST /api/protocols/:code/versions': ADMIN,
     'PATCH /api/protocols/:code': ADMIN,
     'GET /api/messages': CLINICAL,
+    // Sending a failed message again is the admin's (the failure list is their view).
+    'POST /api/messages/:id/retry': ADMIN,
+    // Live message changes for the open pages: bodies are clinical, so clinical roles only.
+    'GET /api/live': CLINICAL,
+    // Staff users and queue health are administration.
+    'GET /api/users': ADMIN,
+    'POST /api/users': ADMIN,
+    'PATCH /api/users/:id': ADMIN,
+    'GET /api/admin/queues': ADMIN,
+    'POST /api/admin/queues/:name/retry-failed': ADMIN,
     // Message templates are configuration.
     'GET /api/templates': ADMIN,
     'PUT /api/templates/:kind/:language': ADMIN,

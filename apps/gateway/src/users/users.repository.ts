@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { eq } from 'drizzle-orm';
+import { and, asc, eq, sql } from 'drizzle-orm';
 import { DRIZZLE, type Db } from '@aftercare/database';
 import { users, type UserRow } from '../database/schema.js';
 
@@ -20,6 +20,28 @@ export class UsersRepository {
     // make PostgreSQL throw on the uuid cast; it simply matches nobody.
     if (!UUID.test(id)) return null;
     const [row] = await this.db.select().from(users).where(eq(users.id, id)).limit(1);
+    return row ?? null;
+  }
+
+  /** One user of the clinic; another clinic's user is nobody here. */
+  async findInClinic(clinicId: string, id: string): Promise<UserRow | null> {
+    const [row] = await this.db.select().from(users).where(and(eq(users.id, id), eq(users.clinicId, clinicId))).limit(1);
+    return row ?? null;
+  }
+
+  /** The clinic's staff, by name as people read it (case aside), e-mail for equal names. */
+  listByClinic(clinicId: string): Promise<UserRow[]> {
+    return this.db.select().from(users).where(eq(users.clinicId, clinicId)).orderBy(asc(sql`lower(${users.name})`), asc(users.email));
+  }
+
+  /** The new user, or null when the e-mail is taken (the unique key decides, so two at once cannot both win). */
+  async insert(values: typeof users.$inferInsert): Promise<UserRow | null> {
+    const [row] = await this.db.insert(users).values(values).onConflictDoNothing({ target: users.email }).returning();
+    return row ?? null;
+  }
+
+  async update(clinicId: string, id: string, set: Partial<Pick<UserRow, 'name' | 'role' | 'clinicianId' | 'disabled' | 'passwordHash'>>): Promise<UserRow | null> {
+    const [row] = await this.db.update(users).set(set).where(and(eq(users.id, id), eq(users.clinicId, clinicId))).returning();
     return row ?? null;
   }
 }

@@ -8,16 +8,18 @@ import { JOBS, QUEUES, type ListMessagesData, type MessageResource,
 import { APP_CONFIG, type AppConfig } from '@aftercare/config';
 import { Clock } from '@aftercare/clock';
 import { DRIZZLE, type Db, type Executor } from '@aftercare/database';
-import { DomainError } from '@aftercare/messaging';
+import { DomainError, notFound } from '@aftercare/messaging';
 import { JobScheduler } from '@aftercare/jobs';
 import { buildInvite } from '../calendar/ics.js';
 import { messageEvents, messages, recipients, waitlistOffers, type AppointmentCopyRow, type ClinicRow, type MessageRow, type RecipientRow, type WaitlistOfferRow } from '../database/schema.js';
+import { setStatusSource } from '../delivery/status-source.js';
 import { DirectoryService } from '../directory/directory.service.js';
 import { formatAppointmentTime, hasEmailTemplate, type MessageKind, type TemplateVars } from '../templates/message.templates.js';
 import { TemplatesService } from '../templates/templates.service.js';
 import type { MootReason } from './appointment-moot.js';
 import { channelsFor, numberUndeliverable, type UndeliverableFlag } from './channel.policy.js';
 import { CAPPED_KINDS, countsTowardCap } from './frequency-cap.rule.js';
+import { failedMessageRetry, retryRefusal } from './message-retry.rule.js';
 import { decideSendTime, reminderUsefulUntil, type SendTimeDecision, type Timing } from './send-timing.policy.js';
 
 export interface ComposeRequest {
@@ -275,6 +277,30 @@ export class MessagesService {
 
   async scheduleJobs(rows: MessageRow[]): Promise<void> {
     await this.scheduler.scheduleMany(this.queue, JOBS.messageSend, rows.map((r) => ({ id: r.id, dueAt: r.sendAt ?? this.clock.now() })));
+  }
+
+  /**
+   * An admin sends a `failed` message again (POST /api/messages/:id/retry): back to `queued` for
+   * a fresh round of attempts, due now (message-retry.rule.ts). Opt-outs, a cancelled
+   * appointment and quiet hours are decided by the sender at send time, as for any send.
+   */
+  async retryFailed(ctx: RequestContext, id: string): Promise<MessageLogEntry> {
+    const now = this.clock.now();
+    const row = await this.db.transaction(async (tx) => {
+      const [current] = await tx.select().from(messages).where(and(eq(messages.id, id), eq(messages.clinicId, ctx.clinicId))).for('update');
+      if (!current) throw notFound('Message', id);
+      const refusal = retryRefusal(current);
+      if (refusal) throw new DomainError('MESSAGE.NOT_FAILED', refusal, 409);
+      await setStatusSource(tx, 'system');
+      const [updated] = await tx.update(messages).set(failedMessageRetry(current, now)).where(eq(messages.id, id)).returning();
+      return updated!;
+    });
+    // Rows before jobs: the job comes once the row is committed. The job that ended in `failed`
+    // completed, and BullMQ ignores an add under an id it still holds, so it goes first; if it
+    // cannot (still finishing), the reconciler gives the row a new job on its next pass.
+    await this.queue.remove(row.id).catch(() => 0);
+    await this.scheduler.schedule(this.queue, JOBS.messageSend, row.id, row.dueAt ?? now);
+    return (await this.withHistory([row]))[0]!;
   }
 
   /**

@@ -1,0 +1,5 @@
+import { PATTERNS, QUEUES } from '@aftercare/contracts';
+import { queueAdminController } from '@aftercare/jobs';
+
+/** GET /api/admin/queues and retry-failed for the queue this service runs the workers of. */
+export const QueueAdminController = queueAdminController({ queue: QUEUES.outboundMessages, service: 'notifications', patterns: PATTERNS.notifications });
