@@ -33,8 +33,11 @@ export async function ensureDatabase(rawUrl: string): Promise<void> {
   try {
     const { rowCount } = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [name]);
     if (!rowCount) {
-      await client.query(`CREATE DATABASE "${name.replace(/"/g, '""')}"`).catch((error: { code?: string }) => {
-        if (error.code !== '42P04') throw error; // another service created it first
+      await client.query(`CREATE DATABASE "${name.replace(/"/g, '""')}"`).catch((error: { code?: string; constraint?: string }) => {
+        // Another service created it first: 42P04 once its CREATE has committed, or a unique
+        // violation on pg_database's name while both were creating it at the same moment.
+        if (error.code === '42P04' || (error.code === '23505' && error.constraint === 'pg_database_datname_index')) return;
+        throw error;
       });
     }
   } finally {
