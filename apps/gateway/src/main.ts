@@ -6,6 +6,7 @@ import type { NestExpressApplication } from '@nestjs/platform-express';
 import { loadConfigOrExit, logLevels, type AppConfig } from '@aftercare/config';
 import { GatewayModule } from './app.module.js';
 import { requestIdMiddleware } from './common/request-id.middleware.js';
+import { serveWebApp } from './web-app/web-app.js';
 
 /** Creates the gateway, listens on config.port (all interfaces) and returns the app. */
 export async function bootstrapGateway(config: AppConfig): Promise<INestApplication> {
@@ -18,6 +19,7 @@ export async function bootstrapGateway(config: AppConfig): Promise<INestApplicat
   });
   app.disable('x-powered-by');
   app.use(requestIdMiddleware);
+  serveWebApp(app);
   await app.listen(config.port, '0.0.0.0');
   new Logger('Gateway').log(`listening on port ${config.port}${config.virtualClock ? ' (virtual clock on)' : ''}`);
   return app;

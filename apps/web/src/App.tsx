@@ -1,0 +1,92 @@
+import { useEffect, useState, type ReactNode } from 'react';
+import { Navigate, Route, Routes, useLocation } from 'react-router';
+import type { Role } from './api';
+import { syncServerClock } from './clock';
+import { Empty, ErrorBanner, Loading } from './components/ui';
+import { describeError } from './api';
+import { HOME, Layout } from './layout';
+import { ClinicPage } from './pages/admin/Clinic';
+import { ClockPage } from './pages/admin/Clock';
+import { ProtocolsPage } from './pages/admin/Protocols';
+import { QueuesPage } from './pages/admin/Queues';
+import { TemplatesPage } from './pages/admin/Templates';
+import { UsersPage } from './pages/admin/Users';
+import { DueListPage } from './pages/clinician/DueList';
+import { PatientPage } from './pages/clinician/Patient';
+import { ProceduresPage } from './pages/clinician/Procedures';
+import { BookPage } from './pages/desk/Book';
+import { DaySheetPage } from './pages/desk/DaySheet';
+import { PatientDeskPage, PatientsPage } from './pages/desk/Patients';
+import { BookingTasksPage } from './pages/desk/Tasks';
+import { WaitlistPage } from './pages/desk/Waitlist';
+import { SignIn } from './pages/SignIn';
+import { useSession } from './session';
+
+const DESK: readonly Role[] = ['front_desk', 'admin'];
+const CLINICAL: readonly Role[] = ['clinician', 'admin'];
+const ADMIN: readonly Role[] = ['admin'];
+const STAFF: readonly Role[] = ['front_desk', 'clinician', 'admin'];
+
+/** A page for some roles only (the server refuses the others' calls anyway). */
+function Allow({ roles, children }: { roles: readonly Role[]; children: ReactNode }) {
+  const { session } = useSession();
+  if (!session || !roles.includes(session.user.role)) {
+    return <Empty title="This page is not for your role.">Use the menu above for the pages you can work with.</Empty>;
+  }
+  return <>{children}</>;
+}
+
+/** Re-reads the server's time this often (the virtual clock moves when an admin advances it). */
+const CLOCK_SYNC_MS = 60_000;
+
+export function App() {
+  const { session } = useSession();
+  const location = useLocation();
+  const [clock, setClock] = useState<'syncing' | 'ready' | string>('syncing');
+  useEffect(() => {
+    if (!session) return;
+    let stopped = false;
+    const sync = () =>
+      syncServerClock()
+        .then(() => !stopped && setClock('ready'))
+        .catch((error: unknown) => !stopped && setClock((now) => (now === 'ready' ? now : describeError(error))));
+    void sync();
+    const timer = setInterval(sync, CLOCK_SYNC_MS);
+    return () => {
+      stopped = true;
+      clearInterval(timer);
+    };
+  }, [session]);
+  if (!session) {
+    if (location.pathname === '/sign-in') return <SignIn />;
+    // Back here after signing in again.
+    const next = location.pathname === '/' ? '' : `?next=${encodeURIComponent(location.pathname + location.search)}`;
+    return <Navigate to={`/sign-in${next}`} replace />;
+  }
+  if (clock === 'syncing') return <Loading />;
+  if (clock !== 'ready') return <ErrorBanner error={clock} onRetry={() => window.location.reload()} />;
+  return (
+    <Routes>
+      <Route path="/sign-in" element={<Navigate to={HOME[session.user.role]} replace />} />
+      <Route element={<Layout />}>
+        <Route index element={<Navigate to={HOME[session.user.role]} replace />} />
+        <Route path="desk/patients" element={<Allow roles={DESK}><PatientsPage /></Allow>} />
+        <Route path="desk/patients/:id" element={<Allow roles={DESK}><PatientDeskPage /></Allow>} />
+        <Route path="desk/book" element={<Allow roles={DESK}><BookPage /></Allow>} />
+        <Route path="desk/day-sheet" element={<Allow roles={STAFF}><DaySheetPage /></Allow>} />
+        <Route path="desk/tasks" element={<Allow roles={DESK}><BookingTasksPage /></Allow>} />
+        <Route path="desk/waitlist" element={<Allow roles={DESK}><WaitlistPage /></Allow>} />
+        <Route path="due" element={<Allow roles={CLINICAL}><DueListPage /></Allow>} />
+        <Route path="patients/:id" element={<Allow roles={CLINICAL}><PatientPage /></Allow>} />
+        <Route path="procedures" element={<Allow roles={CLINICAL}><ProceduresPage /></Allow>} />
+        <Route path="admin/users" element={<Allow roles={ADMIN}><UsersPage /></Allow>} />
+        <Route path="admin/clinic" element={<Allow roles={ADMIN}><ClinicPage /></Allow>} />
+        <Route path="admin/protocols" element={<Allow roles={ADMIN}><ProtocolsPage /></Allow>} />
+        <Route path="admin/templates" element={<Allow roles={ADMIN}><TemplatesPage /></Allow>} />
+        <Route path="admin/queues" element={<Allow roles={ADMIN}><QueuesPage /></Allow>} />
+        <Route path="admin/clock" element={<Allow roles={ADMIN}><ClockPage /></Allow>} />
+        <Route path="*" element={<Empty title="There is no such page.">Use the menu above.</Empty>} />
+      </Route>
+    </Routes>
+  );
+}

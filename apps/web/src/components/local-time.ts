@@ -1,0 +1,49 @@
+/**
+ * Wall-clock times in the clinic's zone for <input type="date"> and <input type="datetime-local">,
+ * which know nothing of zones: an admin types "2026-12-24 13:00" meaning the clinic's 13:00, not
+ * the browser's. Built on Intl only (the web app carries no time-zone library).
+ */
+
+/** The zone's offset from UTC (ms) at an instant: its wall time minus UTC. */
+function zoneOffsetMs(at: number, timeZone: string): number {
+  const parts = new Intl.DateTimeFormat('en-US', {
+    timeZone,
+    hourCycle: 'h23',
+    year: 'numeric',
+    month: '2-digit',
+    day: '2-digit',
+    hour: '2-digit',
+    minute: '2-digit',
+    second: '2-digit',
+  }).formatToParts(new Date(at));
+  const get = (type: string) => Number(parts.find((p) => p.type === type)?.value ?? 0);
+  return Date.UTC(get('year'), get('month') - 1, get('day'), get('hour'), get('minute'), get('second')) - Math.floor(at / 1000) * 1000;
+}
+
+const WALL = /^(\d{4})-(\d{2})-(\d{2})(?:T(\d{2}):(\d{2}))?$/;
+
+/**
+ * 'YYYY-MM-DDTHH:mm' (or a date alone: its midnight) in `timeZone` → an ISO instant; null when
+ * the text is no such time. A wall time that a DST change skips comes out an hour off, as the
+ * zone's rules have no such time.
+ */
+export function wallTimeToIso(wall: string, timeZone: string): string | null {
+  const match = WALL.exec(wall.trim());
+  if (!match) return null;
+  const [, y, mo, d, h = '00', mi = '00'] = match;
+  const utcWall = Date.UTC(Number(y), Number(mo) - 1, Number(d), Number(h), Number(mi));
+  if (Number.isNaN(utcWall)) return null;
+  const check = new Date(utcWall);
+  if (check.getUTCMonth() !== Number(mo) - 1 || check.getUTCDate() !== Number(d) || Number(h) > 23 || Number(mi) > 59) return null;
+  let at = utcWall - zoneOffsetMs(utcWall, timeZone);
+  // Second pass: the offset at the result may differ from the first guess's (a DST change).
+  at = utcWall - zoneOffsetMs(at, timeZone);
+  return new Date(at).toISOString();
+}
+
+/** An ISO instant → 'YYYY-MM-DDTHH:mm' in `timeZone`, for a datetime-local field's value. */
+export function isoToWallTime(iso: string, timeZone: string): string {
+  const at = Date.parse(iso);
+  const local = new Date(at + zoneOffsetMs(at, timeZone));
+  return local.toISOString().slice(0, 16);
+}

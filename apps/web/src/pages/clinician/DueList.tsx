@@ -1,0 +1,294 @@
+import { useState } from 'react';
+import { Link, useSearchParams } from 'react-router';
+import { api, describeError } from '../../api';
+import {
+  KIND_NAMES,
+  STATE_NAMES,
+  URGENCY_TONES,
+  dueText,
+  urgencyOf,
+  useClinic,
+  useClinicians,
+  type FollowUpItem,
+  type FollowUpKind,
+  type FollowUpPage,
+  type Urgency,
+} from '../../components/clinical';
+import { FollowUpActions } from '../../components/FollowUpActions';
+import { Badge, Button, Empty, ErrorBanner, Loading, Notice, PageHeader, SelectField } from '../../components/ui';
+import { formatDate, formatDateTime } from '../../format';
+import { useApi } from '../../hooks';
+import { useUser } from '../../session';
+
+/**
+ * The clinician's due list: follow-up visits, repeat-injection evaluations and attention items,
+ * most urgent first (the server sorts). Its first load is one request for the list (plus the
+ * clinic's zone and the clinician names, in parallel); the counts come from the items loaded, as
+ * the API has no count of its own.
+ */
+
+/** Items per request: a clinician's whole day in one page, small enough to answer at once. */
+const PAGE_SIZE = 50;
+
+const KINDS: FollowUpKind[] = ['follow_up_visit', 'repeat_evaluation', 'attention', 'booking_task'];
+const STATES = [
+  ['open', 'Open (not done)'],
+  ['overdue', 'Overdue'],
+  ['today', 'Due today'],
+  ['upcoming', 'Upcoming'],
+  ['done', 'Done'],
+] as const;
+
+const COUNTS: { urgency: Urgency; label: string; className: string }[] = [
+  { urgency: 'overdue', label: 'Overdue', className: 'count-bad' },
+  { urgency: 'today', label: 'Due today', className: 'count-warn' },
+  { urgency: 'attention', label: 'Attention', className: 'count-bad' },
+  { urgency: 'upcoming', label: 'Upcoming', className: 'count-info' },
+];
+
+const URGENCY_WORDS: Record<Urgency, string> = { ...STATE_NAMES, attention: 'Attention' };
+
+export function DueListPage() {
+  const user = useUser();
+  const [params, setParams] = useSearchParams();
+  // A clinician starts on their own list; an admin (no clinician of their own) on everyone's.
+  const clinicianParam = params.get('clinician');
+  const clinicianId = clinicianParam === null ? (user.clinicianId ?? '') : clinicianParam === 'all' ? '' : clinicianParam;
+  const kind = params.get('kind') ?? '';
+  const state = params.get('state') ?? 'open';
+  const query = { clinicianId, kind, state, limit: PAGE_SIZE };
+
+  const first = useApi<FollowUpPage>('/api/follow-ups', query);
+  const clinic = useClinic();
+  const clinicians = useClinicians();
+  const timeZone = clinic.data?.timezone;
+
+  // Later pages belong to the first page they followed: a reload or a new filter drops them.
+  const [more, setMore] = useState<{ after: FollowUpPage; items: FollowUpItem[]; nextCursor: string | null } | null>(null);
+  const [moreError, setMoreError] = useState<string | null>(null);
+  const [loadingMore, setLoadingMore] = useState(false);
+  const [done, setDone] = useState<string | null>(null);
+
+  const extra = more && more.after === first.data ? more : null;
+  const items = [...(first.data?.items ?? []), ...(extra?.items ?? [])];
+  const nextCursor = extra ? extra.nextCursor : (first.data?.nextCursor ?? null);
+
+  function setFilter(name: 'clinician' | 'kind' | 'state', value: string) {
+    const next = new URLSearchParams(params);
+    next.set(name, value);
+    setParams(next, { replace: true });
+    setDone(null);
+  }
+
+  async function showMore() {
+    if (!nextCursor || !first.data) return;
+    setLoadingMore(true);
+    setMoreError(null);
+    try {
+      const page = await api<FollowUpPage>('/api/follow-ups', { query: { ...query, cursor: nextCursor } });
+      const base = first.data;
+      setMore((current) => ({
+        after: base,
+        items: [...(current && current.after === base ? current.items : []), ...page.items],
+        nextCursor: page.nextCursor,
+      }));
+    } catch (error) {
+      setMoreError(describeError(error));
+    } finally {
+      setLoadingMore(false);
+    }
+  }
+
+  function actionDone(message: string) {
+    setDone(message);
+    first.reload();
+  }
+
+  const counts = new Map<Urgency, number>();
+  for (const item of items) counts.set(urgencyOf(item), (counts.get(urgencyOf(item)) ?? 0) + 1);
+  const filtered = clinicianParam !== null || kind !== '' || state !== 'open';
+
+  return (
+    <>
+      <PageHeader title="Due list" />
+      {state !== 'done' && first.data ? (
+        <>
+          <ul className="counts" aria-label="Counts" style={{ listStyle: 'none', padding: 0, margin: '0 0 0.25rem' }}>
+            {COUNTS.map((c) => (
+              <li key={c.urgency} className={`count ${c.className}`}>
+                <strong>
+                  {counts.get(c.urgency) ?? 0}
+                  {nextCursor ? '+' : ''}
+                </strong>
+                {c.label}
+              </li>
+            ))}
+          </ul>
+          {nextCursor ? <p className="muted">Counted over the items loaded so far; “Show more” loads and counts the rest.</p> : null}
+        </>
+      ) : null}
+      <div className="row card" role="search" aria-label="Filters">
+        <SelectField label="Clinician" value={clinicianId || 'all'} onChange={(e) => setFilter('clinician', e.target.value)}>
+          <option value="all">All clinicians</option>
+          {clinicians.data?.map((c) => (
+            <option key={c.id} value={c.id}>
+              {c.name}
+              {c.id === user.clinicianId ? ' (you)' : ''}
+            </option>
+          ))}
+          {/* Until the names arrive, the chosen clinician still shows. */}
+          {clinicianId && !clinicians.data?.some((c) => c.id === clinicianId) ? <option value={clinicianId}>{clinicianId === user.clinicianId ? 'You' : 'Chosen clinician'}</option> : null}
+        </SelectField>
+        <SelectField label="Kind" value={kind} onChange={(e) => setFilter('kind', e.target.value)}>
+          <option value="">All kinds</option>
+          {KINDS.map((k) => (
+            <option key={k} value={k}>
+              {KIND_NAMES[k]}
+            </option>
+          ))}
+        </SelectField>
+        <SelectField label="State" value={state} onChange={(e) => setFilter('state', e.target.value)}>
+          {STATES.map(([value, label]) => (
+            <option key={value} value={value}>
+              {label}
+            </option>
+          ))}
+        </SelectField>
+      </div>
+      {done ? <Notice>{done}</Notice> : null}
+      <ErrorBanner error={first.error} onRetry={first.reload} />
+      <ErrorBanner error={clinic.error ? `Times are shown in this browser's zone: ${clinic.error}` : null} onRetry={clinic.reload} />
+      {(first.loading && !first.data) || (clinic.loading && !clinic.data) ? (
+        <Loading label="Loading the due list…" />
+      ) : first.data && items.length === 0 ? (
+        <Empty title="Nothing due.">
+          Items appear here when a follow-up, a repeat-injection evaluation or a worrying check-in answer needs you.
+          {filtered ? ' Other clinicians, kinds or states may have items: change the filters above.' : ''}
+        </Empty>
+      ) : items.length > 0 ? (
+        <>
+          <div className="table-wrap">
+            <table>
+              <caption className="muted" style={{ textAlign: 'left', padding: '0.4rem 0.6rem' }}>
+                {items.length} item{items.length === 1 ? '' : 's'}, most urgent first{first.loading ? ' (updating…)' : ''}
+              </caption>
+              <thead>
+                <tr>
+                  <th scope="col">Patient</th>
+                  <th scope="col">Kind</th>
+                  <th scope="col">Due</th>
+                  <th scope="col">Procedure</th>
+                  <th scope="col">Pain</th>
+                  <th scope="col">Reason</th>
+                  <th scope="col">Actions</th>
+                </tr>
+              </thead>
+              <tbody>
+                {items.map((item) => (
+                  <DueRow key={item.id} item={item} timeZone={timeZone} clinicians={clinicians.data ?? []} onDone={actionDone} />
+                ))}
+              </tbody>
+            </table>
+          </div>
+          <ErrorBanner error={moreError} onRetry={() => void showMore()} />
+          {nextCursor ? (
+            <Button variant="secondary" onClick={() => void showMore()} busy={loadingMore}>
+              {loadingMore ? 'Loading more…' : 'Show more'}
+            </Button>
+          ) : null}
+        </>
+      ) : null}
+    </>
+  );
+}
+
+const DIRECTION_WORDS = { rising: ['rising', '↑'], falling: ['falling', '↓'], steady: ['steady', '→'] } as const;
+
+function DueRow({ item, timeZone, clinicians, onDone }: { item: FollowUpItem; timeZone: string | undefined; clinicians: { id: string; name: string }[]; onDone: (message: string) => void }) {
+  const urgency = urgencyOf(item);
+  return (
+    <tr className={urgency === 'done' ? undefined : `urgency-${urgency}`}>
+      <td>
+        <Link to={`/patients/${item.patient.id}`}>{item.patient.name}</Link>
+      </td>
+      <td>{KIND_NAMES[item.kind] ?? item.kind}</td>
+      <td>
+        <Badge tone={URGENCY_TONES[urgency]}>{URGENCY_WORDS[urgency]}</Badge>
+        <div>{formatDateTime(item.dueAt, timeZone)}</div>
+        {item.state === 'done' ? (
+          <div className="muted">Done {formatDateTime(item.completedAt, timeZone)}</div>
+        ) : (
+          <div className="muted">{dueText(item.dueAt)}</div>
+        )}
+        {item.snoozedUntil ? <div className="muted">Snoozed until {formatDateTime(item.snoozedUntil, timeZone)}</div> : null}
+      </td>
+      <td>
+        {item.procedureDate ? (
+          <>
+            <div>{formatDate(item.procedureDate, timeZone)}</div>
+            <div className="muted">
+              {item.site ?? 'Site not recorded'}
+              {item.daysSinceProcedure !== null ? ` · day ${item.daysSinceProcedure}` : ''}
+            </div>
+          </>
+        ) : (
+          <span className="muted">—</span>
+        )}
+      </td>
+      <td>
+        {item.latestPainScore !== null ? (
+          <>
+            <div>
+              <strong>{item.latestPainScore}</strong>/10
+              {item.painDirection ? (
+                <>
+                  {' '}
+                  {DIRECTION_WORDS[item.painDirection][0]} <span aria-hidden="true">{DIRECTION_WORDS[item.painDirection][1]}</span>
+                </>
+              ) : null}
+            </div>
+            {item.painTrend.length > 1 ? <div className="muted">Trend: {item.painTrend.join(', ')}</div> : null}
+          </>
+        ) : (
+          <span className="muted">No score yet</span>
+        )}
+      </td>
+      <td>
+        <Reason item={item} timeZone={timeZone} />
+      </td>
+      <td>
+        {item.state === 'done' ? (
+          <span className="muted">{item.decision ? `Decided: ${decisionWords(item.decision.decision)}` : (item.note ?? '—')}</span>
+        ) : (
+          <FollowUpActions item={item} clinicians={clinicians} timeZone={timeZone} onDone={onDone} />
+        )}
+      </td>
+    </tr>
+  );
+}
+
+function decisionWords(decision: 'repeat' | 'no_repeat' | 'reassess'): string {
+  return decision === 'repeat' ? 'repeat injection' : decision === 'no_repeat' ? 'no repeat' : 'reassess';
+}
+
+/** Why the item is here: the reason, and for an attention item the answers that raised it. */
+function Reason({ item, timeZone }: { item: FollowUpItem; timeZone: string | undefined }) {
+  const text = item.reason ?? item.cause;
+  const evidence = item.kind === 'attention' ? item.evidence.slice(0, 2) : [];
+  return (
+    <>
+      {text ? <div>{text}</div> : <span className="muted">—</span>}
+      {evidence.length > 0 ? (
+        <ul className="muted" style={{ margin: '0.2rem 0 0', paddingLeft: '1.1rem' }}>
+          {evidence.map((e, i) => (
+            <li key={i}>
+              {e.reason}
+              {e.score !== undefined ? ` (score ${e.score}${e.previousScore != null ? `, was ${e.previousScore}` : ''})` : ''} · {formatDateTime(e.at, timeZone)}
+            </li>
+          ))}
+        </ul>
+      ) : null}
+      {item.occurrences > 1 ? <div className="muted">Raised {item.occurrences} times</div> : null}
+    </>
+  );
+}
