@@ -2,7 +2,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 
 /**
  * bench/RESULTS.md holds one section per benchmark, each between its own markers, so that each
- * bench rewrites only its own part (booking: issue 3, dispatch: issue 4, workspace: issue 5). A file without markers
+ * bench rewrites only its own part (booking: issue 3, dispatch: issue 4, workspace: issue 5, web: issue 6). A file without markers
  * is the booking bench's older, whole-file format: it is taken as the booking section.
  */
 // A hand-written section (a before/after history) is kept as it is, in its place.
@@ -10,7 +10,7 @@ const HAND_WRITTEN = ['dispatch-history', 'workspace-history'];
 const begin = (name: string) =>
   HAND_WRITTEN.includes(name) ? `<!-- bench:${name} begin (hand-written; kept by the benches) -->` : `<!-- bench:${name} begin (generated; rewritten by the bench, edit the generator instead) -->`;
 const end = (name: string) => `<!-- bench:${name} end -->`;
-const ORDER = ['booking', 'dispatch', 'dispatch-history', 'workspace', 'workspace-history'];
+const ORDER = ['booking', 'dispatch', 'dispatch-history', 'workspace', 'workspace-history', 'web'];
 
 export async function writeSection(path: string, name: string, markdown: string): Promise<void> {
   let text = '';
