@@ -2,3 +2,4 @@ export * from './migrator.js';
 export * from './connection.js';
 export * from './database.module.js';
 export * from './coalescer.js';
+export * from './transient.js';

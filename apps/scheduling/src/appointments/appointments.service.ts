@@ -1,5 +1,5 @@
 import { createHash, randomUUID } from 'node:crypto';
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import { and, asc, eq, gte, inArray, lt, sql, type SQL } from 'drizzle-orm';
 import type {
   AppointmentResource,
@@ -16,8 +16,8 @@ import type {
 } from '@aftercare/contracts';
 import { Clock } from '@aftercare/clock';
 import { DateTime } from 'luxon';
-import { DRIZZLE, type Db, type Executor } from '@aftercare/database';
-import { DomainError, notFound, OutboxWriter } from '@aftercare/messaging';
+import { DRIZZLE, isTransientConflict, pgErrorOf, retryTransient, type Db, type Executor } from '@aftercare/database';
+import { DomainError, notFound, OutboxWriter, safeErrorMessage } from '@aftercare/messaging';
 import { AvailabilityService, candidatesFor } from '../availability/availability.service.js';
 import { ClinicService } from '../clinic/clinic.service.js';
 import { appointmentResources, appointments, resources, type AppointmentRow, type ClinicianRow } from '../database/schema.js';
@@ -48,15 +48,21 @@ const resourceTaken = (what: string) =>
 const resourceMissing = (what: string) =>
   new DomainError('APPOINTMENT.NO_RESOURCE', `The clinic has no active ${what} for this procedure type; an admin can add or reactivate one under /api/resources`, 422, 'procedureType');
 
-const isTaken = (error: unknown) => error instanceof DomainError && (error.code === 'APPOINTMENT.SLOT_TAKEN' || error.code === 'APPOINTMENT.RESOURCE_TAKEN');
+/**
+ * PostgreSQL kept aborting the booking as a deadlock victim (concurrent bookings of the same
+ * room or patient at the same instant) even after retries: a conflict the caller may retry.
+ */
+const contended = () =>
+  new DomainError('APPOINTMENT.CONTENDED', 'Other bookings for that time were being saved at the same moment; try again or pick another slot', 409, 'startsAt');
 
-const pgError = (error: unknown): { code?: string; constraint?: string } =>
-  ((error as { cause?: { code?: string } }).cause?.code ? (error as { cause: object }).cause : (error as object)) as { code?: string; constraint?: string };
+const isTaken = (error: unknown) =>
+  error instanceof DomainError && (error.code === 'APPOINTMENT.SLOT_TAKEN' || error.code === 'APPOINTMENT.RESOURCE_TAKEN' || error.code === 'APPOINTMENT.CONTENDED');
+
 /** PostgreSQL's answer when an exclusion constraint (the double-booking guard) refuses a row. */
-const isOverlap = (error: unknown) => pgError(error).code === '23P01';
+const isOverlap = (error: unknown) => pgErrorOf(error).code === '23P01';
 /** A room or machine went to a concurrent booking between our pick and our insert: pick again. */
-const isResourceRace = (error: unknown) => isOverlap(error) && pgError(error).constraint === 'appointment_resources_overlap';
-const isUniqueViolation = (error: unknown) => (error as { code?: string }).code === '23505' || (error as { cause?: { code?: string } }).cause?.code === '23505';
+const isResourceRace = (error: unknown) => isOverlap(error) && pgErrorOf(error).constraint === 'appointment_resources_overlap';
+const isUniqueViolation = (error: unknown) => pgErrorOf(error).code === '23505';
 
 const ACTIVE: AppointmentStatus[] = ['booked', 'confirmed', 'checked_in'];
 /** How far ahead a booking may be made: further is a typing error, not a plan. */
@@ -80,6 +86,8 @@ export interface NewBooking {
 
 @Injectable()
 export class AppointmentsService {
+  private readonly logger = new Logger('Appointments');
+
   constructor(
     @Inject(DRIZZLE) private readonly db: Db,
     private readonly outbox: OutboxWriter,
@@ -129,9 +137,12 @@ export class AppointmentsService {
     };
     for (let attempt = 1; ; attempt++) {
       try {
-        // After a lost race for a room, pick among the free ones at random: concurrent bookings
-        // that all prefer the first free room would otherwise keep colliding.
-        return toAppointmentResource(await this.db.transaction((tx) => this.insertBooking(tx, ctx, { ...booking, spreadResources: attempt > 1 })));
+        // After a lost race for a room (or a deadlock, usually over one), pick among the free ones
+        // at random: concurrent bookings that all prefer the first free room would keep colliding.
+        const inserted = await this.retryConflicts(`booking of patient ${data.patientId} with clinician ${data.clinicianId}`, (n) =>
+          this.db.transaction((tx) => this.insertBooking(tx, ctx, { ...booking, spreadResources: attempt > 1 || n > 1 })),
+        );
+        return toAppointmentResource(inserted);
       } catch (error) {
         if (isResourceRace(error) && attempt < 5) continue;
         if ((isOverlap(error) || isUniqueViolation(error)) && data.idempotencyKey) {
@@ -140,9 +151,22 @@ export class AppointmentsService {
         }
         if (isResourceRace(error)) throw resourceTaken('room or equipment');
         if (isOverlap(error)) throw slotTaken();
+        if (isTransientConflict(error)) throw contended();
         throw error;
       }
     }
+  }
+
+  /**
+   * Runs a whole transaction (its outbox rows included) again when PostgreSQL aborted it as a
+   * deadlock victim: two bookings inserting clashing rows (one room, or one patient with two
+   * clinicians) at the same instant can each wait for the other inside an exclusion constraint's
+   * check. Logged with ids and the PostgreSQL code only.
+   */
+  private retryConflicts<T>(what: string, work: (attempt: number) => Promise<T>): Promise<T> {
+    return retryTransient(work, {
+      onRetry: (error, attempt, waitMs) => this.logger.warn(`${what}: ${safeErrorMessage(error)} on attempt ${attempt}; retrying in ${waitMs} ms`),
+    });
   }
 
   /**
@@ -338,40 +362,43 @@ export class AppointmentsService {
     const blocksUntil = new Date(endsAt.getTime() + type.bufferAfterMinutes * 60_000);
     for (let attempt = 1; ; attempt++) {
       try {
-        return await this.db.transaction(async (tx) => {
-          const row = await this.get(ctx, data.id, tx, true);
-          this.assertActive(row, 'reschedule');
-          this.assertNotCheckedIn(row, 'reschedule');
-          // Let go of the old rooms first, so the new pick may keep the same ones.
-          await tx.delete(appointmentResources).where(eq(appointmentResources.appointmentId, row.id));
-          const resourceIds = await this.pickResources(tx, ctx.clinicId, type.requires, startsAt, blocksUntil);
-          const [moved] = await tx
-            .update(appointments)
-            .set({ startsAt, endsAt, blocksUntil, status: 'booked', sequence: row.sequence + 1, updatedAt: this.clock.now() })
-            .where(eq(appointments.id, row.id))
-            .returning();
-          await this.holdResources(tx, moved!, resourceIds);
-          await this.outbox.publish(
-            tx,
-            'appointment.rescheduled',
-            {
-              appointmentId: row.id,
-              patientId: row.patientId,
-              clinicianId: row.clinicianId,
-              clinicianName: clinician.name,
-              procedureType: row.procedureType,
-              startsAt: moved!.startsAt.toISOString(),
-              endsAt: moved!.endsAt.toISOString(),
-              sequence: moved!.sequence,
-              previousStartsAt: row.startsAt.toISOString(),
-            },
-            { clinicId: ctx.clinicId, correlationId: ctx.correlationId },
-          );
-          return toAppointmentResource({ ...moved!, resourceIds });
-        });
+        return await this.retryConflicts(`move of appointment ${current.id}`, () =>
+          this.db.transaction(async (tx) => {
+            const row = await this.get(ctx, data.id, tx, true);
+            this.assertActive(row, 'reschedule');
+            this.assertNotCheckedIn(row, 'reschedule');
+            // Let go of the old rooms first, so the new pick may keep the same ones.
+            await tx.delete(appointmentResources).where(eq(appointmentResources.appointmentId, row.id));
+            const resourceIds = await this.pickResources(tx, ctx.clinicId, type.requires, startsAt, blocksUntil);
+            const [moved] = await tx
+              .update(appointments)
+              .set({ startsAt, endsAt, blocksUntil, status: 'booked', sequence: row.sequence + 1, updatedAt: this.clock.now() })
+              .where(eq(appointments.id, row.id))
+              .returning();
+            await this.holdResources(tx, moved!, resourceIds);
+            await this.outbox.publish(
+              tx,
+              'appointment.rescheduled',
+              {
+                appointmentId: row.id,
+                patientId: row.patientId,
+                clinicianId: row.clinicianId,
+                clinicianName: clinician.name,
+                procedureType: row.procedureType,
+                startsAt: moved!.startsAt.toISOString(),
+                endsAt: moved!.endsAt.toISOString(),
+                sequence: moved!.sequence,
+                previousStartsAt: row.startsAt.toISOString(),
+              },
+              { clinicId: ctx.clinicId, correlationId: ctx.correlationId },
+            );
+            return toAppointmentResource({ ...moved!, resourceIds });
+          }),
+        );
       } catch (error) {
         if (isResourceRace(error) && attempt < 3) continue;
         if (isOverlap(error)) throw slotTaken();
+        if (isTransientConflict(error)) throw contended();
         throw error;
       }
     }
