@@ -32,7 +32,7 @@
  * process (every statement of MessageSenderService.send). It rewrites its own section of
  * bench/RESULTS.md, and stops and drops everything it started, also on failure or Ctrl-C.
  *
- * Knobs (environment): MESSAGE_SEND_CONCURRENCY (the service's, and the bare worker's, default 128), BENCH_RUNS (3), BENCH_MESSAGES (10000), BENCH_CLINICIANS (20),
+ * Knobs (environment): MESSAGE_SEND_CONCURRENCY (the service's, and the bare worker's, default 256), BENCH_RUNS (3), BENCH_MESSAGES (10000), BENCH_CLINICIANS (20),
  * BENCH_PATIENTS_PER_CLINICIAN (15), BENCH_BOOKING_CONNECTIONS (32), BENCH_PROFILE_SENDS (300),
  * BENCH_IDLE_SECONDS (the idle window before each run; default: the reconciler's interval + 1 s),
  * BENCH_RESULTS (default bench/RESULTS.md), BENCH_VERBOSE=1, BENCH_KEEP_DATABASE=1,

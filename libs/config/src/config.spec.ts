@@ -102,9 +102,9 @@ describe('loadConfig', () => {
       expect(loadConfig({ DELIVERY_REPORT_CHECK_HOURS: '2', SMS_UNREACHABLE_FLAG_DAYS: '3' })).toMatchObject({ deliveryReportCheckHours: 2, smsUnreachableFlagDays: 3 });
     });
 
-    it('sends 128 messages at once per notifications process by default, as many as MESSAGE_SEND_CONCURRENCY says otherwise', () => {
-      expect(loadConfig({}).messageSendConcurrency).toBe(128);
-      expect(loadConfig({ MESSAGE_SEND_CONCURRENCY: '8' }).messageSendConcurrency).toBe(8);
+    it('works on 256 messages at once per notifications process by default, with at most 64 provider calls at a time; MESSAGE_SEND_CONCURRENCY and PROVIDER_CONCURRENCY change them', () => {
+      expect(loadConfig({})).toMatchObject({ messageSendConcurrency: 256, providerConcurrency: 64 });
+      expect(loadConfig({ MESSAGE_SEND_CONCURRENCY: '8', PROVIDER_CONCURRENCY: '4' })).toMatchObject({ messageSendConcurrency: 8, providerConcurrency: 4 });
     });
 
     it.each([
@@ -113,6 +113,7 @@ describe('loadConfig', () => {
       ['SMS_UNREACHABLE_FLAG_DAYS', '0'],
       ['MESSAGE_SEND_CONCURRENCY', '0'],
       ['MESSAGE_SEND_CONCURRENCY', 'many'],
+      ['PROVIDER_CONCURRENCY', '0'],
     ])('refuses %s=%s', (variable, value) => {
       expect(() => loadConfig({ [variable]: value })).toThrow(new RegExp(variable));
     });

@@ -24,8 +24,10 @@ export interface AppConfig {
   logLevel: 'error' | 'warn' | 'log' | 'debug';
   /** How often the reconciler looks for rows whose job Redis lost. */
   reconcileIntervalMs: number;
-  /** How many outgoing messages one notifications process sends at once (MESSAGE_SEND_CONCURRENCY). */
+  /** How many outgoing messages one notifications process works on at once (MESSAGE_SEND_CONCURRENCY). */
   messageSendConcurrency: number;
+  /** How many provider calls (Twilio, SMTP) one notifications process makes at once (PROVIDER_CONCURRENCY). */
+  providerConcurrency: number;
   /** How long a service waits for another one's answer before giving up. */
   rpcTimeoutMs: number;
   /** How long a waitlist offer stays open, and how many waiting patients get one at once. */
@@ -205,7 +207,8 @@ export function loadConfig(env: Env = process.env): AppConfig {
     quietHours,
     logLevel,
     reconcileIntervalMs: parseInteger(env, 'RECONCILE_INTERVAL_MS', 30_000, 200, 3_600_000),
-    messageSendConcurrency: parseInteger(env, 'MESSAGE_SEND_CONCURRENCY', 128, 1, 1000),
+    messageSendConcurrency: parseInteger(env, 'MESSAGE_SEND_CONCURRENCY', 256, 1, 1000),
+    providerConcurrency: parseInteger(env, 'PROVIDER_CONCURRENCY', 64, 1, 1000),
     rpcTimeoutMs: parseInteger(env, 'RPC_TIMEOUT_MS', 10_000, 100, 120_000),
     waitlist: {
       offerMinutes: parseInteger(env, 'WAITLIST_OFFER_MINUTES', 120, 15, 7 * 24 * 60),

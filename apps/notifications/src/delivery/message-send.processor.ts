@@ -14,10 +14,10 @@ import { MessageSenderService } from './message-sender.service.js';
  * loses its lock after `lockDuration`; the stalled check hands the job to another worker, and the
  * row's `unconfirmed_since` makes it ask the provider before sending again.
  */
-// MESSAGE_SEND_CONCURRENCY (default 128) sends at once, set when the worker starts: a provider
-// call is mostly waiting (Twilio answers in 100-300 ms), and the sends under way share their
-// database statements (MessageSenderService), so more of them in flight makes each statement
-// carry more messages.
+// MESSAGE_SEND_CONCURRENCY (default 256) sends at once, set when the worker starts: a send is
+// mostly waiting (for its shared database statements, for the provider), and the sends under way
+// share their statements (MessageSenderService), so more of them in flight makes each statement
+// carry more messages. The provider calls among them are limited apart (PROVIDER_CONCURRENCY).
 @Processor(QUEUES.outboundMessages, { lockDuration: 15_000, stalledInterval: 5_000 })
 export class MessageSendProcessor extends WorkerHost implements OnApplicationBootstrap {
   constructor(

@@ -12,6 +12,7 @@ import { numberUndeliverable } from '../messages/channel.policy.js';
 import { PENDING_STATUSES } from '../messages/message.source.js';
 import { MessagesService, undeliverableFlagOf } from '../messages/messages.service.js';
 import { decideAtSendTime, timingOfRow, type Timing } from '../messages/send-timing.policy.js';
+import { CallGate } from '../providers/call-gate.js';
 import { Mailer } from '../providers/mailer.js';
 import { SmsSender, type SmsSendResult } from '../providers/sms-sender.js';
 import { SMS_OUTCOME_UNKNOWN_CODES } from '../providers/twilio.sms-sender.js';
@@ -77,6 +78,8 @@ interface AttemptContext {
 @Injectable()
 export class MessageSenderService {
   private readonly logger = new Logger('MessageSender');
+  /** Provider calls (sends and lookups) at once: PROVIDER_CONCURRENCY, however many sends are under way. */
+  private readonly providerCalls: CallGate;
   constructor(
     @Inject(DRIZZLE) private readonly db: Db,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
@@ -85,7 +88,9 @@ export class MessageSenderService {
     private readonly mailer: Mailer,
     private readonly fallback: FallbackService,
     private readonly messages: MessagesService,
-  ) {}
+  ) {
+    this.providerCalls = new CallGate(config.providerConcurrency);
+  }
 
   async send(messageId: string): Promise<SendOutcome> {
     // Not an id of ours (a job that someone else added): nothing to send, and no statement of a batch to spoil.
@@ -186,23 +191,23 @@ export class MessageSenderService {
     // Our id rides in the callback URL: the report finds the message even if the answer to
     // this call is lost.
     const statusCallbackUrl = this.config.twilio ? `${this.config.publicUrl}/webhooks/twilio/status?messageId=${row.id}` : undefined;
-    return this.sms.send({ to: row.toAddress!, body: row.body, statusCallbackUrl });
+    return this.providerCalls.run(() => this.sms.send({ to: row.toAddress!, body: row.body, statusCallbackUrl }));
   }
 
   private sendEmail(row: MessageRow) {
-    return this.mailer.send({
+    return this.providerCalls.run(() => this.mailer.send({
       // The same Message-ID on every attempt: a mail sent twice is one mail to most clients.
       messageId: `<${row.id}@${mailDomain(this.config)}>`,
       to: row.toAddress!,
       subject: row.subject ?? '',
       text: row.body,
       icalEvent: row.ics ? { method: row.ics.includes('METHOD:CANCEL') ? 'CANCEL' : 'REQUEST', content: row.ics, filename: 'appointment.ics' } : undefined,
-    });
+    }));
   }
 
   /** The provider's copy of this message, if it has one that is not another message of ours. */
   private async alreadyAccepted(row: MessageRow, since: Date): Promise<SmsSendResult | null> {
-    const candidates = await this.sms.findAccepted({ to: row.toAddress!, body: row.body, since });
+    const candidates = await this.providerCalls.run(() => this.sms.findAccepted({ to: row.toAddress!, body: row.body, since }));
     if (candidates.length === 0) return null;
     const taken = await this.db
       .select({ sid: messages.providerMessageId })
