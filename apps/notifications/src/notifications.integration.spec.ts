@@ -32,7 +32,7 @@ const MONDAY_10AM = new Date('2025-10-27T14:00:00Z');
 const HOUR = 3_600_000;
 
 const clock = new ManualClock(MONDAY_10AM);
-const config = { quietHours: DEFAULT_QUIET_HOURS, smtp: null, twilio: null, publicUrl: 'http://localhost:3000', smsCap: { daily: 2, weekly: 6, preset: 'default' } } as unknown as AppConfig;
+const config = { quietHours: DEFAULT_QUIET_HOURS, smtp: null, twilio: null, publicUrl: 'http://localhost:3000', smsCap: { daily: 2, weekly: 6, preset: 'default' }, providerConcurrency: 8 } as unknown as AppConfig;
 
 let testDb: TestDatabase;
 let pool: Pool;
