@@ -74,6 +74,8 @@ export const PATTERNS = {
   },
   followup: {
     itemsList: 'followup.items.list',
+    /** How many open items the due list holds per state (overdue, today, upcoming), and attention. */
+    itemsCounts: 'followup.items.counts',
     /** The front desk's list: what to book, for whom, by when. */
     bookingTasksList: 'followup.booking-tasks.list',
     /** The front desk closes a task it has done (a call made, an opt-out recorded). */

@@ -427,6 +427,19 @@ export interface FollowUpPage {
 }
 
 /**
+ * How many open items the due list holds in each state, for the same clinician and kind filters
+ * (GET /api/follow-ups/counts): overdue + today + upcoming = open; `attention` counts the open
+ * attention items, whatever their state.
+ */
+export interface FollowUpCountsResource {
+  overdue: number;
+  today: number;
+  upcoming: number;
+  attention: number;
+  open: number;
+}
+
+/**
  * A clinic's escalation rules (PRODUCT.md defaults: 8, 3, 2, free text on, no e-mail). A null
  * threshold turns its rule off.
  */
@@ -658,6 +671,11 @@ export interface ListFollowUpsData {
   cursor?: string;
   /** Answer a page ({ items, nextCursor }) rather than an array. */
   paged?: boolean;
+}
+/** The due list's filters that the counts take (no state: every state is counted). */
+export interface FollowUpCountsData {
+  clinicianId?: string;
+  kind?: FollowUpKind;
 }
 export interface SnoozeFollowUpData {
   id: string;

@@ -49,6 +49,26 @@ export function decodeCursor(text: string): DueListCursor | null {
   }
 }
 
+/**
+ * A local day lasts at most 26 hours (25 across most DST changes; 26 in Antarctica/Troll, whose
+ * clock moves by two), so in every zone today starts after now - 26 h and tomorrow starts at
+ * or before now + 26 h (due-list.query.spec.ts checks every zone). An item outside that window
+ * is overdue or upcoming whatever its patient's zone: only the items inside need the zone, the
+ * join to patients and the local midnights.
+ */
+export const ZONE_MARGIN_HOURS = 26;
+
+/** The bounds of the patient's (`p.timezone`) local today around `now`, and the window where the zone matters. */
+export function localDaySql(now: string) {
+  const margin = sql.raw(`interval '${ZONE_MARGIN_HOURS} hours'`);
+  return {
+    startOfToday: sql`(date_trunc('day', ${now}::timestamptz AT TIME ZONE p.timezone) AT TIME ZONE p.timezone)`,
+    startOfTomorrow: sql`((date_trunc('day', ${now}::timestamptz AT TIME ZONE p.timezone) + interval '1 day') AT TIME ZONE p.timezone)`,
+    windowStart: sql`${now}::timestamptz - ${margin}`,
+    windowEnd: sql`${now}::timestamptz + ${margin}`,
+  };
+}
+
 export interface DueListFilter {
   clinicId: string;
   clinicianId?: string;
@@ -77,13 +97,12 @@ export function dueListQuery(f: DueListFilter): SQL {
   // Today and overdue are days of the patient's zone: a range on list_at that the index serves,
   // then the exact test against the patient's local midnight.
   const needsZone = f.state === 'overdue' || f.state === 'today' || f.state === 'upcoming';
-  const startOfToday = sql`(date_trunc('day', ${now}::timestamptz AT TIME ZONE p.timezone) AT TIME ZONE p.timezone)`;
-  const startOfTomorrow = sql`((date_trunc('day', ${now}::timestamptz AT TIME ZONE p.timezone) + interval '1 day') AT TIME ZONE p.timezone)`;
+  const { startOfToday, startOfTomorrow, windowStart, windowEnd } = localDaySql(now);
   if (f.state === 'overdue') common.push(sql`i.list_at < ${now}::timestamptz`, sql`i.list_at < ${startOfToday}`);
   if (f.state === 'today') {
     common.push(
-      sql`i.list_at >= ${now}::timestamptz - interval '26 hours'`,
-      sql`i.list_at < ${now}::timestamptz + interval '26 hours'`,
+      sql`i.list_at >= ${windowStart}`,
+      sql`i.list_at < ${windowEnd}`,
       sql`i.list_at >= ${startOfToday}`,
       sql`i.list_at < ${startOfTomorrow}`,
     );

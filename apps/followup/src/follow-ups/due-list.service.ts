@@ -1,6 +1,8 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { and, asc, eq, inArray } from 'drizzle-orm';
 import type {
+  FollowUpCountsData,
+  FollowUpCountsResource,
   FollowUpItemDetailResource,
   FollowUpItemResource,
   FollowUpPage,
@@ -13,6 +15,7 @@ import { DRIZZLE, type Db, type Executor } from '@aftercare/database';
 import { DomainError, notFound } from '@aftercare/messaging';
 import { carePlans, items, painScores, patients, type CarePlanRow, type ItemRow } from '../database/schema.js';
 import { decodeCursor, dueListQuery, encodeCursor, PAGE, type DueListKey } from './due-list.query.js';
+import { dueListCountsQuery, toCounts, type DueListCountsRow } from './due-list-counts.query.js';
 import { ItemAudit } from './item-audit.js';
 import { LocalDays } from './domain/local-days.js';
 
@@ -50,6 +53,14 @@ export class DueListService {
     const last = page[page.length - 1];
     const nextCursor = rows.length > limit && last ? encodeCursor({ phase: last.phase, at: last.key_at, id: last.id }) : null;
     return paged ? { items: resources, nextCursor } : resources;
+  }
+
+  /** How many open items the list holds per state, for its clinician and kind filters: the list's counts, not a page's. */
+  async counts(ctx: RequestContext, query: FollowUpCountsData): Promise<FollowUpCountsResource> {
+    const { rows } = await this.db.execute<DueListCountsRow>(
+      dueListCountsQuery({ clinicId: ctx.clinicId, clinicianId: query.clinicianId, kind: query.kind, now: this.clock.now() }),
+    );
+    return toCounts(rows[0]);
   }
 
   async get(ctx: RequestContext, id: string, db: Executor = this.db): Promise<FollowUpItemDetailResource> {

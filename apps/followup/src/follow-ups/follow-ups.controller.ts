@@ -5,6 +5,7 @@ import {
   type ByIdData,
   type CompleteFollowUpData,
   type DecideData,
+  type FollowUpCountsData,
   type ListFollowUpsData,
   type PutEscalationRulesData,
   type ReassignFollowUpData,
@@ -29,6 +30,11 @@ export class FollowUpsController {
   @MessagePattern(P.itemsList)
   items(@Payload() { ctx, data }: RpcRequest<ListFollowUpsData>) {
     return this.dueList.list(ctx, data ?? {});
+  }
+
+  @MessagePattern(P.itemsCounts)
+  counts(@Payload() { ctx, data }: RpcRequest<FollowUpCountsData>) {
+    return this.dueList.counts(ctx, data ?? {});
   }
 
   @MessagePattern(P.itemsGet)

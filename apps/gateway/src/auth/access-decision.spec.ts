@@ -128,6 +128,7 @@ describe('the roles every route declares', () => {
     'POST /api/appointments/:id/no-show': ALL,
     'POST /api/appointments/:id/complete': CLINICAL,
     'GET /api/follow-ups': CLINICAL,
+    'GET /api/follow-ups/counts': CLINICAL,
     'POST /api/follow-ups/:id/complete': CLINICAL,
     'POST /api/follow-ups/:id/decision': CLINICAL,
     'GET /api/follow-ups/:id': CLINICAL,

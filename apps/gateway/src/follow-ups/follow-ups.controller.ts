@@ -4,6 +4,8 @@ import {
   type CompleteFollowUpData,
   type DecideData,
   type EscalationRulesResource,
+  type FollowUpCountsData,
+  type FollowUpCountsResource,
   type FollowUpItemDetailResource,
   type FollowUpItemResource,
   type FollowUpPage,
@@ -21,6 +23,7 @@ import { ServiceForwarder } from '../common/service-forwarder.service.js';
 import {
   CompleteFollowUpDto,
   DecisionDto,
+  FollowUpCountsQueryDto,
   ListFollowUpsQueryDto,
   PutEscalationRulesDto,
   ReassignFollowUpDto,
@@ -45,6 +48,20 @@ export class FollowUpsController {
     if (query.limit !== undefined) data.limit = query.limit;
     if (query.cursor) data.cursor = query.cursor;
     return this.services.send(P.itemsList, ctx, data);
+  }
+
+  /**
+   * How many open items the list holds per state (overdue, today, upcoming) and attention, for
+   * the list's clinician and kind filters: the whole list's numbers, where a page only has its
+   * own. Declared before ':id' so that 'counts' is not taken for an id.
+   */
+  @Get('counts')
+  @Roles(...CLINICAL)
+  counts(@Ctx() ctx: RequestContext, @Query() query: FollowUpCountsQueryDto): Promise<FollowUpCountsResource> {
+    const data: FollowUpCountsData = {};
+    if (query.clinicianId) data.clinicianId = query.clinicianId;
+    if (query.kind) data.kind = query.kind;
+    return this.services.send(P.itemsCounts, ctx, data);
   }
 
   /** One item with its evidence, the plan's pain scores and the history of what was done. */

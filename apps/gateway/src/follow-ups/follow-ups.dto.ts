@@ -42,6 +42,17 @@ export class ListFollowUpsQueryDto {
   cursor?: string;
 }
 
+/** The list's clinician and kind filters; no state (every state is counted), no paging. */
+export class FollowUpCountsQueryDto {
+  @IsOptional()
+  @IsId()
+  clinicianId?: string;
+
+  @IsOptional()
+  @IsOneOf(FOLLOW_UP_KINDS)
+  kind?: FollowUpKind;
+}
+
 export class CompleteFollowUpDto {
   @IsOptional()
   @IsText(2000)
