@@ -179,6 +179,13 @@ describe('the web app, in a browser', () => {
     await clinicianPage.goto(at('/due'));
     const row = clinicianPage.getByRole('row').filter({ hasText: 'Maria Lopez' }).filter({ hasText: /repeat/i }).first();
     await row.waitFor();
+    // The counts are the whole list's, as the API counts them, not the loaded page's.
+    const counts = (await clinicianApi.get<Record<string, number>>(`/api/follow-ups/counts?clinicianId=${CLINICIAN.id}`)).body;
+    expect(counts.open).toBeGreaterThanOrEqual(1);
+    const shown = clinicianPage.getByRole('list', { name: 'Counts' });
+    for (const [label, key] of [['Overdue', 'overdue'], ['Due today', 'today'], ['Attention', 'attention'], ['Upcoming', 'upcoming']] as const) {
+      await shown.getByRole('listitem').filter({ hasText: label }).getByText(String(counts[key]), { exact: true }).waitFor();
+    }
     await expectAccessible(clinicianPage, '06-clinician-due-list');
     await row.getByRole('button', { name: 'Decide' }).click();
     await clinicianPage.getByRole('button', { name: 'Repeat injection' }).click();

@@ -12,6 +12,8 @@ export default defineConfig({
   root: here('.'),
   // React's automatic JSX runtime, compiled by Vite's own transformer (oxc).
   oxc: { jsx: { runtime: 'automatic' } },
+  // As in tsconfig.json: the pages import the API's types from the contracts (types only, erased).
+  resolve: { alias: { '@aftercare/contracts': here('../../libs/contracts/src/index.ts') } },
   build: {
     outDir: here('../../dist/web'),
     emptyOutDir: true,

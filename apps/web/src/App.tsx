@@ -1,39 +1,56 @@
-import { useEffect, useState, type ReactNode } from 'react';
+import { lazy, Suspense, useEffect, useState, type ComponentType, type ReactNode } from 'react';
 import { Navigate, Route, Routes, useLocation } from 'react-router';
 import type { Role } from './api';
 import { syncServerClock } from './clock';
 import { Empty, ErrorBanner, Loading } from './components/ui';
 import { describeError } from './api';
 import { HOME, Layout } from './layout';
-import { ClinicPage } from './pages/admin/Clinic';
-import { ClockPage } from './pages/admin/Clock';
-import { ProtocolsPage } from './pages/admin/Protocols';
-import { QueuesPage } from './pages/admin/Queues';
-import { TemplatesPage } from './pages/admin/Templates';
-import { UsersPage } from './pages/admin/Users';
-import { DueListPage } from './pages/clinician/DueList';
-import { PatientPage } from './pages/clinician/Patient';
-import { ProceduresPage } from './pages/clinician/Procedures';
-import { BookPage } from './pages/desk/Book';
-import { DaySheetPage } from './pages/desk/DaySheet';
-import { PatientDeskPage, PatientsPage } from './pages/desk/Patients';
-import { BookingTasksPage } from './pages/desk/Tasks';
-import { WaitlistPage } from './pages/desk/Waitlist';
 import { SignIn } from './pages/SignIn';
 import { useSession } from './session';
+
+/**
+ * Each role's pages are a chunk of their own, loaded when the first of them opens: a clinician's
+ * first load of the due list carries none of the front desk's or the admin's code.
+ */
+const desk = () => import('./pages/desk');
+const clinician = () => import('./pages/clinician');
+const admin = () => import('./pages/admin');
+
+function page<K extends string, M extends Record<K, ComponentType>>(area: () => Promise<M>, name: K) {
+  return lazy(() => area().then((module) => ({ default: module[name] })));
+}
+
+const PatientsPage = page(desk, 'PatientsPage');
+const PatientDeskPage = page(desk, 'PatientDeskPage');
+const BookPage = page(desk, 'BookPage');
+const DaySheetPage = page(desk, 'DaySheetPage');
+const BookingTasksPage = page(desk, 'BookingTasksPage');
+const WaitlistPage = page(desk, 'WaitlistPage');
+const DueListPage = page(clinician, 'DueListPage');
+const PatientPage = page(clinician, 'PatientPage');
+const ProceduresPage = page(clinician, 'ProceduresPage');
+const UsersPage = page(admin, 'UsersPage');
+const ClinicPage = page(admin, 'ClinicPage');
+const ProtocolsPage = page(admin, 'ProtocolsPage');
+const TemplatesPage = page(admin, 'TemplatesPage');
+const QueuesPage = page(admin, 'QueuesPage');
+const ClockPage = page(admin, 'ClockPage');
 
 const DESK: readonly Role[] = ['front_desk', 'admin'];
 const CLINICAL: readonly Role[] = ['clinician', 'admin'];
 const ADMIN: readonly Role[] = ['admin'];
 const STAFF: readonly Role[] = ['front_desk', 'clinician', 'admin'];
 
-/** A page for some roles only (the server refuses the others' calls anyway). */
+/**
+ * A page for some roles only (the server refuses the others' calls anyway), shown once its
+ * chunk has loaded (the menu stays meanwhile).
+ */
 function Allow({ roles, children }: { roles: readonly Role[]; children: ReactNode }) {
   const { session } = useSession();
   if (!session || !roles.includes(session.user.role)) {
     return <Empty title="This page is not for your role.">Use the menu above for the pages you can work with.</Empty>;
   }
-  return <>{children}</>;
+  return <Suspense fallback={<Loading />}>{children}</Suspense>;
 }
 
 /** Re-reads the server's time this often (the virtual clock moves when an admin advances it). */

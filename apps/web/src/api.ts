@@ -84,6 +84,11 @@ export interface RequestOptions {
   signal?: AbortSignal;
 }
 
+/** A request given up on purpose (its page moved on): nothing to report. */
+export function isAborted(error: unknown): boolean {
+  return error instanceof DOMException && error.name === 'AbortError';
+}
+
 /** One call to the API. A 401 on a signed-in session ends it (the app returns to sign-in). */
 export async function api<T>(path: string, options: RequestOptions = {}): Promise<T> {
   const session = readSession();
@@ -99,7 +104,7 @@ export async function api<T>(path: string, options: RequestOptions = {}): Promis
       signal: options.signal,
     });
   } catch (error) {
-    if (error instanceof DOMException && error.name === 'AbortError') throw error;
+    if (isAborted(error)) throw error;
     throw new ApiError(0, 'The server cannot be reached. Check the network connection and try again.');
   }
   if (response.status === 401 && session && !path.endsWith('/auth/login')) {
@@ -123,6 +128,12 @@ export async function api<T>(path: string, options: RequestOptions = {}): Promis
     throw new ApiError(response.status, message, body.error, typeof body.field === 'string' ? body.field : undefined, typeof body.code === 'string' ? body.code : undefined);
   }
   return payload as T;
+}
+
+/** A list answer is an array, or a page `{ items }` (PRODUCT.md, "List endpoints"). */
+export function itemsOf<T>(answer: T[] | { items: T[] } | undefined): T[] {
+  if (!answer) return [];
+  return Array.isArray(answer) ? answer : (answer.items ?? []);
 }
 
 export async function signIn(email: string, password: string): Promise<Session> {

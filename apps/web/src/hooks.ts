@@ -1,5 +1,5 @@
 import { useCallback, useEffect, useRef, useState } from 'react';
-import { api, describeError, type Query } from './api';
+import { api, describeError, isAborted, type Query } from './api';
 
 export interface Loaded<T> {
   data: T | undefined;
@@ -29,7 +29,7 @@ export function useApi<T>(path: string | null, query?: Query): Loaded<T> {
         setError(null);
       })
       .catch((e: unknown) => {
-        if (e instanceof DOMException && e.name === 'AbortError') return;
+        if (isAborted(e)) return;
         setError(describeError(e));
       })
       .finally(() => {

@@ -45,7 +45,7 @@ export function ActionDialog({
       }}
     >
       <form onSubmit={submit} noValidate>
-        <h2 id={titleId} style={{ marginTop: 0 }}>
+        <h2 id={titleId} className="flush-top">
           {title}
         </h2>
         {children}

@@ -1,25 +1,6 @@
-import type { ReactNode } from 'react';
-import { useApi } from '../hooks';
-import type { ClinicSettings } from './admin';
+import { useState, type ReactNode } from 'react';
 import { Notice, TextField } from './ui';
-import { WEEKDAYS, type Weekday, type WeeklyHoursText } from './weekly-hours';
-
-/** The clinic (its zone above all): the admin pages show times in it. */
-export function useClinicSettings() {
-  return useApi<ClinicSettings>('/api/clinic');
-}
-
-/**
- * A table that may scroll sideways on a narrow screen: a labelled region that takes focus, so
- * that a keyboard user can scroll it too.
- */
-export function TableWrap({ label, children }: { label: string; children: ReactNode }) {
-  return (
-    <div className="table-wrap" role="region" aria-label={label} tabIndex={0}>
-      {children}
-    </div>
-  );
-}
+import { parseWeeklyHours, WEEKDAYS, type Weekday, type WeeklyHours, type WeeklyHoursText } from './weekly-hours';
 
 /** One part of a page: an h2 and a card. */
 export function Section({ title, id, children }: { title: string; id?: string; children: ReactNode }) {
@@ -31,6 +12,22 @@ export function Section({ title, id, children }: { title: string; id?: string; c
       {children}
     </section>
   );
+}
+
+/**
+ * Weekly hours as typed in WeeklyHoursFields. `check()` answers the hours the API takes, or null
+ * with each day's problem shown at its field.
+ */
+export function useWeeklyHours(initial: () => WeeklyHoursText) {
+  const [text, setText] = useState<WeeklyHoursText>(initial);
+  const [errors, setErrors] = useState<Partial<Record<Weekday, string>>>({});
+  const setDay = (day: Weekday, value: string) => setText((current) => ({ ...current, [day]: value }));
+  function check(): WeeklyHours | null {
+    const parsed = parseWeeklyHours(text);
+    setErrors(parsed.ok ? {} : parsed.errors);
+    return parsed.ok ? parsed.value : null;
+  }
+  return { text, setText, setDay, errors, check };
 }
 
 /** Seven labelled fields, Monday to Sunday: "09:00-12:00, 13:00-17:00", empty for a day off. */
@@ -47,9 +44,9 @@ export function WeeklyHoursFields({
   what: string;
 }) {
   return (
-    <fieldset style={{ border: 'none', padding: 0, margin: 0 }}>
-      <legend style={{ fontWeight: 700, marginBottom: '0.4rem' }}>{what}</legend>
-      <p className="hint" style={{ marginTop: 0 }}>
+    <fieldset className="plain-fieldset">
+      <legend>{what}</legend>
+      <p className="hint flush-top">
         Times in the clinic's zone, such as 09:00-12:00, 13:00-17:00. Leave a day empty for a day off.
       </p>
       <div className="row">

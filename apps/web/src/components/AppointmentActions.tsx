@@ -1,11 +1,12 @@
 import { useState } from 'react';
+import type { AppointmentStatus, SlotResource as Slot } from '@aftercare/contracts';
 import { api, ApiError, describeError } from '../api';
 import { todayIn } from '../clock';
 import { useAction } from '../hooks';
 import { ActionDialog } from './ActionDialog';
-import { allowedActions, clinicianName, formatSlot, procedureName, type AppointmentStatus, type Catalog, type Slot } from './desk';
+import { allowedActions, clinicianName, formatSlot, procedureName, type Catalog } from './desk';
 import { SlotPicker } from './SlotPicker';
-import { Button, ErrorBanner, TextAreaField, TextField } from './ui';
+import { Button, ErrorBanner, FormButtons, TextAreaField, TextField } from './ui';
 
 /** The appointment a row is about, with the names its buttons and dialogs say. */
 export interface ActionTarget {
@@ -59,7 +60,7 @@ export function AppointmentActions({
   if (!allowed.checkIn && !allowed.noShow && !allowed.reschedule && !allowed.cancel) return <span className="muted">—</span>;
   return (
     <div>
-      <div style={{ display: 'flex', flexWrap: 'wrap', gap: '0.35rem' }}>
+      <div className="cluster">
         {allowed.checkIn ? (
           <Button busy={post.pending} onClick={() => void mark('check-in')} aria-label={`Check in ${what}`}>
             Check in
@@ -129,7 +130,7 @@ function RescheduleDialog({ appointment: a, catalog, onClose, onDone }: { appoin
       <ErrorBanner error={taken ?? error} />
       {chosen ? (
         <div className="card">
-          <p style={{ marginTop: 0 }}>
+          <p className="flush-top">
             New time: <strong>{formatSlot(chosen.startsAt, zone)}</strong> with {clinicianName(catalog, chosen.clinicianId)}. The patient is told at once.
           </p>
           <div className="row">
@@ -186,14 +187,7 @@ function CancelDialog({ appointment: a, catalog, onClose, onDone }: { appointmen
       </p>
       <ErrorBanner error={cancel.error} />
       <TextAreaField label="Reason" hint="Optional: kept with the appointment." maxLength={500} value={reason} onChange={(e) => setReason(e.target.value)} />
-      <div className="row">
-        <Button type="submit" variant="danger" busy={cancel.pending}>
-          Cancel appointment
-        </Button>
-        <Button variant="secondary" onClick={onClose}>
-          Keep appointment
-        </Button>
-      </div>
+      <FormButtons submit="Cancel appointment" variant="danger" busy={cancel.pending} onCancel={onClose} cancel="Keep appointment" />
     </ActionDialog>
   );
 }

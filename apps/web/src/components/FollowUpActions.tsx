@@ -1,10 +1,12 @@
 import { useState } from 'react';
+import type { ClinicianResource as Clinician, FollowUpKind, RepeatDecision as Decision } from '@aftercare/contracts';
 import { api } from '../api';
 import { todayIn } from '../clock';
 import { useAction, useDraft } from '../hooks';
 import { ActionDialog } from './ActionDialog';
-import { nextDate, type Clinician, type FollowUpKind } from './clinical';
-import { Button, ErrorBanner, SelectField, TextAreaField, TextField } from './ui';
+import { errorAt as errorFor } from './form-errors';
+import { addDays } from './local-time';
+import { Button, ErrorBanner, FormButtons, Options, SelectField, TextAreaField, TextField } from './ui';
 
 /**
  * The actions on one due-list item (complete, snooze, reassign, and for a repeat evaluation the
@@ -21,9 +23,6 @@ export interface ActionableItem {
   painTrend?: number[];
 }
 
-/** Row buttons, smaller than a form's so that a row stays short (still a 32 px target). */
-const COMPACT = { padding: '0.2rem 0.55rem', minHeight: '2rem', fontSize: '0.9rem' } as const;
-
 type Open = 'complete' | 'snooze' | 'reassign' | 'decide' | null;
 
 /** How the clinician sums up a plan that ends without a repeat (the API's PLAN_OUTCOMES). */
@@ -36,11 +35,6 @@ const OUTCOMES = [
   ['declined', 'Patient declined'],
   ['other', 'Other'],
 ] as const;
-
-/** The server's 400 names the field first ("until must be …"): show it at that field. */
-function errorFor(error: string | null, field: string): string | null {
-  return error && error.toLowerCase().startsWith(`${field.toLowerCase()} `) ? error : null;
-}
 
 export function FollowUpActions({
   item,
@@ -62,19 +56,20 @@ export function FollowUpActions({
     onDone(message);
   };
   return (
+    // Row buttons, smaller than a form's so that a row stays short (still a 32 px target).
     <div className="page-actions" style={{ gap: '0.3rem' }}>
       {item.kind === 'repeat_evaluation' ? (
-        <Button onClick={() => setOpen('decide')} style={COMPACT}>
+        <Button onClick={() => setOpen('decide')} className="button-compact">
           Decide
         </Button>
       ) : null}
-      <Button variant="secondary" onClick={() => setOpen('complete')} style={COMPACT}>
+      <Button variant="secondary" onClick={() => setOpen('complete')} className="button-compact">
         Complete
       </Button>
-      <Button variant="secondary" onClick={() => setOpen('snooze')} style={COMPACT}>
+      <Button variant="secondary" onClick={() => setOpen('snooze')} className="button-compact">
         Snooze
       </Button>
-      <Button variant="secondary" onClick={() => setOpen('reassign')} style={COMPACT}>
+      <Button variant="secondary" onClick={() => setOpen('reassign')} className="button-compact">
         Reassign
       </Button>
       {open === 'complete' ? <CompleteDialog item={item} onClose={close} onDone={finish} /> : null}
@@ -103,21 +98,14 @@ function CompleteDialog({ item, onClose, onDone }: DialogProps) {
     <ActionDialog title={`Complete: ${item.patient.name}`} onClose={onClose} onSubmit={submit}>
       <ErrorBanner error={errorFor(error, 'note') ? null : error} />
       <TextAreaField label="Note (optional)" value={draft.note} maxLength={2000} onChange={(e) => update({ note: e.target.value })} error={errorFor(error, 'note')} autoFocus />
-      <div className="page-actions">
-        <Button type="submit" busy={pending}>
-          Complete
-        </Button>
-        <Button variant="secondary" onClick={onClose}>
-          Close
-        </Button>
-      </div>
+      <FormButtons submit="Complete" busy={pending} onCancel={onClose} cancel="Close" className="page-actions" />
     </ActionDialog>
   );
 }
 
 function SnoozeDialog({ item, timeZone, onClose, onDone }: DialogProps & { timeZone: string | undefined }) {
   const today = todayIn(timeZone);
-  const [until, setUntil] = useState(nextDate(today));
+  const [until, setUntil] = useState(addDays(today, 1));
   const [note, setNote] = useState('');
   const { run, pending, error, setError } = useAction(() =>
     api(`/api/follow-ups/${item.id}/snooze`, { method: 'POST', body: { until, note: note.trim() || null } }),
@@ -138,7 +126,7 @@ function SnoozeDialog({ item, timeZone, onClose, onDone }: DialogProps & { timeZ
         label="Snooze until"
         type="date"
         required
-        min={nextDate(today)}
+        min={addDays(today, 1)}
         value={until}
         onChange={(e) => setUntil(e.target.value)}
         hint="The item leaves today's and the overdue list until the start of that day (the patient's zone)."
@@ -146,14 +134,7 @@ function SnoozeDialog({ item, timeZone, onClose, onDone }: DialogProps & { timeZ
         autoFocus
       />
       <TextAreaField label="Note (optional)" value={note} maxLength={2000} onChange={(e) => setNote(e.target.value)} error={errorFor(error, 'note')} />
-      <div className="page-actions">
-        <Button type="submit" busy={pending}>
-          Snooze
-        </Button>
-        <Button variant="secondary" onClick={onClose}>
-          Close
-        </Button>
-      </div>
+      <FormButtons submit="Snooze" busy={pending} onCancel={onClose} cancel="Close" className="page-actions" />
     </ActionDialog>
   );
 }
@@ -174,32 +155,19 @@ function ReassignDialog({ item, clinicians, onClose, onDone }: DialogProps & { c
     const name = clinicians.find((c) => c.id === clinicianId)?.name ?? 'another clinician';
     onDone(`${item.patient.name}: reassigned to ${name}.`);
   }
-  const fieldError = error?.startsWith('clinicianId') ? error : null;
+  const fieldError = errorFor(error, 'clinicianId');
   return (
     <ActionDialog title={`Reassign: ${item.patient.name}`} onClose={onClose} onSubmit={submit}>
       <ErrorBanner error={fieldError ? null : error} />
       <SelectField label="Reassign to" value={clinicianId} onChange={(e) => setClinicianId(e.target.value)} error={fieldError} required autoFocus>
         {others.length === 0 ? <option value="">No other clinician</option> : null}
-        {others.map((c) => (
-          <option key={c.id} value={c.id}>
-            {c.name}
-          </option>
-        ))}
+        <Options choices={others.map((c) => [c.id, c.name])} />
       </SelectField>
       <TextAreaField label="Note (optional)" value={note} maxLength={2000} onChange={(e) => setNote(e.target.value)} />
-      <div className="page-actions">
-        <Button type="submit" busy={pending} disabled={others.length === 0}>
-          Reassign
-        </Button>
-        <Button variant="secondary" onClick={onClose}>
-          Close
-        </Button>
-      </div>
+      <FormButtons submit="Reassign" busy={pending} disabled={others.length === 0} onCancel={onClose} cancel="Close" className="page-actions" />
     </ActionDialog>
   );
 }
-
-type Decision = 'repeat' | 'no_repeat' | 'reassess';
 
 function DecideDialog({ item, onClose, onDone }: DialogProps) {
   const [draft, update, clear] = useDraft(`follow-up.${item.id}.decide`, { note: '', bookBy: '', reassessInWeeks: '6', outcome: '' });
@@ -237,7 +205,7 @@ function DecideDialog({ item, onClose, onDone }: DialogProps) {
   const trend = item.painTrend ?? [];
   return (
     <ActionDialog title={`Repeat injection for ${item.patient.name}?`} onClose={onClose}>
-      <p className="muted" style={{ marginTop: 0 }}>
+      <p className="muted flush-top">
         {trend.length > 0 ? `Pain scores so far, oldest first: ${trend.join(' → ')}.` : 'No pain scores reported on this plan.'}
       </p>
       <ErrorBanner error={weeksError || bookByError || outcomeError || noteError ? null : error} />
@@ -262,11 +230,7 @@ function DecideDialog({ item, onClose, onDone }: DialogProps) {
           error={weeksError}
         />
         <SelectField label="Outcome (with no repeat)" value={draft.outcome} onChange={(e) => update({ outcome: e.target.value })} error={outcomeError}>
-          {OUTCOMES.map(([value, label]) => (
-            <option key={value} value={value}>
-              {label}
-            </option>
-          ))}
+          <Options choices={OUTCOMES} />
         </SelectField>
       </div>
       <div className="page-actions">

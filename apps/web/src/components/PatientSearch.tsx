@@ -1,8 +1,11 @@
 import { useState } from 'react';
-import type { Query } from '../api';
+import type { PatientResource as Patient } from '@aftercare/contracts';
+import { itemsOf, type Query } from '../api';
 import { useApi } from '../hooks';
-import { formatLocalDate, itemsOf, useDebounced, type Patient } from './desk';
+import { useDebounced } from './desk';
+import { formatLocalDate } from './local-time';
 import { Button, ErrorBanner, Loading, TextField } from './ui';
+import { fullName } from './words';
 
 /** Fewer characters than this match half the clinic: no request until then. */
 const MIN_QUERY = 2;
@@ -26,8 +29,6 @@ export function usePatientSearch(text: string) {
   const result = useApi<Patient[] | { items: Patient[] }>(query ? '/api/patients' : null, query ?? undefined);
   return { ...result, patients: query ? itemsOf(result.data) : [], searched: query !== null, settling: settled !== text.trim() };
 }
-
-export const fullName = (p: Pick<Patient, 'firstName' | 'lastName'>) => `${p.firstName} ${p.lastName}`;
 
 /**
  * Finds a patient to book for or put on the waitlist: a search box and the hits, each with a

@@ -1,6 +1,6 @@
 import { moveRow, newRow, removeRow, STEP_KINDS, updateRow, type RowProblems, type StepKind, type StepRow } from './protocol-steps';
 import type { ReactNode } from 'react';
-import { Button, SelectField, TextField } from './ui';
+import { Button, Options, SelectField, TextField } from './ui';
 
 /** A number field needs little room: it keeps a step's fields on one line at 1024 px. */
 function Narrow({ width = '6.5rem', children }: { width?: string; children: ReactNode }) {
@@ -24,27 +24,23 @@ export function ProtocolStepsEditor({
 }) {
   return (
     <div>
-      <p className="hint" style={{ marginTop: 0 }}>
+      <p className="hint flush-top">
         Offsets count from the procedure's completion. Keys name steps in care plans and must be unique, such as checkin-day-1. “At” is a time of day in the patient's own zone (empty: the offset's own time); quiet hours still move a
         message to the next allowed time.
       </p>
-      <ol style={{ listStyle: 'none', padding: 0, margin: 0 }}>
+      <ol className="bare-list">
         {rows.map((row, i) => {
           const p = problems[row.id] ?? {};
           const n = i + 1;
           const set = (patch: Partial<Omit<StepRow, 'id'>>) => onChange(updateRow(rows, row.id, patch));
           return (
             <li key={row.id} className="card" style={{ padding: '0.6rem 0.8rem', marginBottom: '0.6rem' }}>
-              <fieldset style={{ border: 'none', padding: 0, margin: 0 }}>
-                <legend style={{ fontWeight: 700 }}>Step {n}</legend>
+              <fieldset className="plain-fieldset">
+                <legend>Step {n}</legend>
                 {p.row ? <p className="field-error">{p.row}</p> : null}
-                <div className="row" style={{ alignItems: 'flex-start' }}>
+                <div className="row align-top">
                   <SelectField label="What" value={row.kind} onChange={(e) => set({ kind: e.target.value as StepKind })} error={p.kind}>
-                    {STEP_KINDS.map((k) => (
-                      <option key={k.kind} value={k.kind}>
-                        {k.name}
-                      </option>
-                    ))}
+                    <Options choices={STEP_KINDS.map((k) => [k.kind, k.name])} />
                   </SelectField>
                   <TextField label="Key" value={row.key} onChange={(e) => set({ key: e.target.value })} error={p.key} autoComplete="off" spellCheck={false} />
                   <Narrow>
@@ -62,7 +58,7 @@ export function ProtocolStepsEditor({
                 </div>
                 {row.kind === 'follow_up_visit' ? (
                   <>
-                    <div className="row" style={{ alignItems: 'flex-start' }}>
+                    <div className="row align-top">
                       <Narrow width="11rem">
                         <TextField label="Window opens (day)" inputMode="numeric" value={row.windowFrom} onChange={(e) => set({ windowFrom: e.target.value })} error={p.windowFrom} />
                       </Narrow>
@@ -79,7 +75,7 @@ export function ProtocolStepsEditor({
                     </p>
                   </>
                 ) : null}
-                <div className="row" style={{ gap: '0.4rem' }}>
+                <div className="row row-tight">
                   <Button variant="secondary" disabled={i === 0} onClick={() => onChange(moveRow(rows, row.id, -1))}>
                     Move step {n} up
                   </Button>

@@ -1,8 +1,10 @@
 import { useEffect, useState } from 'react';
-import { api, describeError } from '../api';
+import type { SlotResource as Slot } from '@aftercare/contracts';
+import { api, describeError, isAborted } from '../api';
 import { todayIn } from '../clock';
 import { formatTime } from '../format';
-import { clinicianName, formatDay, formatSlot, startOfLocalDay, type Catalog, type Slot } from './desk';
+import { clinicianName, formatDay, formatSlot, type Catalog } from './desk';
+import { startOfLocalDay } from './local-time';
 import { Button, Empty, ErrorBanner, Loading } from './ui';
 
 export interface SlotSearch {
@@ -74,7 +76,7 @@ export function SlotPicker({
         setCursor(page.length >= PAGE && last ? new Date(Date.parse(last.startsAt) + 60_000).toISOString() : to);
       })
       .catch((e: unknown) => {
-        if (e instanceof DOMException && e.name === 'AbortError') return;
+        if (isAborted(e)) return;
         setError(describeError(e));
       })
       .finally(() => {
@@ -95,7 +97,7 @@ export function SlotPicker({
           {byClinician.map(([clinicianId, daySlots]) => (
             <div key={clinicianId} style={{ display: 'flex', gap: '0.75rem', alignItems: 'baseline', marginBottom: '0.5rem' }}>
               <span style={{ minWidth: '11rem', fontWeight: 600 }}>{clinicianName(catalog, clinicianId)}</span>
-              <div style={{ display: 'flex', flexWrap: 'wrap', gap: '0.35rem' }}>
+              <div className="cluster">
                 {daySlots.map((slot) => (
                   <Button key={slot.startsAt} variant="secondary" aria-label={slotLabel(verb, slot, catalog)} onClick={() => onPick(slot)}>
                     {formatTime(slot.startsAt, zone)}

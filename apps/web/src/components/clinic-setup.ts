@@ -3,10 +3,7 @@
  * and what a procedure type needs, one resource a line ("procedure_room: ultrasound"). Codes are
  * lower case, digits and underscores, as the gateway checks them.
  */
-export interface ResourceRequirement {
-  category: string;
-  features?: string[];
-}
+import type { ResourceRequirement } from '@aftercare/contracts';
 
 const CODE = /^[a-z][a-z0-9_]{0,63}$/;
 

@@ -1,165 +1,11 @@
 /**
- * What the clinician's pages read from the API, typed as the gateway answers it
- * (libs/contracts/src/resources.ts and outcomes.ts: the web app is bundled on its own and does
- * not import server code, so the fields it uses are restated here), and the small helpers those
- * pages share: the clinic's zone, a local day's bounds, words for states.
+ * Words and tones for what the clinician's pages show (follow-up items, care plans, messages,
+ * appointments), and how urgent an item is. The shapes the API answers are the contracts'
+ * (libs/contracts/src/resources.ts and outcomes.ts), imported as types.
  */
-import { useApi } from '../hooks';
+import type { AppointmentStatus, CarePlanStatus, FollowUpItemResource, FollowUpKind, FollowUpState, MessageStatus, StepStatus } from '@aftercare/contracts';
 import { serverNow } from '../clock';
-
-export interface Clinic {
-  id: string;
-  name: string;
-  timezone: string;
-}
-
-export interface Clinician {
-  id: string;
-  name: string;
-}
-
-export type FollowUpKind = 'follow_up_visit' | 'repeat_evaluation' | 'attention' | 'booking_task';
-export type FollowUpState = 'overdue' | 'today' | 'upcoming' | 'done';
-
-export interface FollowUpItem {
-  id: string;
-  kind: FollowUpKind;
-  state: FollowUpState;
-  dueAt: string;
-  patient: { id: string; name: string };
-  clinicianId: string;
-  carePlanId: string | null;
-  reason: string | null;
-  procedureDate: string | null;
-  site: string | null;
-  daysSinceProcedure: number | null;
-  latestPainScore: number | null;
-  latestPainScoreAt: string | null;
-  painTrend: number[];
-  painDirection: 'rising' | 'falling' | 'steady' | null;
-  snoozedUntil: string | null;
-  cause: string;
-  evidence: { at: string; reason: string; score?: number; previousScore?: number | null }[];
-  occurrences: number;
-  completedAt: string | null;
-  note: string | null;
-  decision: { decision: 'repeat' | 'no_repeat' | 'reassess'; note: string | null } | null;
-}
-
-export interface FollowUpPage {
-  items: FollowUpItem[];
-  nextCursor: string | null;
-}
-
-export type StepStatus = 'scheduled' | 'sent' | 'done' | 'answered' | 'unanswered' | 'cancelled' | 'paused' | 'skipped' | 'superseded';
-export type CarePlanStatus = 'active' | 'paused' | 'completed' | 'cancelled' | 'superseded';
-
-export interface CarePlan {
-  id: string;
-  patientId: string;
-  appointmentId: string;
-  clinicianId: string;
-  protocol: string;
-  protocolVersion: number;
-  status: CarePlanStatus;
-  completedAt: string;
-  site?: string | null;
-  outcome?: string | null;
-  statusReason?: string | null;
-  steps: { id: string; key: string; kind: string; dueAt: string; status: StepStatus; firedAt: string | null }[];
-}
-
-export interface OutcomeScore {
-  id: string;
-  score: number;
-  answeredAt: string;
-  day: number;
-}
-
-export interface ProcedureOutcome {
-  carePlanId: string;
-  procedureType: string;
-  protocol: string;
-  procedureDate: string;
-  site: string | null;
-  timezone: string;
-  scores: OutcomeScore[];
-  baseline: (OutcomeScore & { source: string }) | null;
-  week6: OutcomeScore | null;
-  improvement: number | null;
-  improved: boolean | null;
-}
-
-export interface PatientOutcomes {
-  patientId: string;
-  procedures: ProcedureOutcome[];
-  unassignedScores: { id: string; score: number; answeredAt: string }[];
-}
-
-export type MessageStatus = 'scheduled' | 'queued' | 'sending' | 'sent' | 'delivered' | 'undelivered' | 'failed' | 'cancelled' | 'suppressed' | 'received';
-
-export interface Message {
-  id: string;
-  channel: 'sms' | 'email';
-  direction: 'outbound' | 'inbound';
-  kind: string;
-  status: MessageStatus;
-  body: string;
-  subject: string | null;
-  sendAt: string | null;
-  createdAt: string;
-  sentAt: string | null;
-  deliveredAt: string | null;
-  error: string | null;
-  errorCode: string | null;
-  statusHistory?: { status: MessageStatus; at: string; error: string | null; errorCode: string | null; source: string }[];
-}
-
-export type AppointmentStatus = 'booked' | 'confirmed' | 'checked_in' | 'completed' | 'cancelled' | 'no_show';
-
-export interface Appointment {
-  id: string;
-  patientId: string;
-  clinicianId: string;
-  procedureType: string;
-  startsAt: string;
-  endsAt: string;
-  status: AppointmentStatus;
-  notes: string | null;
-  site: string | null;
-  completedAt: string | null;
-}
-
-export interface Patient {
-  id: string;
-  firstName: string;
-  lastName: string;
-  phone: string;
-  email: string | null;
-  timezone: string;
-  preferredChannel: string;
-  smsConsent: boolean;
-  smsOptedOut: boolean;
-  dateOfBirth: string | null;
-}
-
-export interface TimelineEntry {
-  at: string;
-  type: 'appointment' | 'message' | 'pain_score' | 'follow_up_item' | 'care_plan_step';
-  data: unknown;
-}
-
-/** The clinic (its zone above all): every time on these pages is shown in it. */
-export function useClinic() {
-  return useApi<Clinic>('/api/clinic');
-}
-
-export function useClinicians() {
-  return useApi<Clinician[]>('/api/clinicians');
-}
-
-/** Badge tones: the words carry the meaning, the colour only helps. */
-export type Tone = 'neutral' | 'good' | 'warn' | 'bad' | 'info';
+import type { Tone } from './ui';
 
 export const KIND_NAMES: Record<FollowUpKind, string> = {
   follow_up_visit: 'Follow-up visit',
@@ -176,7 +22,7 @@ export type Urgency = 'overdue' | 'today' | 'attention' | 'upcoming' | 'done';
  * How urgent an item is, as the due list sorts it: an attention item that has come due comes
  * before everything (its own colour), the rest by state.
  */
-export function urgencyOf(item: Pick<FollowUpItem, 'kind' | 'state'>): Urgency {
+export function urgencyOf(item: Pick<FollowUpItemResource, 'kind' | 'state'>): Urgency {
   if (item.state === 'done') return 'done';
   if (item.kind === 'attention' && item.state !== 'upcoming') return 'attention';
   return item.state;
@@ -226,15 +72,7 @@ export const MESSAGE_TONES: Record<MessageStatus, Tone> = {
   suppressed: 'warn',
 };
 
-export const APPOINTMENT_NAMES: Record<AppointmentStatus, string> = {
-  booked: 'Booked',
-  confirmed: 'Confirmed',
-  checked_in: 'Checked in',
-  completed: 'Completed',
-  cancelled: 'Cancelled',
-  no_show: 'No-show',
-};
-
+/** With APPOINTMENT_STATUS_NAMES (words.ts). */
 export const APPOINTMENT_TONES: Record<AppointmentStatus, Tone> = {
   booked: 'info',
   confirmed: 'info',
@@ -243,40 +81,3 @@ export const APPOINTMENT_TONES: Record<AppointmentStatus, Tone> = {
   cancelled: 'neutral',
   no_show: 'bad',
 };
-
-/** The offset (ms) of `timeZone` from UTC at an instant: local wall time − UTC. */
-function zoneOffset(at: number, timeZone: string): number {
-  const parts = new Intl.DateTimeFormat('en-US', {
-    timeZone,
-    hourCycle: 'h23',
-    year: 'numeric',
-    month: '2-digit',
-    day: '2-digit',
-    hour: '2-digit',
-    minute: '2-digit',
-    second: '2-digit',
-  }).formatToParts(new Date(at));
-  const get = (type: string) => Number(parts.find((p) => p.type === type)?.value ?? 0);
-  return Date.UTC(get('year'), get('month') - 1, get('day'), get('hour'), get('minute'), get('second')) - Math.floor(at / 1000) * 1000;
-}
-
-/** The instant local midnight starts `date` ('YYYY-MM-DD') in `timeZone`, DST included. */
-export function startOfLocalDay(date: string, timeZone: string): Date {
-  const [y, m, d] = date.split('-').map(Number) as [number, number, number];
-  const wall = Date.UTC(y, m - 1, d);
-  let at = wall - zoneOffset(wall, timeZone);
-  // A second pass settles a day whose offset differs from the first guess's (a DST change).
-  at = wall - zoneOffset(at, timeZone);
-  return new Date(at);
-}
-
-/** The local date one day after `date`. */
-export function nextDate(date: string, days = 1): string {
-  const [y, m, d] = date.split('-').map(Number) as [number, number, number];
-  return new Date(Date.UTC(y, m - 1, d + days)).toISOString().slice(0, 10);
-}
-
-/** [start, end) of a local day in the zone, as ISO instants for `from`/`to` queries. */
-export function localDayBounds(date: string, timeZone: string): { from: string; to: string } {
-  return { from: startOfLocalDay(date, timeZone).toISOString(), to: startOfLocalDay(nextDate(date), timeZone).toISOString() };
-}

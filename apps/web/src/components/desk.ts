@@ -1,138 +1,31 @@
 /**
- * What the front desk's pages read from the API, typed as the gateway answers it
- * (libs/contracts/src/resources.ts: the web app is bundled on its own and does not import server
- * code, so the fields used here are restated), and the small helpers those pages share: the
- * clinic's catalogue (zone, clinicians, procedure types), words for codes, field checks.
+ * The small helpers the front desk's pages share: the clinic's catalogue (zone, clinicians,
+ * procedure types), words for codes, field checks. The shapes the API answers are the
+ * contracts' (libs/contracts/src/resources.ts), imported as types.
  * Nothing here touches clinical data: the front desk may not see check-in answers.
  */
 import { useCallback, useEffect, useState } from 'react';
-import { api, onSessionChange } from '../api';
+import type {
+  AppointmentResource,
+  AppointmentStatus,
+  BookAppointmentData,
+  BookingTaskSource,
+  ClinicianResource,
+  ClinicSettingsResource,
+  ProcedureTypeResource,
+  WaitlistStatus,
+} from '@aftercare/contracts';
+import { api, ApiError, onSessionChange } from '../api';
 import { serverNow, todayIn } from '../clock';
 import { formatTime, humanize } from '../format';
-
-export type Tone = 'neutral' | 'good' | 'warn' | 'bad' | 'info';
-export type AppointmentStatus = 'booked' | 'confirmed' | 'checked_in' | 'completed' | 'cancelled' | 'no_show';
-export type PreferredChannel = 'sms' | 'email' | 'both';
-
-export interface Clinic {
-  id: string;
-  name: string;
-  timezone: string;
-  phone: string;
-}
-
-export interface Clinician {
-  id: string;
-  name: string;
-}
-
-export interface ProcedureType {
-  code: string;
-  name: string;
-  durationMinutes: number;
-}
-
-export interface PossibleDuplicate {
-  id: string;
-  name: string;
-  matchedOn: ('phone' | 'email')[];
-}
-
-export interface Patient {
-  id: string;
-  firstName: string;
-  lastName: string;
-  phone: string;
-  email: string | null;
-  timezone: string;
-  preferredChannel: PreferredChannel;
-  smsConsent: boolean;
-  smsOptedOut: boolean;
-  dateOfBirth: string | null;
-  language: string;
-  createdAt: string;
-  possibleDuplicates?: PossibleDuplicate[];
-}
-
-export interface Appointment {
-  id: string;
-  patientId: string;
-  clinicianId: string;
-  procedureType: string;
-  startsAt: string;
-  endsAt: string;
-  status: AppointmentStatus;
-  notes: string | null;
-}
-
-export interface Slot {
-  clinicianId: string;
-  startsAt: string;
-  endsAt: string;
-}
-
-export type BookingTaskSource = 'follow_up_visit' | 'repeat_injection' | 'reschedule_request' | 'rebook' | 'call_patient' | 'confirm_opt_out';
-
-export interface BookingTask {
-  id: string;
-  state: 'open' | 'done';
-  source: BookingTaskSource;
-  patient: { id: string; name: string };
-  clinicianId: string | null;
-  procedureType: string | null;
-  bookBy: string;
-  appointmentId: string | null;
-  reason: string;
-  createdAt: string;
-}
-
-export interface DaySheetAppointment {
-  id: string;
-  startsAt: string;
-  endsAt: string;
-  status: AppointmentStatus;
-  procedureType: string;
-  procedureName: string;
-  patient: { id: string; name: string; phone: string };
-  clinician: { id: string; name: string };
-  resources: { id: string; name: string }[];
-}
-
-export interface DaySheet {
-  date: string;
-  timezone: string;
-  clinicians: { id: string; name: string; appointments: DaySheetAppointment[] }[];
-  resources: { id: string; name: string; kind: 'room' | 'equipment'; appointments: DaySheetAppointment[] }[];
-}
-
-export type WaitlistStatus = 'waiting' | 'offered' | 'booked' | 'cancelled' | 'expired';
-
-export interface WaitlistEntry {
-  id: string;
-  patient: { id: string; name: string };
-  procedureType: string;
-  clinicianId: string | null;
-  earliestDate: string;
-  latestDate: string;
-  status: WaitlistStatus;
-  notes: string | null;
-  appointmentId: string | null;
-  createdAt: string;
-  offers: { id: string; clinicianId: string; startsAt: string; status: 'pending' | 'accepted' | 'taken' | 'expired' | 'withdrawn'; expiresAt: string }[];
-}
-
-/** A list answer is an array, or a page `{ items }` (PRODUCT.md, "List endpoints"). */
-export function itemsOf<T>(answer: T[] | { items: T[] } | undefined): T[] {
-  if (!answer) return [];
-  return Array.isArray(answer) ? answer : (answer.items ?? []);
-}
+import type { Tone } from './ui';
 
 // ---- the clinic's catalogue, loaded once and shared by every desk page ----
 
 export interface Catalog {
-  clinic: Clinic;
-  clinicians: Clinician[];
-  procedureTypes: ProcedureType[];
+  clinic: ClinicSettingsResource;
+  clinicians: ClinicianResource[];
+  procedureTypes: ProcedureTypeResource[];
 }
 
 /** How long the catalogue is trusted: an admin's new clinician shows up within this. */
@@ -145,7 +38,7 @@ onSessionChange(() => {
 
 function loadCatalog(): Promise<Catalog> {
   if (cached && Date.now() - cached.at < CATALOG_TTL_MS) return cached.promise;
-  const promise = Promise.all([api<Clinic>('/api/clinic'), api<Clinician[]>('/api/clinicians'), api<ProcedureType[]>('/api/procedure-types')]).then(
+  const promise = Promise.all([api<ClinicSettingsResource>('/api/clinic'), api<ClinicianResource[]>('/api/clinicians'), api<ProcedureTypeResource[]>('/api/procedure-types')]).then(
     ([clinic, clinicians, procedureTypes]) => ({ clinic, clinicians, procedureTypes }),
   );
   const entry = { at: Date.now(), promise };
@@ -193,16 +86,16 @@ export function procedureName(catalog: Catalog | undefined, code: string | null 
 
 // ---- words for codes ----
 
-export const APPOINTMENT_STATUS: Record<AppointmentStatus, { label: string; tone: Tone }> = {
-  booked: { label: 'Booked', tone: 'info' },
-  confirmed: { label: 'Confirmed', tone: 'good' },
-  checked_in: { label: 'Checked in', tone: 'warn' },
-  completed: { label: 'Completed', tone: 'good' },
-  cancelled: { label: 'Cancelled', tone: 'neutral' },
-  no_show: { label: 'No-show', tone: 'bad' },
+/** With APPOINTMENT_STATUS_NAMES (words.ts): a confirmed patient is good news at the desk. */
+export const APPOINTMENT_TONES: Record<AppointmentStatus, Tone> = {
+  booked: 'info',
+  confirmed: 'good',
+  checked_in: 'warn',
+  completed: 'good',
+  cancelled: 'neutral',
+  no_show: 'bad',
 };
 
-export const CHANNEL_NAMES: Record<PreferredChannel, string> = { sms: 'SMS', email: 'E-mail', both: 'Both' };
 export const LANGUAGE_NAMES: Record<string, string> = { en: 'English', es: 'Spanish (Español)' };
 
 export const TASK_SOURCE_NAMES: Record<BookingTaskSource, string> = {
@@ -255,46 +148,6 @@ export function formatSlot(iso: string, timeZone: string): string {
   return `${formatDay(iso, timeZone)}, ${formatTime(iso, timeZone)}`;
 }
 
-/** A local date 'YYYY-MM-DD' as words, without moving it through a time zone. */
-export function formatLocalDate(date: string | null | undefined): string {
-  if (!date) return '—';
-  const [y, m, d] = date.split('-').map(Number) as [number, number, number];
-  return new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeZone: 'UTC' }).format(new Date(Date.UTC(y, m - 1, d)));
-}
-
-/** The local date `days` after `date` ('YYYY-MM-DD'). */
-export function addDays(date: string, days: number): string {
-  const [y, m, d] = date.split('-').map(Number) as [number, number, number];
-  return new Date(Date.UTC(y, m - 1, d + days)).toISOString().slice(0, 10);
-}
-
-/** The offset (ms) of `timeZone` from UTC at an instant: local wall time − UTC. */
-function zoneOffset(at: number, timeZone: string): number {
-  const parts = new Intl.DateTimeFormat('en-US', {
-    timeZone,
-    hourCycle: 'h23',
-    year: 'numeric',
-    month: '2-digit',
-    day: '2-digit',
-    hour: '2-digit',
-    minute: '2-digit',
-    second: '2-digit',
-  }).formatToParts(new Date(at));
-  const get = (type: string) => Number(parts.find((p) => p.type === type)?.value ?? 0);
-  return Date.UTC(get('year'), get('month') - 1, get('day'), get('hour'), get('minute'), get('second')) - Math.floor(at / 1000) * 1000;
-}
-
-/** The instant local midnight starts `date` ('YYYY-MM-DD') in `timeZone`, DST included. */
-export function startOfLocalDay(date: string, timeZone: string): Date {
-  const [y, m, d] = date.split('-').map(Number) as [number, number, number];
-  const wall = Date.UTC(y, m - 1, d);
-  // A second pass settles a day whose offset differs from the first guess's (a DST change).
-  const first = wall - zoneOffset(wall, timeZone);
-  return new Date(wall - zoneOffset(first, timeZone));
-}
-
-export const isLocalDate = (value: string): boolean => /^\d{4}-\d{2}-\d{2}$/.test(value) && !Number.isNaN(Date.parse(`${value}T00:00:00Z`));
-
 // ---- field checks, before anything is sent ----
 
 /** E.164: a plus, the country code and the number, digits only (what the API takes). */
@@ -333,6 +186,19 @@ export function fieldOfMessage<F extends string>(message: string, fields: readon
 /** An Idempotency-Key for one booking: a retry of the same click books once. */
 export function newIdempotencyKey(): string {
   return crypto.randomUUID();
+}
+
+/**
+ * Books a slot, once however often it is sent again with the same Idempotency-Key. Null when
+ * another booking took the time first (409): the caller shows the free times as they are now.
+ */
+export async function bookSlot(body: Omit<BookAppointmentData, 'idempotencyKey'>, idempotencyKey: string): Promise<AppointmentResource | null> {
+  try {
+    return await api<AppointmentResource>('/api/appointments', { method: 'POST', headers: { 'Idempotency-Key': idempotencyKey }, body });
+  } catch (error) {
+    if (error instanceof ApiError && error.status === 409) return null;
+    throw error;
+  }
 }
 
 /** A value that follows `value` once it has stopped changing for `ms` (typing in a search box). */

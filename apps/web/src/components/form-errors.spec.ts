@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { fieldOf, splitFieldErrors, splitProblems } from './form-errors';
+import { errorAt, fieldOf, splitFieldErrors, splitProblems } from './form-errors';
 
 describe('splitFieldErrors', () => {
   const FIELDS = ['email', 'password', 'clinicianId'] as const;
@@ -46,5 +46,20 @@ describe('splitProblems', () => {
     expect(splitProblems('The server cannot be reached. Check the network connection and try again.', isField)).toEqual([
       'The server cannot be reached. Check the network connection and try again.',
     ]);
+  });
+});
+
+describe('errorAt', () => {
+  it('answers the error for the field it names, in either form and any case', () => {
+    expect(errorAt('until must be a date such as 2026-12-24', 'until')).toBe('until must be a date such as 2026-12-24');
+    expect(errorAt('clinicianId: choose the clinician to hand the item to', 'clinicianId')).toBe('clinicianId: choose the clinician to hand the item to');
+    expect(errorAt('Site must be shorter than or equal to 200 characters', 'site')).toBe('Site must be shorter than or equal to 200 characters');
+  });
+
+  it('answers null for another field, a longer name or no error', () => {
+    expect(errorAt('notes must be a string', 'note')).toBeNull();
+    expect(errorAt('note must be a string', 'reason')).toBeNull();
+    expect(errorAt('The server cannot be reached.', 'note')).toBeNull();
+    expect(errorAt(null, 'note')).toBeNull();
   });
 });

@@ -16,6 +16,11 @@ export function fieldOf(problem: string): string | null {
   return match ? match[1]! : null;
 }
 
+/** `error` when it is about `field` ("until must be …", "clinicianId: choose …"), else null: shown at that field. */
+export function errorAt(error: string | null | undefined, field: string): string | null {
+  return error && fieldOf(error)?.toLowerCase() === field.toLowerCase() ? error : null;
+}
+
 /**
  * The problems in a message. "; " joins problems, but a problem may use it too ("… is already
  * the key of steps.0; keys must be unique"): a part that starts neither with a field of the form

@@ -5,9 +5,10 @@
  * follow-up visit) are the followup service's, whose 400 names the step as `steps.2.key`:
  * `problemsByStep` puts each such problem back on its row.
  */
+import type { ProtocolStepData, ProtocolStepKind } from '@aftercare/contracts';
 import { splitProblems } from './form-errors';
 
-export type StepKind = 'aftercare' | 'checkin' | 'follow_up_visit' | 'repeat_evaluation';
+export type StepKind = ProtocolStepKind;
 
 export const STEP_KINDS: readonly { kind: StepKind; name: string }[] = [
   { kind: 'aftercare', name: 'Aftercare instructions' },
@@ -28,17 +29,9 @@ export function kindName(kind: string): string {
   return STEP_KINDS.find((k) => k.kind === kind)?.name ?? kind;
 }
 
-export type StepOffset = { days?: number; hours?: number; minutes?: number } | string;
-
 /** One step as the API has it. */
-export interface ProtocolStep {
-  key: string;
-  kind: StepKind;
-  offset: StepOffset;
-  at?: string;
-  window?: { fromDays: number; toDays: number };
-  bookAheadDays?: number;
-}
+export type ProtocolStep = ProtocolStepData;
+export type StepOffset = ProtocolStep['offset'];
 
 /** One step as its fields hold it: text, so that a half-typed number stays as typed. */
 export interface StepRow {

@@ -4,7 +4,9 @@
  * null follows the default: a part left equal to its default is sent as null, so that it keeps
  * following the default when the default improves.
  */
-export type TemplatePart = 'smsBody' | 'emailSubject' | 'emailBody';
+import type { TemplatePart } from '@aftercare/contracts';
+
+export type { TemplatePart };
 
 export interface TemplateTexts {
   smsBody: string;

@@ -1,5 +1,5 @@
 import { useCallback, useEffect, useState } from 'react';
-import { api, describeError } from '../api';
+import { api, describeError, isAborted } from '../api';
 
 export interface Polled<T> {
   data: T | undefined;
@@ -31,7 +31,7 @@ export function usePolling<T>(path: string, everyMs: number): Polled<T> {
         const data = await api<T>(path, { signal: controller.signal });
         if (!stopped) setState({ data, error: null, updatedAt: new Date() });
       } catch (e) {
-        if (stopped || (e instanceof DOMException && e.name === 'AbortError')) return;
+        if (stopped || isAborted(e)) return;
         setState((s) => ({ ...s, error: describeError(e) }));
       }
       if (!stopped) timer = setTimeout(round, everyMs);

@@ -1,13 +1,14 @@
 import { useState, type FormEvent } from 'react';
+import type { ClinicSettingsResource as ClinicSettings, ClosureResource as Closure } from '@aftercare/contracts';
 import { api } from '../../api';
 import { serverNow } from '../../clock';
-import type { ClinicSettings, Closure } from '../../components/admin';
-import { ConflictNotice, conflictsOf, Section, TableWrap, useClinicSettings, WeeklyHoursFields } from '../../components/AdminBits';
+import { ConflictNotice, conflictsOf, Section, useWeeklyHours, WeeklyHoursFields } from '../../components/AdminBits';
+import { useClinic } from '../../components/clinic-data';
 import { numberOrText } from '../../components/clinic-setup';
 import { splitFieldErrors } from '../../components/form-errors';
 import { isoToWallTime, wallTimeToIso } from '../../components/local-time';
-import { Button, Empty, ErrorBanner, Loading, Notice, PageHeader, SelectField, TextField } from '../../components/ui';
-import { hoursToText, parseWeeklyHours, type Weekday, type WeeklyHoursText } from '../../components/weekly-hours';
+import { bindFields, Button, Card, Empty, ErrorBanner, LoadedTable, Loading, Notice, Options, PageHeader, SelectField, TextField } from '../../components/ui';
+import { hoursToText } from '../../components/weekly-hours';
 import { formatDate, formatDateTime } from '../../format';
 import { useAction, useApi } from '../../hooks';
 import { CliniciansSection, TimeOffSection } from './ClinicStaff';
@@ -19,13 +20,13 @@ import { ProcedureTypesSection, ResourcesSection } from './ClinicFacilities';
  * (its zone, from GET /api/clinic), whatever the browser's zone.
  */
 export function ClinicPage() {
-  const clinic = useClinicSettings();
+  const clinic = useClinic();
   const timeZone = clinic.data?.timezone;
   return (
     <>
       <PageHeader title="Clinic setup" />
       <nav aria-label="Sections of this page" className="card" style={{ padding: '0.5rem 1rem' }}>
-        <ul className="row" style={{ listStyle: 'none', margin: 0, padding: 0, gap: '1rem' }}>
+        <ul className="row bare-list" style={{ gap: '1rem' }}>
           {SECTIONS.map(([id, label]) => (
             <li key={id}>
               <a href={`#${id}`}>{label}</a>
@@ -74,8 +75,7 @@ function SettingsForm({ clinic, onSaved }: { clinic: ClinicSettings; onSaved: ()
     timezone: clinic.timezone,
     gridMinutes: String(clinic.gridMinutes),
   });
-  const [hours, setHours] = useState<WeeklyHoursText>(() => hoursToText(clinic.openingHours));
-  const [hourErrors, setHourErrors] = useState<Partial<Record<Weekday, string>>>({});
+  const hours = useWeeklyHours(() => hoursToText(clinic.openingHours));
   const [done, setDone] = useState(false);
   const save = useAction(async (openingHours: object) => {
     await api<ClinicSettings>('/api/clinic', {
@@ -90,12 +90,12 @@ function SettingsForm({ clinic, onSaved }: { clinic: ClinicSettings; onSaved: ()
     setForm((f) => ({ ...f, ...patch }));
     setDone(false);
   };
+  const field = bindFields(form, set, errors.fields);
 
   function submit(event: FormEvent) {
     event.preventDefault();
-    const parsed = parseWeeklyHours(hours);
-    setHourErrors(parsed.ok ? {} : parsed.errors);
-    if (parsed.ok) void save.run(parsed.value);
+    const openingHours = hours.check();
+    if (openingHours) void save.run(openingHours);
   }
 
   return (
@@ -103,41 +103,24 @@ function SettingsForm({ clinic, onSaved }: { clinic: ClinicSettings; onSaved: ()
       {done ? <Notice>The clinic's settings are saved.</Notice> : null}
       <ErrorBanner error={errors.rest} />
       <div className="row">
-        <TextField label="Clinic name" value={form.name} onChange={(e) => set({ name: e.target.value })} error={errors.fields.name} required hint="Messages to patients name the clinic." />
-        <TextField label="Phone" type="tel" value={form.phone} onChange={(e) => set({ phone: e.target.value })} error={errors.fields.phone} hint="In international form, such as +15551234567." />
-        <TextField label="E-mail" type="email" value={form.email} onChange={(e) => set({ email: e.target.value })} error={errors.fields.email} hint="Optional." />
+        <TextField label="Clinic name" {...field('name')} required hint="Messages to patients name the clinic." />
+        <TextField label="Phone" type="tel" {...field('phone')} hint="In international form, such as +15551234567." />
+        <TextField label="E-mail" type="email" {...field('email')} hint="Optional." />
       </div>
       <div className="row">
-        <SelectField
-          label="Time zone"
-          value={form.timezone}
-          onChange={(e) => set({ timezone: e.target.value })}
-          error={errors.fields.timezone}
-          hint="Opening hours, working hours and the day sheet are in this zone."
-        >
-          {timeZones(clinic.timezone).map((z) => (
-            <option key={z} value={z}>
-              {z}
-            </option>
-          ))}
+        <SelectField label="Time zone" {...field('timezone')} hint="Opening hours, working hours and the day sheet are in this zone.">
+          <Options choices={timeZones(clinic.timezone).map((z) => [z, z])} />
         </SelectField>
-        <TextField
-          label="Slot grid (minutes)"
-          inputMode="numeric"
-          value={form.gridMinutes}
-          onChange={(e) => set({ gridMinutes: e.target.value })}
-          error={errors.fields.gridMinutes}
-          hint="Appointments start on multiples of this after midnight (5–120)."
-        />
+        <TextField label="Slot grid (minutes)" inputMode="numeric" {...field('gridMinutes')} hint="Appointments start on multiples of this after midnight (5–120)." />
       </div>
       <WeeklyHoursFields
         what="Opening hours"
-        value={hours}
+        value={hours.text}
         onChange={(day, text) => {
-          setHours((h) => ({ ...h, [day]: text }));
+          hours.setDay(day, text);
           setDone(false);
         }}
-        errors={hourErrors}
+        errors={hours.errors}
       />
       <ErrorBanner error={errors.fields.openingHours} />
       <Button type="submit" busy={save.pending}>
@@ -175,35 +158,23 @@ function ClosuresSection({ timeZone }: { timeZone: string }) {
       {done ? <Notice>{done.message}</Notice> : null}
       <ConflictNotice ids={done?.conflicts} where="in this closure" />
       <ErrorBanner error={remove.error} />
-      <ErrorBanner error={closures.error} onRetry={closures.reload} />
-      {closures.loading && !closures.data ? <Loading /> : null}
-      {closures.data && closures.data.length === 0 ? <Empty title="No closures ahead.">Add a holiday or a closure with the form below.</Empty> : null}
-      {closures.data && closures.data.length > 0 ? (
-        <TableWrap label="Closures ahead">
-          <table>
-            <thead>
-              <tr>
-                <th scope="col">When</th>
-                <th scope="col">Reason</th>
-                <th scope="col">Actions</th>
-              </tr>
-            </thead>
-            <tbody>
-              {closures.data.map((c) => (
-                <tr key={c.id}>
-                  <td>{closureWhen(c, timeZone)}</td>
-                  <td>{c.reason}</td>
-                  <td>
-                    <Button variant="secondary" busy={remove.pending} onClick={() => void remove.run(c)}>
-                      Delete
-                    </Button>
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </TableWrap>
-      ) : null}
+      <LoadedTable
+        list={closures}
+        label="Closures ahead"
+        empty={<Empty title="No closures ahead.">Add a holiday or a closure with the form below.</Empty>}
+        columns={['When', 'Reason', 'Actions']}
+        row={(c) => (
+          <tr key={c.id}>
+            <td>{closureWhen(c, timeZone)}</td>
+            <td>{c.reason}</td>
+            <td>
+              <Button variant="secondary" busy={remove.pending} onClick={() => void remove.run(c)}>
+                Delete
+              </Button>
+            </td>
+          </tr>
+        )}
+      />
       <AddClosureForm
         timeZone={timeZone}
         onAdded={(closure, conflicts) => {
@@ -224,6 +195,7 @@ function AddClosureForm({ timeZone, onAdded }: { timeZone: string; onAdded: (clo
     onAdded(answer, conflictsOf(answer));
   });
   const errors = splitFieldErrors(add.error, ['date', 'throughDate', 'startsAt', 'endsAt', 'reason'] as const);
+  const field = bindFields(form, set, errors.fields);
 
   function submit(event: FormEvent) {
     event.preventDefault();
@@ -240,32 +212,29 @@ function AddClosureForm({ timeZone, onAdded }: { timeZone: string; onAdded: (clo
   }
 
   return (
-    <form className="card" onSubmit={submit} noValidate aria-labelledby="add-closure-title">
-      <h3 id="add-closure-title" style={{ marginTop: 0 }}>
-        Add a closure
-      </h3>
+    <Card id="add-closure-title" title="Add a closure" level={3} onSubmit={submit}>
       <ErrorBanner error={errors.rest} />
       <div className="row">
-        <SelectField label="Closed for" value={form.mode} onChange={(e) => set({ mode: e.target.value as 'days' | 'times' })}>
+        <SelectField label="Closed for" {...field('mode')}>
           <option value="days">Whole days (a holiday)</option>
           <option value="times">Part of a day</option>
         </SelectField>
         {form.mode === 'days' ? (
           <>
-            <TextField label="First day" type="date" value={form.date} onChange={(e) => set({ date: e.target.value })} error={errors.fields.date} required />
-            <TextField label="Last day" type="date" value={form.throughDate} onChange={(e) => set({ throughDate: e.target.value })} error={errors.fields.throughDate} hint="Leave empty for one day." />
+            <TextField label="First day" type="date" {...field('date')} required />
+            <TextField label="Last day" type="date" {...field('throughDate')} hint="Leave empty for one day." />
           </>
         ) : (
           <>
-            <TextField label="From" type="datetime-local" value={form.startsAt} onChange={(e) => set({ startsAt: e.target.value })} error={errors.fields.startsAt} hint={`Clinic time (${timeZone}).`} required />
-            <TextField label="Until" type="datetime-local" value={form.endsAt} onChange={(e) => set({ endsAt: e.target.value })} error={errors.fields.endsAt} hint={`Clinic time (${timeZone}).`} required />
+            <TextField label="From" type="datetime-local" {...field('startsAt')} hint={`Clinic time (${timeZone}).`} required />
+            <TextField label="Until" type="datetime-local" {...field('endsAt')} hint={`Clinic time (${timeZone}).`} required />
           </>
         )}
-        <TextField label="Reason" value={form.reason} onChange={(e) => set({ reason: e.target.value })} error={errors.fields.reason} required hint="Staff see it on the day sheet." />
+        <TextField label="Reason" {...field('reason')} required hint="Staff see it on the day sheet." />
       </div>
       <Button type="submit" busy={add.pending}>
         {add.pending ? 'Adding…' : 'Add closure'}
       </Button>
-    </form>
+    </Card>
   );
 }

@@ -1,11 +1,12 @@
 import { useState, type FormEvent } from 'react';
+import type { ClinicResourceResource as ClinicResource, ProcedureTypeResource as ProcedureType } from '@aftercare/contracts';
 import { api } from '../../api';
 import { ActionDialog } from '../../components/ActionDialog';
-import type { ClinicResource, ProcedureType } from '../../components/admin';
-import { Section, TableWrap } from '../../components/AdminBits';
+import { Section } from '../../components/AdminBits';
+import { useProcedureTypes } from '../../components/clinic-data';
 import { formatRequirements, numberOrText, parseCodeList, parseRequirements, toCode } from '../../components/clinic-setup';
 import { splitFieldErrors } from '../../components/form-errors';
-import { Badge, Button, Empty, ErrorBanner, Loading, Notice, SelectField, TextAreaField, TextField } from '../../components/ui';
+import { Badge, bindFields, Button, Card, Empty, ErrorBanner, FormButtons, LoadedTable, Notice, SelectField, TextAreaField, TextField } from '../../components/ui';
 import { humanize } from '../../format';
 import { useAction, useApi } from '../../hooks';
 
@@ -32,48 +33,33 @@ export function ResourcesSection() {
     <Section title="Rooms and equipment" id="resources">
       {done ? <Notice>{done}</Notice> : null}
       <ErrorBanner error={toggle.error} />
-      <ErrorBanner error={resources.error} onRetry={resources.reload} />
-      {resources.loading && !resources.data ? <Loading /> : null}
-      {resources.data && resources.data.length === 0 ? <Empty title="No rooms or equipment yet.">Add the procedure room and the centrifuge below; procedure types name what they need.</Empty> : null}
-      {resources.data && resources.data.length > 0 ? (
-        <TableWrap label="Rooms and equipment">
-          <table>
-            <thead>
-              <tr>
-                <th scope="col">Name</th>
-                <th scope="col">Kind</th>
-                <th scope="col">Category</th>
-                <th scope="col">Features</th>
-                <th scope="col">Status</th>
-                <th scope="col">Actions</th>
-              </tr>
-            </thead>
-            <tbody>
-              {resources.data.map((r) => (
-                <tr key={r.id}>
-                  <td>{r.name}</td>
-                  <td>{KIND_NAMES[r.kind]}</td>
-                  <td>
-                    <code>{r.category}</code>
-                  </td>
-                  <td>{r.features.length ? r.features.join(', ') : <span className="muted">—</span>}</td>
-                  <td>{r.active ? <Badge tone="good">In use</Badge> : <Badge tone="neutral">Out of use</Badge>}</td>
-                  <td>
-                    <div className="row" style={{ gap: '0.4rem' }}>
-                      <Button variant="secondary" onClick={() => setEditing(r)}>
-                        Edit
-                      </Button>
-                      <Button variant="secondary" busy={toggle.pending} onClick={() => void toggle.run(r)}>
-                        {r.active ? 'Take out of use' : 'Put back in use'}
-                      </Button>
-                    </div>
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </TableWrap>
-      ) : null}
+      <LoadedTable
+        list={resources}
+        label="Rooms and equipment"
+        empty={<Empty title="No rooms or equipment yet.">Add the procedure room and the centrifuge below; procedure types name what they need.</Empty>}
+        columns={['Name', 'Kind', 'Category', 'Features', 'Status', 'Actions']}
+        row={(r) => (
+          <tr key={r.id}>
+            <td>{r.name}</td>
+            <td>{KIND_NAMES[r.kind]}</td>
+            <td>
+              <code>{r.category}</code>
+            </td>
+            <td>{r.features.length ? r.features.join(', ') : <span className="muted">—</span>}</td>
+            <td>{r.active ? <Badge tone="good">In use</Badge> : <Badge tone="neutral">Out of use</Badge>}</td>
+            <td>
+              <div className="row row-tight">
+                <Button variant="secondary" onClick={() => setEditing(r)}>
+                  Edit
+                </Button>
+                <Button variant="secondary" busy={toggle.pending} onClick={() => void toggle.run(r)}>
+                  {r.active ? 'Take out of use' : 'Put back in use'}
+                </Button>
+              </div>
+            </td>
+          </tr>
+        )}
+      />
       <AddResourceForm
         categories={categories}
         onAdded={(r) => {
@@ -106,6 +92,7 @@ function AddResourceForm({ categories, onAdded }: { categories: readonly string[
     onAdded(answer);
   });
   const errors = splitFieldErrors(add.error, ['kind', 'category', 'name', 'features'] as const);
+  const field = bindFields(form, set, errors.fields);
 
   function submit(event: FormEvent) {
     event.preventDefault();
@@ -115,27 +102,22 @@ function AddResourceForm({ categories, onAdded }: { categories: readonly string[
   }
 
   return (
-    <form className="card" onSubmit={submit} noValidate aria-labelledby="add-resource-title">
-      <h3 id="add-resource-title" style={{ marginTop: 0 }}>
-        Add a room or equipment
-      </h3>
+    <Card id="add-resource-title" title="Add a room or equipment" level={3} onSubmit={submit}>
       <ErrorBanner error={errors.rest} />
       <div className="row">
-        <SelectField label="Kind" value={form.kind} onChange={(e) => set({ kind: e.target.value as 'room' | 'equipment' })} error={errors.fields.kind}>
+        <SelectField label="Kind" {...field('kind')}>
           <option value="room">Room</option>
           <option value="equipment">Equipment</option>
         </SelectField>
-        <TextField label="Name" value={form.name} onChange={(e) => set({ name: e.target.value })} error={errors.fields.name} required hint="As staff call it, e.g. Procedure room 2." />
+        <TextField label="Name" {...field('name')} required hint="As staff call it, e.g. Procedure room 2." />
         <TextField
           label="Category"
-          value={form.category}
-          onChange={(e) => set({ category: e.target.value })}
-          error={errors.fields.category}
+          {...field('category')}
           required
           list="resource-categories"
           hint={categories.length ? `What procedure types ask for, e.g. ${categories.slice(0, 3).join(', ')}.` : 'What procedure types ask for, e.g. procedure_room.'}
         />
-        <TextField label="Features" value={form.features} onChange={(e) => set({ features: e.target.value })} error={local ?? errors.fields.features} hint="Optional, separated by commas, e.g. ultrasound." />
+        <TextField label="Features" {...field('features')} error={local ?? errors.fields.features} hint="Optional, separated by commas, e.g. ultrasound." />
       </div>
       <datalist id="resource-categories">
         {categories.map((c) => (
@@ -145,7 +127,7 @@ function AddResourceForm({ categories, onAdded }: { categories: readonly string[
       <Button type="submit" busy={add.pending}>
         {add.pending ? 'Adding…' : 'Add room or equipment'}
       </Button>
-    </form>
+    </Card>
   );
 }
 
@@ -168,14 +150,7 @@ function EditResourceDialog({ resource, onClose, onSaved }: { resource: ClinicRe
       <p className="hint">
         Category: <code>{resource.category}</code> (fixed: procedure types ask for it by this code).
       </p>
-      <div className="row">
-        <Button type="submit" busy={save.pending}>
-          {save.pending ? 'Saving…' : 'Save'}
-        </Button>
-        <Button variant="secondary" onClick={onClose}>
-          Cancel
-        </Button>
-      </div>
+      <FormButtons submit={save.pending ? 'Saving…' : 'Save'} busy={save.pending} onCancel={onClose} />
     </ActionDialog>
   );
 }
@@ -186,49 +161,34 @@ function needsText(type: ProcedureType): string {
 }
 
 export function ProcedureTypesSection() {
-  const types = useApi<ProcedureType[]>('/api/procedure-types');
+  const types = useProcedureTypes();
   const [editing, setEditing] = useState<ProcedureType | null>(null);
   const [done, setDone] = useState<string | null>(null);
   return (
     <Section title="Procedure types" id="procedure-types">
       {done ? <Notice>{done}</Notice> : null}
-      <ErrorBanner error={types.error} onRetry={types.reload} />
-      {types.loading && !types.data ? <Loading /> : null}
-      {types.data && types.data.length === 0 ? <Empty title="No procedure types yet.">Add one below; nothing can be booked without one.</Empty> : null}
-      {types.data && types.data.length > 0 ? (
-        <TableWrap label="Procedure types">
-          <table>
-            <thead>
-              <tr>
-                <th scope="col">Name</th>
-                <th scope="col">Code</th>
-                <th scope="col">Duration</th>
-                <th scope="col">Buffer after</th>
-                <th scope="col">Needs</th>
-                <th scope="col">Actions</th>
-              </tr>
-            </thead>
-            <tbody>
-              {types.data.map((t) => (
-                <tr key={t.code}>
-                  <td>{t.name}</td>
-                  <td>
-                    <code>{t.code}</code>
-                  </td>
-                  <td>{t.durationMinutes} min</td>
-                  <td>{t.bufferAfterMinutes ? `${t.bufferAfterMinutes} min` : 'None'}</td>
-                  <td>{needsText(t)}</td>
-                  <td>
-                    <Button variant="secondary" onClick={() => setEditing(t)}>
-                      Edit
-                    </Button>
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </TableWrap>
-      ) : null}
+      <LoadedTable
+        list={types}
+        label="Procedure types"
+        empty={<Empty title="No procedure types yet.">Add one below; nothing can be booked without one.</Empty>}
+        columns={['Name', 'Code', 'Duration', 'Buffer after', 'Needs', 'Actions']}
+        row={(t) => (
+          <tr key={t.code}>
+            <td>{t.name}</td>
+            <td>
+              <code>{t.code}</code>
+            </td>
+            <td>{t.durationMinutes} min</td>
+            <td>{t.bufferAfterMinutes ? `${t.bufferAfterMinutes} min` : 'None'}</td>
+            <td>{needsText(t)}</td>
+            <td>
+              <Button variant="secondary" onClick={() => setEditing(t)}>
+                Edit
+              </Button>
+            </td>
+          </tr>
+        )}
+      />
       <ProcedureTypeForm
         key="new"
         onSaved={(t) => {
@@ -276,6 +236,7 @@ function ProcedureTypeForm({ type, onSaved, onCancel }: { type?: ProcedureType; 
     onSaved(answer);
   });
   const errors = splitFieldErrors(save.error, ['code', 'name', 'durationMinutes', 'bufferAfterMinutes', 'requires'] as const);
+  const field = bindFields(form, set, errors.fields);
 
   function submit(event?: FormEvent) {
     event?.preventDefault();
@@ -289,39 +250,15 @@ function ProcedureTypeForm({ type, onSaved, onCancel }: { type?: ProcedureType; 
       <ErrorBanner error={errors.rest} />
       <div className="row">
         {type ? null : (
-          <TextField
-            label="Code"
-            value={form.code}
-            onChange={(e) => set({ code: e.target.value })}
-            error={errors.fields.code}
-            required
-            hint="Fixed once added, e.g. prp_injection (a-z, 0-9, _)."
-            autoComplete="off"
-          />
+          <TextField label="Code" {...field('code')} required hint="Fixed once added, e.g. prp_injection (a-z, 0-9, _)." autoComplete="off" />
         )}
-        <TextField label="Name" value={form.name} onChange={(e) => set({ name: e.target.value })} error={errors.fields.name} required />
-        <TextField
-          label="Duration (minutes)"
-          inputMode="numeric"
-          value={form.durationMinutes}
-          onChange={(e) => set({ durationMinutes: e.target.value })}
-          error={errors.fields.durationMinutes}
-          required
-          hint="5 to 720."
-        />
-        <TextField
-          label="Buffer after (minutes)"
-          inputMode="numeric"
-          value={form.bufferAfterMinutes}
-          onChange={(e) => set({ bufferAfterMinutes: e.target.value })}
-          error={errors.fields.bufferAfterMinutes}
-          hint="Cleaning and turnover: the room stays held (0 to 240)."
-        />
+        <TextField label="Name" {...field('name')} required />
+        <TextField label="Duration (minutes)" inputMode="numeric" {...field('durationMinutes')} required hint="5 to 720." />
+        <TextField label="Buffer after (minutes)" inputMode="numeric" {...field('bufferAfterMinutes')} hint="Cleaning and turnover: the room stays held (0 to 240)." />
       </div>
       <TextAreaField
         label="Rooms and equipment needed"
-        value={form.requires}
-        onChange={(e) => set({ requires: e.target.value })}
+        {...field('requires')}
         error={local ?? errors.fields.requires}
         rows={3}
         hint="One a line: a category, then any features after a colon, e.g. “procedure_room: ultrasound” and “centrifuge”. Empty: needs none."
@@ -333,26 +270,16 @@ function ProcedureTypeForm({ type, onSaved, onCancel }: { type?: ProcedureType; 
     return (
       <ActionDialog title={`Edit ${type.name}`} onClose={() => onCancel?.()} onSubmit={submit}>
         {fields}
-        <div className="row">
-          <Button type="submit" busy={save.pending}>
-            {save.pending ? 'Saving…' : 'Save procedure type'}
-          </Button>
-          <Button variant="secondary" onClick={onCancel}>
-            Cancel
-          </Button>
-        </div>
+        <FormButtons submit={save.pending ? 'Saving…' : 'Save procedure type'} busy={save.pending} onCancel={() => onCancel?.()} />
       </ActionDialog>
     );
   }
   return (
-    <form className="card" onSubmit={submit} noValidate aria-labelledby="add-procedure-type-title">
-      <h3 id="add-procedure-type-title" style={{ marginTop: 0 }}>
-        Add a procedure type
-      </h3>
+    <Card id="add-procedure-type-title" title="Add a procedure type" level={3} onSubmit={submit}>
       {fields}
       <Button type="submit" busy={save.pending}>
         {save.pending ? 'Adding…' : 'Add procedure type'}
       </Button>
-    </form>
+    </Card>
   );
 }

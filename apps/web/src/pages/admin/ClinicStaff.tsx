@@ -1,12 +1,13 @@
 import { useEffect, useState, type FormEvent } from 'react';
-import { api, describeError } from '../../api';
+import type { ClinicianDetailResource as ClinicianDetail, ClinicianResource, TimeOffResource as TimeOff } from '@aftercare/contracts';
+import { api, describeError, isAborted } from '../../api';
 import { serverNow } from '../../clock';
-import type { ClinicianDetail, ClinicianSummary, TimeOff } from '../../components/admin';
-import { ConflictNotice, conflictsOf, Section, TableWrap, WeeklyHoursFields } from '../../components/AdminBits';
+import { ConflictNotice, conflictsOf, Section, useWeeklyHours, WeeklyHoursFields } from '../../components/AdminBits';
+import { useClinicians } from '../../components/clinic-data';
 import { splitFieldErrors } from '../../components/form-errors';
 import { wallTimeToIso } from '../../components/local-time';
-import { Button, CheckboxField, Empty, ErrorBanner, Loading, Notice, SelectField, TextField } from '../../components/ui';
-import { formatDayHours, hoursToText, parseWeeklyHours, WEEKDAYS, WEEKDAYS_NINE_TO_FIVE, type Weekday, type WeeklyHoursText } from '../../components/weekly-hours';
+import { bindFields, Button, Card, CheckboxField, Empty, ErrorBanner, FormButtons, LoadedTable, Notice, Options, SelectField, TextField } from '../../components/ui';
+import { formatDayHours, hoursToText, WEEKDAYS, WEEKDAYS_NINE_TO_FIVE } from '../../components/weekly-hours';
 import { formatDateTime } from '../../format';
 import { useAction, useApi } from '../../hooks';
 
@@ -16,7 +17,7 @@ import { useAction, useApi } from '../../hooks';
  * clinic has a handful).
  */
 
-function useClinicianDetails(list: readonly ClinicianSummary[] | undefined) {
+function useClinicianDetails(list: readonly ClinicianResource[] | undefined) {
   const [details, setDetails] = useState<Record<string, ClinicianDetail>>({});
   const [error, setError] = useState<string | null>(null);
   const [tick, setTick] = useState(0);
@@ -30,7 +31,7 @@ function useClinicianDetails(list: readonly ClinicianSummary[] | undefined) {
         setError(null);
       })
       .catch((e: unknown) => {
-        if (e instanceof DOMException && e.name === 'AbortError') return;
+        if (isAborted(e)) return;
         setError(describeError(e));
       });
     return () => controller.abort();
@@ -41,7 +42,7 @@ function useClinicianDetails(list: readonly ClinicianSummary[] | undefined) {
 }
 
 export function CliniciansSection() {
-  const clinicians = useApi<ClinicianSummary[]>('/api/clinicians');
+  const clinicians = useClinicians();
   const { details, error, reload } = useClinicianDetails(clinicians.data);
   const [editing, setEditing] = useState<ClinicianDetail | null>(null);
   const [done, setDone] = useState<{ message: string; conflicts?: string[] } | null>(null);
@@ -57,49 +58,33 @@ export function CliniciansSection() {
     <Section title="Clinicians and working hours" id="clinicians">
       {done ? <Notice>{done.message}</Notice> : null}
       <ConflictNotice ids={done?.conflicts} where="outside the clinician's new hours" />
-      <ErrorBanner error={clinicians.error} onRetry={clinicians.reload} />
       <ErrorBanner error={error} onRetry={reload} />
-      {clinicians.loading && !clinicians.data ? <Loading /> : null}
-      {clinicians.data && clinicians.data.length === 0 ? <Empty title="No active clinicians.">Add one with the form below; then patients can be booked with them.</Empty> : null}
-      {clinicians.data && clinicians.data.length > 0 ? (
-        <TableWrap label="Clinicians and working hours">
-          <table>
-            <thead>
-              <tr>
-                <th scope="col">Name</th>
-                {WEEKDAYS.map((d) => (
-                  <th scope="col" key={d.day}>
-                    <abbr title={d.name}>{d.short}</abbr>
-                  </th>
-                ))}
-                <th scope="col">Actions</th>
-              </tr>
-            </thead>
-            <tbody>
-              {clinicians.data.map((c) => {
-                const detail = details[c.id];
-                return (
-                  <tr key={c.id}>
-                    <td>
-                      {c.name}
-                      {detail?.email ? <div className="muted">{detail.email}</div> : null}
-                    </td>
-                    {WEEKDAYS.map(({ day }) => {
-                      const text = detail ? formatDayHours(detail.weeklyHours[day]) : '…';
-                      return <td key={day}>{text ? text.split(', ').map((t) => <div key={t}>{t.replace('-', '–')}</div>) : <span className="muted">Off</span>}</td>;
-                    })}
-                    <td>
-                      <Button variant="secondary" disabled={!detail} onClick={() => detail && setEditing(detail)}>
-                        Edit
-                      </Button>
-                    </td>
-                  </tr>
-                );
+      <LoadedTable
+        list={clinicians}
+        label="Clinicians and working hours"
+        empty={<Empty title="No active clinicians.">Add one with the form below; then patients can be booked with them.</Empty>}
+        columns={['Name', ...WEEKDAYS.map((d) => <abbr title={d.name}>{d.short}</abbr>), 'Actions']}
+        row={(c) => {
+          const detail = details[c.id];
+          return (
+            <tr key={c.id}>
+              <td>
+                {c.name}
+                {detail?.email ? <div className="muted">{detail.email}</div> : null}
+              </td>
+              {WEEKDAYS.map(({ day }) => {
+                const text = detail ? formatDayHours(detail.weeklyHours[day]) : '…';
+                return <td key={day}>{text ? text.split(', ').map((t) => <div key={t}>{t.replace('-', '–')}</div>) : <span className="muted">Off</span>}</td>;
               })}
-            </tbody>
-          </table>
-        </TableWrap>
-      ) : null}
+              <td>
+                <Button variant="secondary" disabled={!detail} onClick={() => detail && setEditing(detail)}>
+                  Edit
+                </Button>
+              </td>
+            </tr>
+          );
+        }}
+      />
       {editing ? (
         <ClinicianForm
           key={editing.id}
@@ -127,8 +112,7 @@ function ClinicianForm({
   const [name, setName] = useState(clinician?.name ?? '');
   const [email, setEmail] = useState(clinician?.email ?? '');
   const [active, setActive] = useState(clinician?.active ?? true);
-  const [hours, setHours] = useState<WeeklyHoursText>(() => (clinician ? hoursToText(clinician.weeklyHours) : WEEKDAYS_NINE_TO_FIVE));
-  const [hourErrors, setHourErrors] = useState<Partial<Record<Weekday, string>>>({});
+  const hours = useWeeklyHours(() => (clinician ? hoursToText(clinician.weeklyHours) : WEEKDAYS_NINE_TO_FIVE));
   const save = useAction(async (weeklyHours: object) => {
     const body = { name, email: email.trim() || null, weeklyHours, ...(clinician ? { active } : {}) };
     const answer = clinician
@@ -137,7 +121,7 @@ function ClinicianForm({
     if (!clinician) {
       setName('');
       setEmail('');
-      setHours(WEEKDAYS_NINE_TO_FIVE);
+      hours.setText(WEEKDAYS_NINE_TO_FIVE);
     }
     onSaved(answer, conflictsOf(answer));
   });
@@ -146,22 +130,18 @@ function ClinicianForm({
 
   function submit(event: FormEvent) {
     event.preventDefault();
-    const parsed = parseWeeklyHours(hours);
-    setHourErrors(parsed.ok ? {} : parsed.errors);
-    if (parsed.ok) void save.run(parsed.value);
+    const weeklyHours = hours.check();
+    if (weeklyHours) void save.run(weeklyHours);
   }
 
   return (
-    <form className="card" onSubmit={submit} noValidate aria-labelledby={titleId}>
-      <h3 id={titleId} style={{ marginTop: 0 }}>
-        {clinician ? `Edit ${clinician.name}` : 'Add a clinician'}
-      </h3>
+    <Card id={titleId} title={clinician ? `Edit ${clinician.name}` : 'Add a clinician'} level={3} onSubmit={submit}>
       <ErrorBanner error={errors.rest} />
       <div className="row">
         <TextField label="Name" value={name} onChange={(e) => setName(e.target.value)} error={errors.fields.name} required autoComplete="off" />
         <TextField label="E-mail" type="email" value={email} onChange={(e) => setEmail(e.target.value)} error={errors.fields.email} hint="Optional: for attention alerts." autoComplete="off" />
       </div>
-      <WeeklyHoursFields what="Working hours" value={hours} onChange={(day, text) => setHours((h) => ({ ...h, [day]: text }))} errors={hourErrors} />
+      <WeeklyHoursFields what="Working hours" value={hours.text} onChange={hours.setDay} errors={hours.errors} />
       <ErrorBanner error={errors.fields.weeklyHours} />
       {clinician ? (
         <>
@@ -170,17 +150,8 @@ function ClinicianForm({
           {errors.fields.active ? <p className="field-error">{errors.fields.active}</p> : null}
         </>
       ) : null}
-      <div className="row">
-        <Button type="submit" busy={save.pending}>
-          {save.pending ? 'Saving…' : clinician ? 'Save clinician' : 'Add clinician'}
-        </Button>
-        {onCancel ? (
-          <Button variant="secondary" onClick={onCancel}>
-            Cancel
-          </Button>
-        ) : null}
-      </div>
-    </form>
+      <FormButtons submit={save.pending ? 'Saving…' : clinician ? 'Save clinician' : 'Add clinician'} busy={save.pending} onCancel={onCancel} />
+    </Card>
   );
 }
 
@@ -188,7 +159,7 @@ export function TimeOffSection({ timeZone }: { timeZone: string }) {
   // Fixed at first render: a query that changed on every render would load for ever.
   const [from] = useState(() => serverNow().toISOString());
   const timeOff = useApi<TimeOff[]>('/api/time-off', { from });
-  const clinicians = useApi<ClinicianSummary[]>('/api/clinicians');
+  const clinicians = useClinicians();
   const [done, setDone] = useState<{ message: string; conflicts?: string[] } | null>(null);
   const remove = useAction(async (entry: TimeOff) => {
     await api(`/api/time-off/${entry.id}`, { method: 'DELETE' });
@@ -202,39 +173,25 @@ export function TimeOffSection({ timeZone }: { timeZone: string }) {
       {done ? <Notice>{done.message}</Notice> : null}
       <ConflictNotice ids={done?.conflicts} where="in this time off" />
       <ErrorBanner error={remove.error} />
-      <ErrorBanner error={timeOff.error} onRetry={timeOff.reload} />
-      {timeOff.loading && !timeOff.data ? <Loading /> : null}
-      {timeOff.data && timeOff.data.length === 0 ? <Empty title="No time off ahead.">Add a clinician's leave with the form below: they cannot be booked then.</Empty> : null}
-      {timeOff.data && timeOff.data.length > 0 ? (
-        <TableWrap label="Time off ahead">
-          <table>
-            <thead>
-              <tr>
-                <th scope="col">Clinician</th>
-                <th scope="col">From</th>
-                <th scope="col">Until</th>
-                <th scope="col">Reason</th>
-                <th scope="col">Actions</th>
-              </tr>
-            </thead>
-            <tbody>
-              {timeOff.data.map((t) => (
-                <tr key={t.id}>
-                  <td>{nameOf(t.clinicianId)}</td>
-                  <td>{formatDateTime(t.startsAt, timeZone)}</td>
-                  <td>{formatDateTime(t.endsAt, timeZone)}</td>
-                  <td>{t.reason ?? <span className="muted">—</span>}</td>
-                  <td>
-                    <Button variant="secondary" busy={remove.pending} onClick={() => void remove.run(t)}>
-                      Delete
-                    </Button>
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </TableWrap>
-      ) : null}
+      <LoadedTable
+        list={timeOff}
+        label="Time off ahead"
+        empty={<Empty title="No time off ahead.">Add a clinician's leave with the form below: they cannot be booked then.</Empty>}
+        columns={['Clinician', 'From', 'Until', 'Reason', 'Actions']}
+        row={(t) => (
+          <tr key={t.id}>
+            <td>{nameOf(t.clinicianId)}</td>
+            <td>{formatDateTime(t.startsAt, timeZone)}</td>
+            <td>{formatDateTime(t.endsAt, timeZone)}</td>
+            <td>{t.reason ?? <span className="muted">—</span>}</td>
+            <td>
+              <Button variant="secondary" busy={remove.pending} onClick={() => void remove.run(t)}>
+                Delete
+              </Button>
+            </td>
+          </tr>
+        )}
+      />
       <AddTimeOffForm
         timeZone={timeZone}
         clinicians={clinicians.data ?? []}
@@ -247,7 +204,7 @@ export function TimeOffSection({ timeZone }: { timeZone: string }) {
   );
 }
 
-function AddTimeOffForm({ timeZone, clinicians, onAdded }: { timeZone: string; clinicians: readonly ClinicianSummary[]; onAdded: (conflicts?: string[]) => void }) {
+function AddTimeOffForm({ timeZone, clinicians, onAdded }: { timeZone: string; clinicians: readonly ClinicianResource[]; onAdded: (conflicts?: string[]) => void }) {
   const [form, setForm] = useState({ clinicianId: '', startsAt: '', endsAt: '', reason: '' });
   const set = (patch: Partial<typeof form>) => setForm((f) => ({ ...f, ...patch }));
   const add = useAction(async (body: object) => {
@@ -256,6 +213,7 @@ function AddTimeOffForm({ timeZone, clinicians, onAdded }: { timeZone: string; c
     onAdded(conflictsOf(answer));
   });
   const errors = splitFieldErrors(add.error, ['clinicianId', 'startsAt', 'endsAt', 'reason'] as const);
+  const field = bindFields(form, set, errors.fields);
 
   function submit(event: FormEvent) {
     event.preventDefault();
@@ -268,28 +226,21 @@ function AddTimeOffForm({ timeZone, clinicians, onAdded }: { timeZone: string; c
   }
 
   return (
-    <form className="card" onSubmit={submit} noValidate aria-labelledby="add-time-off-title">
-      <h3 id="add-time-off-title" style={{ marginTop: 0 }}>
-        Add time off
-      </h3>
+    <Card id="add-time-off-title" title="Add time off" level={3} onSubmit={submit}>
       <ErrorBanner error={errors.rest} />
       <div className="row">
-        <SelectField label="Clinician" value={form.clinicianId} onChange={(e) => set({ clinicianId: e.target.value })} error={errors.fields.clinicianId} required>
+        <SelectField label="Clinician" {...field('clinicianId')} required>
           <option value="">Choose a clinician</option>
-          {clinicians.map((c) => (
-            <option key={c.id} value={c.id}>
-              {c.name}
-            </option>
-          ))}
+          <Options choices={clinicians.map((c) => [c.id, c.name])} />
         </SelectField>
-        <TextField label="From" type="datetime-local" value={form.startsAt} onChange={(e) => set({ startsAt: e.target.value })} error={errors.fields.startsAt} hint={`Clinic time (${timeZone}).`} required />
-        <TextField label="Until" type="datetime-local" value={form.endsAt} onChange={(e) => set({ endsAt: e.target.value })} error={errors.fields.endsAt} hint={`Clinic time (${timeZone}).`} required />
-        <TextField label="Reason" value={form.reason} onChange={(e) => set({ reason: e.target.value })} error={errors.fields.reason} hint="Optional." />
+        <TextField label="From" type="datetime-local" {...field('startsAt')} hint={`Clinic time (${timeZone}).`} required />
+        <TextField label="Until" type="datetime-local" {...field('endsAt')} hint={`Clinic time (${timeZone}).`} required />
+        <TextField label="Reason" {...field('reason')} hint="Optional." />
       </div>
       <Button type="submit" busy={add.pending}>
         {add.pending ? 'Adding…' : 'Add time off'}
       </Button>
-    </form>
+    </Card>
   );
 }
 

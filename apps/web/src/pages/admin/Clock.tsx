@@ -2,10 +2,11 @@ import { useCallback, useEffect, useState, type FormEvent } from 'react';
 import { api, ApiError, describeError } from '../../api';
 import { syncServerClock } from '../../clock';
 import type { AdvanceResult, ClockReading } from '../../components/admin';
-import { Section, TableWrap, useClinicSettings } from '../../components/AdminBits';
+import { Section } from '../../components/AdminBits';
+import { useClinic } from '../../components/clinic-data';
 import { advanceProblem, describeDuration, describeSpan, parseDuration, QUICK_ADVANCES } from '../../components/durations';
 import { splitFieldErrors } from '../../components/form-errors';
-import { Button, ErrorBanner, Loading, Notice, PageHeader, TextField } from '../../components/ui';
+import { Button, DataTable, ErrorBanner, Loading, Notice, PageHeader, TextField } from '../../components/ui';
 import { formatDateTime } from '../../format';
 
 /**
@@ -18,7 +19,7 @@ import { formatDateTime } from '../../format';
 type Reading = { state: 'loading' } | { state: 'off' } | { state: 'error'; error: string } | { state: 'on'; clock: ClockReading };
 
 export function ClockPage() {
-  const clinic = useClinicSettings();
+  const clinic = useClinic();
   const timeZone = clinic.data?.timezone;
   const [reading, setReading] = useState<Reading>({ state: 'loading' });
   const [by, setBy] = useState('');
@@ -158,10 +159,10 @@ function AdvanceOutcome({ result, timeZone }: { result: { from: string; by: stri
   return (
     <Section title="What ran" id="what-ran">
       <div className="card" role="status">
-        <p style={{ marginTop: 0 }}>
+        <p className="flush-top">
           The clock moved {parsed ? `by ${describeDuration(parsed)} ` : ''}from {formatDateTime(result.from, timeZone)} to <strong>{formatDateTime(answer.now, timeZone)}</strong>.
         </p>
-        <ul className="counts" aria-label="Counts" style={{ listStyle: 'none', padding: 0 }}>
+        <ul className="counts" aria-label="Counts">
           <li className="count count-info">
             <strong>{answer.ranDueTimes}</strong>
             due time{answer.ranDueTimes === 1 ? '' : 's'} ran
@@ -176,26 +177,18 @@ function AdvanceOutcome({ result, timeZone }: { result: { from: string; by: stri
       {answer.stuck.length ? (
         <>
           <p>These did not run: see the queues page for failed jobs.</p>
-          <TableWrap label="Stuck due times">
-            <table>
-              <thead>
-                <tr>
-                  <th scope="col">Service</th>
-                  <th scope="col">Due at</th>
-                  <th scope="col">Why</th>
-                </tr>
-              </thead>
-              <tbody>
-                {answer.stuck.map((s, i) => (
-                  <tr key={i}>
-                    <td>{s.service === '*' ? 'All' : s.service}</td>
-                    <td>{formatDateTime(s.dueAt, timeZone)}</td>
-                    <td>{s.reason}</td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </TableWrap>
+          <DataTable
+            label="Stuck due times"
+            columns={['Service', 'Due at', 'Why']}
+            items={answer.stuck}
+            row={(s, i) => (
+              <tr key={i}>
+                <td>{s.service === '*' ? 'All' : s.service}</td>
+                <td>{formatDateTime(s.dueAt, timeZone)}</td>
+                <td>{s.reason}</td>
+              </tr>
+            )}
+          />
         </>
       ) : null}
     </Section>

@@ -1,8 +1,10 @@
 import { useEffect, useState, type FormEvent } from 'react';
 import { Link, useSearchParams } from 'react-router';
+import type { ProcedureTypeResource as ProcedureType, ProtocolResource as Protocol } from '@aftercare/contracts';
 import { api } from '../../api';
-import { CONDITIONS, type ProcedureType, type Protocol } from '../../components/admin';
-import { Section, TableWrap } from '../../components/AdminBits';
+import { CONDITIONS } from '../../components/admin';
+import { Section } from '../../components/AdminBits';
+import { useProcedureTypes } from '../../components/clinic-data';
 import { splitFieldErrors } from '../../components/form-errors';
 import {
   describeOffset,
@@ -17,7 +19,7 @@ import {
   type StepRow,
 } from '../../components/protocol-steps';
 import { ProtocolStepsEditor } from '../../components/ProtocolStepsEditor';
-import { Badge, Button, Empty, ErrorBanner, Loading, Notice, PageHeader, SelectField, TextAreaField, TextField } from '../../components/ui';
+import { Badge, bindFields, Button, Card, DataTable, Empty, ErrorBanner, FormButtons, LoadedTable, Loading, Notice, Options, PageHeader, SelectField, TextAreaField, TextField } from '../../components/ui';
 import { formatDate, humanize } from '../../format';
 import { useAction, useApi, type Loaded } from '../../hooks';
 
@@ -32,8 +34,8 @@ export function ProtocolsPage() {
   const [creating, setCreating] = useState(false);
   const [done, setDone] = useState<string | null>(null);
   const protocols = useApi<Protocol[]>('/api/protocols');
-  const types = useApi<ProcedureType[]>('/api/procedure-types');
-  const typeName = (code: string) => types.data?.find((t) => t.code === code)?.name ?? humanize(code);
+  const types = useProcedureTypes();
+  const typeName = types.nameOf;
 
   function open(next: string | null, message: string | null = null) {
     const p = new URLSearchParams(params);
@@ -70,44 +72,29 @@ export function ProtocolsPage() {
         />
       ) : null}
       <Section title="All protocols" id="all-protocols">
-        <ErrorBanner error={protocols.error} onRetry={protocols.reload} />
-        {protocols.loading && !protocols.data ? <Loading /> : null}
-        {protocols.data && protocols.data.length === 0 ? <Empty title="No protocols yet.">Create one with “New protocol”: completed procedures need one to get a care plan.</Empty> : null}
-        {protocols.data && protocols.data.length > 0 ? (
-          <TableWrap label="All protocols">
-            <table>
-              <thead>
-                <tr>
-                  <th scope="col">Name</th>
-                  <th scope="col">Procedure type</th>
-                  <th scope="col">Scope</th>
-                  <th scope="col">Version</th>
-                  <th scope="col">Status</th>
-                  <th scope="col">Steps</th>
-                </tr>
-              </thead>
-              <tbody>
-                {protocols.data.map((p) => (
-                  <tr key={p.code} aria-current={p.code === code ? 'true' : undefined} style={p.code === code ? { background: 'var(--info-bg)' } : undefined}>
-                    <td>
-                      <Link to={`?code=${encodeURIComponent(p.code)}`} onClick={() => setDone(null)}>
-                        {p.name}
-                      </Link>
-                      <div className="muted">
-                        <code>{p.code}</code>
-                      </div>
-                    </td>
-                    <td>{typeName(p.procedureType)}</td>
-                    <td>{scopeText(p)}</td>
-                    <td>{p.version}</td>
-                    <td>{p.active ? <Badge tone="good">Active</Badge> : <Badge tone="neutral">Inactive</Badge>}</td>
-                    <td>{p.steps.length}</td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </TableWrap>
-        ) : null}
+        <LoadedTable
+          list={protocols}
+          label="All protocols"
+          empty={<Empty title="No protocols yet.">Create one with “New protocol”: completed procedures need one to get a care plan.</Empty>}
+          columns={['Name', 'Procedure type', 'Scope', 'Version', 'Status', 'Steps']}
+          row={(p) => (
+            <tr key={p.code} aria-current={p.code === code ? 'true' : undefined}>
+              <td>
+                <Link to={`?code=${encodeURIComponent(p.code)}`} onClick={() => setDone(null)}>
+                  {p.name}
+                </Link>
+                <div className="muted">
+                  <code>{p.code}</code>
+                </div>
+              </td>
+              <td>{typeName(p.procedureType)}</td>
+              <td>{scopeText(p)}</td>
+              <td>{p.version}</td>
+              <td>{p.active ? <Badge tone="good">Active</Badge> : <Badge tone="neutral">Inactive</Badge>}</td>
+              <td>{p.steps.length}</td>
+            </tr>
+          )}
+        />
       </Section>
       {code ? (
         <ProtocolDetail
@@ -141,36 +128,24 @@ function windowText(step: ProtocolStep): string {
 
 function StepsTable({ steps, label }: { steps: readonly ProtocolStep[]; label: string }) {
   return (
-    <TableWrap label={label}>
-      <table>
-        <thead>
-          <tr>
-            <th scope="col">#</th>
-            <th scope="col">What</th>
-            <th scope="col">When</th>
-            <th scope="col">At (local time)</th>
-            <th scope="col">Reaches</th>
-            <th scope="col">Booking window</th>
-            <th scope="col">Key</th>
-          </tr>
-        </thead>
-        <tbody>
-          {steps.map((s, i) => (
-            <tr key={s.key}>
-              <td>{i + 1}</td>
-              <td>{kindName(s.kind)}</td>
-              <td>{describeOffset(s.offset)}</td>
-              <td>{s.at ?? <span className="muted">Offset's own time</span>}</td>
-              <td>{STEP_REACHES[s.kind] ?? '—'}</td>
-              <td>{windowText(s)}</td>
-              <td>
-                <code>{s.key}</code>
-              </td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
-    </TableWrap>
+    <DataTable
+      label={label}
+      columns={['#', 'What', 'When', 'At (local time)', 'Reaches', 'Booking window', 'Key']}
+      items={steps}
+      row={(s, i) => (
+        <tr key={s.key}>
+          <td>{i + 1}</td>
+          <td>{kindName(s.kind)}</td>
+          <td>{describeOffset(s.offset)}</td>
+          <td>{s.at ?? <span className="muted">Offset's own time</span>}</td>
+          <td>{STEP_REACHES[s.kind] ?? '—'}</td>
+          <td>{windowText(s)}</td>
+          <td>
+            <code>{s.key}</code>
+          </td>
+        </tr>
+      )}
+    />
   );
 }
 
@@ -197,19 +172,19 @@ function ProtocolDetail({ code, typeName, onChanged }: { code: string; typeName:
       {p ? (
         <>
           <div className="card">
-            <dl style={{ display: 'grid', gridTemplateColumns: 'max-content 1fr', gap: '0.3rem 1rem', margin: '0 0 0.75rem' }}>
+            <dl className="facts">
               <dt className="muted">Code</dt>
-              <dd style={{ margin: 0 }}>
+              <dd>
                 <code>{p.code}</code>
               </dd>
               <dt className="muted">Procedure type</dt>
-              <dd style={{ margin: 0 }}>{typeName(p.procedureType)}</dd>
+              <dd>{typeName(p.procedureType)}</dd>
               <dt className="muted">Site</dt>
-              <dd style={{ margin: 0 }}>{p.site ?? 'Any'}</dd>
+              <dd>{p.site ?? 'Any'}</dd>
               <dt className="muted">Condition</dt>
-              <dd style={{ margin: 0 }}>{p.condition ? humanize(p.condition) : 'Any'}</dd>
+              <dd>{p.condition ? humanize(p.condition) : 'Any'}</dd>
               <dt className="muted">Status</dt>
-              <dd style={{ margin: 0 }}>
+              <dd>
                 {p.active ? <Badge tone="good">Active</Badge> : <Badge tone="neutral">Inactive</Badge>} <span className="muted">version {p.version}</span>
               </dd>
             </dl>
@@ -237,44 +212,34 @@ function ProtocolDetail({ code, typeName, onChanged }: { code: string; typeName:
           {p.versions?.length ? (
             <>
               <h3>Versions</h3>
-              <TableWrap label={`Versions of ${p.name}`}>
-                <table>
-                  <thead>
-                    <tr>
-                      <th scope="col">Version</th>
-                      <th scope="col">Name</th>
-                      <th scope="col">Steps</th>
-                      <th scope="col">Note</th>
-                      <th scope="col">Saved</th>
-                    </tr>
-                  </thead>
-                  <tbody>
-                    {p.versions.map((v) => (
-                      <tr key={v.version}>
-                        <td>
-                          {v.version} {v.version === p.version ? <Badge tone="info">Current</Badge> : null}
-                        </td>
-                        <td>{v.name}</td>
-                        <td>
-                          <details>
-                            <summary>{v.steps.length} steps</summary>
-                            <ul style={{ margin: '0.3rem 0 0', paddingLeft: '1.1rem' }}>
-                              {v.steps.map((s) => (
-                                <li key={s.key}>
-                                  {kindName(s.kind)}: {describeOffset(s.offset)}
-                                  {s.at ? ` at ${s.at}` : ''}
-                                </li>
-                              ))}
-                            </ul>
-                          </details>
-                        </td>
-                        <td>{v.note ?? <span className="muted">—</span>}</td>
-                        <td>{formatDate(v.createdAt)}</td>
-                      </tr>
-                    ))}
-                  </tbody>
-                </table>
-              </TableWrap>
+              <DataTable
+                label={`Versions of ${p.name}`}
+                columns={['Version', 'Name', 'Steps', 'Note', 'Saved']}
+                items={p.versions}
+                row={(v) => (
+                  <tr key={v.version}>
+                    <td>
+                      {v.version} {v.version === p.version ? <Badge tone="info">Current</Badge> : null}
+                    </td>
+                    <td>{v.name}</td>
+                    <td>
+                      <details>
+                        <summary>{v.steps.length} steps</summary>
+                        <ul className="compact-list">
+                          {v.steps.map((s) => (
+                            <li key={s.key}>
+                              {kindName(s.kind)}: {describeOffset(s.offset)}
+                              {s.at ? ` at ${s.at}` : ''}
+                            </li>
+                          ))}
+                        </ul>
+                      </details>
+                    </td>
+                    <td>{v.note ?? <span className="muted">—</span>}</td>
+                    <td>{formatDate(v.createdAt)}</td>
+                  </tr>
+                )}
+              />
             </>
           ) : null}
         </>
@@ -316,23 +281,13 @@ function NewVersionForm({ protocol, onSaved, onCancel }: { protocol: Protocol; o
   }
 
   return (
-    <form className="card" onSubmit={submit} noValidate aria-labelledby="new-version-title">
-      <h3 id="new-version-title" style={{ marginTop: 0 }}>
-        New version {protocol.version + 1} of {protocol.name}
-      </h3>
+    <Card id="new-version-title" title={`New version ${protocol.version + 1} of ${protocol.name}`} level={3} onSubmit={submit}>
       <ErrorBanner error={errors.rest} />
       <TextField label="Name" value={name} onChange={(e) => setName(e.target.value)} error={errors.fields.name} required />
       <ProtocolStepsEditor rows={steps.rows} onChange={steps.setRows} problems={{ ...server.byRow, ...steps.localProblems }} />
       <TextAreaField label="Why this change" value={note} onChange={(e) => setNote(e.target.value)} error={errors.fields.note} rows={2} hint="Optional; shown in the version history." />
-      <div className="row">
-        <Button type="submit" busy={save.pending}>
-          {save.pending ? 'Saving…' : `Save version ${protocol.version + 1}`}
-        </Button>
-        <Button variant="secondary" onClick={onCancel}>
-          Cancel
-        </Button>
-      </div>
-    </form>
+      <FormButtons submit={save.pending ? 'Saving…' : `Save version ${protocol.version + 1}`} busy={save.pending} onCancel={onCancel} />
+    </Card>
   );
 }
 
@@ -347,6 +302,7 @@ function NewProtocolForm({ types, onCreated, onCancel }: { types: Loaded<Procedu
   const create = useAction(async (body: object) => onCreated(await api<Protocol>('/api/protocols', { method: 'POST', body })));
   const server = problemsByStep(create.error, sentRows);
   const errors = splitFieldErrors(server.rest, ['code', 'name', 'procedureType', 'site', 'condition', 'note'] as const);
+  const field = bindFields(form, set, errors.fields);
 
   function submit(event: FormEvent) {
     event.preventDefault();
@@ -366,60 +322,28 @@ function NewProtocolForm({ types, onCreated, onCancel }: { types: Loaded<Procedu
   }
 
   return (
-    <form className="card" onSubmit={submit} noValidate aria-labelledby="new-protocol-title">
-      <h2 id="new-protocol-title" style={{ marginTop: 0 }}>
-        New protocol
-      </h2>
+    <Card id="new-protocol-title" title="New protocol" onSubmit={submit}>
       <ErrorBanner error={errors.rest} />
       <ErrorBanner error={types.error} onRetry={types.reload} />
       <div className="row">
-        <TextField label="Name" value={form.name} onChange={(e) => set({ name: e.target.value })} error={errors.fields.name} required hint="e.g. BMAC injection — knee" />
-        <TextField
-          label="Code"
-          value={form.code}
-          onChange={(e) => set({ code: e.target.value })}
-          error={errors.fields.code}
-          required
-          hint="Fixed once created, e.g. bmac-knee (a-z, 0-9, -)."
-          autoComplete="off"
-        />
-        <SelectField label="Procedure type" value={form.procedureType} onChange={(e) => set({ procedureType: e.target.value })} error={errors.fields.procedureType} required>
+        <TextField label="Name" {...field('name')} required hint="e.g. BMAC injection — knee" />
+        <TextField label="Code" {...field('code')} required hint="Fixed once created, e.g. bmac-knee (a-z, 0-9, -)." autoComplete="off" />
+        <SelectField label="Procedure type" {...field('procedureType')} required>
           <option value="">Choose a procedure type</option>
-          {types.data?.map((t) => (
-            <option key={t.code} value={t.code}>
-              {t.name}
-            </option>
-          ))}
+          <Options choices={types.data?.map((t) => [t.code, t.name])} />
         </SelectField>
       </div>
       <div className="row">
-        <TextField
-          label="Site"
-          value={form.site}
-          onChange={(e) => set({ site: e.target.value })}
-          error={errors.fields.site}
-          hint="Optional: only procedures whose recorded site names it, e.g. knee."
-        />
-        <SelectField label="Condition" value={form.condition} onChange={(e) => set({ condition: e.target.value })} error={errors.fields.condition} hint="Optional: only this condition.">
+        <TextField label="Site" {...field('site')} hint="Optional: only procedures whose recorded site names it, e.g. knee." />
+        <SelectField label="Condition" {...field('condition')} hint="Optional: only this condition.">
           <option value="">Any condition</option>
-          {CONDITIONS.map((c) => (
-            <option key={c} value={c}>
-              {humanize(c)}
-            </option>
-          ))}
+          <Options choices={CONDITIONS.map((c) => [c, humanize(c)])} />
         </SelectField>
       </div>
       <h3>Steps</h3>
       <ProtocolStepsEditor rows={steps.rows} onChange={steps.setRows} problems={{ ...server.byRow, ...steps.localProblems }} />
-      <TextAreaField label="Note" value={form.note} onChange={(e) => set({ note: e.target.value })} error={errors.fields.note} rows={2} hint="Optional; shown in the version history." />
-      <div className="row">
-        <Button type="submit" busy={create.pending}>
-          {create.pending ? 'Creating…' : 'Create protocol'}
-        </Button>
-        <Button variant="secondary" onClick={onCancel}>
-          Cancel
-        </Button>
-      </div>
-    </form>
+      <TextAreaField label="Note" {...field('note')} rows={2} hint="Optional; shown in the version history." />
+      <FormButtons submit={create.pending ? 'Creating…' : 'Create protocol'} busy={create.pending} onCancel={onCancel} />
+    </Card>
   );
 }

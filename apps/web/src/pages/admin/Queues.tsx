@@ -1,11 +1,14 @@
 import { useState } from 'react';
 import { Link } from 'react-router';
+import type { MessageResource as FailedMessage, QueueHealthResource as QueueHealth, RetryFailedJobsResource } from '@aftercare/contracts';
 import { api } from '../../api';
 import { serverNow } from '../../clock';
-import type { FailedMessage, QueueHealth } from '../../components/admin';
-import { Section, TableWrap, useClinicSettings } from '../../components/AdminBits';
-import { Badge, Button, Empty, ErrorBanner, Loading, Notice, PageHeader } from '../../components/ui';
+import { Section } from '../../components/AdminBits';
+import { useClinic } from '../../components/clinic-data';
+import { MessageHistory } from '../../components/MessageHistory';
+import { Badge, Button, Empty, ErrorBanner, LoadedTable, Notice, PageHeader } from '../../components/ui';
 import { usePolling } from '../../components/usePolling';
+import { CHANNEL_NAMES } from '../../components/words';
 import { formatDateTime, formatTime, humanize } from '../../format';
 import { useAction, useApi } from '../../hooks';
 
@@ -19,8 +22,6 @@ import { useAction, useApi } from '../../hooks';
 const REFRESH_MS = 5_000;
 const FAILED_MESSAGES = { status: 'failed', limit: 50 } as const;
 
-const CHANNEL_NAMES = { sms: 'SMS', email: 'E-mail' } as const;
-
 function count(n: number | null): string {
   return n === null ? '—' : n.toLocaleString();
 }
@@ -33,7 +34,7 @@ function queueLabel(name: string): string {
 export function QueuesPage() {
   const queues = usePolling<QueueHealth[]>('/api/admin/queues', REFRESH_MS);
   const messages = useApi<FailedMessage[]>('/api/messages', FAILED_MESSAGES);
-  const clinic = useClinicSettings();
+  const clinic = useClinic();
   const timeZone = clinic.data?.timezone;
   const [done, setDone] = useState<string | null>(null);
   const [retrying, setRetrying] = useState<string | null>(null);
@@ -41,7 +42,7 @@ export function QueuesPage() {
   const retryJobs = useAction(async (queue: QueueHealth) => {
     setRetrying(queue.name);
     try {
-      const answer = await api<{ retried: number }>(`/api/admin/queues/${encodeURIComponent(queue.name)}/retry-failed`, { method: 'POST' });
+      const answer = await api<RetryFailedJobsResource>(`/api/admin/queues/${encodeURIComponent(queue.name)}/retry-failed`, { method: 'POST' });
       setDone(
         answer.retried
           ? `${answer.retried} failed job${answer.retried === 1 ? '' : 's'} of ${queueLabel(queue.name)} ${answer.retried === 1 ? 'is' : 'are'} running again.`
@@ -75,7 +76,7 @@ export function QueuesPage() {
       <ErrorBanner error={retryJobs.error} />
       <ErrorBanner error={retryMessage.error} />
       {queues.data ? (
-        <ul className="counts" aria-label="Summary" style={{ listStyle: 'none', padding: 0 }}>
+        <ul className="counts" aria-label="Summary">
           <li className={`count ${totalFailed ? 'count-bad' : 'count-info'}`}>
             <strong>{totalFailed}</strong>
             failed jobs
@@ -97,60 +98,47 @@ export function QueuesPage() {
       ) : null}
 
       <Section title="Queues" id="queues">
-        {queues.error ? <ErrorBanner error={`${queues.error}${queues.data ? ' The counts below are from the last answer.' : ''}`} onRetry={queues.refresh} /> : null}
-        {!queues.data && !queues.error ? <Loading /> : null}
-        {queues.data && queues.data.length === 0 ? <Empty title="No queues reported.">The services may still be starting; this page asks again every few seconds.</Empty> : null}
-        {queues.data && queues.data.length > 0 ? (
-          <TableWrap label="Queues">
-            <table>
-              <thead>
-                <tr>
-                  <th scope="col">Queue</th>
-                  <th scope="col">Service</th>
-                  <th scope="col">State</th>
-                  <th scope="col">Waiting</th>
-                  <th scope="col">Delayed</th>
-                  <th scope="col">Active</th>
-                  <th scope="col">Failed</th>
-                  <th scope="col">Completed (7 days)</th>
-                  <th scope="col">Actions</th>
-                </tr>
-              </thead>
-              <tbody>
-                {queues.data.map((q) => (
-                  <tr key={q.name}>
-                    <td>
-                      <code>{queueLabel(q.name)}</code>
-                    </td>
-                    <td>{humanize(q.service)}</td>
-                    <td>
-                      {q.error ? (
-                        <>
-                          <Badge tone="bad">Not answering</Badge>
-                          <div className="muted">{q.error}</div>
-                        </>
-                      ) : q.paused ? (
-                        <Badge tone="warn">Paused</Badge>
-                      ) : (
-                        <Badge tone="good">Running</Badge>
-                      )}
-                    </td>
-                    <td>{count(q.waiting)}</td>
-                    <td>{count(q.delayed)}</td>
-                    <td>{count(q.active)}</td>
-                    <td>{q.failed ? <strong style={{ color: 'var(--bad)' }}>{count(q.failed)} failed</strong> : count(q.failed)}</td>
-                    <td>{count(q.completed)}</td>
-                    <td>
-                      <Button variant="secondary" disabled={!q.failed || retrying !== null} busy={retrying === q.name} onClick={() => void retryJobs.run(q)}>
-                        {retrying === q.name ? 'Retrying…' : 'Retry failed jobs'}
-                      </Button>
-                    </td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </TableWrap>
-        ) : null}
+        <LoadedTable
+          list={{
+            data: queues.data,
+            error: queues.error ? `${queues.error}${queues.data ? ' The counts below are from the last answer.' : ''}` : null,
+            loading: !queues.data && !queues.error,
+            reload: queues.refresh,
+          }}
+          label="Queues"
+          empty={<Empty title="No queues reported.">The services may still be starting; this page asks again every few seconds.</Empty>}
+          columns={['Queue', 'Service', 'State', 'Waiting', 'Delayed', 'Active', 'Failed', 'Completed (7 days)', 'Actions']}
+          row={(q) => (
+            <tr key={q.name}>
+              <td>
+                <code>{queueLabel(q.name)}</code>
+              </td>
+              <td>{humanize(q.service)}</td>
+              <td>
+                {q.error ? (
+                  <>
+                    <Badge tone="bad">Not answering</Badge>
+                    <div className="muted">{q.error}</div>
+                  </>
+                ) : q.paused ? (
+                  <Badge tone="warn">Paused</Badge>
+                ) : (
+                  <Badge tone="good">Running</Badge>
+                )}
+              </td>
+              <td>{count(q.waiting)}</td>
+              <td>{count(q.delayed)}</td>
+              <td>{count(q.active)}</td>
+              <td>{q.failed ? <strong className="text-bad">{count(q.failed)} failed</strong> : count(q.failed)}</td>
+              <td>{count(q.completed)}</td>
+              <td>
+                <Button variant="secondary" disabled={!q.failed || retrying !== null} busy={retrying === q.name} onClick={() => void retryJobs.run(q)}>
+                  {retrying === q.name ? 'Retrying…' : 'Retry failed jobs'}
+                </Button>
+              </td>
+            </tr>
+          )}
+        />
         <p className="hint">
           Waiting: ready to run now. Delayed: waiting for their time (a reminder next week, a retry's back-off). Failed: out of attempts; kept 30 days.
         </p>
@@ -162,67 +150,40 @@ export function QueuesPage() {
             {messages.loading ? 'Refreshing…' : 'Refresh failed messages'}
           </Button>
         </div>
-        <ErrorBanner error={messages.error} onRetry={messages.reload} />
-        {messages.loading && !messages.data ? <Loading /> : null}
-        {messages.data && messages.data.length === 0 ? <Empty title="No failed messages.">Every message went out or is on its way.</Empty> : null}
-        {messages.data && messages.data.length > 0 ? (
-          <TableWrap label="Failed messages">
-            <table>
-              <thead>
-                <tr>
-                  <th scope="col">Created</th>
-                  <th scope="col">Message</th>
-                  <th scope="col">Patient</th>
-                  <th scope="col">Error</th>
-                  <th scope="col">Attempts</th>
-                  <th scope="col">History</th>
-                  <th scope="col">Actions</th>
-                </tr>
-              </thead>
-              <tbody>
-                {messages.data.map((m) => (
-                  <tr key={m.id}>
-                    <td>{formatDateTime(m.createdAt, timeZone)}</td>
-                    <td>
-                      {humanize(m.kind)}
-                      <div className="muted">{CHANNEL_NAMES[m.channel]}</div>
-                    </td>
-                    <td>{m.patientId ? <Link to={`/patients/${m.patientId}`}>Open patient</Link> : <span className="muted">—</span>}</td>
-                    <td>
-                      <Badge tone="bad">Failed</Badge> {m.error ?? 'No reason given'}
-                      {m.errorCode ? <span className="muted"> (code {m.errorCode})</span> : null}
-                      {m.numberUndeliverable ? <div className="muted">The carrier says this number cannot get SMS: check it with the patient.</div> : null}
-                    </td>
-                    <td>{m.attempts}</td>
-                    <td>
-                      {m.statusHistory.length ? (
-                        <details>
-                          <summary>{m.statusHistory.length} changes</summary>
-                          <ol style={{ margin: '0.3rem 0 0', paddingLeft: '1.1rem' }}>
-                            {m.statusHistory.map((h, i) => (
-                              <li key={i}>
-                                {humanize(h.status)} · {formatDateTime(h.at, timeZone)}
-                                {h.error ? ` · ${h.error}` : ''}
-                                <span className="muted"> ({h.source})</span>
-                              </li>
-                            ))}
-                          </ol>
-                        </details>
-                      ) : (
-                        <span className="muted">—</span>
-                      )}
-                    </td>
-                    <td>
-                      <Button variant="secondary" busy={retryMessage.pending} onClick={() => void retryMessage.run(m)}>
-                        Retry
-                      </Button>
-                    </td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </TableWrap>
-        ) : null}
+        <LoadedTable
+          list={messages}
+          label="Failed messages"
+          empty={<Empty title="No failed messages.">Every message went out or is on its way.</Empty>}
+          columns={['Created', 'Message', 'Patient', 'Error', 'Attempts', 'History', 'Actions']}
+          row={(m) => (
+            <tr key={m.id}>
+              <td>{formatDateTime(m.createdAt, timeZone)}</td>
+              <td>
+                {humanize(m.kind)}
+                <div className="muted">{CHANNEL_NAMES[m.channel]}</div>
+              </td>
+              <td>{m.patientId ? <Link to={`/patients/${m.patientId}`}>Open patient</Link> : <span className="muted">—</span>}</td>
+              <td>
+                <Badge tone="bad">Failed</Badge> {m.error ?? 'No reason given'}
+                {m.errorCode ? <span className="muted"> (code {m.errorCode})</span> : null}
+                {m.numberUndeliverable ? <div className="muted">The carrier says this number cannot get SMS: check it with the patient.</div> : null}
+              </td>
+              <td>{m.attempts}</td>
+              <td>
+                {m.statusHistory.length ? (
+                  <MessageHistory history={m.statusHistory} summary={`${m.statusHistory.length} changes`} timeZone={timeZone} showSource />
+                ) : (
+                  <span className="muted">—</span>
+                )}
+              </td>
+              <td>
+                <Button variant="secondary" busy={retryMessage.pending} onClick={() => void retryMessage.run(m)}>
+                  Retry
+                </Button>
+              </td>
+            </tr>
+          )}
+        />
       </Section>
     </>
   );

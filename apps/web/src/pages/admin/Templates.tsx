@@ -1,10 +1,10 @@
 import { useEffect, useState, type FormEvent } from 'react';
 import { Link, useSearchParams } from 'react-router';
-import { api, describeError } from '../../api';
-import type { MessageTemplate, TemplatePreview } from '../../components/admin';
-import { Section, TableWrap } from '../../components/AdminBits';
+import type { MessageTemplateResource as MessageTemplate, TemplatePreviewResource as TemplatePreview } from '@aftercare/contracts';
+import { api, describeError, isAborted } from '../../api';
+import { Section } from '../../components/AdminBits';
 import { isDirty, LANGUAGE_NAMES, PART_NAMES, previewBody, putBody, type TemplatePart, type TemplateTexts } from '../../components/template-edit';
-import { Badge, Button, Empty, ErrorBanner, Loading, Notice, PageHeader, SelectField, TextAreaField, TextField } from '../../components/ui';
+import { Badge, Button, DataTable, Empty, ErrorBanner, Loading, Notice, Options, PageHeader, SelectField, TextAreaField, TextField } from '../../components/ui';
 import { formatDateTime, humanize } from '../../format';
 import { useAction, useApi } from '../../hooks';
 
@@ -64,50 +64,36 @@ export function TemplatesPage() {
         <div className="row" role="search" aria-label="Filter the templates">
           <SelectField label="Language" value={language} onChange={(e) => setFilter(e.target.value)}>
             <option value="">All languages</option>
-            {languages.map((l) => (
-              <option key={l} value={l}>
-                {LANGUAGE_NAMES[l] ?? l}
-              </option>
-            ))}
+            <Options choices={languages.map((l) => [l, LANGUAGE_NAMES[l] ?? l])} />
           </SelectField>
         </div>
         {templates.data && shown.length === 0 ? <Empty title="No templates in this language.">Choose “All languages”.</Empty> : null}
         {shown.length > 0 ? (
-          <TableWrap label="All templates">
-            <table>
-              <thead>
-                <tr>
-                  <th scope="col">Message</th>
-                  <th scope="col">Language</th>
-                  <th scope="col">Text</th>
-                  <th scope="col">Longest SMS</th>
-                  <th scope="col">Last changed</th>
+          <DataTable
+            label="All templates"
+            columns={['Message', 'Language', 'Text', 'Longest SMS', 'Last changed']}
+            items={shown}
+            row={(t) => {
+              const own = Object.values(t.overridden).some(Boolean);
+              const current = selected === t;
+              return (
+                <tr key={`${t.kind}/${t.language}`} aria-current={current ? 'true' : undefined}>
+                  <td>
+                    <Link to={`?${new URLSearchParams({ ...(language ? { language } : {}), kind: t.kind, edit: t.language }).toString()}`} onClick={() => setDone(null)}>
+                      {humanize(t.kind)}
+                    </Link>
+                    <div className="muted">{t.emailSubject === null ? 'SMS only' : 'SMS and e-mail'}</div>
+                  </td>
+                  <td>{LANGUAGE_NAMES[t.language] ?? t.language}</td>
+                  <td>{own ? <Badge tone="info">Clinic's own</Badge> : <Badge tone="neutral">Default</Badge>}</td>
+                  <td>
+                    {t.sms.segments} segment{t.sms.segments === 1 ? '' : 's'} · {t.sms.encoding}
+                  </td>
+                  <td>{t.updatedAt ? formatDateTime(t.updatedAt) : <span className="muted">Never</span>}</td>
                 </tr>
-              </thead>
-              <tbody>
-                {shown.map((t) => {
-                  const own = Object.values(t.overridden).some(Boolean);
-                  const current = selected === t;
-                  return (
-                    <tr key={`${t.kind}/${t.language}`} aria-current={current ? 'true' : undefined} style={current ? { background: 'var(--info-bg)' } : undefined}>
-                      <td>
-                        <Link to={`?${new URLSearchParams({ ...(language ? { language } : {}), kind: t.kind, edit: t.language }).toString()}`} onClick={() => setDone(null)}>
-                          {humanize(t.kind)}
-                        </Link>
-                        <div className="muted">{t.emailSubject === null ? 'SMS only' : 'SMS and e-mail'}</div>
-                      </td>
-                      <td>{LANGUAGE_NAMES[t.language] ?? t.language}</td>
-                      <td>{own ? <Badge tone="info">Clinic's own</Badge> : <Badge tone="neutral">Default</Badge>}</td>
-                      <td>
-                        {t.sms.segments} segment{t.sms.segments === 1 ? '' : 's'} · {t.sms.encoding}
-                      </td>
-                      <td>{t.updatedAt ? formatDateTime(t.updatedAt) : <span className="muted">Never</span>}</td>
-                    </tr>
-                  );
-                })}
-              </tbody>
-            </table>
-          </TableWrap>
+              );
+            }}
+          />
         ) : null}
       </Section>
     </>
@@ -136,7 +122,7 @@ function usePreview(kind: string, language: string, draft: TemplateTexts): Previ
       api<TemplatePreview>('/api/templates/preview', { method: 'POST', body: JSON.parse(key) as object, signal: controller.signal })
         .then((data) => setState({ data, error: null, pending: false }))
         .catch((e: unknown) => {
-          if (e instanceof DOMException && e.name === 'AbortError') return;
+          if (isAborted(e)) return;
           setState({ data: null, error: describeError(e), pending: false });
         });
     }, PREVIEW_DELAY_MS);
@@ -192,7 +178,7 @@ function TemplateEditor({ template, onSaved, onClose }: { template: MessageTempl
       <div className="grid-2">
         <form className="card" onSubmit={submit} noValidate aria-label={`Edit ${title}`}>
           <ErrorBanner error={save.error ?? reset.error} />
-          <p className="hint" style={{ marginTop: 0 }}>
+          <p className="hint flush-top">
             Values in double braces are filled in for each patient:{' '}
             {template.variables.map((v, i) => (
               <span key={v}>
@@ -203,17 +189,17 @@ function TemplateEditor({ template, onSaved, onClose }: { template: MessageTempl
             . Never name a diagnosis: texts can be read by anyone who sees the phone.
           </p>
           <TextAreaField label={PART_NAMES.smsBody} value={draft.smsBody} onChange={(e) => set('smsBody', e.target.value)} rows={5} />
-          <div style={{ marginTop: '-0.4rem', marginBottom: '0.75rem' }}>{defaultButton('smsBody')}</div>
+          <div className="field-after">{defaultButton('smsBody')}</div>
           {draft.emailSubject !== null ? (
             <>
               <TextField label={PART_NAMES.emailSubject} value={draft.emailSubject} onChange={(e) => set('emailSubject', e.target.value)} />
-              <div style={{ marginTop: '-0.4rem', marginBottom: '0.75rem' }}>{defaultButton('emailSubject')}</div>
+              <div className="field-after">{defaultButton('emailSubject')}</div>
             </>
           ) : null}
           {draft.emailBody !== null ? (
             <>
               <TextAreaField label={PART_NAMES.emailBody} value={draft.emailBody} onChange={(e) => set('emailBody', e.target.value)} rows={10} />
-              <div style={{ marginTop: '-0.4rem', marginBottom: '0.75rem' }}>{defaultButton('emailBody')}</div>
+              <div className="field-after">{defaultButton('emailBody')}</div>
             </>
           ) : null}
           <div className="row">
@@ -245,7 +231,7 @@ function PreviewPanel({ preview }: { preview: PreviewState & { empty: TemplatePa
   ];
   return (
     <section className="card" aria-labelledby="preview-title" aria-busy={preview.pending || undefined}>
-      <h3 id="preview-title" style={{ marginTop: 0 }}>
+      <h3 id="preview-title" className="flush-top">
         Preview {preview.pending ? <span className="muted">(updating…)</span> : null}
       </h3>
       <ErrorBanner error={preview.error} />
@@ -253,10 +239,10 @@ function PreviewPanel({ preview }: { preview: PreviewState & { empty: TemplatePa
       <div aria-live="polite">
         {problems.length ? (
           <>
-            <p style={{ margin: '0 0 0.3rem' }}>
+            <p className="tight">
               <Badge tone="bad">{problems.length === 1 ? '1 problem' : `${problems.length} problems`}</Badge> to fix before saving:
             </p>
-            <ul style={{ marginTop: 0 }}>
+            <ul className="flush-top">
               {problems.map((p) => (
                 <li key={p.key}>
                   <strong>{PART_NAMES[p.field] ?? p.field}:</strong> {p.message}
@@ -272,26 +258,26 @@ function PreviewPanel({ preview }: { preview: PreviewState & { empty: TemplatePa
       </div>
       {data ? (
         <>
-          <h4 style={{ margin: '0.75rem 0 0.3rem' }}>SMS</h4>
-          <p style={{ margin: '0 0 0.3rem' }}>
+          <h4>SMS</h4>
+          <p className="tight">
             <Badge tone={data.sms.segments > 1 ? 'warn' : 'neutral'}>
               {data.sms.segments} segment{data.sms.segments === 1 ? '' : 's'}
             </Badge>{' '}
             <Badge tone={data.sms.encoding === 'UCS-2' ? 'warn' : 'neutral'}>{data.sms.encoding}</Badge> <span className="muted">{data.sms.characters} characters</span>
           </p>
           {data.sms.encoding === 'UCS-2' ? (
-            <p className="hint" style={{ marginTop: 0 }}>
+            <p className="hint flush-top">
               A character outside GSM-7 (an emoji, a curly quote, some accents) makes every segment 70 characters instead of 160.
             </p>
           ) : null}
-          <div style={{ whiteSpace: 'pre-wrap', background: '#f8fafc', border: '1px solid var(--border)', borderRadius: 6, padding: '0.5rem 0.7rem' }}>{data.sms.text}</div>
+          <div className="message-preview">{data.sms.text}</div>
           {data.email ? (
             <>
-              <h4 style={{ margin: '0.75rem 0 0.3rem' }}>E-mail</h4>
-              <p style={{ margin: '0 0 0.3rem' }}>
+              <h4>E-mail</h4>
+              <p className="tight">
                 <strong>Subject:</strong> {data.email.subject}
               </p>
-              <div style={{ whiteSpace: 'pre-wrap', background: '#f8fafc', border: '1px solid var(--border)', borderRadius: 6, padding: '0.5rem 0.7rem' }}>{data.email.body}</div>
+              <div className="message-preview">{data.email.body}</div>
             </>
           ) : null}
           <p className="hint">Sample values: {Object.entries(data.values).map(([k, v]) => `${k} = ${v}`).join(', ') || 'none'}.</p>

@@ -1,10 +1,12 @@
 import { useState, type FormEvent } from 'react';
+import type { ClinicianResource } from '@aftercare/contracts';
 import { api, type Role } from '../../api';
 import { ActionDialog } from '../../components/ActionDialog';
-import type { ClinicianSummary, UserResource } from '../../components/admin';
-import { Section, TableWrap } from '../../components/AdminBits';
+import type { UserResource } from '../../components/admin';
+import { Section } from '../../components/AdminBits';
+import { useClinicians } from '../../components/clinic-data';
 import { splitFieldErrors } from '../../components/form-errors';
-import { Badge, Button, Empty, ErrorBanner, Loading, Notice, PageHeader, SelectField, TextField } from '../../components/ui';
+import { Badge, bindFields, Button, Empty, ErrorBanner, FormButtons, LoadedTable, Notice, Options, PageHeader, SelectField, TextField, type Tone } from '../../components/ui';
 import { formatDate } from '../../format';
 import { useAction, useApi, useDraft } from '../../hooks';
 import { ROLE_NAMES } from '../../layout';
@@ -17,10 +19,11 @@ import { useUser } from '../../session';
  */
 
 const ROLES: readonly Role[] = ['front_desk', 'clinician', 'admin'];
+const ROLE_CHOICES = ROLES.map((r) => [r, ROLE_NAMES[r]] as const);
 /** The gateway's minimum (apps/gateway/src/users/users.dto.ts): length beats composition rules. */
 const PASSWORD_MIN = 12;
 
-const ROLE_TONES: Record<Role, 'neutral' | 'info' | 'warn'> = { front_desk: 'neutral', clinician: 'info', admin: 'warn' };
+const ROLE_TONES: Record<Role, Tone> = { front_desk: 'neutral', clinician: 'info', admin: 'warn' };
 
 function tooShort(password: string): string | null {
   return password.length < PASSWORD_MIN ? `password must be at least ${PASSWORD_MIN} characters long` : null;
@@ -29,7 +32,7 @@ function tooShort(password: string): string | null {
 export function UsersPage() {
   const me = useUser();
   const users = useApi<UserResource[]>('/api/users');
-  const clinicians = useApi<ClinicianSummary[]>('/api/clinicians');
+  const clinicians = useClinicians();
   const [done, setDone] = useState<string | null>(null);
   const [dialog, setDialog] = useState<{ user: UserResource; what: 'edit' | 'password' } | null>(null);
   const toggle = useAction(async (user: UserResource) => {
@@ -58,62 +61,46 @@ export function UsersPage() {
       <ErrorBanner error={toggle.error} />
       <ErrorBanner error={clinicians.error} onRetry={clinicians.reload} />
       <Section title="Staff users">
-        {users.loading && !users.data ? <Loading /> : null}
-        <ErrorBanner error={users.error} onRetry={users.reload} />
-        {users.data && users.data.length === 0 ? <Empty title="No users yet.">Add one with the form below.</Empty> : null}
-        {users.data && users.data.length > 0 ? (
-          <TableWrap label="Staff users">
-            <table>
-              <thead>
-                <tr>
-                  <th scope="col">Name</th>
-                  <th scope="col">E-mail</th>
-                  <th scope="col">Role</th>
-                  <th scope="col">Clinician</th>
-                  <th scope="col">Status</th>
-                  <th scope="col">Added</th>
-                  <th scope="col">Actions</th>
-                </tr>
-              </thead>
-              <tbody>
-                {users.data.map((user) => {
-                  const self = user.id === me.id;
-                  return (
-                    <tr key={user.id}>
-                      <td>
-                        {user.name}
-                        {self ? <span className="muted"> (you)</span> : null}
-                      </td>
-                      <td>{user.email}</td>
-                      <td>
-                        <Badge tone={ROLE_TONES[user.role]}>{ROLE_NAMES[user.role]}</Badge>
-                      </td>
-                      <td>{user.role === 'clinician' ? clinicianName(user.clinicianId) : '—'}</td>
-                      <td>{user.disabled ? <Badge tone="bad">Disabled</Badge> : <Badge tone="good">Active</Badge>}</td>
-                      <td>{formatDate(user.createdAt)}</td>
-                      <td>
-                        <div className="row" style={{ gap: '0.4rem' }}>
-                          <Button variant="secondary" onClick={() => setDialog({ user, what: 'edit' })}>
-                            Edit
-                          </Button>
-                          <Button variant="secondary" onClick={() => setDialog({ user, what: 'password' })}>
-                            Set password
-                          </Button>
-                          {/* An admin cannot lock themselves out (the API answers 409): another admin can. */}
-                          {self ? null : (
-                            <Button variant={user.disabled ? 'secondary' : 'danger'} busy={toggle.pending} onClick={() => void toggle.run(user)}>
-                              {user.disabled ? 'Enable' : 'Disable'}
-                            </Button>
-                          )}
-                        </div>
-                      </td>
-                    </tr>
-                  );
-                })}
-              </tbody>
-            </table>
-          </TableWrap>
-        ) : null}
+        <LoadedTable
+          list={users}
+          label="Staff users"
+          empty={<Empty title="No users yet.">Add one with the form below.</Empty>}
+          columns={['Name', 'E-mail', 'Role', 'Clinician', 'Status', 'Added', 'Actions']}
+          row={(user) => {
+            const self = user.id === me.id;
+            return (
+              <tr key={user.id}>
+                <td>
+                  {user.name}
+                  {self ? <span className="muted"> (you)</span> : null}
+                </td>
+                <td>{user.email}</td>
+                <td>
+                  <Badge tone={ROLE_TONES[user.role]}>{ROLE_NAMES[user.role]}</Badge>
+                </td>
+                <td>{user.role === 'clinician' ? clinicianName(user.clinicianId) : '—'}</td>
+                <td>{user.disabled ? <Badge tone="bad">Disabled</Badge> : <Badge tone="good">Active</Badge>}</td>
+                <td>{formatDate(user.createdAt)}</td>
+                <td>
+                  <div className="row row-tight">
+                    <Button variant="secondary" onClick={() => setDialog({ user, what: 'edit' })}>
+                      Edit
+                    </Button>
+                    <Button variant="secondary" onClick={() => setDialog({ user, what: 'password' })}>
+                      Set password
+                    </Button>
+                    {/* An admin cannot lock themselves out (the API answers 409): another admin can. */}
+                    {self ? null : (
+                      <Button variant={user.disabled ? 'secondary' : 'danger'} busy={toggle.pending} onClick={() => void toggle.run(user)}>
+                        {user.disabled ? 'Enable' : 'Disable'}
+                      </Button>
+                    )}
+                  </div>
+                </td>
+              </tr>
+            );
+          }}
+        />
       </Section>
       <Section title="Add a user">
         <AddUserForm clinicians={clinicians.data ?? []} onAdded={(user) => saved(`${user.name} is added as ${ROLE_NAMES[user.role].toLowerCase()}; they can sign in with ${user.email}.`)} />
@@ -134,21 +121,33 @@ export function UsersPage() {
   );
 }
 
-function ClinicianOptions({ clinicians, current }: { clinicians: readonly ClinicianSummary[]; current: string }) {
+/** A new password, never kept in a draft: it stays in memory until sent. */
+function PasswordField({ label, value, onChange, error, more }: { label: string; value: string; onChange: (value: string) => void; error?: string; more: string }) {
+  return (
+    <TextField
+      label={label}
+      type="password"
+      value={value}
+      onChange={(e) => onChange(e.target.value)}
+      error={error}
+      hint={`At least ${PASSWORD_MIN} characters. ${more}`}
+      required
+      autoComplete="new-password"
+    />
+  );
+}
+
+function ClinicianOptions({ clinicians, current }: { clinicians: readonly ClinicianResource[]; current: string }) {
   return (
     <>
       <option value="">Not linked</option>
-      {clinicians.map((c) => (
-        <option key={c.id} value={c.id}>
-          {c.name}
-        </option>
-      ))}
+      <Options choices={clinicians.map((c) => [c.id, c.name])} />
       {current && !clinicians.some((c) => c.id === current) ? <option value={current}>A clinician no longer active</option> : null}
     </>
   );
 }
 
-function AddUserForm({ clinicians, onAdded }: { clinicians: readonly ClinicianSummary[]; onAdded: (user: UserResource) => void }) {
+function AddUserForm({ clinicians, onAdded }: { clinicians: readonly ClinicianResource[]; onAdded: (user: UserResource) => void }) {
   const [draft, setDraft, clearDraft] = useDraft('admin.add-user', { name: '', email: '', role: 'front_desk' as Role, clinicianId: '' });
   // Never in the draft: a draft lives in sessionStorage.
   const [password, setPassword] = useState('');
@@ -166,6 +165,7 @@ function AddUserForm({ clinicians, onAdded }: { clinicians: readonly ClinicianSu
     onAdded(user);
   });
   const errors = splitFieldErrors(add.error, ['name', 'email', 'role', 'password', 'clinicianId'] as const);
+  const field = bindFields(draft, setDraft, errors.fields);
 
   function submit(event: FormEvent) {
     event.preventDefault();
@@ -178,43 +178,16 @@ function AddUserForm({ clinicians, onAdded }: { clinicians: readonly ClinicianSu
     <form className="card" onSubmit={submit} noValidate aria-label="Add a user">
       <ErrorBanner error={errors.rest} />
       <div className="row">
-        <TextField label="Name" value={draft.name} onChange={(e) => setDraft({ name: e.target.value })} error={errors.fields.name} required autoComplete="off" />
-        <TextField
-          label="E-mail"
-          type="email"
-          value={draft.email}
-          onChange={(e) => setDraft({ email: e.target.value })}
-          error={errors.fields.email}
-          required
-          autoComplete="off"
-        />
-        <SelectField label="Role" value={draft.role} onChange={(e) => setDraft({ role: e.target.value as Role })} error={errors.fields.role}>
-          {ROLES.map((r) => (
-            <option key={r} value={r}>
-              {ROLE_NAMES[r]}
-            </option>
-          ))}
+        <TextField label="Name" {...field('name')} required autoComplete="off" />
+        <TextField label="E-mail" type="email" {...field('email')} required autoComplete="off" />
+        <SelectField label="Role" {...field('role')}>
+          <Options choices={ROLE_CHOICES} />
         </SelectField>
       </div>
       <div className="row">
-        <TextField
-          label="Password"
-          type="password"
-          value={password}
-          onChange={(e) => setPassword(e.target.value)}
-          error={errors.fields.password}
-          hint={`At least ${PASSWORD_MIN} characters. A few words in a row are easy to type and hard to guess.`}
-          required
-          autoComplete="new-password"
-        />
+        <PasswordField label="Password" value={password} onChange={setPassword} error={errors.fields.password} more="A few words in a row are easy to type and hard to guess." />
         {draft.role === 'clinician' ? (
-          <SelectField
-            label="Clinician"
-            value={draft.clinicianId}
-            onChange={(e) => setDraft({ clinicianId: e.target.value })}
-            error={errors.fields.clinicianId}
-            hint="The clinician this user is: their due list and appointments follow it."
-          >
+          <SelectField label="Clinician" {...field('clinicianId')} hint="The clinician this user is: their due list and appointments follow it.">
             <ClinicianOptions clinicians={clinicians} current={draft.clinicianId} />
           </SelectField>
         ) : null}
@@ -235,7 +208,7 @@ function EditUserDialog({
 }: {
   user: UserResource;
   self: boolean;
-  clinicians: readonly ClinicianSummary[];
+  clinicians: readonly ClinicianResource[];
   onClose: () => void;
   onSaved: (user: UserResource) => void;
 }) {
@@ -266,25 +239,14 @@ function EditUserDialog({
         disabled={cannotDemote}
         hint={cannotDemote ? 'You cannot take away your own admin role; another admin can.' : 'A change of role takes effect at once.'}
       >
-        {ROLES.map((r) => (
-          <option key={r} value={r}>
-            {ROLE_NAMES[r]}
-          </option>
-        ))}
+        <Options choices={ROLE_CHOICES} />
       </SelectField>
       {role === 'clinician' ? (
         <SelectField label="Clinician" value={clinicianId} onChange={(e) => setClinicianId(e.target.value)} error={errors.fields.clinicianId}>
           <ClinicianOptions clinicians={clinicians} current={clinicianId} />
         </SelectField>
       ) : null}
-      <div className="row">
-        <Button type="submit" busy={save.pending}>
-          {save.pending ? 'Saving…' : 'Save changes'}
-        </Button>
-        <Button variant="secondary" onClick={onClose}>
-          Cancel
-        </Button>
-      </div>
+      <FormButtons submit={save.pending ? 'Saving…' : 'Save changes'} busy={save.pending} onCancel={onClose} />
     </ActionDialog>
   );
 }
@@ -301,24 +263,8 @@ function PasswordDialog({ user, onClose, onSaved }: { user: UserResource; onClos
   return (
     <ActionDialog title={`Set a new password for ${user.name}`} onClose={onClose} onSubmit={submit}>
       <ErrorBanner error={errors.rest} />
-      <TextField
-        label="New password"
-        type="password"
-        value={password}
-        onChange={(e) => setPassword(e.target.value)}
-        error={errors.fields.password}
-        hint={`At least ${PASSWORD_MIN} characters. Their sessions that are open stay open.`}
-        required
-        autoComplete="new-password"
-      />
-      <div className="row">
-        <Button type="submit" busy={save.pending}>
-          {save.pending ? 'Setting…' : 'Set password'}
-        </Button>
-        <Button variant="secondary" onClick={onClose}>
-          Cancel
-        </Button>
-      </div>
+      <PasswordField label="New password" value={password} onChange={setPassword} error={errors.fields.password} more="Their sessions that are open stay open." />
+      <FormButtons submit={save.pending ? 'Setting…' : 'Set password'} busy={save.pending} onCancel={onClose} />
     </ActionDialog>
   );
 }

@@ -1,30 +1,28 @@
 import { useState } from 'react';
 import { Link, useSearchParams } from 'react-router';
+import type {
+  ClinicianResource,
+  FollowUpCountsResource,
+  FollowUpItemResource as FollowUpItem,
+  FollowUpKind,
+  FollowUpPage,
+  RepeatDecision,
+} from '@aftercare/contracts';
 import { api, describeError } from '../../api';
-import {
-  KIND_NAMES,
-  STATE_NAMES,
-  URGENCY_TONES,
-  dueText,
-  urgencyOf,
-  useClinic,
-  useClinicians,
-  type FollowUpItem,
-  type FollowUpKind,
-  type FollowUpPage,
-  type Urgency,
-} from '../../components/clinical';
+import { useClinic, useClinicians } from '../../components/clinic-data';
+import { KIND_NAMES, STATE_NAMES, URGENCY_TONES, dueText, urgencyOf, type Urgency } from '../../components/clinical';
+import { ClinicianFilter, clinicianOfParam } from '../../components/ClinicianFilter';
 import { FollowUpActions } from '../../components/FollowUpActions';
-import { Badge, Button, Empty, ErrorBanner, Loading, Notice, PageHeader, SelectField } from '../../components/ui';
+import { Badge, Button, DataTable, Empty, ErrorBanner, Loading, Notice, Options, PageHeader, SelectField } from '../../components/ui';
 import { formatDate, formatDateTime } from '../../format';
 import { useApi } from '../../hooks';
 import { useUser } from '../../session';
 
 /**
  * The clinician's due list: follow-up visits, repeat-injection evaluations and attention items,
- * most urgent first (the server sorts). Its first load is one request for the list (plus the
- * clinic's zone and the clinician names, in parallel); the counts come from the items loaded, as
- * the API has no count of its own.
+ * most urgent first (the server sorts). Its first load is one request for the list, with the
+ * whole list's counts (GET /api/follow-ups/counts), the clinic's zone and the clinician names in
+ * parallel.
  */
 
 /** Items per request: a clinician's whole day in one page, small enough to answer at once. */
@@ -39,11 +37,12 @@ const STATES = [
   ['done', 'Done'],
 ] as const;
 
-const COUNTS: { urgency: Urgency; label: string; className: string }[] = [
-  { urgency: 'overdue', label: 'Overdue', className: 'count-bad' },
-  { urgency: 'today', label: 'Due today', className: 'count-warn' },
-  { urgency: 'attention', label: 'Attention', className: 'count-bad' },
-  { urgency: 'upcoming', label: 'Upcoming', className: 'count-info' },
+/** The open items by state; attention items are counted in their state and again on their own. */
+const COUNTS: { key: keyof FollowUpCountsResource; label: string; className: string }[] = [
+  { key: 'overdue', label: 'Overdue', className: 'count-bad' },
+  { key: 'today', label: 'Due today', className: 'count-warn' },
+  { key: 'attention', label: 'Attention', className: 'count-bad' },
+  { key: 'upcoming', label: 'Upcoming', className: 'count-info' },
 ];
 
 const URGENCY_WORDS: Record<Urgency, string> = { ...STATE_NAMES, attention: 'Attention' };
@@ -51,14 +50,14 @@ const URGENCY_WORDS: Record<Urgency, string> = { ...STATE_NAMES, attention: 'Att
 export function DueListPage() {
   const user = useUser();
   const [params, setParams] = useSearchParams();
-  // A clinician starts on their own list; an admin (no clinician of their own) on everyone's.
   const clinicianParam = params.get('clinician');
-  const clinicianId = clinicianParam === null ? (user.clinicianId ?? '') : clinicianParam === 'all' ? '' : clinicianParam;
+  const clinicianId = clinicianOfParam(clinicianParam, user);
   const kind = params.get('kind') ?? '';
   const state = params.get('state') ?? 'open';
   const query = { clinicianId, kind, state, limit: PAGE_SIZE };
 
   const first = useApi<FollowUpPage>('/api/follow-ups', query);
+  const counts = useApi<FollowUpCountsResource>('/api/follow-ups/counts', { clinicianId, kind });
   const clinic = useClinic();
   const clinicians = useClinicians();
   const timeZone = clinic.data?.timezone;
@@ -102,57 +101,34 @@ export function DueListPage() {
   function actionDone(message: string) {
     setDone(message);
     first.reload();
+    counts.reload();
   }
 
-  const counts = new Map<Urgency, number>();
-  for (const item of items) counts.set(urgencyOf(item), (counts.get(urgencyOf(item)) ?? 0) + 1);
+  const shownCounts = counts.data;
   const filtered = clinicianParam !== null || kind !== '' || state !== 'open';
 
   return (
     <>
       <PageHeader title="Due list" />
-      {state !== 'done' && first.data ? (
-        <>
-          <ul className="counts" aria-label="Counts" style={{ listStyle: 'none', padding: 0, margin: '0 0 0.25rem' }}>
-            {COUNTS.map((c) => (
-              <li key={c.urgency} className={`count ${c.className}`}>
-                <strong>
-                  {counts.get(c.urgency) ?? 0}
-                  {nextCursor ? '+' : ''}
-                </strong>
-                {c.label}
-              </li>
-            ))}
-          </ul>
-          {nextCursor ? <p className="muted">Counted over the items loaded so far; “Show more” loads and counts the rest.</p> : null}
-        </>
-      ) : null}
-      <div className="row card" role="search" aria-label="Filters">
-        <SelectField label="Clinician" value={clinicianId || 'all'} onChange={(e) => setFilter('clinician', e.target.value)}>
-          <option value="all">All clinicians</option>
-          {clinicians.data?.map((c) => (
-            <option key={c.id} value={c.id}>
-              {c.name}
-              {c.id === user.clinicianId ? ' (you)' : ''}
-            </option>
+      {shownCounts ? (
+        <ul className="counts" aria-label="Counts" style={{ margin: '0 0 0.25rem' }}>
+          {COUNTS.map((c) => (
+            <li key={c.key} className={`count ${c.className}`}>
+              <strong>{shownCounts[c.key]}</strong>
+              {c.label}
+            </li>
           ))}
-          {/* Until the names arrive, the chosen clinician still shows. */}
-          {clinicianId && !clinicians.data?.some((c) => c.id === clinicianId) ? <option value={clinicianId}>{clinicianId === user.clinicianId ? 'You' : 'Chosen clinician'}</option> : null}
-        </SelectField>
+        </ul>
+      ) : null}
+      <ErrorBanner error={counts.error ? `The counts could not be loaded: ${counts.error}` : null} onRetry={counts.reload} />
+      <div className="row card" role="search" aria-label="Filters">
+        <ClinicianFilter value={clinicianId} clinicians={clinicians.data} user={user} onChange={(value) => setFilter('clinician', value)} />
         <SelectField label="Kind" value={kind} onChange={(e) => setFilter('kind', e.target.value)}>
           <option value="">All kinds</option>
-          {KINDS.map((k) => (
-            <option key={k} value={k}>
-              {KIND_NAMES[k]}
-            </option>
-          ))}
+          <Options choices={KINDS.map((k) => [k, KIND_NAMES[k]])} />
         </SelectField>
         <SelectField label="State" value={state} onChange={(e) => setFilter('state', e.target.value)}>
-          {STATES.map(([value, label]) => (
-            <option key={value} value={value}>
-              {label}
-            </option>
-          ))}
+          <Options choices={STATES} />
         </SelectField>
       </div>
       {done ? <Notice>{done}</Notice> : null}
@@ -167,29 +143,16 @@ export function DueListPage() {
         </Empty>
       ) : items.length > 0 ? (
         <>
-          <div className="table-wrap">
-            <table>
-              <caption className="muted" style={{ textAlign: 'left', padding: '0.4rem 0.6rem' }}>
+          <DataTable
+            caption={
+              <>
                 {items.length} item{items.length === 1 ? '' : 's'}, most urgent first{first.loading ? ' (updating…)' : ''}
-              </caption>
-              <thead>
-                <tr>
-                  <th scope="col">Patient</th>
-                  <th scope="col">Kind</th>
-                  <th scope="col">Due</th>
-                  <th scope="col">Procedure</th>
-                  <th scope="col">Pain</th>
-                  <th scope="col">Reason</th>
-                  <th scope="col">Actions</th>
-                </tr>
-              </thead>
-              <tbody>
-                {items.map((item) => (
-                  <DueRow key={item.id} item={item} timeZone={timeZone} clinicians={clinicians.data ?? []} onDone={actionDone} />
-                ))}
-              </tbody>
-            </table>
-          </div>
+              </>
+            }
+            columns={['Patient', 'Kind', 'Due', 'Procedure', 'Pain', 'Reason', 'Actions']}
+            items={items}
+            row={(item) => <DueRow key={item.id} item={item} timeZone={timeZone} clinicians={clinicians.data ?? []} onDone={actionDone} />}
+          />
           <ErrorBanner error={moreError} onRetry={() => void showMore()} />
           {nextCursor ? (
             <Button variant="secondary" onClick={() => void showMore()} busy={loadingMore}>
@@ -204,7 +167,7 @@ export function DueListPage() {
 
 const DIRECTION_WORDS = { rising: ['rising', '↑'], falling: ['falling', '↓'], steady: ['steady', '→'] } as const;
 
-function DueRow({ item, timeZone, clinicians, onDone }: { item: FollowUpItem; timeZone: string | undefined; clinicians: { id: string; name: string }[]; onDone: (message: string) => void }) {
+function DueRow({ item, timeZone, clinicians, onDone }: { item: FollowUpItem; timeZone: string | undefined; clinicians: ClinicianResource[]; onDone: (message: string) => void }) {
   const urgency = urgencyOf(item);
   return (
     <tr className={urgency === 'done' ? undefined : `urgency-${urgency}`}>
@@ -267,7 +230,7 @@ function DueRow({ item, timeZone, clinicians, onDone }: { item: FollowUpItem; ti
   );
 }
 
-function decisionWords(decision: 'repeat' | 'no_repeat' | 'reassess'): string {
+function decisionWords(decision: RepeatDecision): string {
   return decision === 'repeat' ? 'repeat injection' : decision === 'no_repeat' ? 'no repeat' : 'reassess';
 }
 
@@ -279,7 +242,7 @@ function Reason({ item, timeZone }: { item: FollowUpItem; timeZone: string | und
     <>
       {text ? <div>{text}</div> : <span className="muted">—</span>}
       {evidence.length > 0 ? (
-        <ul className="muted" style={{ margin: '0.2rem 0 0', paddingLeft: '1.1rem' }}>
+        <ul className="muted compact-list">
           {evidence.map((e, i) => (
             <li key={i}>
               {e.reason}

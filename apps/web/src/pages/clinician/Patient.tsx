@@ -1,28 +1,25 @@
 import { useCallback, useMemo, useState } from 'react';
 import { useParams } from 'react-router';
+import type {
+  AppointmentResource as Appointment,
+  CarePlanResource as CarePlan,
+  FollowUpKind,
+  MessageResource as Message,
+  PatientOutcomesResource as PatientOutcomes,
+  PatientResource as Patient,
+  TimelineEntry,
+} from '@aftercare/contracts';
 import { api } from '../../api';
 import { ActionDialog } from '../../components/ActionDialog';
-import {
-  APPOINTMENT_NAMES,
-  KIND_NAMES,
-  MESSAGE_TONES,
-  PLAN_TONES,
-  STEP_TONES,
-  dueText,
-  useClinic,
-  useClinicians,
-  type Appointment,
-  type CarePlan,
-  type FollowUpKind,
-  type Message,
-  type Patient,
-  type PatientOutcomes,
-  type TimelineEntry,
-} from '../../components/clinical';
+import { useClinic, useClinicians, useProcedureTypes } from '../../components/clinic-data';
+import { KIND_NAMES, MESSAGE_TONES, PLAN_TONES, STEP_TONES, dueText } from '../../components/clinical';
+import { errorAt } from '../../components/form-errors';
 import { FollowUpActions } from '../../components/FollowUpActions';
+import { MessageHistory } from '../../components/MessageHistory';
 import { PainChart } from '../../components/PainChart';
 import type { PainChartProcedure } from '../../components/pain-chart.model';
-import { Badge, Button, Empty, ErrorBanner, Loading, Notice, PageHeader, TextField } from '../../components/ui';
+import { Badge, Button, Card, DataTable, Empty, ErrorBanner, FormButtons, Loading, Notice, PageHeader, TableHead, TextField } from '../../components/ui';
+import { APPOINTMENT_STATUS_NAMES, fullName } from '../../components/words';
 import { formatDate, formatDateTime, humanize } from '../../format';
 import { useAction, useApi } from '../../hooks';
 import { useLive } from '../../live';
@@ -41,8 +38,7 @@ export function PatientPage() {
   const timeline = useApi<TimelineEntry[]>(`/api/patients/${id}/timeline`);
   const clinic = useClinic();
   const clinicians = useClinicians();
-  const types = useApi<{ code: string; name: string }[]>('/api/procedure-types');
-  const typeName = useCallback((code: string) => types.data?.find((t) => t.code === code)?.name ?? humanize(code), [types.data]);
+  const typeName = useProcedureTypes().nameOf;
   const timeZone = clinic.data?.timezone;
   const [done, setDone] = useState<string | null>(null);
 
@@ -59,7 +55,7 @@ export function PatientPage() {
   }, [reloadMessages, reloadTimeline, reloadOutcomes, reloadPlans]);
   const live = useLive(id || null, refresh);
 
-  const name = patient.data ? `${patient.data.firstName} ${patient.data.lastName}` : 'Patient';
+  const name = patient.data ? fullName(patient.data) : 'Patient';
   const newestScores = outcomes.data?.procedures[0]?.scores.map((s) => s.score) ?? [];
   const openItems = (timeline.data ?? [])
     .filter((e) => e.type === 'follow_up_item')
@@ -97,48 +93,35 @@ export function PatientPage() {
       {openItems.length > 0 ? (
         <section aria-labelledby="open-items">
           <h2 id="open-items">Open follow-up items</h2>
-          <div className="table-wrap">
-            <table>
-              <thead>
-                <tr>
-                  <th scope="col">Kind</th>
-                  <th scope="col">Due</th>
-                  <th scope="col">Reason</th>
-                  <th scope="col">Actions</th>
-                </tr>
-              </thead>
-              <tbody>
-                {openItems.map((item) => (
-                  <tr key={item.id}>
-                    <td>{KIND_NAMES[item.kind] ?? humanize(item.kind)}</td>
-                    <td>
-                      <div>{formatDateTime(item.dueAt, timeZone)}</div>
-                      <div className="muted">{dueText(item.dueAt)}</div>
-                    </td>
-                    <td>{item.reason ?? '—'}</td>
-                    <td>
-                      <FollowUpActions
-                        item={{ id: item.id, kind: item.kind, patient: { id, name }, painTrend: newestScores }}
-                        clinicians={clinicians.data ?? []}
-                        timeZone={timeZone}
-                        onDone={actionDone}
-                      />
-                    </td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
+          <DataTable
+            columns={['Kind', 'Due', 'Reason', 'Actions']}
+            items={openItems}
+            row={(item) => (
+              <tr key={item.id}>
+                <td>{KIND_NAMES[item.kind] ?? humanize(item.kind)}</td>
+                <td>
+                  <div>{formatDateTime(item.dueAt, timeZone)}</div>
+                  <div className="muted">{dueText(item.dueAt)}</div>
+                </td>
+                <td>{item.reason ?? '—'}</td>
+                <td>
+                  <FollowUpActions
+                    item={{ id: item.id, kind: item.kind, patient: { id, name }, painTrend: newestScores }}
+                    clinicians={clinicians.data ?? []}
+                    timeZone={timeZone}
+                    onDone={actionDone}
+                  />
+                </td>
+              </tr>
+            )}
+          />
         </section>
       ) : null}
 
-      <section aria-labelledby="pain-scores" className="card">
-        <h2 id="pain-scores" style={{ marginTop: 0 }}>
-          Pain scores
-        </h2>
+      <Card id="pain-scores" title="Pain scores">
         <ErrorBanner error={outcomes.error} onRetry={outcomes.reload} />
         {outcomes.data ? <PainSection outcomes={outcomes.data} timeZone={timeZone} typeName={typeName} /> : outcomes.loading ? <Loading label="Loading pain scores…" /> : null}
-      </section>
+      </Card>
 
       <section aria-labelledby="care-plans">
         <h2 id="care-plans">Care plans</h2>
@@ -266,34 +249,25 @@ function CarePlanCard({ plan, timeZone, onChanged }: { plan: CarePlan; timeZone:
           ) : null}
         </div>
       </div>
-      <p className="muted" style={{ marginTop: 0 }}>
+      <p className="muted flush-top">
         Procedure completed {formatDateTime(plan.completedAt, timeZone)}
         {plan.site ? ` · ${plan.site}` : ''}
         {plan.outcome ? ` · outcome: ${humanize(plan.outcome)}` : ''}
         {plan.statusReason ? ` · reason: ${plan.statusReason}` : ''}
       </p>
-      <div className="table-wrap">
-        <table>
-          <thead>
-            <tr>
-              <th scope="col">Step</th>
-              <th scope="col">Due</th>
-              <th scope="col">Status</th>
-            </tr>
-          </thead>
-          <tbody>
-            {steps.map((step) => (
-              <tr key={step.id}>
-                <td>{stepName(step.kind, step.key)}</td>
-                <td>{formatDateTime(step.dueAt, timeZone)}</td>
-                <td>
-                  <Badge tone={STEP_TONES[step.status] ?? 'neutral'}>{humanize(step.status)}</Badge>
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      </div>
+      <DataTable
+        columns={['Step', 'Due', 'Status']}
+        items={steps}
+        row={(step) => (
+          <tr key={step.id}>
+            <td>{stepName(step.kind, step.key)}</td>
+            <td>{formatDateTime(step.dueAt, timeZone)}</td>
+            <td>
+              <Badge tone={STEP_TONES[step.status] ?? 'neutral'}>{humanize(step.status)}</Badge>
+            </td>
+          </tr>
+        )}
+      />
       {action ? <PlanActionDialog plan={plan} action={action} onClose={() => setAction(null)} onDone={(m) => (setAction(null), onChanged(m))} /> : null}
     </section>
   );
@@ -314,7 +288,7 @@ function PlanActionDialog({ plan, action, onClose, onDone }: { plan: CarePlan; a
     if ((await run()) === undefined) return;
     onDone(action === 'pause' ? 'The care plan is paused: no step goes out until it is resumed.' : action === 'resume' ? 'The care plan is running again.' : 'The care plan is cancelled.');
   }
-  const reasonError = error && /^reason\b/i.test(error) ? error : null;
+  const reasonError = errorAt(error, 'reason');
   const hint =
     action === 'pause'
       ? 'No message or check-in goes out while it is paused.'
@@ -325,14 +299,7 @@ function PlanActionDialog({ plan, action, onClose, onDone }: { plan: CarePlan; a
     <ActionDialog title={`${PLAN_ACTION_WORDS[action]}: ${plan.protocol}`} onClose={onClose} onSubmit={submit}>
       <ErrorBanner error={reasonError ? null : error} />
       <TextField label={required ? 'Reason' : 'Reason (optional)'} value={reason} maxLength={500} required={required} onChange={(e) => setReason(e.target.value)} hint={hint} error={reasonError} autoFocus />
-      <div className="page-actions">
-        <Button type="submit" variant={action === 'cancel' ? 'danger' : 'primary'} busy={pending}>
-          {PLAN_ACTION_WORDS[action]}
-        </Button>
-        <Button variant="secondary" onClick={onClose}>
-          Close
-        </Button>
-      </div>
+      <FormButtons submit={PLAN_ACTION_WORDS[action]} variant={action === 'cancel' ? 'danger' : 'primary'} busy={pending} onCancel={onClose} cancel="Close" className="page-actions" />
     </ActionDialog>
   );
 }
@@ -348,17 +315,10 @@ function MessageTable({ messages, timeZone }: { messages: Message[]; timeZone: s
   return (
     <div className="table-wrap">
       <table>
-        <caption className="muted" style={{ textAlign: 'left', padding: '0.4rem 0.6rem' }}>
+        <caption className="muted">
           Newest first
         </caption>
-        <thead>
-          <tr>
-            <th scope="col">When</th>
-            <th scope="col">Message</th>
-            <th scope="col">Status</th>
-            <th scope="col">Text</th>
-          </tr>
-        </thead>
+        <TableHead columns={['When', 'Message', 'Status', 'Text']} />
         <tbody>
           {(all ? messages : messages.slice(0, MESSAGES_SHOWN)).map((m) => (
             <tr key={m.id}>
@@ -370,24 +330,12 @@ function MessageTable({ messages, timeZone }: { messages: Message[]; timeZone: s
               <td>
                 <Badge tone={MESSAGE_TONES[m.status] ?? 'neutral'}>{humanize(m.status)}</Badge>
                 {m.error ? (
-                  <div style={{ color: 'var(--bad)' }}>
+                  <div className="text-bad">
                     {m.error}
                     {m.errorCode ? ` (${m.errorCode})` : ''}
                   </div>
                 ) : null}
-                {m.statusHistory && m.statusHistory.length > 1 ? (
-                  <details>
-                    <summary>History ({m.statusHistory.length})</summary>
-                    <ol style={{ margin: '0.25rem 0 0', paddingLeft: '1.1rem' }}>
-                      {m.statusHistory.map((h, i) => (
-                        <li key={i}>
-                          {humanize(h.status)} · {formatDateTime(h.at, timeZone)}
-                          {h.error ? ` · ${h.error}` : ''}
-                        </li>
-                      ))}
-                    </ol>
-                  </details>
-                ) : null}
+                {m.statusHistory && m.statusHistory.length > 1 ? <MessageHistory history={m.statusHistory} summary={`History (${m.statusHistory.length})`} timeZone={timeZone} /> : null}
               </td>
               <td style={{ maxWidth: '28rem', whiteSpace: 'pre-wrap', overflowWrap: 'anywhere' }}>
                 {m.subject ? <strong>{m.subject}: </strong> : null}
@@ -438,7 +386,7 @@ function describeEntry(entry: TimelineEntry, timeZone: string | undefined, typeN
   switch (entry.type) {
     case 'appointment': {
       const a = entry.data as Appointment;
-      return `Appointment: ${typeName(a.procedureType)}, ${APPOINTMENT_NAMES[a.status] ?? humanize(a.status)}${a.site ? ` (${a.site})` : ''}`;
+      return `Appointment: ${typeName(a.procedureType)}, ${APPOINTMENT_STATUS_NAMES[a.status] ?? humanize(a.status)}${a.site ? ` (${a.site})` : ''}`;
     }
     case 'message': {
       const m = entry.data as Message;

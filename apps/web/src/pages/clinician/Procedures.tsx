@@ -1,19 +1,16 @@
 import { useEffect, useState } from 'react';
 import { Link, useSearchParams } from 'react-router';
-import { api } from '../../api';
+import type { AppointmentResource as Appointment, AppointmentStatus, PatientResource as Patient } from '@aftercare/contracts';
+import { api, itemsOf } from '../../api';
 import { serverNow, todayIn } from '../../clock';
 import { ActionDialog } from '../../components/ActionDialog';
-import {
-  APPOINTMENT_NAMES,
-  APPOINTMENT_TONES,
-  localDayBounds,
-  useClinic,
-  useClinicians,
-  type Appointment,
-  type AppointmentStatus,
-  type Patient,
-} from '../../components/clinical';
-import { Badge, Button, Empty, ErrorBanner, Loading, Notice, PageHeader, SelectField, TextAreaField, TextField } from '../../components/ui';
+import { useClinic, useClinicians, useProcedureTypes } from '../../components/clinic-data';
+import { APPOINTMENT_TONES } from '../../components/clinical';
+import { ClinicianFilter, clinicianOfParam } from '../../components/ClinicianFilter';
+import { errorAt } from '../../components/form-errors';
+import { localDayBounds } from '../../components/local-time';
+import { Badge, Button, DataTable, Empty, ErrorBanner, FormButtons, Loading, Notice, PageHeader, TextAreaField, TextField } from '../../components/ui';
+import { APPOINTMENT_STATUS_NAMES, fullName } from '../../components/words';
 import { formatTime, humanize } from '../../format';
 import { useAction, useApi, useDraft } from '../../hooks';
 import { useUser } from '../../session';
@@ -33,15 +30,14 @@ export function ProceduresPage() {
   const clinic = useClinic();
   const timeZone = clinic.data?.timezone;
   const clinicians = useClinicians();
-  const types = useApi<{ code: string; name: string }[]>('/api/procedure-types');
+  const types = useProcedureTypes();
   const [params, setParams] = useSearchParams();
   const day = params.get('day') ?? (timeZone ? todayIn(timeZone) : '');
-  const clinicianParam = params.get('clinician');
-  const clinicianId = clinicianParam === null ? (user.clinicianId ?? '') : clinicianParam === 'all' ? '' : clinicianParam;
+  const clinicianId = clinicianOfParam(params.get('clinician'), user);
   const validDay = /^\d{4}-\d{2}-\d{2}$/.test(day);
   const bounds = timeZone && validDay ? localDayBounds(day, timeZone) : null;
   const list = useApi<AppointmentList>(bounds ? '/api/appointments' : null, bounds ? { clinicianId, from: bounds.from, to: bounds.to } : undefined);
-  const appointments = list.data ? (Array.isArray(list.data) ? list.data : list.data.items) : [];
+  const appointments = itemsOf(list.data);
   const names = usePatientNames(appointments.map((a) => a.patientId));
   const [completing, setCompleting] = useState<Appointment | null>(null);
   const [completed, setCompleted] = useState<{ id: string; message: string } | null>(null);
@@ -52,7 +48,7 @@ export function ProceduresPage() {
     setParams(next, { replace: true });
   }
 
-  const typeName = (code: string) => types.data?.find((t) => t.code === code)?.name ?? humanize(code);
+  const typeName = types.nameOf;
   const clinicianName = (id: string) => clinicians.data?.find((c) => c.id === id)?.name ?? '';
   const now = serverNow();
 
@@ -61,16 +57,7 @@ export function ProceduresPage() {
       <PageHeader title="Procedures" />
       <div className="row card" role="search" aria-label="Filters">
         <TextField label="Day" type="date" required value={day} onChange={(e) => e.target.value && setParam('day', e.target.value)} />
-        <SelectField label="Clinician" value={clinicianId || 'all'} onChange={(e) => setParam('clinician', e.target.value)}>
-          <option value="all">All clinicians</option>
-          {clinicians.data?.map((c) => (
-            <option key={c.id} value={c.id}>
-              {c.name}
-              {c.id === user.clinicianId ? ' (you)' : ''}
-            </option>
-          ))}
-          {clinicianId && !clinicians.data?.some((c) => c.id === clinicianId) ? <option value={clinicianId}>{clinicianId === user.clinicianId ? 'You' : 'Chosen clinician'}</option> : null}
-        </SelectField>
+        <ClinicianFilter value={clinicianId} clinicians={clinicians.data} user={user} onChange={(value) => setParam('clinician', value)} />
       </div>
       {completed ? <Notice>{completed.message}</Notice> : null}
       <ErrorBanner error={clinic.error} onRetry={clinic.reload} />
@@ -81,55 +68,45 @@ export function ProceduresPage() {
       ) : list.data && appointments.length === 0 ? (
         <Empty title="No appointments on this day.">Choose another day{clinicianId ? ' or “All clinicians”' : ''} above; the front desk books procedures from the Book page.</Empty>
       ) : appointments.length > 0 ? (
-        <div className="table-wrap">
-          <table>
-            <caption className="muted" style={{ textAlign: 'left', padding: '0.4rem 0.6rem' }}>
+        <DataTable
+          caption={
+            <>
               Appointments on {day}, in the clinic's time ({timeZone})
-            </caption>
-            <thead>
-              <tr>
-                <th scope="col">Time</th>
-                <th scope="col">Patient</th>
-                <th scope="col">Procedure</th>
-                {clinicianId ? null : <th scope="col">Clinician</th>}
-                <th scope="col">Status</th>
-                <th scope="col">Action</th>
-              </tr>
-            </thead>
-            <tbody>
-              {appointments.map((a) => (
-                <tr key={a.id}>
-                  <td>
-                    {formatTime(a.startsAt, timeZone)}–{formatTime(a.endsAt, timeZone)}
-                  </td>
-                  <td>
-                    <Link to={`/patients/${a.patientId}`}>{names[a.patientId] ?? 'Patient'}</Link>
-                  </td>
-                  <td>{typeName(a.procedureType)}</td>
-                  {clinicianId ? null : <td>{clinicianName(a.clinicianId)}</td>}
-                  <td>
-                    <Badge tone={APPOINTMENT_TONES[a.status]}>{APPOINTMENT_NAMES[a.status] ?? humanize(a.status)}</Badge>
-                    {a.status === 'completed' && a.site ? <div className="muted">{a.site}</div> : null}
-                  </td>
-                  <td>
-                    {OPEN.includes(a.status) ? (
-                      <>
-                        <Button variant="secondary" onClick={() => setCompleting(a)}>
-                          Complete procedure
-                        </Button>
-                        {Date.parse(a.startsAt) > now.getTime() ? <div className="muted">Can be completed once it has started.</div> : null}
-                      </>
-                    ) : a.status === 'completed' && completed?.id === a.id ? (
-                      <span>The care plan starts now.</span>
-                    ) : (
-                      <span className="muted">—</span>
-                    )}
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+            </>
+          }
+          columns={['Time', 'Patient', 'Procedure', ...(clinicianId ? [] : ['Clinician']), 'Status', 'Action']}
+          items={appointments}
+          row={(a) => (
+            <tr key={a.id}>
+              <td>
+                {formatTime(a.startsAt, timeZone)}–{formatTime(a.endsAt, timeZone)}
+              </td>
+              <td>
+                <Link to={`/patients/${a.patientId}`}>{names[a.patientId] ?? 'Patient'}</Link>
+              </td>
+              <td>{typeName(a.procedureType)}</td>
+              {clinicianId ? null : <td>{clinicianName(a.clinicianId)}</td>}
+              <td>
+                <Badge tone={APPOINTMENT_TONES[a.status]}>{APPOINTMENT_STATUS_NAMES[a.status] ?? humanize(a.status)}</Badge>
+                {a.status === 'completed' && a.site ? <div className="muted">{a.site}</div> : null}
+              </td>
+              <td>
+                {OPEN.includes(a.status) ? (
+                  <>
+                    <Button variant="secondary" onClick={() => setCompleting(a)}>
+                      Complete procedure
+                    </Button>
+                    {Date.parse(a.startsAt) > now.getTime() ? <div className="muted">Can be completed once it has started.</div> : null}
+                  </>
+                ) : a.status === 'completed' && completed?.id === a.id ? (
+                  <span>The care plan starts now.</span>
+                ) : (
+                  <span className="muted">—</span>
+                )}
+              </td>
+            </tr>
+          )}
+        />
       ) : null}
       {completing ? (
         <CompleteProcedureDialog
@@ -162,21 +139,14 @@ function CompleteProcedureDialog({ appointment, title, onClose, onDone }: { appo
     clear();
     onDone(`Procedure completed${result.site ? ` (${result.site})` : ''}. The care plan starts: its messages and check-ins are scheduled from the protocol.`);
   }
-  const siteError = error && /^site\b/i.test(error) ? error : null;
-  const notesError = error && /^notes\b/i.test(error) ? error : null;
+  const siteError = errorAt(error, 'site');
+  const notesError = errorAt(error, 'notes');
   return (
     <ActionDialog title={title} onClose={onClose} onSubmit={submit}>
       <ErrorBanner error={siteError || notesError ? null : error} />
       <TextField label="Site" value={draft.site} maxLength={200} onChange={(e) => update({ site: e.target.value })} hint="Where the injection went, e.g. left knee" error={siteError} autoFocus />
       <TextAreaField label="Notes" value={draft.notes} maxLength={2000} onChange={(e) => update({ notes: e.target.value })} error={notesError} />
-      <div className="page-actions">
-        <Button type="submit" busy={pending}>
-          Mark completed
-        </Button>
-        <Button variant="secondary" onClick={onClose}>
-          Close
-        </Button>
-      </div>
+      <FormButtons submit="Mark completed" busy={pending} onCancel={onClose} cancel="Close" className="page-actions" />
     </ActionDialog>
   );
 }
@@ -192,7 +162,7 @@ function usePatientNames(ids: string[]): Record<string, string> {
     void Promise.all(
       key.split(',').map((id) =>
         api<Patient>(`/api/patients/${id}`)
-          .then((p) => [id, `${p.firstName} ${p.lastName}`] as const)
+          .then((p) => [id, fullName(p)] as const)
           .catch(() => [id, 'Patient (name unavailable)'] as const),
       ),
     ).then((pairs) => {

@@ -1,13 +1,15 @@
 import { useState, type FormEvent } from 'react';
 import { Link, useSearchParams } from 'react-router';
-import { api, ApiError, describeError } from '../../api';
+import type { AppointmentResource as Appointment, PatientResource as Patient, SlotResource as Slot } from '@aftercare/contracts';
+import { describeError } from '../../api';
 import { ActionDialog } from '../../components/ActionDialog';
-import { clinicianName, formatSlot, procedureName, useCatalog, newIdempotencyKey, type Appointment, type Catalog, type Patient, type Slot } from '../../components/desk';
-import { fullName, PatientPicker } from '../../components/PatientSearch';
+import { bookSlot, clinicianName, formatSlot, procedureName, useCatalog, newIdempotencyKey, type Catalog } from '../../components/desk';
+import { PatientPicker } from '../../components/PatientSearch';
 import { SlotPicker, todayAtClinic, type SlotSearch } from '../../components/SlotPicker';
-import { Button, ErrorBanner, Loading, Notice, PageHeader, SelectField, TextAreaField, TextField } from '../../components/ui';
+import { Button, Card, ErrorBanner, FormButtons, Loading, Notice, Options, PageHeader, SelectField, TextAreaField, TextField } from '../../components/ui';
+import { fullName } from '../../components/words';
 import { formatTime } from '../../format';
-import { useApi } from '../../hooks';
+import { useAction, useApi } from '../../hooks';
 
 interface Booked {
   patient: Patient;
@@ -105,15 +107,12 @@ export function BookPage() {
           </span>
         </Notice>
       ) : null}
-      <section className="card" aria-labelledby="patient-title">
-        <h2 id="patient-title" style={{ marginTop: 0 }}>
-          Patient
-        </h2>
+      <Card id="patient-title" title="Patient">
         {patientId ? (
           <>
             <ErrorBanner error={patient.error} onRetry={patient.reload} />
             {p ? (
-              <div className="row" style={{ alignItems: 'center' }}>
+              <div className="row align-center">
                 <span>
                   <Link to={`/desk/patients/${p.id}`}>
                     <strong>{fullName(p)}</strong>
@@ -141,28 +140,17 @@ export function BookPage() {
             />
           </>
         )}
-      </section>
+      </Card>
 
-      <form className="card" onSubmit={find} noValidate aria-labelledby="what-title">
-        <h2 id="what-title" style={{ marginTop: 0 }}>
-          What and when
-        </h2>
+      <Card id="what-title" title="What and when" onSubmit={find}>
         <div className="row">
           <SelectField label="Procedure type" value={procedureType} error={typeProblem} onChange={(e) => (setProcedureType(e.target.value), setTypeProblem(null))}>
             <option value="">Choose a procedure type</option>
-            {catalog.procedureTypes.map((t) => (
-              <option key={t.code} value={t.code}>
-                {t.name} ({t.durationMinutes} min)
-              </option>
-            ))}
+            <Options choices={catalog.procedureTypes.map((t) => [t.code, `${t.name} (${t.durationMinutes} min)`])} />
           </SelectField>
           <SelectField label="Clinician" value={clinicianId} onChange={(e) => setClinicianId(e.target.value)}>
             <option value="">Any clinician</option>
-            {catalog.clinicians.map((c) => (
-              <option key={c.id} value={c.id}>
-                {c.name}
-              </option>
-            ))}
+            <Options choices={catalog.clinicians.map((c) => [c.id, c.name])} />
           </SelectField>
           <TextField label="From" type="date" value={fromDay} min={today} onChange={(e) => setFrom(e.target.value)} />
           <div className="field">
@@ -172,7 +160,7 @@ export function BookPage() {
         <p className="hint" style={{ margin: 0 }}>
           Times are the clinic's ({catalog.clinic.timezone}).
         </p>
-      </form>
+      </Card>
 
       {search ? (
         <section aria-labelledby="slots-title">
@@ -239,65 +227,45 @@ function ConfirmBooking({
   // One key per confirmation: pressing again after a lost answer books once.
   const [key] = useState(newIdempotencyKey);
   const [notes, setNotes] = useState('');
-  const [pending, setPending] = useState(false);
-  const [error, setError] = useState<string | null>(null);
   const type = catalog.procedureTypes.find((t) => t.code === procedureType);
-
-  async function confirm() {
-    if (pending) return;
-    setPending(true);
-    setError(null);
-    try {
-      const appointment = await api<Appointment>('/api/appointments', {
-        method: 'POST',
-        headers: { 'Idempotency-Key': key },
-        body: {
-          patientId: patient.id,
-          clinicianId: slot.clinicianId,
-          procedureType,
-          startsAt: slot.startsAt,
-          ...(notes.trim() ? { notes: notes.trim() } : {}),
-          ...(bookingTaskId ? { bookingTaskId } : {}),
-        },
-      });
-      onBooked(appointment);
-    } catch (e) {
-      if (e instanceof ApiError && e.status === 409) onTaken(slot);
-      else setError(describeError(e));
-    } finally {
-      setPending(false);
-    }
-  }
+  const booking = useAction(async () => {
+    const appointment = await bookSlot(
+      {
+        patientId: patient.id,
+        clinicianId: slot.clinicianId,
+        procedureType,
+        startsAt: slot.startsAt,
+        ...(notes.trim() ? { notes: notes.trim() } : {}),
+        ...(bookingTaskId ? { bookingTaskId } : {}),
+      },
+      key,
+    );
+    if (appointment) onBooked(appointment);
+    else onTaken(slot);
+  });
 
   return (
-    <ActionDialog title="Book this time?" onClose={onClose} onSubmit={() => void confirm()}>
-      <dl style={{ display: 'grid', gridTemplateColumns: '8rem 1fr', gap: '0.3rem 0.75rem', marginTop: 0 }}>
+    <ActionDialog title="Book this time?" onClose={onClose} onSubmit={() => void (booking.pending || booking.run())}>
+      <dl className="facts">
         <dt>Patient</dt>
-        <dd style={{ margin: 0 }}>{fullName(patient)}</dd>
+        <dd>{fullName(patient)}</dd>
         <dt>Procedure</dt>
-        <dd style={{ margin: 0 }}>
+        <dd>
           {procedureName(catalog, procedureType)}
           {type ? ` (${type.durationMinutes} min)` : ''}
         </dd>
         <dt>Clinician</dt>
-        <dd style={{ margin: 0 }}>{clinicianName(catalog, slot.clinicianId)}</dd>
+        <dd>{clinicianName(catalog, slot.clinicianId)}</dd>
         <dt>When</dt>
-        <dd style={{ margin: 0 }}>
+        <dd>
           {formatSlot(slot.startsAt, zone)}–{formatTime(slot.endsAt, zone)}
           {patient.timezone !== zone ? <div className="muted">{formatSlot(slot.startsAt, patient.timezone)} where the patient lives ({patient.timezone})</div> : null}
         </dd>
       </dl>
       <TextAreaField label="Notes" hint="Optional, for the clinic: not sent to the patient." maxLength={2000} value={notes} onChange={(e) => setNotes(e.target.value)} />
       <p className="muted">The patient gets a confirmation at once, by their preferred channel.</p>
-      <ErrorBanner error={error} />
-      <div className="row">
-        <Button type="submit" busy={pending}>
-          Confirm booking
-        </Button>
-        <Button variant="secondary" onClick={onClose}>
-          Back to the times
-        </Button>
-      </div>
+      <ErrorBanner error={booking.error} />
+      <FormButtons submit="Confirm booking" busy={booking.pending} onCancel={onClose} cancel="Back to the times" />
     </ActionDialog>
   );
 }

@@ -1,10 +1,13 @@
 import { useState } from 'react';
 import { Link, useSearchParams } from 'react-router';
+import type { DaySheetAppointment, DaySheetResource as DaySheet } from '@aftercare/contracts';
 import { describeError } from '../../api';
 import { todayIn } from '../../clock';
 import { AppointmentActions } from '../../components/AppointmentActions';
-import { addDays, APPOINTMENT_STATUS, formatLocalDate, isLocalDate, useCatalog, type Catalog, type DaySheet, type DaySheetAppointment } from '../../components/desk';
-import { Badge, Button, Empty, ErrorBanner, Loading, Notice, PageHeader, TextField } from '../../components/ui';
+import { APPOINTMENT_TONES, useCatalog, type Catalog } from '../../components/desk';
+import { addDays, formatLocalDate, isLocalDate } from '../../components/local-time';
+import { Badge, Button, DataTable, Empty, ErrorBanner, Loading, Notice, PageHeader, TextField } from '../../components/ui';
+import { APPOINTMENT_STATUS_NAMES } from '../../components/words';
 import { formatTime } from '../../format';
 import { useApi } from '../../hooks';
 import { useUser } from '../../session';
@@ -40,7 +43,7 @@ export function DaySheetPage() {
     <>
       <PageHeader title="Day sheet">
         {user.role !== 'clinician' ? (
-          <Link className="button button-secondary" to="/desk/book" style={{ textDecoration: 'none' }}>
+          <Link className="button button-secondary" to="/desk/book">
             Book an appointment
           </Link>
         ) : null}
@@ -49,8 +52,8 @@ export function DaySheetPage() {
       <div className="card">
         <div className="row">
           <TextField label="Day" type="date" value={date} onChange={(e) => e.target.value && setDate(e.target.value)} />
-          <div className="field" style={{ flex: '0 0 auto' }}>
-            <div className="row" style={{ gap: '0.4rem' }}>
+          <div className="field field-fixed">
+            <div className="row row-tight">
               <Button variant="secondary" disabled={!date} onClick={() => setDate(addDays(date, -1))}>
                 Previous day
               </Button>
@@ -62,8 +65,8 @@ export function DaySheetPage() {
               </Button>
             </div>
           </div>
-          <div className="field" style={{ flex: '0 0 auto' }} role="group" aria-label="Show appointments">
-            <div className="row" style={{ gap: '0.4rem' }}>
+          <div className="field field-fixed" role="group" aria-label="Show appointments">
+            <div className="row row-tight">
               <Button variant={view === 'clinicians' ? 'primary' : 'secondary'} aria-pressed={view === 'clinicians'} onClick={() => setView('clinicians')}>
                 By clinician
               </Button>
@@ -156,53 +159,42 @@ function Sheet({
           {g.appointments.length === 0 ? (
             <p className="muted">Nothing booked.</p>
           ) : (
-            <div className="table-wrap" role="region" aria-label={`${g.name}, ${day}`} tabIndex={0}>
-              <table>
-                <thead>
-                  <tr>
-                    <th scope="col">Time</th>
-                    <th scope="col">Patient</th>
-                    <th scope="col">Procedure</th>
-                    <th scope="col">{view === 'clinicians' ? 'Rooms and equipment' : 'Clinician'}</th>
-                    <th scope="col">Status</th>
-                    <th scope="col">Actions</th>
-                  </tr>
-                </thead>
-                <tbody>
-                  {g.appointments.map((a) => (
-                    <tr key={a.id}>
-                      <td style={{ whiteSpace: 'nowrap' }}>
-                        {formatTime(a.startsAt, sheet.timezone)}–{formatTime(a.endsAt, sheet.timezone)}
-                      </td>
-                      <td>
-                        <Link to={patientPath(a.patient.id)}>{a.patient.name}</Link>
-                        <div className="muted">{a.patient.phone}</div>
-                      </td>
-                      <td>{a.procedureName}</td>
-                      <td>{view === 'clinicians' ? a.resources.map((r) => r.name).join(', ') || '—' : a.clinician.name}</td>
-                      <td>
-                        <Badge tone={APPOINTMENT_STATUS[a.status].tone}>{APPOINTMENT_STATUS[a.status].label}</Badge>
-                      </td>
-                      <td>
-                        <AppointmentActions
-                          appointment={{
-                            id: a.id,
-                            status: a.status,
-                            startsAt: a.startsAt,
-                            clinicianId: a.clinician.id,
-                            procedureType: a.procedureType,
-                            patientId: a.patient.id,
-                            patientName: a.patient.name,
-                          }}
-                          catalog={catalog}
-                          onDone={onDone}
-                        />
-                      </td>
-                    </tr>
-                  ))}
-                </tbody>
-              </table>
-            </div>
+            <DataTable
+              label={`${g.name}, ${day}`}
+              columns={['Time', 'Patient', 'Procedure', view === 'clinicians' ? 'Rooms and equipment' : 'Clinician', 'Status', 'Actions']}
+              items={g.appointments}
+              row={(a) => (
+                <tr key={a.id}>
+                  <td className="nowrap">
+                    {formatTime(a.startsAt, sheet.timezone)}–{formatTime(a.endsAt, sheet.timezone)}
+                  </td>
+                  <td>
+                    <Link to={patientPath(a.patient.id)}>{a.patient.name}</Link>
+                    <div className="muted">{a.patient.phone}</div>
+                  </td>
+                  <td>{a.procedureName}</td>
+                  <td>{view === 'clinicians' ? a.resources.map((r) => r.name).join(', ') || '—' : a.clinician.name}</td>
+                  <td>
+                    <Badge tone={APPOINTMENT_TONES[a.status]}>{APPOINTMENT_STATUS_NAMES[a.status]}</Badge>
+                  </td>
+                  <td>
+                    <AppointmentActions
+                      appointment={{
+                        id: a.id,
+                        status: a.status,
+                        startsAt: a.startsAt,
+                        clinicianId: a.clinician.id,
+                        procedureType: a.procedureType,
+                        patientId: a.patient.id,
+                        patientName: a.patient.name,
+                      }}
+                      catalog={catalog}
+                      onDone={onDone}
+                    />
+                  </td>
+                </tr>
+              )}
+            />
           )}
         </section>
       ))}

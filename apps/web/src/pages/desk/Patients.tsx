@@ -1,35 +1,35 @@
 import { useEffect, useMemo, useRef, useState, type FormEvent } from 'react';
 import { Link, useNavigate, useParams, useSearchParams } from 'react-router';
-import { api, ApiError, describeError } from '../../api';
+import type {
+  AppointmentResource as Appointment,
+  BookingTaskResource as BookingTask,
+  PatientResource as Patient,
+  PossibleDuplicate,
+  PreferredChannel,
+} from '@aftercare/contracts';
+import { api, ApiError, describeError, itemsOf } from '../../api';
 import { serverNow, todayIn } from '../../clock';
 import { AppointmentActions } from '../../components/AppointmentActions';
 import {
-  APPOINTMENT_STATUS,
-  CHANNEL_NAMES,
+  APPOINTMENT_TONES,
   clinicianName,
   emailProblem,
   fieldOfMessage,
-  formatLocalDate,
   formatSlot,
-  isLocalDate,
-  itemsOf,
   LANGUAGE_NAMES,
   normalizePhone,
   phoneProblem,
   procedureName,
   TASK_SOURCE_NAMES,
   useCatalog,
-  type Appointment,
-  type BookingTask,
   type Catalog,
-  type Patient,
-  type PossibleDuplicate,
-  type PreferredChannel,
 } from '../../components/desk';
-import { fullName, usePatientSearch } from '../../components/PatientSearch';
-import { Badge, Button, CheckboxField, Empty, ErrorBanner, Loading, Notice, PageHeader, SelectField, TextField } from '../../components/ui';
+import { formatLocalDate, isLocalDate } from '../../components/local-time';
+import { usePatientSearch } from '../../components/PatientSearch';
+import { Badge, Button, Card, CheckboxField, DataTable, Empty, ErrorBanner, Loading, Notice, Options, PageHeader, SelectField, TextField } from '../../components/ui';
+import { APPOINTMENT_STATUS_NAMES, CHANNEL_NAMES, fullName } from '../../components/words';
 import { formatDate } from '../../format';
-import { useApi, useDraft } from '../../hooks';
+import { useAction, useApi, useDraft } from '../../hooks';
 
 /** The registration form's fields, named as the API names them (server errors name them too). */
 const FIELDS = ['firstName', 'lastName', 'phone', 'email', 'dateOfBirth', 'timezone', 'preferredChannel', 'language', 'smsConsent'] as const;
@@ -102,11 +102,8 @@ export function PatientsPage() {
   return (
     <>
       <PageHeader title="Patients" />
-      <div className="grid-2" style={{ alignItems: 'start' }}>
-        <section className="card" aria-labelledby="find-title">
-          <h2 id="find-title" style={{ marginTop: 0 }}>
-            Find a patient
-          </h2>
+      <div className="grid-2 align-top">
+        <Card id="find-title" title="Find a patient">
           <TextField
             label="Search patients"
             type="search"
@@ -123,7 +120,7 @@ export function PatientsPage() {
             <Empty title="No patient matches.">Check the spelling or search by phone. A new patient? Register them with the form.</Empty>
           ) : null}
           {searched && !settling && patients.length > 0 ? <SearchResults patients={patients} /> : null}
-        </section>
+        </Card>
         <RegisterForm />
       </div>
     </>
@@ -132,40 +129,31 @@ export function PatientsPage() {
 
 function SearchResults({ patients }: { patients: Patient[] }) {
   return (
-    <div className="table-wrap" role="region" aria-label="Matching patients" tabIndex={0}>
-      <table>
-        <thead>
-          <tr>
-            <th scope="col">Name</th>
-            <th scope="col">Date of birth</th>
-            <th scope="col">Mobile phone</th>
-            <th scope="col">Possible duplicates</th>
-          </tr>
-        </thead>
-        <tbody>
-          {patients.map((p) => (
-            <tr key={p.id}>
-              <td>
-                <Link to={`/desk/patients/${p.id}`}>{fullName(p)}</Link>
-                {p.email ? <div className="muted">{p.email}</div> : null}
-              </td>
-              <td>{formatLocalDate(p.dateOfBirth)}</td>
-              <td>{p.phone}</td>
-              <td>
-                {p.possibleDuplicates?.length ? (
-                  <>
-                    <Badge tone="warn">Possible duplicate</Badge>
-                    <DuplicateList duplicates={p.possibleDuplicates} />
-                  </>
-                ) : (
-                  <span className="muted">None</span>
-                )}
-              </td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
-    </div>
+    <DataTable
+      label="Matching patients"
+      columns={['Name', 'Date of birth', 'Mobile phone', 'Possible duplicates']}
+      items={patients}
+      row={(p) => (
+        <tr key={p.id}>
+          <td>
+            <Link to={`/desk/patients/${p.id}`}>{fullName(p)}</Link>
+            {p.email ? <div className="muted">{p.email}</div> : null}
+          </td>
+          <td>{formatLocalDate(p.dateOfBirth)}</td>
+          <td>{p.phone}</td>
+          <td>
+            {p.possibleDuplicates?.length ? (
+              <>
+                <Badge tone="warn">Possible duplicate</Badge>
+                <DuplicateList duplicates={p.possibleDuplicates} />
+              </>
+            ) : (
+              <span className="muted">None</span>
+            )}
+          </td>
+        </tr>
+      )}
+    />
   );
 }
 
@@ -269,16 +257,13 @@ function RegisterForm() {
 
   const dupList = duplicates && duplicates.key === dupKey ? duplicates.list : [];
   return (
-    <form className="card" onSubmit={(e) => void submit(e)} noValidate aria-labelledby="register-title">
-      <h2 id="register-title" style={{ marginTop: 0 }}>
-        Register a patient
-      </h2>
+    <Card id="register-title" title="Register a patient" onSubmit={(e) => void submit(e)}>
       <ErrorBanner error={catalogError ? describeError(catalogError) : null} onRetry={reloadCatalog} />
-      <div className="row" style={{ alignItems: 'flex-start' }}>
-        <div data-field="firstName" style={{ flex: '1 1 160px' }}>
+      <div className="row align-top">
+        <div data-field="firstName" className="cell">
           <TextField label="First name" autoComplete="off" required value={draft.firstName} error={shown('firstName')} onChange={(e) => change({ firstName: e.target.value })} onBlur={() => leave('firstName')} />
         </div>
-        <div data-field="lastName" style={{ flex: '1 1 160px' }}>
+        <div data-field="lastName" className="cell">
           <TextField label="Last name" autoComplete="off" required value={draft.lastName} error={shown('lastName')} onChange={(e) => change({ lastName: e.target.value })} onBlur={() => leave('lastName')} />
         </div>
       </div>
@@ -307,39 +292,27 @@ function RegisterForm() {
           onBlur={() => leave('email')}
         />
       </div>
-      <div className="row" style={{ alignItems: 'flex-start' }}>
-        <div data-field="dateOfBirth" style={{ flex: '1 1 160px' }}>
+      <div className="row align-top">
+        <div data-field="dateOfBirth" className="cell">
           <TextField label="Date of birth" type="date" value={draft.dateOfBirth} error={shown('dateOfBirth')} onChange={(e) => change({ dateOfBirth: e.target.value })} onBlur={() => leave('dateOfBirth')} />
         </div>
         <div data-field="timezone" style={{ flex: '1 1 200px', minWidth: 0 }}>
           {/* Full width of its column: the longest zone name would otherwise push it to a line of its own. */}
           <SelectField label="Time zone" style={{ width: '100%' }} value={zone} error={shown('timezone')} hint="Where the patient lives: messages come at their local time." onChange={(e) => change({ timezone: e.target.value })}>
             {zone ? null : <option value="">Loading the clinic's zone…</option>}
-            {zones.map((z) => (
-              <option key={z} value={z}>
-                {z}
-              </option>
-            ))}
+            <Options choices={zones.map((z) => [z, z])} />
           </SelectField>
         </div>
       </div>
-      <div className="row" style={{ alignItems: 'flex-start' }}>
-        <div data-field="preferredChannel" style={{ flex: '1 1 160px' }}>
+      <div className="row align-top">
+        <div data-field="preferredChannel" className="cell">
           <SelectField label="Preferred channel" value={draft.preferredChannel} error={shown('preferredChannel')} onChange={(e) => change({ preferredChannel: e.target.value as PreferredChannel })}>
-            {(Object.keys(CHANNEL_NAMES) as PreferredChannel[]).map((c) => (
-              <option key={c} value={c}>
-                {CHANNEL_NAMES[c]}
-              </option>
-            ))}
+            <Options choices={Object.entries(CHANNEL_NAMES)} />
           </SelectField>
         </div>
-        <div data-field="language" style={{ flex: '1 1 160px' }}>
+        <div data-field="language" className="cell">
           <SelectField label="Language" value={draft.language} error={shown('language')} hint="Of the patient's messages." onChange={(e) => change({ language: e.target.value })}>
-            {Object.entries(LANGUAGE_NAMES).map(([code, name]) => (
-              <option key={code} value={code}>
-                {name}
-              </option>
-            ))}
+            <Options choices={Object.entries(LANGUAGE_NAMES)} />
           </SelectField>
         </div>
       </div>
@@ -351,7 +324,7 @@ function RegisterForm() {
         ) : null}
       </div>
       {dupList.length > 0 ? (
-        <div className="banner banner-info" role="status" style={{ display: 'block' }}>
+        <div className="banner banner-info banner-block" role="status">
           <strong>This may be a patient who is already registered:</strong>
           <DuplicateList duplicates={dupList} />
           {acknowledged === dupKey ? (
@@ -380,7 +353,7 @@ function RegisterForm() {
           </Button>
         )}
       </div>
-    </form>
+    </Card>
   );
 }
 
@@ -426,18 +399,18 @@ export function PatientDeskPage() {
   return (
     <>
       <PageHeader title={name}>
-        <Link className="button button-primary" to={`/desk/book?patientId=${p.id}`} style={{ textDecoration: 'none' }}>
+        <Link className="button button-primary" to={`/desk/book?patientId=${p.id}`}>
           Book an appointment
         </Link>
       </PageHeader>
       {notice ? <Notice>{notice}</Notice> : null}
       {p.possibleDuplicates?.length ? (
-        <div className="banner banner-info" role="status" style={{ display: 'block' }}>
+        <div className="banner banner-info banner-block" role="status">
           <strong>Possibly the same person as:</strong>
           <DuplicateList duplicates={p.possibleDuplicates} />
         </div>
       ) : null}
-      <div className="grid-2" style={{ alignItems: 'start' }}>
+      <div className="grid-2 align-top">
         <ContactCard patient={p} catalog={catalog} onChanged={(text) => (setNotice(text), patient.reload())} />
         <TaskCard tasks={tasks.data ?? []} error={tasks.error} onRetry={tasks.reload} catalog={catalog} />
       </div>
@@ -458,21 +431,11 @@ export function PatientDeskPage() {
 
 function ContactCard({ patient: p, catalog, onChanged }: { patient: Patient; catalog: Catalog; onChanged: (text: string) => void }) {
   const [confirming, setConfirming] = useState(false);
-  const [pending, setPending] = useState(false);
-  const [error, setError] = useState<string | null>(null);
-  async function optOut() {
-    setPending(true);
-    setError(null);
-    try {
-      await api(`/api/patients/${p.id}/sms-opt-out`, { method: 'POST' });
-      setConfirming(false);
-      onChanged(`Recorded: ${fullName(p)} gets no more texts (one confirmation is sent).`);
-    } catch (e) {
-      setError(describeError(e));
-    } finally {
-      setPending(false);
-    }
-  }
+  const optOut = useAction(async () => {
+    await api(`/api/patients/${p.id}/sms-opt-out`, { method: 'POST' });
+    setConfirming(false);
+    onChanged(`Recorded: ${fullName(p)} gets no more texts (one confirmation is sent).`);
+  });
   const sms = p.smsOptedOut ? (
     <Badge tone="bad">Opted out of SMS</Badge>
   ) : p.smsConsent ? (
@@ -481,40 +444,37 @@ function ContactCard({ patient: p, catalog, onChanged }: { patient: Patient; cat
     <Badge tone="warn">No SMS consent</Badge>
   );
   return (
-    <section className="card" aria-labelledby="contact-title">
-      <h2 id="contact-title" style={{ marginTop: 0 }}>
-        Contact details
-      </h2>
-      <dl style={{ display: 'grid', gridTemplateColumns: '10rem 1fr', gap: '0.35rem 0.75rem', margin: 0 }}>
+    <Card id="contact-title" title="Contact details">
+      <dl className="facts">
         <dt>Mobile phone</dt>
-        <dd style={{ margin: 0 }}>
+        <dd>
           <a href={`tel:${p.phone}`}>{p.phone}</a>
         </dd>
         <dt>E-mail</dt>
-        <dd style={{ margin: 0 }}>{p.email ? <a href={`mailto:${p.email}`}>{p.email}</a> : <span className="muted">None</span>}</dd>
+        <dd>{p.email ? <a href={`mailto:${p.email}`}>{p.email}</a> : <span className="muted">None</span>}</dd>
         <dt>Date of birth</dt>
-        <dd style={{ margin: 0 }}>{formatLocalDate(p.dateOfBirth)}</dd>
+        <dd>{formatLocalDate(p.dateOfBirth)}</dd>
         <dt>Preferred channel</dt>
-        <dd style={{ margin: 0 }}>{CHANNEL_NAMES[p.preferredChannel] ?? p.preferredChannel}</dd>
+        <dd>{CHANNEL_NAMES[p.preferredChannel] ?? p.preferredChannel}</dd>
         <dt>SMS</dt>
-        <dd style={{ margin: 0 }}>{sms}</dd>
+        <dd>{sms}</dd>
         <dt>Language</dt>
-        <dd style={{ margin: 0 }}>{LANGUAGE_NAMES[p.language] ?? p.language}</dd>
+        <dd>{LANGUAGE_NAMES[p.language] ?? p.language}</dd>
         <dt>Time zone</dt>
-        <dd style={{ margin: 0 }}>
+        <dd>
           {p.timezone}
           {p.timezone !== catalog.clinic.timezone ? <span className="muted"> (not the clinic's: times below are the clinic's)</span> : null}
         </dd>
         <dt>Registered</dt>
-        <dd style={{ margin: 0 }}>{formatDate(p.createdAt, catalog.clinic.timezone)}</dd>
+        <dd>{formatDate(p.createdAt, catalog.clinic.timezone)}</dd>
       </dl>
       {!p.smsOptedOut ? (
-        <div style={{ marginTop: '0.75rem' }}>
-          <ErrorBanner error={error} />
+        <>
+          <ErrorBanner error={optOut.error} />
           {confirming ? (
             <div className="row">
               <span>The patient asked for no more texts?</span>
-              <Button variant="danger" busy={pending} onClick={() => void optOut()}>
+              <Button variant="danger" busy={optOut.pending} onClick={() => void optOut.run()}>
                 Record SMS opt-out
               </Button>
               <Button variant="secondary" onClick={() => setConfirming(false)}>
@@ -526,18 +486,15 @@ function ContactCard({ patient: p, catalog, onChanged }: { patient: Patient; cat
               Record an SMS opt-out…
             </Button>
           )}
-        </div>
+        </>
       ) : null}
-    </section>
+    </Card>
   );
 }
 
 function TaskCard({ tasks, error, onRetry, catalog }: { tasks: BookingTask[]; error: string | null; onRetry: () => void; catalog: Catalog }) {
   return (
-    <section className="card" aria-labelledby="tasks-title">
-      <h2 id="tasks-title" style={{ marginTop: 0 }}>
-        Open booking tasks
-      </h2>
+    <Card id="tasks-title" title="Open booking tasks">
       <ErrorBanner error={error} onRetry={onRetry} />
       {tasks.length === 0 && !error ? <p className="muted">Nothing to book for this patient.</p> : null}
       <ul style={{ paddingLeft: '1.1rem', margin: 0 }}>
@@ -556,7 +513,7 @@ function TaskCard({ tasks, error, onRetry, catalog }: { tasks: BookingTask[]; er
         ))}
       </ul>
       {tasks.length > 0 ? <Link to="/desk/tasks">Work the booking tasks</Link> : null}
-    </section>
+    </Card>
   );
 }
 
@@ -587,40 +544,30 @@ function AppointmentsSection({
   const ahead = list.filter((a) => a.status !== 'cancelled' && (Date.parse(a.endsAt) >= now || a.status === 'checked_in'));
   const past = list.filter((a) => !ahead.includes(a)).reverse();
   const table = (rows: Appointment[], label: string) => (
-    <div className="table-wrap" role="region" aria-label={label} tabIndex={0}>
-      <table>
-        <thead>
-          <tr>
-            <th scope="col">When</th>
-            <th scope="col">Procedure</th>
-            <th scope="col">Clinician</th>
-            <th scope="col">Status</th>
-            <th scope="col">Actions</th>
-          </tr>
-        </thead>
-        <tbody>
-          {rows.map((a) => (
-            <tr key={a.id}>
-              <td>{formatSlot(a.startsAt, catalog.clinic.timezone)}</td>
-              <td>{procedureName(catalog, a.procedureType)}</td>
-              <td>{clinicianName(catalog, a.clinicianId)}</td>
-              <td>
-                <Badge tone={APPOINTMENT_STATUS[a.status].tone}>{APPOINTMENT_STATUS[a.status].label}</Badge>
-              </td>
-              <td>
-                <AppointmentActions
-                  appointment={{ ...a, patientName: fullName(patient) }}
-                  catalog={catalog}
-                  onDone={onDone}
-                  openReschedule={a.id === rescheduleId}
-                  onDialogClosed={a.id === rescheduleId ? onRescheduleClosed : undefined}
-                />
-              </td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
-    </div>
+    <DataTable
+      label={label}
+      columns={['When', 'Procedure', 'Clinician', 'Status', 'Actions']}
+      items={rows}
+      row={(a) => (
+        <tr key={a.id}>
+          <td>{formatSlot(a.startsAt, catalog.clinic.timezone)}</td>
+          <td>{procedureName(catalog, a.procedureType)}</td>
+          <td>{clinicianName(catalog, a.clinicianId)}</td>
+          <td>
+            <Badge tone={APPOINTMENT_TONES[a.status]}>{APPOINTMENT_STATUS_NAMES[a.status]}</Badge>
+          </td>
+          <td>
+            <AppointmentActions
+              appointment={{ ...a, patientName: fullName(patient) }}
+              catalog={catalog}
+              onDone={onDone}
+              openReschedule={a.id === rescheduleId}
+              onDialogClosed={a.id === rescheduleId ? onRescheduleClosed : undefined}
+            />
+          </td>
+        </tr>
+      )}
+    />
   );
   return (
     <section aria-labelledby="appointments-title">

@@ -1,24 +1,14 @@
 import { useEffect, useState } from 'react';
 import { Link } from 'react-router';
-import { api, ApiError, describeError } from '../../api';
+import type { BookingTaskResource as BookingTask, SlotResource as Slot } from '@aftercare/contracts';
+import { api, describeError } from '../../api';
 import { serverNow } from '../../clock';
 import { ActionDialog } from '../../components/ActionDialog';
-import {
-  clinicianName,
-  formatSlot,
-  newIdempotencyKey,
-  procedureName,
-  TASK_SOURCE_NAMES,
-  useCatalog,
-  type Appointment,
-  type BookingTask,
-  type Catalog,
-  type Slot,
-} from '../../components/desk';
+import { bookSlot, clinicianName, formatSlot, newIdempotencyKey, procedureName, TASK_SOURCE_NAMES, useCatalog, type Catalog } from '../../components/desk';
 import { slotLabel } from '../../components/SlotPicker';
-import { Badge, Button, CheckboxField, Empty, ErrorBanner, Loading, Notice, PageHeader, TextAreaField } from '../../components/ui';
+import { Badge, Button, CheckboxField, DataTable, Empty, ErrorBanner, FormButtons, Loading, Notice, PageHeader, TextAreaField } from '../../components/ui';
 import { formatDate } from '../../format';
-import { useApi } from '../../hooks';
+import { useAction, useApi } from '../../hooks';
 
 /** The first free slot is looked up for this many tasks at once when the list loads. */
 const PREFETCH = 30;
@@ -119,36 +109,26 @@ export function BookingTasksPage() {
         <Empty title="Nothing to book.">New tasks appear here when a follow-up or repeat injection needs a visit.</Empty>
       ) : null}
       {catalog && list.length > 0 ? (
-        <div className="table-wrap" role="region" aria-label="Open booking tasks" tabIndex={0}>
-          <table>
-            <thead>
-              <tr>
-                <th scope="col">Book by</th>
-                <th scope="col">Task</th>
-                <th scope="col">Patient</th>
-                <th scope="col">Reason</th>
-                <th scope="col">Actions</th>
-              </tr>
-            </thead>
-            <tbody>
-              {list.map((task) => (
-                <TaskRow
-                  key={task.id}
-                  task={task}
-                  catalog={catalog}
-                  first={slots[task.id]}
-                  onLookUp={() => bookable(task) && refreshOne(task)}
-                  onBooked={done}
-                  onTaken={(text) => {
-                    setNotice(text);
-                    if (bookable(task)) refreshOne(task);
-                  }}
-                  onComplete={() => setCompleting(task)}
-                />
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <DataTable
+          label="Open booking tasks"
+          columns={['Book by', 'Task', 'Patient', 'Reason', 'Actions']}
+          items={list}
+          row={(task) => (
+            <TaskRow
+              key={task.id}
+              task={task}
+              catalog={catalog}
+              first={slots[task.id]}
+              onLookUp={() => bookable(task) && refreshOne(task)}
+              onBooked={done}
+              onTaken={(text) => {
+                setNotice(text);
+                if (bookable(task)) refreshOne(task);
+              }}
+              onComplete={() => setCompleting(task)}
+            />
+          )}
+        />
       ) : null}
       {completing && catalog ? (
         <CompleteDialog
@@ -183,32 +163,25 @@ function TaskRow({
 }) {
   const zone = catalog.clinic.timezone;
   const overdue = Date.parse(task.bookBy) < serverNow().getTime();
-  const [pending, setPending] = useState(false);
-  const [error, setError] = useState<string | null>(null);
   // One key per slot offered: a retry after a lost answer books once.
   const [key, setKey] = useState(newIdempotencyKey);
   const slot = first?.state === 'found' ? first.slot : null;
   useEffect(() => setKey(newIdempotencyKey()), [slot?.startsAt, slot?.clinicianId]);
 
-  async function book() {
-    if (!slot || !bookable(task) || pending) return;
-    setPending(true);
-    setError(null);
-    try {
-      const appointment = await api<Appointment>('/api/appointments', {
-        method: 'POST',
-        headers: { 'Idempotency-Key': key },
-        body: { patientId: task.patient.id, clinicianId: slot.clinicianId, procedureType: task.procedureType, startsAt: slot.startsAt, bookingTaskId: task.id },
-      });
+  const booking = useAction(async (chosen: Slot, procedureType: string) => {
+    const appointment = await bookSlot({ patientId: task.patient.id, clinicianId: chosen.clinicianId, procedureType, startsAt: chosen.startsAt, bookingTaskId: task.id }, key);
+    if (appointment) {
       onBooked(
         `Booked: ${task.patient.name}, ${procedureName(catalog, appointment.procedureType)} on ${formatSlot(appointment.startsAt, zone)} with ${clinicianName(catalog, appointment.clinicianId)}. The task is closed.`,
       );
-    } catch (e) {
-      if (e instanceof ApiError && e.status === 409) onTaken(`${formatSlot(slot.startsAt, zone)} was just taken for ${task.patient.name}; the next free time is shown.`);
-      else setError(describeError(e));
-    } finally {
-      setPending(false);
+    } else {
+      onTaken(`${formatSlot(chosen.startsAt, zone)} was just taken for ${task.patient.name}; the next free time is shown.`);
     }
+  });
+
+  function book() {
+    if (!slot || !bookable(task) || booking.pending) return;
+    void booking.run(slot, task.procedureType);
   }
 
   const chooseLink = `/desk/book?${new URLSearchParams({
@@ -220,7 +193,7 @@ function TaskRow({
 
   return (
     <tr className={overdue ? 'urgency-overdue' : undefined}>
-      <td style={{ whiteSpace: 'nowrap' }}>
+      <td className="nowrap">
         {formatDate(task.bookBy, zone)}
         {overdue ? (
           <div>
@@ -242,11 +215,11 @@ function TaskRow({
       <td>{task.reason}</td>
       <td>
         {bookable(task) ? (
-          <div style={{ display: 'flex', flexWrap: 'wrap', gap: '0.35rem', alignItems: 'center', marginBottom: '0.35rem' }}>
+          <div className="cluster" style={{ marginBottom: '0.35rem' }}>
             {first?.state === 'loading' ? <span className="muted">Finding the first free time…</span> : null}
             {slot ? (
               <>
-                <Button busy={pending} onClick={() => void book()} aria-label={`${slotLabel('Book', slot, catalog)} for ${task.patient.name}`}>
+                <Button busy={booking.pending} onClick={book} aria-label={`${slotLabel('Book', slot, catalog)} for ${task.patient.name}`}>
                   Book {formatSlot(slot.startsAt, zone)}
                 </Button>
                 <span className="muted">with {clinicianName(catalog, slot.clinicianId)}</span>
@@ -261,7 +234,7 @@ function TaskRow({
           </div>
         ) : null}
         {slot && Date.parse(slot.startsAt) > Date.parse(task.bookBy) ? <div className="muted">The first free time is after the book-by date.</div> : null}
-        <div style={{ display: 'flex', flexWrap: 'wrap', gap: '0.75rem', alignItems: 'center' }}>
+        <div className="cluster" style={{ gap: '0.75rem' }}>
           {bookable(task) ? <Link to={chooseLink}>Choose another time</Link> : null}
           {task.source === 'reschedule_request' && task.appointmentId ? (
             <Link to={`/desk/patients/${task.patient.id}?reschedule=${task.appointmentId}`}>Choose a new time</Link>
@@ -271,7 +244,7 @@ function TaskRow({
           </Button>
         </div>
         {first?.state === 'error' ? <ErrorBanner error={first.message} onRetry={onLookUp} /> : null}
-        <ErrorBanner error={error} />
+        <ErrorBanner error={booking.error} />
       </td>
     </tr>
   );
@@ -281,26 +254,14 @@ function TaskRow({
 function CompleteDialog({ task, onClose, onDone }: { task: BookingTask; onClose: () => void; onDone: (text: string) => void }) {
   const [note, setNote] = useState('');
   const [recordOptOut, setRecordOptOut] = useState(false);
-  const [pending, setPending] = useState(false);
-  const [error, setError] = useState<string | null>(null);
-
-  async function complete() {
-    if (pending) return;
-    setPending(true);
-    setError(null);
-    try {
-      if (task.source === 'confirm_opt_out' && recordOptOut) await api(`/api/patients/${task.patient.id}/sms-opt-out`, { method: 'POST' });
-      await api(`/api/booking-tasks/${task.id}/complete`, { method: 'POST', body: note.trim() ? { note: note.trim() } : {} });
-      onDone(`Done: ${TASK_SOURCE_NAMES[task.source] ?? 'task'} for ${task.patient.name}${recordOptOut ? '; the SMS opt-out is recorded' : ''}.`);
-    } catch (e) {
-      setError(describeError(e));
-    } finally {
-      setPending(false);
-    }
-  }
+  const complete = useAction(async () => {
+    if (task.source === 'confirm_opt_out' && recordOptOut) await api(`/api/patients/${task.patient.id}/sms-opt-out`, { method: 'POST' });
+    await api(`/api/booking-tasks/${task.id}/complete`, { method: 'POST', body: note.trim() ? { note: note.trim() } : {} });
+    onDone(`Done: ${TASK_SOURCE_NAMES[task.source] ?? 'task'} for ${task.patient.name}${recordOptOut ? '; the SMS opt-out is recorded' : ''}.`);
+  });
 
   return (
-    <ActionDialog title={`Mark done: ${TASK_SOURCE_NAMES[task.source] ?? 'task'}`} onClose={onClose} onSubmit={() => void complete()}>
+    <ActionDialog title={`Mark done: ${TASK_SOURCE_NAMES[task.source] ?? 'task'}`} onClose={onClose} onSubmit={() => void (complete.pending || complete.run())}>
       <p>
         {task.patient.name}: {task.reason}
       </p>
@@ -308,15 +269,8 @@ function CompleteDialog({ task, onClose, onDone }: { task: BookingTask; onClose:
         <CheckboxField label="Record the SMS opt-out: the patient confirmed they want no more texts" checked={recordOptOut} onChange={(e) => setRecordOptOut(e.target.checked)} />
       ) : null}
       <TextAreaField label="Note" hint="Optional: what was done, e.g. “Called, booked by phone”." maxLength={2000} value={note} onChange={(e) => setNote(e.target.value)} />
-      <ErrorBanner error={error} />
-      <div className="row">
-        <Button type="submit" busy={pending}>
-          Mark done
-        </Button>
-        <Button variant="secondary" onClick={onClose}>
-          Keep it open
-        </Button>
-      </div>
+      <ErrorBanner error={complete.error} />
+      <FormButtons submit="Mark done" busy={complete.pending} onCancel={onClose} cancel="Keep it open" />
     </ActionDialog>
   );
 }

@@ -1,26 +1,16 @@
 import { useState, type FormEvent } from 'react';
 import { Link } from 'react-router';
+import type { PatientResource as Patient, WaitlistEntryResource as WaitlistEntry, WaitlistStatus } from '@aftercare/contracts';
 import { api, ApiError, describeError } from '../../api';
 import { todayIn } from '../../clock';
 import { ActionDialog } from '../../components/ActionDialog';
-import {
-  addDays,
-  clinicianName,
-  fieldOfMessage,
-  formatLocalDate,
-  formatSlot,
-  procedureName,
-  useCatalog,
-  WAITLIST_STATUS,
-  type Catalog,
-  type Patient,
-  type WaitlistEntry,
-  type WaitlistStatus,
-} from '../../components/desk';
-import { fullName, PatientPicker } from '../../components/PatientSearch';
-import { Badge, Button, Empty, ErrorBanner, Loading, Notice, PageHeader, SelectField, TextAreaField, TextField } from '../../components/ui';
+import { clinicianName, fieldOfMessage, formatSlot, procedureName, useCatalog, WAITLIST_STATUS, type Catalog } from '../../components/desk';
+import { addDays, formatLocalDate } from '../../components/local-time';
+import { PatientPicker } from '../../components/PatientSearch';
+import { Badge, Button, Card, DataTable, Empty, ErrorBanner, FormButtons, Loading, Notice, Options, PageHeader, SelectField, TextAreaField, TextField } from '../../components/ui';
+import { fullName } from '../../components/words';
 import { formatDate, formatDateTime } from '../../format';
-import { useApi, useDraft } from '../../hooks';
+import { useAction, useApi, useDraft } from '../../hooks';
 
 /** '' is the API's default: the live entries, waiting or offered a time. */
 type Filter = '' | WaitlistStatus;
@@ -66,11 +56,7 @@ export function WaitlistPage() {
               <div style={{ minWidth: '16rem' }}>
                 <SelectField label="Show" value={filter} onChange={(e) => setFilter(e.target.value as Filter)}>
                   <option value="">Waiting or offered a time</option>
-                  {(Object.keys(WAITLIST_STATUS) as WaitlistStatus[]).map((s) => (
-                    <option key={s} value={s}>
-                      {WAITLIST_STATUS[s].label}
-                    </option>
-                  ))}
+                  <Options choices={Object.entries(WAITLIST_STATUS).map(([status, { label }]) => [status, label])} />
                 </SelectField>
               </div>
             </div>
@@ -111,60 +97,48 @@ export function WaitlistPage() {
 function EntryTable({ entries, catalog, onCancel }: { entries: WaitlistEntry[]; catalog: Catalog; onCancel: (entry: WaitlistEntry) => void }) {
   const zone = catalog.clinic.timezone;
   return (
-    <div className="table-wrap" role="region" aria-label="Waitlist entries" tabIndex={0}>
-      <table>
-        <thead>
-          <tr>
-            <th scope="col">Patient</th>
-            <th scope="col">Procedure</th>
-            <th scope="col">Clinician</th>
-            <th scope="col">Could come</th>
-            <th scope="col">Status</th>
-            <th scope="col">Added</th>
-            <th scope="col">Actions</th>
+    <DataTable
+      label="Waitlist entries"
+      columns={['Patient', 'Procedure', 'Clinician', 'Could come', 'Status', 'Added', 'Actions']}
+      items={entries}
+      row={(e) => {
+        const pending = e.offers.find((o) => o.status === 'pending');
+        const live = e.status === 'waiting' || e.status === 'offered';
+        return (
+          <tr key={e.id}>
+            <td>
+              <Link to={`/desk/patients/${e.patient.id}`}>{e.patient.name}</Link>
+              {e.notes ? <div className="muted">{e.notes}</div> : null}
+            </td>
+            <td>{procedureName(catalog, e.procedureType)}</td>
+            <td>{clinicianName(catalog, e.clinicianId)}</td>
+            <td className="nowrap">
+              {formatLocalDate(e.earliestDate)} – {formatLocalDate(e.latestDate)}
+            </td>
+            <td>
+              <Badge tone={WAITLIST_STATUS[e.status].tone}>{WAITLIST_STATUS[e.status].label}</Badge>
+              {pending ? (
+                <div className="muted">
+                  {formatSlot(pending.startsAt, zone)} with {clinicianName(catalog, pending.clinicianId)}; answer by {formatDateTime(pending.expiresAt, zone)}
+                </div>
+              ) : null}
+            </td>
+            <td>{formatDate(e.createdAt, zone)}</td>
+            <td>
+              {live ? (
+                <Button variant="secondary" onClick={() => onCancel(e)} aria-label={`Cancel the waitlist entry of ${e.patient.name}`}>
+                  Cancel
+                </Button>
+              ) : e.appointmentId ? (
+                <Link to={`/desk/patients/${e.patient.id}`}>See the booking</Link>
+              ) : (
+                <span className="muted">—</span>
+              )}
+            </td>
           </tr>
-        </thead>
-        <tbody>
-          {entries.map((e) => {
-            const pending = e.offers.find((o) => o.status === 'pending');
-            const live = e.status === 'waiting' || e.status === 'offered';
-            return (
-              <tr key={e.id}>
-                <td>
-                  <Link to={`/desk/patients/${e.patient.id}`}>{e.patient.name}</Link>
-                  {e.notes ? <div className="muted">{e.notes}</div> : null}
-                </td>
-                <td>{procedureName(catalog, e.procedureType)}</td>
-                <td>{clinicianName(catalog, e.clinicianId)}</td>
-                <td style={{ whiteSpace: 'nowrap' }}>
-                  {formatLocalDate(e.earliestDate)} – {formatLocalDate(e.latestDate)}
-                </td>
-                <td>
-                  <Badge tone={WAITLIST_STATUS[e.status].tone}>{WAITLIST_STATUS[e.status].label}</Badge>
-                  {pending ? (
-                    <div className="muted">
-                      {formatSlot(pending.startsAt, zone)} with {clinicianName(catalog, pending.clinicianId)}; answer by {formatDateTime(pending.expiresAt, zone)}
-                    </div>
-                  ) : null}
-                </td>
-                <td>{formatDate(e.createdAt, zone)}</td>
-                <td>
-                  {live ? (
-                    <Button variant="secondary" onClick={() => onCancel(e)} aria-label={`Cancel the waitlist entry of ${e.patient.name}`}>
-                      Cancel
-                    </Button>
-                  ) : e.appointmentId ? (
-                    <Link to={`/desk/patients/${e.patient.id}`}>See the booking</Link>
-                  ) : (
-                    <span className="muted">—</span>
-                  )}
-                </td>
-              </tr>
-            );
-          })}
-        </tbody>
-      </table>
-    </div>
+        );
+      }}
+    />
   );
 }
 
@@ -222,15 +196,12 @@ function AddEntryForm({ catalog, onAdded }: { catalog: Catalog; onAdded: (text: 
   }
 
   return (
-    <form className="card" onSubmit={(e) => void submit(e)} noValidate aria-labelledby="add-title" style={{ marginTop: '1rem' }}>
-      <h2 id="add-title" style={{ marginTop: 0 }}>
-        Add to the waitlist
-      </h2>
+    <Card id="add-title" title="Add to the waitlist" onSubmit={(e) => void submit(e)} className="spaced-above">
       <div className="field">
         {draft.patientId ? (
           <>
             <span style={{ fontWeight: 600, fontSize: '0.9rem' }}>Patient</span>
-            <div className="row" style={{ alignItems: 'center' }}>
+            <div className="row align-center">
               <Link to={`/desk/patients/${draft.patientId}`}>{draft.patientName}</Link>
               <Button variant="secondary" onClick={() => change({ patientId: '', patientName: '' })}>
                 Change patient
@@ -249,19 +220,11 @@ function AddEntryForm({ catalog, onAdded }: { catalog: Catalog; onAdded: (text: 
       <div className="row">
         <SelectField label="Procedure type" value={draft.procedureType} error={problems.procedureType} onChange={(e) => change({ procedureType: e.target.value })}>
           <option value="">Choose a procedure type</option>
-          {catalog.procedureTypes.map((t) => (
-            <option key={t.code} value={t.code}>
-              {t.name}
-            </option>
-          ))}
+          <Options choices={catalog.procedureTypes.map((t) => [t.code, t.name])} />
         </SelectField>
         <SelectField label="Clinician" value={draft.clinicianId} error={problems.clinicianId} onChange={(e) => change({ clinicianId: e.target.value })}>
           <option value="">Any clinician</option>
-          {catalog.clinicians.map((c) => (
-            <option key={c.id} value={c.id}>
-              {c.name}
-            </option>
-          ))}
+          <Options choices={catalog.clinicians.map((c) => [c.id, c.name])} />
         </SelectField>
       </div>
       <div className="row">
@@ -274,42 +237,24 @@ function AddEntryForm({ catalog, onAdded }: { catalog: Catalog; onAdded: (text: 
       <Button type="submit" busy={pending}>
         Add to waitlist
       </Button>
-    </form>
+    </Card>
   );
 }
 
 function CancelEntryDialog({ entry, catalog, onClose, onDone }: { entry: WaitlistEntry; catalog: Catalog; onClose: () => void; onDone: (text: string) => void }) {
-  const [pending, setPending] = useState(false);
-  const [error, setError] = useState<string | null>(null);
-  async function confirm() {
-    if (pending) return;
-    setPending(true);
-    setError(null);
-    try {
-      await api(`/api/waitlist/${entry.id}/cancel`, { method: 'POST' });
-      onDone(`Cancelled: ${entry.patient.name} no longer waits for ${procedureName(catalog, entry.procedureType)}.`);
-    } catch (e) {
-      setError(describeError(e));
-    } finally {
-      setPending(false);
-    }
-  }
+  const cancel = useAction(async () => {
+    await api(`/api/waitlist/${entry.id}/cancel`, { method: 'POST' });
+    onDone(`Cancelled: ${entry.patient.name} no longer waits for ${procedureName(catalog, entry.procedureType)}.`);
+  });
   return (
-    <ActionDialog title="Take this patient off the waitlist?" onClose={onClose} onSubmit={() => void confirm()}>
+    <ActionDialog title="Take this patient off the waitlist?" onClose={onClose} onSubmit={() => void (cancel.pending || cancel.run())}>
       <p>
         {entry.patient.name}: {procedureName(catalog, entry.procedureType)} with {entry.clinicianId ? clinicianName(catalog, entry.clinicianId) : 'any clinician'},{' '}
         {formatLocalDate(entry.earliestDate)} – {formatLocalDate(entry.latestDate)}.
         {entry.status === 'offered' ? ' The time offered now is withdrawn and goes to the next patient waiting.' : ''}
       </p>
-      <ErrorBanner error={error} />
-      <div className="row">
-        <Button type="submit" variant="danger" busy={pending}>
-          Cancel entry
-        </Button>
-        <Button variant="secondary" onClick={onClose}>
-          Keep entry
-        </Button>
-      </div>
+      <ErrorBanner error={cancel.error} />
+      <FormButtons submit="Cancel entry" variant="danger" busy={cancel.pending} onCancel={onClose} cancel="Keep entry" />
     </ActionDialog>
   );
 }
