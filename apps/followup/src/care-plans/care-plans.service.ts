@@ -24,6 +24,7 @@ import { carePlanChanges, carePlans, steps, type CarePlanRow, type StepRow } fro
 import { FollowUpsService } from '../follow-ups/follow-ups.service.js';
 import { PatientsService } from '../patients/patients.service.js';
 import { protocolDefinition, ProtocolsService } from '../protocols/protocols.service.js';
+import { BatchedCalls } from './batched-calls.js';
 import { CarePlanLifecycleService } from './care-plan-lifecycle.service.js';
 import { CarePlanStatements, type StartedPlan } from './care-plan-statements.js';
 import { planCarePlan, type PlannedStep } from './domain/care-plan.planner.js';
@@ -101,6 +102,29 @@ export class CarePlansService {
    */
   async startFromProcedure(event: EventEnvelope<'procedure.completed'>): Promise<{ fresh: boolean; created: ScheduledStep[] } | null> {
     const p = event.payload;
+    return this.inTurn(`${event.clinicId} ${p.patientId} ${p.procedureType}`, () => this.start(event));
+  }
+
+  /**
+   * Completions of one patient's plan of a type go through look-up and start one after the other,
+   * in the order they came (the relay sends them so, but followup may be handed several at once):
+   * the later must find the earlier's plan to supersede it, and starts that run side by side
+   * cannot see each other's. Other patients' completions pass by.
+   */
+  private readonly turns = new Map<string, Promise<unknown>>();
+  private async inTurn<T>(key: string, work: () => Promise<T>): Promise<T> {
+    const mine = (this.turns.get(key) ?? Promise.resolve()).then(work, work);
+    const done = mine.catch(() => undefined);
+    this.turns.set(key, done);
+    try {
+      return await mine;
+    } finally {
+      if (this.turns.get(key) === done) this.turns.delete(key);
+    }
+  }
+
+  private async start(event: EventEnvelope<'procedure.completed'>): Promise<{ fresh: boolean; created: ScheduledStep[] } | null> {
+    const p = event.payload;
     const candidates = await this.statements.lookup(p.patientId, event.clinicId, p.procedureType);
     if (candidates.length === 0) return null; // unknown patient: the transactional path says so, unless the event is a redelivery
     const chosen = selectProtocol(
@@ -176,12 +200,27 @@ export class CarePlansService {
     }));
   }
 
+  /**
+   * The jobs of plans started at about the same time go to Redis in one addBulk (one MULTI
+   * round trip for all; a job's id is its step's, so adding one twice adds it once). Alone, a
+   * plan's jobs go at once.
+   */
+  private readonly jobBatches = new BatchedCalls<Pick<StepRow, 'id' | 'dueAt'>[], void>({
+    run: async (plans) => {
+      await this.scheduler.scheduleMany(
+        this.queue,
+        JOBS.carePlanStepDue,
+        plans.flat().map((r) => ({ id: r.id, dueAt: r.dueAt })),
+      );
+      return plans.map(() => undefined);
+    },
+    maxBatch: 100,
+    maxConcurrent: 2,
+  });
+
   async scheduleJobs(rows: Pick<StepRow, 'id' | 'dueAt'>[]): Promise<void> {
-    await this.scheduler.scheduleMany(
-      this.queue,
-      JOBS.carePlanStepDue,
-      rows.map((r) => ({ id: r.id, dueAt: r.dueAt })),
-    );
+    if (rows.length === 0) return;
+    await this.jobBatches.call(rows);
   }
 
   /** The job handler: runs one step once. A step that is no longer scheduled is left alone. */
