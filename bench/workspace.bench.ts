@@ -30,7 +30,9 @@
  *    Latency per plan = the latest BullMQ `timestamp` of its step jobs in Redis − the send time;
  *    also send → acknowledgement (followup answers only after its addBulk returned). In the same
  *    run, raw `Queue.addBulk` of the same jobs (same count, options and delays) at the same pace.
- *    Afterwards: one plan per event, and exactly one job per step.
+ *    Afterwards: one plan per event, and exactly one job per step. (The sender, the read-back and
+ *    the baseline are bench/support/care-plans-load.ts, shared with care-plans.bench.ts, which
+ *    measures issue 7's figure 1: also the rate followup sustains.)
  *
  * Knobs (environment): BENCH_RUNS (3; smoke 1), BENCH_ITEMS (1000000), BENCH_CLINICIANS (500),
  * BENCH_SECONDS (15: each due-list figure), BENCH_CONNECTIONS (4), BENCH_RATE (200 per s),
@@ -39,27 +41,24 @@
  * measurements).
  */
 import 'reflect-metadata';
-import { randomUUID } from 'node:crypto';
 import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { ClientProxyFactory, type ClientProxy } from '@nestjs/microservices';
 import { Queue } from 'bullmq';
 import { drizzle } from 'drizzle-orm/node-postgres';
 import { Redis } from 'ioredis';
 import pg from 'pg';
-import { firstValueFrom, timeout } from 'rxjs';
 import { loadConfig } from '@aftercare/config';
 import { SystemClock } from '@aftercare/clock';
-import { BULLMQ_PREFIX, DEMO, EVENT_VERSIONS, JOBS, QUEUES, eventPattern, type EventAck, type EventEnvelope, type FollowUpPage, type RequestContext } from '@aftercare/contracts';
+import { BULLMQ_PREFIX, DEMO, QUEUES, type FollowUpPage, type RequestContext } from '@aftercare/contracts';
 import type { Db } from '@aftercare/database';
-import { DEFAULT_JOB_OPTIONS } from '@aftercare/jobs';
 import { redisTransportOptions } from '@aftercare/messaging';
 import { DueListService } from '../apps/followup/src/follow-ups/due-list.service.js';
 import { ItemAudit } from '../apps/followup/src/follow-ups/item-audit.js';
 import { ROOT } from '../scripts/lib/system.js';
 import { BenchSystem } from './support/bench-system.js';
+import { CompletionLoad } from './support/care-plans-load.js';
 import { CpuMeter, describeOthers, postgresServerPids, type CpuUsage, type PidGroups } from './support/cpu.js';
 import { Api } from './support/http.js';
 import { loadGetEach } from './support/load.js';
@@ -91,14 +90,11 @@ export const CONFIG = {
   results: process.env.BENCH_RESULTS || (SMOKE ? path.join(os.tmpdir(), 'aftercare-bench-workspace-smoke.md') : path.join(ROOT, 'bench', 'RESULTS.md')),
 };
 const BARE_QUEUE = '{bench-bare-care-plan-steps}';
-const COMPLETION_PATTERN = eventPattern('followup', 'procedure.completed');
 
 const started = performance.now();
 /** The code as built into dist/ just before this run (others may commit or edit meanwhile). */
 const CODE = codeVersion();
 const log = (line: string) => console.log(`[bench ${((performance.now() - started) / 1000).toFixed(1).padStart(6)} s] ${line}`);
-/** Wall-clock time in ms with sub-millisecond resolution (BullMQ's job timestamps are Date.now()). */
-const epochNow = () => performance.timeOrigin + performance.now();
 
 const summary = (values: number[]): LatencySummary => ({
   n: values.length,
@@ -135,26 +131,6 @@ async function timedLoop(workers: number, seconds: number, work: (i: number) => 
     }),
   );
   return { samples, seconds: (performance.now() - t0) / 1000 };
-}
-
-/**
- * Calls `fire(i)` for i = 0..n-1 at `rate` per second on a fixed schedule (open loop: it never
- * waits for an earlier call to finish; when it falls behind it catches up at once). Returns how
- * far behind schedule the calls went out.
- */
-async function paced(n: number, rate: number, fire: (i: number) => void): Promise<{ maxLagMs: number; seconds: number }> {
-  const interval = 1000 / rate;
-  const t0 = performance.now();
-  let maxLag = 0;
-  for (let i = 0; i < n; i++) {
-    const due = t0 + i * interval;
-    const wait = due - performance.now();
-    if (wait > 1) await sleep(wait);
-    else if (i % 16 === 15) await new Promise((resolve) => setImmediate(resolve)); // let replies in while catching up
-    maxLag = Math.max(maxLag, performance.now() - due);
-    fire(i);
-  }
-  return { maxLagMs: maxLag, seconds: (performance.now() - t0) / 1000 };
 }
 
 async function redisCommands(redis: Redis): Promise<number> {
@@ -361,7 +337,6 @@ async function main(): Promise<void> {
     const needed = perRun * CONFIG.runs + warmupCount;
     log(`seeding ${needed.toLocaleString('en-US')} patients followup knows (SQL, followup.patients), one per completion…`);
     const completionPatients = await seedCompletionPatients(db, clinicId, needed, DEMO.clinicTimezone);
-    let nextPatient = 0;
 
     const config = loadConfig({ NODE_ENV: 'test', DATABASE_URL: system.database!.url, REDIS_URL: system.redis.url, JWT_SECRET: 'bench-secret-of-at-least-thirty-two-characters' });
     client = ClientProxyFactory.create(redisTransportOptions(config));
@@ -371,151 +346,20 @@ async function main(): Promise<void> {
     bare = new Queue(BARE_QUEUE, { connection, prefix: BULLMQ_PREFIX });
     await Promise.all([stepsQueue.waitUntilReady(), bare.waitUntilReady()]);
 
-    const completion = (patientId: string): EventEnvelope<'procedure.completed'> => {
-      const id = randomUUID();
-      return {
-        id,
-        type: 'procedure.completed',
-        version: EVENT_VERSIONS['procedure.completed'],
-        clinicId,
-        occurredAt: new Date().toISOString(),
-        correlationId: id,
-        causationId: null,
-        payload: {
-          appointmentId: randomUUID(),
-          patientId,
-          clinicianId: clinicianIds[nextPatient % clinicianIds.length]!,
-          procedureType: 'bmac_injection',
-          completedAt: new Date().toISOString(),
-          site: 'left knee',
-          condition: 'osteoarthritis',
-        },
-      };
-    };
+    const load = new CompletionLoad({ client, db, redis, stepsQueue, bare, clinicId, patients: completionPatients, clinicianIds });
     const delayedCount = async (queue: Queue) => (await queue.getJobCounts('delayed')).delayed ?? 0;
-
-    /** Sends `count` completions at the pace; returns per event its send time, ack time and envelope. */
-    const sendCompletions = async (count: number) => {
-      const events = Array.from({ length: count }, () => completion(completionPatients[nextPatient++]!));
-      const sentAt = new Array<number>(count);
-      const sentHr = new Array<number>(count);
-      const ackMs = new Array<number>(count).fill(NaN);
-      const failures: string[] = [];
-      let duplicates = 0;
-      const pending: Promise<void>[] = [];
-      const pace = await paced(count, CONFIG.rate, (i) => {
-        const event = { ...events[i]!, occurredAt: new Date().toISOString(), payload: { ...events[i]!.payload, completedAt: new Date().toISOString() } };
-        events[i] = event;
-        sentHr[i] = performance.now();
-        sentAt[i] = epochNow();
-        pending.push(
-          firstValueFrom(client!.send<EventAck>(COMPLETION_PATTERN, event).pipe(timeout(120_000))).then(
-            (ack) => {
-              ackMs[i] = performance.now() - sentHr[i]!;
-              if (ack?.duplicate) duplicates++;
-            },
-            (error: unknown) => void failures.push(error instanceof Error ? error.message : JSON.stringify(error)),
-          ),
-        );
-      });
-      await Promise.all(pending);
-      return { events, sentAt, ackMs, failures, duplicates, pace };
-    };
-
-    /** The plans, steps and jobs of these events; latency per plan from the jobs' timestamps. */
-    const verify = async (sent: Awaited<ReturnType<typeof sendCompletions>>) => {
-      const appointmentIds = sent.events.map((e) => e.payload.appointmentId);
-      const plans = (
-        await db!.query<{ id: string; appointment_id: string }>(`SELECT id, appointment_id FROM followup.care_plans WHERE appointment_id = ANY($1::uuid[])`, [appointmentIds])
-      ).rows;
-      const planOf = new Map<string, string>();
-      let duplicatePlans = 0;
-      for (const p of plans) {
-        if (planOf.has(p.appointment_id)) duplicatePlans++;
-        planOf.set(p.appointment_id, p.id);
-      }
-      const stepRows = (
-        await db!.query<{ id: string; care_plan_id: string }>(`SELECT id, care_plan_id FROM followup.care_plan_steps WHERE care_plan_id = ANY($1::uuid[])`, [plans.map((p) => p.id)])
-      ).rows;
-      const stepsOf = new Map<string, string[]>();
-      for (const s of stepRows) stepsOf.set(s.care_plan_id, [...(stepsOf.get(s.care_plan_id) ?? []), s.id]);
-      // Each step's job: jobId = step id, so one job per step at most; here: that it is there, delayed, and when it was added.
-      const jobAt = new Map<string, number>();
-      let notDelayed = 0;
-      for (let i = 0; i < stepRows.length; i += 2000) {
-        const batch = stepRows.slice(i, i + 2000);
-        const pipeline = redis!.pipeline();
-        for (const s of batch) {
-          pipeline.hget(stepsQueue!.toKey(s.id), 'timestamp');
-          pipeline.zscore(stepsQueue!.toKey('delayed'), s.id);
-        }
-        const results = (await pipeline.exec()) ?? [];
-        batch.forEach((s, k) => {
-          const ts = results[2 * k]?.[1] as string | null;
-          if (ts) jobAt.set(s.id, Number(ts));
-          if (results[2 * k + 1]?.[1] === null) notDelayed++;
-        });
-      }
-      const latency: number[] = [];
-      const queuedAt: number[] = [];
-      const perSecond = new Map<number, number[]>();
-      const t0 = sent.sentAt[0]!;
-      const stepCounts = new Map<number, number>();
-      sent.events.forEach((e, i) => {
-        const plan = planOf.get(e.payload.appointmentId);
-        if (!plan) return;
-        const ids = stepsOf.get(plan) ?? [];
-        stepCounts.set(ids.length, (stepCounts.get(ids.length) ?? 0) + 1);
-        const times = ids.map((id) => jobAt.get(id));
-        if (ids.length === 0 || times.some((t) => t === undefined)) return;
-        const last = Math.max(...(times as number[]));
-        queuedAt.push(last);
-        const l = last - sent.sentAt[i]!;
-        latency.push(l);
-        const second = Math.floor((sent.sentAt[i]! - t0) / 1000);
-        perSecond.set(second, [...(perSecond.get(second) ?? []), l]);
-      });
-      const perSecondP99 = [...perSecond.entries()].sort((a, b) => a[0] - b[0]).map(([, v]) => quantile(v, 0.99));
-      return {
-        plans: plans.length,
-        duplicatePlans,
-        steps: stepRows.length,
-        stepCounts: Object.fromEntries(stepCounts),
-        jobs: jobAt.size,
-        missingJobs: stepRows.length - jobAt.size,
-        notDelayed,
-        latency,
-        perSecondP99,
-        lastQueuedAt: queuedAt.length ? Math.max(...queuedAt) : NaN,
-      };
-    };
 
     // Warm-up (JIT, connections, pools), not recorded; its first plan gives the step delays for the baseline.
     log(`warming up: ${warmupCount} completions at ${CONFIG.rate}/s (not recorded)…`);
-    const warm = await sendCompletions(warmupCount);
+    const warm = await load.sendPaced(warmupCount, CONFIG.rate);
     if (warm.failures.length) throw new Error(`warm-up: ${warm.failures.length} completions failed, e.g. ${warm.failures[0]}`);
-    const warmCheck = await verify(warm);
+    const warmCheck = await load.verify(warm);
     log(`  ${warmCheck.plans} plans, ${warmCheck.steps} steps, ${warmCheck.jobs} jobs; latency ${describeLatency(summary(warmCheck.latency))}`);
-    const template = (
-      await db.query<{ offset_ms: string }>(
-        `SELECT (extract(epoch FROM s.due_at - p.procedure_completed_at) * 1000)::bigint AS offset_ms
-           FROM followup.care_plans p JOIN followup.care_plan_steps s ON s.care_plan_id = p.id WHERE p.appointment_id = $1 ORDER BY s.due_at`,
-        [warm.events[0]!.payload.appointmentId],
-      )
-    ).rows.map((r) => Number(r.offset_ms));
+    const template = await load.stepOffsets(warm.events[0]!.payload.appointmentId);
     if (template.length === 0) throw new Error('the warm-up plan has no steps');
     const stepsPerPlan = template.length;
     log(`  a plan has ${stepsPerPlan} steps, due ${template.map((d) => `${(d / 3_600_000).toFixed(1)} h`).join(', ')} after the procedure`);
-    const bareJobs = () =>
-      template.map((offset) => {
-        const id = randomUUID();
-        return { name: JOBS.carePlanStepDue, data: { id }, opts: { ...DEFAULT_JOB_OPTIONS, jobId: id, delay: offset } };
-      });
-    {
-      const warmBare: Promise<unknown>[] = [];
-      await paced(warmupCount, CONFIG.rate, () => void warmBare.push(bare!.addBulk(bareJobs())));
-      await Promise.all(warmBare);
-    }
+    await load.barePaced(warmupCount, CONFIG.rate, template);
 
     const planRuns: CarePlanRun[] = [];
     for (let r = 1; r <= CONFIG.runs; r++) {
@@ -524,10 +368,10 @@ async function main(): Promise<void> {
         const delayed0 = await delayedCount(stepsQueue!);
         const redis0 = await redisCommands(redis!);
         await meter.start();
-        const sent = await sendCompletions(perRun);
+        const sent = await load.sendPaced(perRun, CONFIG.rate);
         const cpu = await meter.stop();
         const redisDelta = (await redisCommands(redis!)) - redis0;
-        const check = await verify(sent);
+        const check = await load.verify(sent);
         const delayedAdded = (await delayedCount(stepsQueue!)) - delayed0;
         const latency = summary(check.latency);
         const ack = summary(sent.ackMs.filter(Number.isFinite));
@@ -566,78 +410,40 @@ async function main(): Promise<void> {
         log(`run ${r}/${CONFIG.runs}: baseline — raw BullMQ addBulk of ${stepsPerPlan} jobs (DEFAULT_JOB_OPTIONS, the plan's delays) ${perRun.toLocaleString('en-US')} times at ${CONFIG.rate}/s to ${BARE_QUEUE}…`);
         const delayed0 = await delayedCount(bare!);
         const redis0 = await redisCommands(redis!);
-        const sentAt = new Array<number>(perRun);
-        const doneMs = new Array<number>(perRun).fill(NaN);
-        const jobIds: string[][] = new Array(perRun);
-        const pending: Promise<void>[] = [];
-        let failures = 0;
         await meter.start();
-        const pace = await paced(perRun, CONFIG.rate, (i) => {
-          const jobs = bareJobs();
-          jobIds[i] = jobs.map((j) => j.opts.jobId);
-          const hr = performance.now();
-          sentAt[i] = epochNow();
-          pending.push(
-            bare!.addBulk(jobs).then(
-              () => void (doneMs[i] = performance.now() - hr),
-              () => void failures++,
-            ),
-          );
-        });
-        await Promise.all(pending);
+        const calls = await load.barePaced(perRun, CONFIG.rate, template);
         const cpu = await meter.stop();
         const redisDelta = (await redisCommands(redis!)) - redis0;
         const delayedAdded = (await delayedCount(bare!)) - delayed0;
         // The same latency as the service's: the latest job timestamp of the "plan" − the call.
-        const latencies: number[] = [];
-        const perSecond = new Map<number, number[]>();
-        let lastQueued = 0;
-        let found = 0;
-        for (let i = 0; i < perRun; i += 500) {
-          const pipeline = redis!.pipeline();
-          const slice = jobIds.slice(i, i + 500);
-          for (const ids of slice) for (const id of ids) pipeline.hget(bare!.toKey(id), 'timestamp');
-          const results = (await pipeline.exec()) ?? [];
-          let k = 0;
-          slice.forEach((ids, j) => {
-            const times = ids.map(() => Number(results[k++]?.[1] ?? NaN));
-            found += times.filter(Number.isFinite).length;
-            if (times.some((t) => !Number.isFinite(t))) return;
-            const last = Math.max(...times);
-            lastQueued = Math.max(lastQueued, last);
-            const l = last - sentAt[i + j]!;
-            latencies.push(l);
-            const second = Math.floor((sentAt[i + j]! - sentAt[0]!) / 1000);
-            perSecond.set(second, [...(perSecond.get(second) ?? []), l]);
-          });
-        }
+        const check = await load.bareVerify(calls);
         const run: CarePlanRun = {
           kind: 'bare',
           run: r,
           events: perRun,
-          sendSeconds: pace.seconds,
-          sendRate: (perRun - 1) / pace.seconds,
-          maxSendLagMs: pace.maxLagMs,
-          latency: summary(latencies),
-          ack: summary(doneMs.filter(Number.isFinite)),
-          perSecondP99: [...perSecond.entries()].sort((a, b) => a[0] - b[0]).map(([, v]) => quantile(v, 0.99)),
-          throughput: perRun / ((lastQueued - sentAt[0]!) / 1000),
-          jobsPerSecond: found / ((lastQueued - sentAt[0]!) / 1000),
-          failures,
+          sendSeconds: calls.pace.seconds,
+          sendRate: (perRun - 1) / calls.pace.seconds,
+          maxSendLagMs: calls.pace.maxLagMs,
+          latency: summary(check.latency),
+          ack: summary(calls.doneMs.filter(Number.isFinite)),
+          perSecondP99: check.perSecondP99,
+          throughput: perRun / ((check.lastQueuedAt - calls.sentAt[0]!) / 1000),
+          jobsPerSecond: check.jobs / ((check.lastQueuedAt - calls.sentAt[0]!) / 1000),
+          failures: calls.failures,
           failureSample: null,
           duplicateAcks: 0,
           plans: perRun,
           duplicatePlans: 0,
           steps: perRun * stepsPerPlan,
           stepCounts: { [stepsPerPlan]: perRun },
-          jobs: found,
-          missingJobs: perRun * stepsPerPlan - found,
+          jobs: check.jobs,
+          missingJobs: perRun * stepsPerPlan - check.jobs,
           notDelayed: 0,
           delayedAdded,
           redisCommands: redisDelta,
           cpu,
         };
-        log(`  called at ${run.sendRate.toFixed(1)}/s; call → all jobs' timestamps ${describeLatency(run.latency)}; call → addBulk resolved ${describeLatency(run.ack)}; ${found} jobs (delayed set +${delayedAdded}), failures ${failures}`);
+        log(`  called at ${run.sendRate.toFixed(1)}/s; call → all jobs' timestamps ${describeLatency(run.latency)}; call → addBulk resolved ${describeLatency(run.ack)}; ${check.jobs} jobs (delayed set +${delayedAdded}), failures ${calls.failures}`);
         log(`  ${describeCpu(cpu, perRun, 'plan')}`);
         return run;
       };

@@ -2,7 +2,8 @@ import { readFile, writeFile } from 'node:fs/promises';
 
 /**
  * bench/RESULTS.md holds one section per benchmark, each between its own markers, so that each
- * bench rewrites only its own part (booking: issue 3, dispatch: issue 4, workspace: issue 5, web: issue 6). A file without markers
+ * bench rewrites only its own part (booking: issue 3, dispatch: issue 4, workspace: issue 5, web: issue 6,
+ * care-plans, footprint and timing: issue 7). A file without markers
  * is the booking bench's older, whole-file format: it is taken as the booking section.
  */
 // A hand-written section (a before/after history) is kept as it is, in its place.
@@ -10,7 +11,7 @@ const HAND_WRITTEN = ['dispatch-history', 'workspace-history'];
 const begin = (name: string) =>
   HAND_WRITTEN.includes(name) ? `<!-- bench:${name} begin (hand-written; kept by the benches) -->` : `<!-- bench:${name} begin (generated; rewritten by the bench, edit the generator instead) -->`;
 const end = (name: string) => `<!-- bench:${name} end -->`;
-const ORDER = ['booking', 'dispatch', 'dispatch-history', 'workspace', 'workspace-history', 'web'];
+const ORDER = ['booking', 'dispatch', 'dispatch-history', 'workspace', 'workspace-history', 'care-plans', 'web', 'footprint', 'timing'];
 
 export async function writeSection(path: string, name: string, markdown: string): Promise<void> {
   let text = '';
@@ -30,4 +31,16 @@ export async function writeSection(path: string, name: string, markdown: string)
   sections.set(name, markdown.trimEnd());
   const names = [...ORDER.filter((n) => sections.has(n)), ...[...sections.keys()].filter((n) => !ORDER.includes(n))];
   await writeFile(path, names.map((n) => `${begin(n)}\n${sections.get(n)}\n${end(n)}\n`).join('\n'));
+}
+
+/** One section's text as the file holds it (between its markers), or null when the file or the section is not there. */
+export async function readSection(path: string, name: string): Promise<string | null> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch {
+    return null;
+  }
+  const m = new RegExp(`<!-- bench:${name} begin[^>]*-->\\n([\\s\\S]*?)\\n<!-- bench:${name} end -->`).exec(text);
+  return m ? m[1]! : null;
 }
