@@ -5,20 +5,24 @@
  *    50 ms through the API on this machine; booking throughput and p99 latency at 50
  *    concurrent clients."
  *
- * Run: `npm run bench:booking` (builds, then runs dist/bench/booking.bench.js). It starts its own
+ * Run: `npm run bench:booking` (builds, then runs dist/bench/booking.bench.js); add `-- --smoke`
+ * (or BENCH_SMOKE=1) for a run of a few seconds per part with small data (1 run, 5 clinicians,
+ * 500 appointments, 1 s per figure, 200 bookings), which writes its section to a temporary file
+ * instead of bench/RESULTS.md (`npm run bench -- --smoke` runs it in CI). It starts its own
  * system (the four services from dist/, a fresh database aftercare_bench_*, a private Redis on a
  * spare port, a Twilio fake and an SMTP capture on loopback), seeds it, measures with autocannon
  * through the gateway (with the CPU time each process used, from /proc), profiles one slot search
  * in process, rewrites its own section of bench/RESULTS.md, and stops and drops everything it
  * started, also on failure or Ctrl-C.
  *
- * Knobs (environment): BENCH_RUNS (3), BENCH_SECONDS (15), BENCH_CONNECTIONS (10),
- * BENCH_BOOKINGS (1000 per run), BENCH_BOOKING_CONNECTIONS (50), BENCH_APPOINTMENTS (5000),
- * BENCH_CLINICIANS (20), BENCH_RESULTS (output path, default bench/RESULTS.md),
+ * Knobs (environment): BENCH_RUNS (3; smoke 1), BENCH_SECONDS (15; smoke 1), BENCH_CONNECTIONS (10),
+ * BENCH_BOOKINGS (1000 per run; smoke 200), BENCH_BOOKING_CONNECTIONS (50), BENCH_APPOINTMENTS
+ * (5000; smoke 500), BENCH_CLINICIANS (20; smoke 5), BENCH_RESULTS (output path, default bench/RESULTS.md),
  * BENCH_VERBOSE=1 (service output), BENCH_KEEP_DATABASE=1, BENCH_RENDER_FROM=<json> (only render the
  * section again from the measurements a run saved).
  */
 import 'reflect-metadata';
+import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -34,6 +38,7 @@ import { renderResults, type BookingRun, type MeteredRun, type ResultsInput } fr
 import { benchEntry, cleanupOnce, publish, reportFailure, type BenchSection } from './support/bench-run.js';
 import { codeVersion, machine } from './support/machine.js';
 
+const SMOKE = process.argv.includes('--smoke') || process.env.BENCH_SMOKE === '1';
 const int = (name: string, fallback: number) => {
   const raw = process.env[name];
   const n = raw === undefined || raw === '' ? fallback : Number(raw);
@@ -41,15 +46,17 @@ const int = (name: string, fallback: number) => {
   return n;
 };
 export const CONFIG = {
-  runs: int('BENCH_RUNS', 3),
-  seconds: int('BENCH_SECONDS', 15),
+  smoke: SMOKE,
+  runs: int('BENCH_RUNS', SMOKE ? 1 : 3),
+  seconds: int('BENCH_SECONDS', SMOKE ? 1 : 15),
   connections: int('BENCH_CONNECTIONS', 10),
-  bookings: int('BENCH_BOOKINGS', 1000),
+  bookings: int('BENCH_BOOKINGS', SMOKE ? 200 : 1000),
   bookingConnections: int('BENCH_BOOKING_CONNECTIONS', 50),
-  appointments: int('BENCH_APPOINTMENTS', 5000),
-  clinicians: int('BENCH_CLINICIANS', 20),
+  appointments: int('BENCH_APPOINTMENTS', SMOKE ? 500 : 5000),
+  clinicians: int('BENCH_CLINICIANS', SMOKE ? 5 : 20),
   weeks: 4,
-  results: process.env.BENCH_RESULTS || path.join(ROOT, 'bench', 'RESULTS.md'),
+  warmupSeconds: SMOKE ? 1 : 3,
+  results: process.env.BENCH_RESULTS || (SMOKE ? path.join(os.tmpdir(), 'aftercare-bench-booking-smoke.md') : path.join(ROOT, 'bench', 'RESULTS.md')),
 };
 
 const started = performance.now();
@@ -115,7 +122,10 @@ async function probeDeactivation(admin: Api): Promise<{ status: number; summary:
   return { status: answer.status, summary };
 }
 
-const SECTION: BenchSection<ResultsInput> = { name: 'booking', results: CONFIG.results, render: renderResults, log };
+/** A smoke run's section says so at the top (report.ts renders full runs). */
+const render = (input: ResultsInput) =>
+  ((input.config as { smoke?: boolean }).smoke ? '> **Smoke run** (`npm run bench:booking -- --smoke`: small data, 1 run, a few seconds per figure): these numbers only show that the bench works.\n\n' : '') + renderResults(input);
+const SECTION: BenchSection<ResultsInput> = { name: 'booking', results: CONFIG.results, render, log };
 
 async function main(): Promise<void> {
   const system = new BenchSystem();
@@ -180,9 +190,9 @@ async function main(): Promise<void> {
       r.cpu ? `CPU ms per request: ${Object.entries(r.cpu.groups).map(([g, ms]) => `${g} ${(ms / Math.max(1, r.responses)).toFixed(2)}`).join(', ')}; machine busy ${((100 * r.cpu.machineBusyMs) / r.cpu.machineCapacityMs).toFixed(0)} %; other processes (ms per request): ${describeOthers(r.cpu, Math.max(1, r.responses))}` : '';
 
     const token = frontDesk.token!;
-    log('warming up (3 s each, not recorded)…');
-    await loadGet(system.baseUrl, '/health', { connections: CONFIG.connections, seconds: 3 });
-    await loadGet(system.baseUrl, searchPath, { connections: CONFIG.connections, seconds: 3, token });
+    log(`warming up (${CONFIG.warmupSeconds} s each, not recorded)…`);
+    await loadGet(system.baseUrl, '/health', { connections: CONFIG.connections, seconds: CONFIG.warmupSeconds });
+    await loadGet(system.baseUrl, searchPath, { connections: CONFIG.connections, seconds: CONFIG.warmupSeconds, token });
 
     const limit500Path = `${searchPath}&limit=500`;
     const health: MeteredRun[] = [];
@@ -206,7 +216,7 @@ async function main(): Promise<void> {
       log(`run ${r}/${CONFIG.runs}: slot search, 4 weeks, one clinician, ${CONFIG.connections} connections, ${CONFIG.seconds} s…`);
       searchOne.push(await metered(() => loadGet(system.baseUrl, onePath, { connections: CONFIG.connections, seconds: CONFIG.seconds, token })));
       log(`  ${describe(searchOne.at(-1)!)}`);
-      const serialSeconds = Math.max(5, Math.round(CONFIG.seconds * 0.67));
+      const serialSeconds = SMOKE ? CONFIG.seconds : Math.max(5, Math.round(CONFIG.seconds * 0.67));
       log(`run ${r}/${CONFIG.runs}: slot search, any clinician, default limit, 1 connection, ${serialSeconds} s…`);
       searchSerial.push(await metered(() => loadGet(system.baseUrl, searchPath, { connections: 1, seconds: serialSeconds, token })));
       log(`  ${describe(searchSerial.at(-1)!)}`);

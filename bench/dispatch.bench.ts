@@ -6,7 +6,10 @@
  *    BullMQ worker that does the same HTTP call, as a ratio; target: at least 0.7 of the bare
  *    worker."
  *
- * Run: `npm run bench:dispatch` (builds, then runs dist/bench/dispatch.bench.js). It starts its
+ * Run: `npm run bench:dispatch` (builds, then runs dist/bench/dispatch.bench.js); add `-- --smoke`
+ * (or BENCH_SMOKE=1) for a run of a few seconds per part with small data (1 run of 200 messages,
+ * 4 clinicians, 20 patients, short idle and counter waits), which writes its section to a
+ * temporary file instead of bench/RESULTS.md (`npm run bench -- --smoke` runs it in CI). It starts its
  * own system as the booking bench does (the four services from dist/, a fresh database
  * aftercare_bench_*, a private Redis on a spare port, the Twilio fake with Twilio credentials
  * configured, so the notifications service sends through the real twilio library).
@@ -32,15 +35,16 @@
  * process (every statement of MessageSenderService.send). It rewrites its own section of
  * bench/RESULTS.md, and stops and drops everything it started, also on failure or Ctrl-C.
  *
- * Knobs (environment): MESSAGE_SEND_CONCURRENCY (the service's, and the bare worker's, default 256), BENCH_RUNS (3), BENCH_MESSAGES (10000), BENCH_CLINICIANS (20),
- * BENCH_PATIENTS_PER_CLINICIAN (15), BENCH_BOOKING_CONNECTIONS (32), BENCH_PROFILE_SENDS (300),
- * BENCH_IDLE_SECONDS (the idle window before each run; default: the reconciler's interval + 1 s),
+ * Knobs (environment): MESSAGE_SEND_CONCURRENCY (the service's, and the bare worker's, default 256), BENCH_RUNS (3; smoke 1), BENCH_MESSAGES (10000; smoke 200), BENCH_CLINICIANS (20; smoke 4),
+ * BENCH_PATIENTS_PER_CLINICIAN (15; smoke 5), BENCH_BOOKING_CONNECTIONS (32; smoke 8), BENCH_PROFILE_SENDS (300; smoke 20),
+ * BENCH_IDLE_SECONDS (the idle window before each run; default: the reconciler's interval + 1 s; smoke 2),
  * BENCH_RESULTS (default bench/RESULTS.md), BENCH_VERBOSE=1, BENCH_KEEP_DATABASE=1,
  * BENCH_RENDER_FROM=<json> (only render the section again from the measurements a run saved).
  */
 import 'reflect-metadata';
 import { fork, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
+import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { performance } from 'node:perf_hooks';
@@ -64,6 +68,7 @@ import { benchEntry, cleanupOnce, publish, reportFailure, type BenchSection } fr
 import { bookingRequestsForWeek, seedClinic, type BookingRequest, type SeededClinic } from './support/seed.js';
 import { quantile } from './support/stats.js';
 
+const SMOKE = process.argv.includes('--smoke') || process.env.BENCH_SMOKE === '1';
 const int = (name: string, fallback: number) => {
   const raw = process.env[name];
   const n = raw === undefined || raw === '' ? fallback : Number(raw);
@@ -71,15 +76,18 @@ const int = (name: string, fallback: number) => {
   return n;
 };
 export const CONFIG = {
-  runs: int('BENCH_RUNS', 3),
-  messages: int('BENCH_MESSAGES', 10_000),
-  clinicians: int('BENCH_CLINICIANS', 20),
-  patientsPerClinician: int('BENCH_PATIENTS_PER_CLINICIAN', 15),
-  bookingConnections: int('BENCH_BOOKING_CONNECTIONS', 32),
-  profileSends: int('BENCH_PROFILE_SENDS', 300),
-  idleSeconds: int('BENCH_IDLE_SECONDS', Math.ceil(loadConfig({ NODE_ENV: 'test' }).reconcileIntervalMs / 1000) + 1),
-  warmup: 300,
-  results: process.env.BENCH_RESULTS || path.join(ROOT, 'bench', 'RESULTS.md'),
+  smoke: SMOKE,
+  runs: int('BENCH_RUNS', SMOKE ? 1 : 3),
+  messages: int('BENCH_MESSAGES', SMOKE ? 200 : 10_000),
+  clinicians: int('BENCH_CLINICIANS', SMOKE ? 4 : 20),
+  patientsPerClinician: int('BENCH_PATIENTS_PER_CLINICIAN', SMOKE ? 5 : 15),
+  bookingConnections: int('BENCH_BOOKING_CONNECTIONS', SMOKE ? 8 : 32),
+  profileSends: int('BENCH_PROFILE_SENDS', SMOKE ? 20 : 300),
+  idleSeconds: int('BENCH_IDLE_SECONDS', SMOKE ? 2 : Math.ceil(loadConfig({ NODE_ENV: 'test' }).reconcileIntervalMs / 1000) + 1),
+  warmup: SMOKE ? 20 : 300,
+  // PostgreSQL's statistics counters arrive when the backends go idle (up to ~10 s late); a smoke run does not wait for them (its counts are then partial).
+  pgStatsWaitMs: SMOKE ? 1_000 : 11_000,
+  results: process.env.BENCH_RESULTS || (SMOKE ? path.join(os.tmpdir(), 'aftercare-bench-dispatch-smoke.md') : path.join(ROOT, 'bench', 'RESULTS.md')),
 };
 const BARE_QUEUE = '{bench-bare-outbound}';
 
@@ -313,7 +321,12 @@ function summarise(kind: DispatchRun['kind'], run: number, dueAt: number, arriva
   };
 }
 
-const SECTION: BenchSection<DispatchInput> = { name: 'dispatch', results: CONFIG.results, render: renderDispatch, log };
+/** A smoke run's section says so at the top (dispatch-report.ts renders full runs). */
+const render = (input: DispatchInput) =>
+  ((input.config as { smoke?: boolean }).smoke
+    ? '> **Smoke run** (`npm run bench:dispatch -- --smoke`: 1 run of a few hundred messages, PostgreSQL counters not waited for): these numbers only show that the bench works.\n\n'
+    : '') + renderDispatch(input);
+const SECTION: BenchSection<DispatchInput> = { name: 'dispatch', results: CONFIG.results, render, log };
 
 async function main(): Promise<void> {
   const options = processorOptions();
@@ -492,7 +505,7 @@ async function main(): Promise<void> {
       // Idle: what the notifications service does with nothing to send (reconciler passes, pollers).
       // (First 11 s for PostgreSQL's counters of the composing to arrive, then the window.)
       log(`  idle window, ${CONFIG.idleSeconds} s (what the services do with nothing to send)…`);
-      await sleep(11_000);
+      await sleep(CONFIG.pgStatsWaitMs);
       const idleRedis0 = await redisCommands(redis);
       const idlePg0 = await pgCounters(db, system.database!.name);
       await meter.start();
@@ -553,7 +566,7 @@ async function main(): Promise<void> {
           (await db!.query<{ status: string; n: string }>('SELECT status, count(*) AS n FROM notifications.messages WHERE id = ANY($1::uuid[]) GROUP BY status', [[...ids]])).rows.map((x) => [x.status, Number(x.n)]),
         );
         // PostgreSQL's counters arrive when the backends go idle (up to ~10 s later).
-        await sleep(11_000);
+        await sleep(CONFIG.pgStatsWaitMs);
         const pg1 = await pgCounters(db!, system.database!.name);
         // Net of what the services do in the background (the idle window's rate over the same time).
         const window = (Date.now() - dueAt) / 1000;
