@@ -50,7 +50,7 @@ export interface NotificationsWiring {
 
 export function wireNotifications(db: Db, clock: Clock, config: AppConfig, queue: RecordingQueue): NotificationsWiring {
   const options: MessagingOptions = { service: 'notifications', tables: notificationsMessaging };
-  const outbox = new OutboxWriter(options, clock, { kick: () => undefined } as unknown as OutboxRelay);
+  const outbox = new OutboxWriter(options, clock, { written: () => undefined } as unknown as OutboxRelay);
   const directory = new DirectoryService(db);
   const templates = new TemplatesService(db, clock, directory);
   const messages = new MessagesService(db, config, queue as unknown as Queue, clock, new JobScheduler(clock), directory, templates);

@@ -8,4 +8,6 @@ export interface MessagingOptions {
   tables: MessagingTables;
   relayIntervalMs?: number;
   ackTimeoutMs?: number;
+  /** Events of different patients the relay has under way at once per subscriber (default 32). */
+  relayConcurrency?: number;
 }

@@ -13,7 +13,7 @@ import { DatabaseModule, DRIZZLE, PG_POOL, type Db } from '@aftercare/database';
 import { createTestDatabase, PrivateRedis, waitFor, type TestDatabase } from '@aftercare/testing';
 import { Inbox } from './inbox.js';
 import { MessagingModule, redisTransportOptions } from './messaging.module.js';
-import { messagingMigration, messagingTables } from './outbox.tables.js';
+import { messagingMigration, messagingTables, outboxNotifyMigration } from './outbox.tables.js';
 import { OutboxWriter } from './outbox.js';
 
 /**
@@ -51,6 +51,8 @@ class ConsumerLog {
   readonly handled: string[] = [];
   /** Event id -> how many more deliveries to refuse (a transient failure of the consumer). */
   readonly failures = new Map<string, number>();
+  /** Event id -> a promise the handler waits for before it handles the event (a slow consumer). */
+  readonly holds = new Map<string, Promise<void>>();
 
   count(list: 'deliveries' | 'handled', id: string): number {
     return this[list].filter((x) => x === id).length;
@@ -73,6 +75,7 @@ class ProcedureEventsController {
       this.log.failures.set(event.id, failures - 1);
       throw new RpcException({ statusCode: 503, code: 'TEST.TRANSIENT', message: `refused ${event.id} for now` });
     }
+    await this.log.holds.get(event.id);
     return this.inbox.handleOnce(event, async (tx, e) => {
       await tx.insert(received).values({ eventId: e.id, appointmentId: e.payload.appointmentId });
       this.log.handled.push(e.id);
@@ -104,7 +107,13 @@ class ProducerModule {
       module: ProducerModule,
       imports: [
         ConfigModule.forRoot(config),
-        DatabaseModule.forService({ url: config.databaseUrl, schema: 'scheduling', migrations: [messagingMigration('scheduling')], applicationName: 'outbox-test-producer', poolSize: 4 }),
+        DatabaseModule.forService({
+          url: config.databaseUrl,
+          schema: 'scheduling',
+          migrations: [messagingMigration('scheduling'), outboxNotifyMigration('scheduling', '0001_outbox_notify')],
+          applicationName: 'outbox-test-producer',
+          poolSize: 4,
+        }),
         ClockModule.forRoot({ virtual: config.virtualClock, poolToken: PG_POOL }),
         MessagingModule.forService({ service: 'scheduling', tables: scheduling }),
       ],
@@ -112,9 +121,36 @@ class ProducerModule {
   }
 }
 
-const payload = (appointmentId: string): EventPayloads['procedure.completed'] => ({
+/**
+ * A second producer ("notifications", its own outbox) whose relay polls only every ten minutes:
+ * what it delivers sooner, it delivered because a commit woke it.
+ */
+const notifier = messagingTables('notifications');
+const NOTIFIER_APP = 'outbox-test-notifier';
+@Module({})
+class SlowPollingProducerModule {
+  static forRoot(config: AppConfig): DynamicModule {
+    return {
+      module: SlowPollingProducerModule,
+      imports: [
+        ConfigModule.forRoot(config),
+        DatabaseModule.forService({
+          url: config.databaseUrl,
+          schema: 'notifications',
+          migrations: [messagingMigration('notifications'), outboxNotifyMigration('notifications', '0001_outbox_notify')],
+          applicationName: NOTIFIER_APP,
+          poolSize: 4,
+        }),
+        ClockModule.forRoot({ virtual: config.virtualClock, poolToken: PG_POOL }),
+        MessagingModule.forService({ service: 'notifications', tables: notifier, relayIntervalMs: 600_000 }),
+      ],
+    };
+  }
+}
+
+const payload = (appointmentId: string, patientId: string = randomUUID()): EventPayloads['procedure.completed'] => ({
   appointmentId,
-  patientId: randomUUID(),
+  patientId,
   clinicianId: randomUUID(),
   procedureType: 'bmac-knee',
   completedAt: new Date().toISOString(),
@@ -142,9 +178,9 @@ describe('outbox relay and inbox over the Redis transport', () => {
     return app;
   }
 
-  /** Commits one procedure.completed event in its own transaction; returns the event id. */
-  const publish = (appointmentId: string) =>
-    db.transaction((tx) => writer.publish(tx, 'procedure.completed', payload(appointmentId), { clinicId: CLINIC_ID }));
+  /** Commits one procedure.completed event (of a new patient unless given) in its own transaction; returns the event id. */
+  const publish = (appointmentId: string, patientId?: string) =>
+    db.transaction((tx) => writer.publish(tx, 'procedure.completed', payload(appointmentId, patientId), { clinicId: CLINIC_ID }));
 
   const outboxRow = async (eventId: string) => {
     const rows = await db.select().from(scheduling.outbox).where(eq(scheduling.outbox.eventId, eventId));
@@ -282,9 +318,10 @@ describe('outbox relay and inbox over the Redis transport', () => {
     }
   });
 
-  it('(e) keeps the order of two events for one subscriber', async () => {
-    const first = await publish('appt-e-1');
-    const second = await publish('appt-e-2');
+  it('(e) keeps the order of two events of one patient for one subscriber', async () => {
+    const patient = randomUUID();
+    const first = await publish('appt-e-1', patient);
+    const second = await publish('appt-e-2', patient);
     await delivered(second);
     await delivered(first);
 
@@ -295,9 +332,10 @@ describe('outbox relay and inbox over the Redis transport', () => {
   it('keeps the order of events published in one transaction', async () => {
     // All rows of one transaction share created_at (now() is the transaction's start): the
     // relay must follow the write order (seq), not the random row ids.
+    const patient = randomUUID();
     const ids = await db.transaction(async (tx) => {
       const out: string[] = [];
-      for (let i = 0; i < 8; i++) out.push(await writer.publish(tx, 'procedure.completed', payload(`appt-tx-${i}`), { clinicId: CLINIC_ID }));
+      for (let i = 0; i < 8; i++) out.push(await writer.publish(tx, 'procedure.completed', payload(`appt-tx-${i}`, patient), { clinicId: CLINIC_ID }));
       return out;
     });
     for (const id of ids) await delivered(id);
@@ -308,8 +346,9 @@ describe('outbox relay and inbox over the Redis transport', () => {
     // The consumer fails the first event three times (a deadlock, a dependency down): it
     // backs off for a second, and the relay sends the second event in the meantime.
     // Set up the refusals before the row is committed, so that the relay cannot get there first.
+    const patient = randomUUID();
     const first = await db.transaction(async (tx) => {
-      const id = await writer.publish(tx, 'procedure.completed', payload('appt-retry-1'), { clinicId: CLINIC_ID });
+      const id = await writer.publish(tx, 'procedure.completed', payload('appt-retry-1', patient), { clinicId: CLINIC_ID });
       log.failures.set(id, 3);
       return id;
     });
@@ -318,9 +357,125 @@ describe('outbox relay and inbox over the Redis transport', () => {
       return row && row.attempts >= 3 ? row : undefined;
     }, { ...WAIT, what: 'three refused deliveries' });
     expect(refused.lastError).toMatch(/^TEST.TRANSIENT: refused/);
-    const second = await publish('appt-retry-2');
+    const second = await publish('appt-retry-2', patient);
     await delivered(second);
     await delivered(first);
     expect(log.handled.filter((x) => x === first || x === second)).toEqual([first, second]);
+  });
+
+  /** A hold on an event: the consumer waits in its handler until released. */
+  function hold() {
+    let release!: () => void;
+    const promise = new Promise<void>((resolve) => (release = resolve));
+    return { promise, release };
+  }
+
+  it('sends other patients\' events while one patient\'s event is slow, and that patient\'s next event only after it', async () => {
+    const slowPatient = randomUUID();
+    const slow = hold();
+    const { first, next } = await db.transaction(async (tx) => {
+      const first = await writer.publish(tx, 'procedure.completed', payload('appt-slow-1', slowPatient), { clinicId: CLINIC_ID });
+      log.holds.set(first, slow.promise);
+      const next = await writer.publish(tx, 'procedure.completed', payload('appt-slow-2', slowPatient), { clinicId: CLINIC_ID });
+      return { first, next };
+    });
+    await waitFor(async () => log.deliveries.includes(first), { ...WAIT, what: 'the slow event reaching the consumer' });
+    try {
+      // Written after the slow patient's two, handled while the first is still held.
+      const others = await Promise.all(Array.from({ length: 5 }, (_, i) => publish(`appt-other-${i}`)));
+      await waitFor(async () => others.every((id) => log.handled.includes(id)), { ...WAIT, what: "the other patients' events handled" });
+      expect(log.handled).not.toContain(first);
+      expect(log.deliveries).not.toContain(next);
+    } finally {
+      slow.release();
+    }
+    await delivered(next);
+    expect(log.handled.filter((x) => x === first || x === next)).toEqual([first, next]);
+  });
+
+  it('keeps each patient\'s order when many patients\' events are written at once', async () => {
+    const patients = Array.from({ length: 4 }, () => randomUUID());
+    const written = await db.transaction(async (tx) => {
+      const out: { id: string; patient: string }[] = [];
+      for (let i = 0; i < 60; i++) {
+        const patient = patients[i % patients.length]!;
+        out.push({ id: await writer.publish(tx, 'procedure.completed', payload(`appt-many-${i}`, patient), { clinicId: CLINIC_ID }), patient });
+      }
+      return out;
+    });
+    for (const { id } of written) await delivered(id);
+    for (const patient of patients) {
+      const mine = written.filter((w) => w.patient === patient).map((w) => w.id);
+      expect(log.handled.filter((x) => mine.includes(x))).toEqual(mine);
+    }
+  });
+
+  it('an event of no patient waits for the events before it, and holds back those after it', async () => {
+    const slow = hold();
+    const { before, unkeyed, after } = await db.transaction(async (tx) => {
+      const before = await writer.publish(tx, 'procedure.completed', payload('appt-before'), { clinicId: CLINIC_ID });
+      log.holds.set(before, slow.promise);
+      // A clinic-wide event (as clinic.upserted): its payload names no patient.
+      const { patientId: _none, ...noPatient } = payload('appt-unkeyed');
+      const unkeyed = await writer.publish(tx, 'procedure.completed', noPatient as EventPayloads['procedure.completed'], { clinicId: CLINIC_ID });
+      const after = await writer.publish(tx, 'procedure.completed', payload('appt-after'), { clinicId: CLINIC_ID });
+      return { before, unkeyed, after };
+    });
+    await waitFor(async () => log.deliveries.includes(before), { ...WAIT, what: 'the first event reaching the consumer' });
+    await new Promise((resolve) => setTimeout(resolve, 300)); // a relay pass or more, while the first is held
+    expect(log.deliveries).not.toContain(unkeyed);
+    expect(log.deliveries).not.toContain(after);
+    slow.release();
+    await delivered(after);
+    expect(log.handled.filter((x) => [before, unkeyed, after].includes(x))).toEqual([before, unkeyed, after]);
+  });
+
+  describe('woken by commits', () => {
+    let slow: INestApplicationContext;
+    let slowDb: Db;
+    let slowWriter: OutboxWriter;
+
+    beforeAll(async () => {
+      slow = await NestFactory.createApplicationContext(SlowPollingProducerModule.forRoot(config), { logger: logLevels(config.logLevel) });
+      await slow.init();
+      slowDb = slow.get<Db>(DRIZZLE);
+      slowWriter = slow.get(OutboxWriter);
+      await waitFor(async () => (await listenerBackends()).length === 1, { ...WAIT, what: "the slow producer's relay listening" });
+    }, 30_000);
+    afterAll(async () => {
+      await slow?.close();
+    });
+
+    const listenerBackends = async () =>
+      (await db.execute<{ pid: number }>(sql`SELECT pid FROM pg_stat_activity WHERE application_name = ${`${NOTIFIER_APP}-outbox`}`)).rows;
+
+    /** Writes an event and keeps its transaction open a while after it: a pass started by the write itself finds nothing. */
+    const publishSlowly = (appointmentId: string) =>
+      slowDb.transaction(async (tx) => {
+        const id = await slowWriter.publish(tx, 'procedure.completed', payload(appointmentId), { clinicId: CLINIC_ID });
+        await new Promise((resolve) => setTimeout(resolve, 300));
+        return id;
+      });
+
+    const handledSoon = (id: string) => waitFor(async () => log.handled.includes(id), { timeoutMs: 5_000, intervalMs: 20, what: `${id} handled within seconds (the relay polls every ten minutes)` });
+
+    it('delivers an event as soon as its transaction commits, long before the next poll', async () => {
+      const id = await publishSlowly('appt-woken');
+      await handledSoon(id);
+      const rows = await slowDb.select().from(notifier.outbox).where(eq(notifier.outbox.eventId, id));
+      expect(rows.map((r) => r.deliveredAt)).toEqual([expect.any(Date)]);
+    });
+
+    it('listens again after its connection is cut (PostgreSQL restarted, the backend terminated)', async () => {
+      const [before] = await listenerBackends();
+      await db.execute(sql`SELECT pg_terminate_backend(${before!.pid})`);
+      await waitFor(async () => {
+        const now = await listenerBackends();
+        return now.length === 1 && now[0]!.pid !== before!.pid;
+      }, { ...WAIT, what: 'the relay listening again on a new connection' });
+
+      const id = await publishSlowly('appt-woken-again');
+      await handledSoon(id);
+    });
   });
 });

@@ -57,3 +57,23 @@ CREATE TABLE ${schema}.inbox (
 );`,
   };
 }
+
+/**
+ * A statement-level trigger on the outbox: every transaction that writes events notifies
+ * `outboxChannel(schema)` when it commits (PostgreSQL delivers a NOTIFY at commit, once per
+ * transaction, and never for one that rolled back), so the relay starts at once instead of at its
+ * next poll. `id`: the next migration id of the service's schema.
+ */
+export function outboxNotifyMigration(schema: string, id: string): Migration {
+  assertIdentifier(schema);
+  return {
+    id,
+    sql: `
+CREATE FUNCTION ${schema}.outbox_notify() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  PERFORM pg_notify('aftercare_outbox_${schema}', '');
+  RETURN NULL;
+END $$;
+CREATE TRIGGER outbox_notify AFTER INSERT ON ${schema}.outbox FOR EACH STATEMENT EXECUTE FUNCTION ${schema}.outbox_notify();`,
+  };
+}

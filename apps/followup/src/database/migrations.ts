@@ -1,5 +1,5 @@
 import type { Migration } from '@aftercare/database';
-import { messagingMigration } from '@aftercare/messaging';
+import { messagingMigration, outboxNotifyMigration } from '@aftercare/messaging';
 import { PROTOCOLS_MIGRATION } from './0005_protocols.migration.js';
 
 /** The followup schema. Never edit a shipped migration: add the next one. */
@@ -278,4 +278,5 @@ CREATE INDEX follow_up_items_repeat_booked ON followup.follow_up_items (care_pla
   WHERE source = 'repeat_injection' AND booked_appointment_id IS NOT NULL;
 `,
   },
+  outboxNotifyMigration('followup', '0007_outbox_notify'),
 ];

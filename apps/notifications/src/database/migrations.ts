@@ -1,5 +1,5 @@
 import type { Migration } from '@aftercare/database';
-import { messagingMigration } from '@aftercare/messaging';
+import { messagingMigration, outboxNotifyMigration } from '@aftercare/messaging';
 
 /** The notifications schema. Never edit a shipped migration: add the next one. */
 export const NOTIFICATIONS_MIGRATIONS: Migration[] = [
@@ -268,4 +268,5 @@ DROP INDEX notifications.messages_pending;
 ALTER TABLE notifications.message_events DROP CONSTRAINT message_events_message_id_fkey;
 `,
   },
+  outboxNotifyMigration('notifications', '0007_outbox_notify'),
 ];

@@ -1,5 +1,5 @@
 import type { Migration } from '@aftercare/database';
-import { messagingMigration } from '@aftercare/messaging';
+import { messagingMigration, outboxNotifyMigration } from '@aftercare/messaging';
 
 /** The scheduling schema. Never edit a shipped migration: add the next one. */
 export const SCHEDULING_MIGRATIONS: Migration[] = [
@@ -227,4 +227,5 @@ CREATE INDEX waitlist_offers_slot ON scheduling.waitlist_offers (slot_key);
 CREATE UNIQUE INDEX waitlist_offers_one_winner ON scheduling.waitlist_offers (slot_key) WHERE status = 'accepted';
 `,
   },
+  outboxNotifyMigration('scheduling', '0003_outbox_notify'),
 ];
