@@ -224,6 +224,7 @@ async function main(): Promise<void> {
     }
 
     const bookings: BookingRun[] = [];
+    const healthAtBooking: MeteredRun[] = [];
     for (let r = 1; r <= CONFIG.runs; r++) {
       const quiet = await settle(db);
       if (quiet !== 'quiet') log(`  warning: ${quiet}`);
@@ -246,6 +247,12 @@ async function main(): Promise<void> {
       bookings.push({ ...run, created, bookingsPerSecond: ok / run.seconds, settledBefore: quiet });
       log(`  ${ok} booked in ${run.seconds.toFixed(1)} s = ${(ok / run.seconds).toFixed(1)} bookings/s; ${describe(run)}; ${created} rows created`);
       for (const [reason, n] of Object.entries(run.unexpected)) log(`  not booked: ${n} × ${reason}`);
+      // Figure 6's baseline: the gateway's own /health at the bookings' concurrency, right after them.
+      const settled = await settle(db);
+      if (settled !== 'quiet') log(`  warning: ${settled}`);
+      log(`run ${r}/${CONFIG.runs}: GET /health, ${CONFIG.bookingConnections} connections (as the bookings), ${CONFIG.seconds} s…`);
+      healthAtBooking.push(await metered(() => loadGet(system.baseUrl, '/health', { connections: CONFIG.bookingConnections, seconds: CONFIG.seconds })));
+      log(`  ${describe(healthAtBooking.at(-1)!)}`);
     }
 
     const settledAfter = await settle(db);
@@ -285,6 +292,7 @@ async function main(): Promise<void> {
       searchOne,
       searchSerial,
       bookings,
+      healthAtBooking,
       doubles,
       settledAfter,
       profile,

@@ -42,6 +42,8 @@ export interface ResultsInput {
   searchOne: MeteredRun[];
   searchSerial: MeteredRun[];
   bookings: BookingRun[];
+  /** The gateway's /health at the bookings' concurrency, after each booking run (figure 6's baseline; absent in older saved runs). */
+  healthAtBooking?: MeteredRun[];
   doubles: { clinician: number; patient: number; resource: number };
   settledAfter: string;
   profile: ProfileResult;
@@ -51,6 +53,8 @@ export interface ResultsInput {
 }
 
 export const TARGET_P99_MS = 50;
+/** Issue 7, figure 6: booking p99 at 50 concurrent clients. */
+export const BOOKING_TARGET_P99_MS = 100;
 
 const cell = (s: Spread, digits: number) => `${fmt(s.min, digits)} / **${fmt(s.median, digits)}** / ${fmt(s.max, digits)}`;
 export const row = (figure: string, values: number[], digits = 1, unit = '') =>
@@ -102,6 +106,34 @@ export function othersSummary(runs: { cpu?: CpuUsage }[], units: number): string
   for (const r of runs) for (const o of r.cpu?.others ?? []) total.set(o.label, (total.get(o.label) ?? 0) + o.ms);
   const top = [...total.entries()].sort((a, b) => b[1] - a[1]).filter(([, ms]) => ms / units >= 0.01).slice(0, 4);
   return top.length ? top.map(([label, ms]) => `${label} ${fmt(ms / units, 2)}`).join(', ') : 'none worth naming';
+}
+
+/**
+ * Issue 7, figure 6: bookings at 50 concurrent clients through the gateway, p99 ≤ 100 ms and
+ * no double booking, beside the gateway's own /health at the same concurrency.
+ */
+function bookingTarget(x: ResultsInput): string {
+  const c = x.config;
+  const p99 = spread(x.bookings.map((b) => b.p99));
+  const rate = spread(x.bookings.map((b) => b.bookingsPerSecond));
+  const doubles = x.doubles.clinician + x.doubles.patient + x.doubles.resource;
+  const health = x.healthAtBooking?.length ? spread(x.healthAtBooking.map((h) => h.p99)) : null;
+  const met = p99.median <= BOOKING_TARGET_P99_MS;
+  // Closed loop: each client sends its next booking when the last is answered, so the mean latency is clients / throughput (Little's law).
+  const needed = c.bookingConnections / (BOOKING_TARGET_P99_MS / 1000);
+  return `**Booking at ${c.bookingConnections} concurrent clients through the gateway (auth, validation, message hop, database): p99 ≤ ${BOOKING_TARGET_P99_MS} ms; zero double bookings (issue 7, figure 6).**
+
+- p99 **${fmt(p99.median, 0)} ms** (median of ${c.runs} runs; ${fmt(rate.median, 1)} bookings/s) — **${met ? 'met' : 'NOT met'}**${
+    health ? `; the gateway's own \`GET /health\` at the same ${c.bookingConnections} connections: p99 ${fmt(health.median, 0)} ms` : ''
+  }.
+- Double bookings: **${doubles}** — **${doubles === 0 ? 'met' : 'NOT met'}**.${
+    met
+      ? ''
+      : `
+- Why: with ${c.bookingConnections} clients each sending its next booking as soon as the last is answered, the mean latency is ${c.bookingConnections} ÷ throughput
+  (${c.bookingConnections} ÷ ${fmt(rate.median, 0)}/s = ${fmt((1000 * c.bookingConnections) / Math.max(1, rate.median), 0)} ms), so a p99 under ${BOOKING_TARGET_P99_MS} ms needs more than ${fmt(needed, 0)} bookings/s:
+  ${fmt(needed / Math.max(1, rate.median), 1)}× what the ${x.machine.nproc} cores do today with all of a booking's work on them (its transaction, the event, the confirmation SMS and reminders).`
+  }`;
 }
 
 export function renderResults(x: ResultsInput): string {
@@ -160,6 +192,8 @@ The load generator (autocannon) runs on the same ${m.nproc} cores as the four se
     othersShare(x.search) >= 0.1 ? ` During these runs ${fmt(100 * othersShare(x.search), 0)} % of the machine's busy CPU went to processes outside the bench (other people's work; see the CPU table).` : ''
   }
 - At 1 connection (one search at a time, no queueing behind other requests): p99 **${fmt(serialP99.median, 0)} ms**, p50 ${fmt(serial.median, 0)} ms — **${verdict(metSerial, serialP99.max < TARGET_P99_MS, serialP99)}**.
+
+${bookingTarget(x)}
 
 The API's default \`limit\` is ${L} slots (the search reads the range in growing chunks and stops once it has them).
 
@@ -238,6 +272,7 @@ ${row('any other answer / error', otherBookings, 0)}
 ${row('appointments created (SQL count)', x.bookings.map((b) => b.created), 0)}
 ${row('run time, first request to last answer (s)', x.bookings.map((b) => b.seconds), 2)}
 ${row('machine load average (1 min) after the run', x.bookings.map((b) => b.load1), 2)}
+${x.healthAtBooking?.length ? [row(`baseline: \`GET /health\` at ${c.bookingConnections} connections, requests/s`, x.healthAtBooking.map((h) => h.rps), 0), row(`baseline: \`GET /health\` at ${c.bookingConnections} connections, p50 (ms)`, x.healthAtBooking.map((h) => h.p50), 0), row(`baseline: \`GET /health\` at ${c.bookingConnections} connections, p99 (ms)`, x.healthAtBooking.map((h) => h.p99), 0)].join('\n') : ''}
 
 Answers: ${statusSummary(x.bookings)}.${unexpectedSummary(x.bookings)}
 Double bookings afterwards (overlapping active appointments of one clinician: **${x.doubles.clinician}**, of one patient: **${x.doubles.patient}**;
