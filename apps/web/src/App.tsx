@@ -7,20 +7,50 @@ import { describeError } from './api';
 import { HOME, Layout } from './layout';
 import { SignIn } from './pages/SignIn';
 import { useSession } from './session';
+import { prefetch } from './hooks';
+import { dueListQueries } from './pages/clinician/due-list-queries';
 
 /**
  * Each role's pages are a chunk of their own, loaded when the first of them opens: a clinician's
- * first load of the due list carries none of the front desk's or the admin's code.
+ * first load of the due list carries none of the front desk's or the admin's code. The chunk of
+ * the role's own pages is fetched while the session is checked (App), and a page whose chunk is
+ * there already renders at once: React holds back what a lazy component suspended on for up to
+ * 300 ms after it resolves, which a first load would pay every time.
  */
-const desk = () => import('./pages/desk');
-const clinician = () => import('./pages/clinician');
-const admin = () => import('./pages/admin');
+function area<M>(load: () => Promise<M>) {
+  let loaded: M | undefined;
+  let loading: Promise<M> | undefined;
+  return {
+    load: (): Promise<M> =>
+      (loading ??= load().then(
+        (m) => (loaded = m),
+        (error: unknown) => {
+          loading = undefined; // tried again by the next page that needs it
+          throw error;
+        },
+      )),
+    /** The module when it has arrived. */
+    get loaded(): M | undefined {
+      return loaded;
+    },
+  };
+}
+type Area<M> = ReturnType<typeof area<M>>;
+
+const desk = area(() => import('./pages/desk'));
+const clinician = area(() => import('./pages/clinician'));
+const admin = area(() => import('./pages/admin'));
 
 /** The pages a role lands on and works in most: their chunk is fetched while the session is checked. */
-const AREA_OF: Record<Role, () => Promise<unknown>> = { front_desk: desk, clinician, admin: clinician };
+const AREA_OF: Record<Role, { load: () => Promise<unknown> }> = { front_desk: desk, clinician, admin: clinician };
 
-function page<K extends string, M extends Record<K, ComponentType>>(area: () => Promise<M>, name: K) {
-  return lazy(() => area().then((module) => ({ default: module[name] })));
+function page<K extends string, M extends Record<K, ComponentType>>(from: Area<M>, name: K) {
+  return lazy(() => {
+    const module = from.loaded;
+    // A thenable that answers at once: React takes its value in the same render, without suspending.
+    if (module) return { then: (resolve: (m: { default: ComponentType }) => void) => resolve({ default: module[name] }) } as unknown as Promise<{ default: ComponentType }>;
+    return from.load().then((m) => ({ default: m[name] }));
+  });
 }
 
 const PatientsPage = page(desk, 'PatientsPage');
@@ -56,6 +86,9 @@ function Allow({ roles, children }: { roles: readonly Role[]; children: ReactNod
   return <Suspense fallback={<Loading />}>{children}</Suspense>;
 }
 
+/** Only the page a tab opens on is prefetched (not again when the session changes). */
+let firstPagePrefetched = false;
+
 /** Re-reads the server's time this often (the virtual clock moves when an admin advances it). */
 const CLOCK_SYNC_MS = 60_000;
 
@@ -65,11 +98,22 @@ export function App() {
   const [clock, setClock] = useState<'syncing' | 'ready' | string>('syncing');
   useEffect(() => {
     if (!session) return;
-    // Side by side with /api/me below, not after it: the first page's code is there when the session is.
-    void AREA_OF[session.user.role]().catch(() => undefined);
+    // Side by side with /api/me, not after it: the first page's code is there when the session is
+    // (a chunk that fails to load is loaded again, and reported, by the page that needs it).
+    const pages = AREA_OF[session.user.role].load().catch(() => undefined);
+    // The due list's own requests too, when that is where the first load goes.
+    const landing = location.pathname === '/' ? HOME[session.user.role] : location.pathname;
+    if (!firstPagePrefetched && landing === '/due' && session.user.role !== 'front_desk') {
+      firstPagePrefetched = true;
+      const q = dueListQueries(new URLSearchParams(location.search), session.user);
+      prefetch('/api/follow-ups', q.list);
+      prefetch('/api/follow-ups/counts', q.counts);
+      prefetch('/api/clinic');
+      prefetch('/api/clinicians');
+    }
     let stopped = false;
     const sync = () =>
-      syncServerClock()
+      Promise.all([syncServerClock(), pages])
         .then(() => !stopped && setClock('ready'))
         .catch((error: unknown) => !stopped && setClock((now) => (now === 'ready' ? now : describeError(error))));
     void sync();

@@ -1,4 +1,5 @@
 import { api, type SessionUser } from './api';
+import { dateTimeFormat } from './format';
 
 /**
  * The system's "now" as the server's Clock has it. Outside production the virtual clock may be
@@ -21,7 +22,7 @@ export function serverNow(): Date {
 
 /** The calendar day (yyyy-mm-dd) it is now in `timeZone`, by the server's clock. */
 export function todayIn(timeZone: string | undefined, at: Date = serverNow()): string {
-  const parts = new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' }).formatToParts(at);
+  const parts = dateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' }).formatToParts(at);
   const get = (type: string) => parts.find((p) => p.type === type)?.value ?? '';
   return `${get('year')}-${get('month')}-${get('day')}`;
 }

@@ -10,12 +10,37 @@ export interface Loaded<T> {
 }
 
 /** GETs `path` (with `query`) now and whenever they change; null skips the request. */
+/** Requests started before their page asked (prefetch), each taken once by the first useApi of its key. */
+const prefetched = new Map<string, { at: number; result: Promise<unknown> }>();
+/** A prefetched answer older than this is asked for again. */
+const PREFETCH_FRESH_MS = 10_000;
+const keyOf = (path: string, query?: Query) => JSON.stringify([path, query ?? null]);
+
+/**
+ * Starts a GET that a page about to open will make with useApi (same path and query), so that it
+ * runs side by side with what comes before the page (the session check, the page's code).
+ */
+export function prefetch(path: string, query?: Query): void {
+  const key = keyOf(path, query);
+  const known = prefetched.get(key);
+  if (known && Date.now() - known.at < PREFETCH_FRESH_MS) return;
+  const result = api(path, { query });
+  result.catch(() => undefined); // reported when a page takes it
+  prefetched.set(key, { at: Date.now(), result });
+}
+
+function takePrefetched<T>(key: string): Promise<T> | null {
+  const entry = prefetched.get(key);
+  prefetched.delete(key);
+  return entry && Date.now() - entry.at < PREFETCH_FRESH_MS ? (entry.result as Promise<T>) : null;
+}
+
 export function useApi<T>(path: string | null, query?: Query): Loaded<T> {
   const [data, setData] = useState<T | undefined>(undefined);
   const [error, setError] = useState<string | null>(null);
   const [loading, setLoading] = useState<boolean>(path !== null);
   const [tick, setTick] = useState(0);
-  const key = path === null ? null : JSON.stringify([path, query ?? null]);
+  const key = path === null ? null : keyOf(path, query);
   useEffect(() => {
     if (path === null) {
       setLoading(false);
@@ -23,13 +48,14 @@ export function useApi<T>(path: string | null, query?: Query): Loaded<T> {
     }
     const controller = new AbortController();
     setLoading(true);
-    api<T>(path, { query, signal: controller.signal })
+    (takePrefetched<T>(key!) ?? api<T>(path, { query, signal: controller.signal }))
       .then((result) => {
+        if (controller.signal.aborted) return;
         setData(result);
         setError(null);
       })
       .catch((e: unknown) => {
-        if (isAborted(e)) return;
+        if (controller.signal.aborted || isAborted(e)) return;
         setError(describeError(e));
       })
       .finally(() => {

@@ -17,7 +17,7 @@ import type {
 } from '@aftercare/contracts';
 import { api, ApiError, onSessionChange } from '../api';
 import { serverNow, todayIn } from '../clock';
-import { formatTime, humanize } from '../format';
+import { dateTimeFormat, formatTime, humanize } from '../format';
 import type { Tone } from './ui';
 
 // ---- the clinic's catalogue, loaded once and shared by every desk page ----
@@ -140,7 +140,7 @@ export function allowedActions(a: { status: AppointmentStatus; startsAt: string 
 
 /** "Mon, Dec 7": a slot's day, in the clinic's zone. */
 export function formatDay(iso: string, timeZone: string): string {
-  return new Intl.DateTimeFormat(undefined, { weekday: 'short', month: 'short', day: 'numeric', timeZone }).format(new Date(iso));
+  return dateTimeFormat(undefined, { weekday: 'short', month: 'short', day: 'numeric', timeZone }).format(new Date(iso));
 }
 
 /** "Mon, Dec 7, 9:00 AM": how a slot is named on its button and in the confirmation. */

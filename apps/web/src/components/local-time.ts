@@ -5,9 +5,11 @@
  * starts at the clinic's midnight. Built on Intl only (the web app carries no time-zone library).
  */
 
+import { dateTimeFormat } from '../format';
+
 /** The zone's offset from UTC (ms) at an instant: its wall time minus UTC. */
 function zoneOffsetMs(at: number, timeZone: string): number {
-  const parts = new Intl.DateTimeFormat('en-US', {
+  const parts = dateTimeFormat('en-US', {
     timeZone,
     hourCycle: 'h23',
     year: 'numeric',
@@ -76,5 +78,5 @@ export const isLocalDate = (value: string): boolean => /^\d{4}-\d{2}-\d{2}$/.tes
 export function formatLocalDate(date: string | null | undefined): string {
   if (!date) return '—';
   const [y, m, d] = date.split('-').map(Number) as [number, number, number];
-  return new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeZone: 'UTC' }).format(new Date(Date.UTC(y, m - 1, d)));
+  return dateTimeFormat(undefined, { dateStyle: 'medium', timeZone: 'UTC' }).format(new Date(Date.UTC(y, m - 1, d)));
 }

@@ -1,3 +1,4 @@
+import { dateTimeFormat } from '../format';
 /**
  * The pain chart's geometry, as plain functions (no React, no DOM) so that it is unit tested on
  * its own: scales, ticks, the line of each procedure's scores and the marker of each procedure.
@@ -141,7 +142,7 @@ function round(n: number): number {
 
 /** The calendar date 'YYYY-MM-DD' of an instant in a zone. */
 export function localDate(iso: string, timeZone: string): string {
-  const parts = new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' }).formatToParts(new Date(iso));
+  const parts = dateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' }).formatToParts(new Date(iso));
   const get = (type: string) => parts.find((p) => p.type === type)?.value ?? '';
   return `${get('year')}-${get('month')}-${get('day')}`;
 }

@@ -11,12 +11,13 @@ import type {
 import { api, describeError } from '../../api';
 import { useClinic, useClinicians } from '../../components/clinic-data';
 import { KIND_NAMES, STATE_NAMES, URGENCY_TONES, dueText, urgencyOf, type Urgency } from '../../components/clinical';
-import { ClinicianFilter, clinicianOfParam } from '../../components/ClinicianFilter';
+import { ClinicianFilter } from '../../components/ClinicianFilter';
 import { FollowUpActions } from '../../components/FollowUpActions';
 import { Badge, Button, DataTable, Empty, ErrorBanner, Loading, Notice, Options, PageHeader, SelectField } from '../../components/ui';
 import { formatDate, formatDateTime } from '../../format';
 import { useApi } from '../../hooks';
 import { useUser } from '../../session';
+import { dueListQueries } from './due-list-queries';
 
 /**
  * The clinician's due list: follow-up visits, repeat-injection evaluations and attention items,
@@ -24,9 +25,6 @@ import { useUser } from '../../session';
  * whole list's counts (GET /api/follow-ups/counts), the clinic's zone and the clinician names in
  * parallel.
  */
-
-/** Items per request: a clinician's whole day in one page, small enough to answer at once. */
-const PAGE_SIZE = 50;
 
 const KINDS: FollowUpKind[] = ['follow_up_visit', 'repeat_evaluation', 'attention', 'booking_task'];
 const STATES = [
@@ -51,13 +49,10 @@ export function DueListPage() {
   const user = useUser();
   const [params, setParams] = useSearchParams();
   const clinicianParam = params.get('clinician');
-  const clinicianId = clinicianOfParam(clinicianParam, user);
-  const kind = params.get('kind') ?? '';
-  const state = params.get('state') ?? 'open';
-  const query = { clinicianId, kind, state, limit: PAGE_SIZE };
+  const { clinicianId, kind, state, list: query, counts: countsQuery } = dueListQueries(params, user);
 
   const first = useApi<FollowUpPage>('/api/follow-ups', query);
-  const counts = useApi<FollowUpCountsResource>('/api/follow-ups/counts', { clinicianId, kind });
+  const counts = useApi<FollowUpCountsResource>('/api/follow-ups/counts', countsQuery);
   const clinic = useClinic();
   const clinicians = useClinicians();
   const timeZone = clinic.data?.timezone;
