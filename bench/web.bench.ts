@@ -30,7 +30,9 @@
  * smoke 2000), BENCH_CLINICIANS (500; smoke 50), BENCH_WEB_READY (the CSS selector that means
  * "the list is shown"; default `main table tbody tr, main .empty`), BENCH_RESULTS (default
  * bench/RESULTS.md), CHROMIUM_PATH, BENCH_VERBOSE=1, BENCH_KEEP_DATABASE=1,
- * BENCH_RENDER_FROM=<json> (only render the section again from a run's saved measurements).
+ * BENCH_RENDER_FROM=<json> (only render the section again from a run's saved measurements),
+ * BENCH_WEB_PROFILE=<n> (a CPU profile of the first n first loads, warm-up included, printed by
+ * function with its place in the built asset; dist/web/assets has the source maps).
  */
 import 'reflect-metadata';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
@@ -44,6 +46,7 @@ import type { Browser, BrowserContext, Page, Request } from 'playwright-core';
 import { DEMO, type FollowUpPage } from '@aftercare/contracts';
 import { ROOT } from '../scripts/lib/system.js';
 import { BenchSystem } from './support/bench-system.js';
+import { startProfile, stopProfile } from './support/web-profile.js';
 import { benchEntry, cleanupOnce, publish, reportFailure, type BenchSection } from './support/bench-run.js';
 import { CHROMIUM_PATH, launchBrowser, newDesk } from './support/browser.js';
 import { codeVersion, machine } from './support/machine.js';
@@ -210,6 +213,10 @@ function recordRequests(context: BrowserContext, baseUrl: string) {
   };
 }
 
+/** BENCH_WEB_PROFILE=<n>: a CPU profile of the first n first loads, printed by function (bench/support/web-profile.ts). */
+const PROFILE_LOADS = Number(process.env.BENCH_WEB_PROFILE || 0);
+let profiled = 0;
+
 /** One first load in a fresh context, then the warm load in the same one. */
 async function firstAndWarm(browser: Browser, baseUrl: string, email: string): Promise<{ first: LoadSample; warm: LoadSample }> {
   const session = await login(baseUrl, email);
@@ -218,7 +225,13 @@ async function firstAndWarm(browser: Browser, baseUrl: string, email: string): P
     await context.addInitScript({ content: initScript(new URL(baseUrl).origin, JSON.stringify({ accessToken: session.accessToken, user: session.user })) });
     const requests = recordRequests(context, baseUrl);
     const page = await context.newPage();
+    const profiling = PROFILE_LOADS > profiled ? (profiled++, await startProfile(page)) : null;
     const first = await loadDue(page, baseUrl);
+    if (profiling) {
+      const { lines, totalMs } = await stopProfile(profiling);
+      log(`  CPU profile of this first load (main thread, ${totalMs.toFixed(0)} ms busy, shown at ${first.shownMs.toFixed(0)} ms), by self time:`);
+      for (const l of lines) log(`    ${l.selfMs.toFixed(1).padStart(7)} ms  ${l.functionName} ${l.at}`);
+    }
     // What else the first load asks for once the list is up (none expected), until the network is quiet.
     await page.waitForLoadState('networkidle', { timeout: 5_000 }).catch(() => undefined);
     first.requests = await requests.stop();

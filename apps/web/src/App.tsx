@@ -7,6 +7,7 @@ import { describeError } from './api';
 import { HOME, Layout } from './layout';
 import { SignIn } from './pages/SignIn';
 import { useSession } from './session';
+import { warmDateFormats } from './format';
 import { prefetch } from './hooks';
 import { dueListQueries } from './pages/clinician/due-list-queries';
 
@@ -108,8 +109,12 @@ export function App() {
       const q = dueListQueries(new URLSearchParams(location.search), session.user);
       prefetch('/api/follow-ups', q.list);
       prefetch('/api/follow-ups/counts', q.counts);
-      prefetch('/api/clinic');
+      prefetch<{ timezone?: string }>('/api/clinic')
+        .then((clinic) => warmDateFormats(clinic.timezone))
+        .catch(() => undefined);
       prefetch('/api/clinicians');
+      // The browser's zone meanwhile (the formats' locale data loads with the first of them).
+      setTimeout(() => warmDateFormats(), 0);
     }
     let stopped = false;
     const sync = () =>

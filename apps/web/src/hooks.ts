@@ -20,13 +20,14 @@ const keyOf = (path: string, query?: Query) => JSON.stringify([path, query ?? nu
  * Starts a GET that a page about to open will make with useApi (same path and query), so that it
  * runs side by side with what comes before the page (the session check, the page's code).
  */
-export function prefetch(path: string, query?: Query): void {
+export function prefetch<T = unknown>(path: string, query?: Query): Promise<T> {
   const key = keyOf(path, query);
   const known = prefetched.get(key);
-  if (known && Date.now() - known.at < PREFETCH_FRESH_MS) return;
-  const result = api(path, { query });
+  if (known && Date.now() - known.at < PREFETCH_FRESH_MS) return known.result as Promise<T>;
+  const result = api<T>(path, { query });
   result.catch(() => undefined); // reported when a page takes it
   prefetched.set(key, { at: Date.now(), result });
+  return result;
 }
 
 function takePrefetched<T>(key: string): Promise<T> | null {
