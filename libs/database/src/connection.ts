@@ -50,5 +50,9 @@ export function createPool(url: string, applicationName: string, max = 10): pg.P
   // An idle client's error (e.g. PostgreSQL restarted) must not crash the process; the next
   // query gets a fresh connection or a clear error.
   pool.on('error', () => undefined);
+  // Nor a checked-out one's (a transaction, a held advisory lock): pg emits the lost connection
+  // as an 'error' event besides failing its queries, and pg-pool listens only while it is idle.
+  // The queries still fail, and the pool drops the broken client when it comes back.
+  pool.on('connect', (client) => client.on('error', () => undefined));
   return pool;
 }
