@@ -43,6 +43,10 @@ const system = new SystemProcesses({
     DATABASE_URL: demoDb.toString(),
     REDIS_URL: redis.url,
     PUBLIC_URL: `http://127.0.0.1:${port}`,
+    // No operations ports: the default ones may belong to a system you have running.
+    SCHEDULING_OPS_PORT: '0',
+    FOLLOWUP_OPS_PORT: '0',
+    NOTIFICATIONS_OPS_PORT: '0',
     LOG_LEVEL: 'error',
     TWILIO_ACCOUNT_SID: '',
     TWILIO_AUTH_TOKEN: '',

@@ -38,6 +38,11 @@ describe('the web app, in a browser', () => {
   let appointment: { id: string; startsAt: string; endsAt: string };
 
   const at = (path: string) => `${system.baseUrl}${path}`;
+  /** What the browser refused under the app's Content-Security-Policy, on every page of the run. */
+  const cspViolations: string[] = [];
+  const watchCsp = (page: Page) => page.on('console', (message) => {
+    if (/Content Security Policy/i.test(message.text())) cspViolations.push(`${page.url()}: ${message.text()}`);
+  });
   async function expectAccessible(page: Page, name: string): Promise<void> {
     await screenshot(page, name);
     expect({ page: name, violations: await seriousA11yViolations(page) }).toEqual({ page: name, violations: [] });
@@ -50,6 +55,8 @@ describe('the web app, in a browser', () => {
     clinic = await newDesk(browser);
     deskPage = await desk.newPage();
     clinicianPage = await clinic.newPage();
+    watchCsp(deskPage);
+    watchCsp(clinicianPage);
   }, 120_000);
 
   afterAll(async () => {
@@ -258,10 +265,11 @@ describe('the web app, in a browser', () => {
     await page.goto(at('/desk/patients'));
     await page.getByLabel('First name').fill('Jonas');
     await page.getByLabel('Last name').fill('Berg');
-    // The token stops being valid (as when it expires or the user is disabled).
+    // The session ends (as when the user is disabled or signs out elsewhere): neither the
+    // access token nor the refresh token is good any more.
     await page.evaluate(() => {
       const session = JSON.parse(sessionStorage.getItem('aftercare.session')!);
-      sessionStorage.setItem('aftercare.session', JSON.stringify({ ...session, accessToken: 'a.b.c' }));
+      sessionStorage.setItem('aftercare.session', JSON.stringify({ ...session, accessToken: 'a.b.c', refreshToken: 'ended-session-refresh-token' }));
     });
     await page.getByLabel('Search patients').fill('Lopez');
     await page.waitForURL(/\/sign-in\?next=/);
@@ -273,5 +281,61 @@ describe('the web app, in a browser', () => {
     await expect(page.getByLabel('First name').inputValue()).resolves.toBe('Jonas');
     await expect(page.getByLabel('Last name').inputValue()).resolves.toBe('Berg');
     await page.close();
+  });
+
+  it('renews the access token before it runs out and when it is refused, without leaving the page; Sign out ends the session on the server', async () => {
+    const page = await (await newDesk(browser)).newPage();
+    watchCsp(page);
+    await signIn(page, system.baseUrl, 'frontdesk@aftercare.local');
+    await page.goto(at('/desk/patients'));
+    await page.getByLabel('First name').fill('Ines');
+    const stored = () => page.evaluate(() => JSON.parse(sessionStorage.getItem('aftercare.session')!) as { accessToken: string; refreshToken: string; expiresAt: number });
+    /** The statuses of the page's search requests for `query`, up to the first 200. */
+    const search = async (query: string) => {
+      const statuses: number[] = [];
+      const answered = page.waitForResponse((r) => {
+        if (!r.url().includes(`/api/patients?query=${query}`)) return false;
+        statuses.push(r.status());
+        return r.status() === 200;
+      });
+      await page.getByLabel('Search patients').fill(query);
+      await answered;
+      return statuses;
+    };
+
+    // About to run out: renewed before the request goes.
+    const first = await stored();
+    await page.evaluate(() => {
+      const session = JSON.parse(sessionStorage.getItem('aftercare.session')!);
+      sessionStorage.setItem('aftercare.session', JSON.stringify({ ...session, expiresAt: Date.now() + 1000 }));
+    });
+    expect(await search('Lopez')).toEqual([200]);
+    const second = await stored();
+    expect(second.refreshToken).not.toBe(first.refreshToken);
+    expect(second.expiresAt).toBeGreaterThan(Date.now() + 60_000);
+
+    // Refused by the server (401): renewed once and asked again.
+    await page.evaluate(() => {
+      const session = JSON.parse(sessionStorage.getItem('aftercare.session')!);
+      sessionStorage.setItem('aftercare.session', JSON.stringify({ ...session, accessToken: 'a.b.c' }));
+    });
+    expect(await search('Lope')).toEqual([401, 200]);
+    const third = await stored();
+    expect(third.accessToken).not.toBe('a.b.c');
+    expect(third.refreshToken).not.toBe(second.refreshToken);
+    expect(page.url()).toMatch(/\/desk\/patients(\?|$)/);
+    await expect(page.getByLabel('First name').inputValue()).resolves.toBe('Ines');
+
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.getByText('You are signed out').waitFor();
+    const bearer = { authorization: `Bearer ${third.accessToken}` };
+    expect((await fetch(at('/api/me'), { headers: bearer })).status).toBe(401);
+    const refresh = await fetch(at('/api/auth/refresh'), { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ refreshToken: third.refreshToken }) });
+    expect(refresh.status).toBe(401);
+    await page.close();
+  });
+
+  it('runs every page of this run under its Content-Security-Policy without a refusal', () => {
+    expect(cspViolations).toEqual([]);
   });
 });

@@ -92,6 +92,10 @@ export class BenchSystem {
       env: {
         NODE_ENV: 'test',
         PORT: String(this.port),
+        // Spare operations ports (health and metrics), so a bench never collides with a running system.
+        SCHEDULING_OPS_PORT: String(await freePort()),
+        FOLLOWUP_OPS_PORT: String(await freePort()),
+        NOTIFICATIONS_OPS_PORT: String(await freePort()),
         DATABASE_URL: this.database.url,
         REDIS_URL: this.redis.url,
         PUBLIC_URL: this.baseUrl,
@@ -103,6 +107,9 @@ export class BenchSystem {
         SMTP_URL: this.smtp.url,
         MAIL_FROM,
         LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'warn',
+        // A bench is one client sending what a whole clinic would: per-user and sign-in limits off.
+        RATE_LIMIT_PER_MINUTE: '0',
+        SIGN_IN_RATE_LIMIT_PER_MINUTE: '0',
         ...this.extraEnv,
       },
       output: (service, line) => {

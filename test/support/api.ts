@@ -13,7 +13,7 @@ export class Api {
     private token: string | null = null,
   ) {}
 
-  static async login(baseUrl: string, email: string, password = DEMO.password): Promise<Api> {
+  static async login(baseUrl: string, email: string, password: string = DEMO.password): Promise<Api> {
     const api = new Api(baseUrl);
     const response = await api.post<{ accessToken: string }>('/api/auth/login', { email, password });
     if (response.status !== 200) throw new Error(`login as ${email} failed: ${response.status} ${JSON.stringify(response.body)}`);

@@ -1,8 +1,16 @@
-import { createTestDatabase, freePort, PrivateRedis, SmtpCapture, TwilioFake, type TestDatabase } from '@aftercare/testing';
+import { createTestDatabase, freePort, PrivateRedis, SmtpCapture, TcpProxy, TwilioFake, type TestDatabase } from '@aftercare/testing';
 import { SystemProcesses, type ServiceProcessName } from '../../scripts/lib/system.js';
 
 export const TWILIO_FROM = '+15005550006';
 export const MAIL_FROM = 'Aftercare Demo Clinic <care@aftercare.local>';
+
+/** The services with an operations port of their own (the gateway serves health and metrics on PORT). */
+export type OpsService = 'scheduling' | 'followup' | 'notifications';
+
+export interface TestSystemOptions {
+  /** Connect the services to PostgreSQL through a TcpProxy the test can cut (`databaseProxy.stop()`). */
+  databaseProxy?: boolean;
+}
 
 /**
  * The whole system for an end-to-end test: the four services as separate processes (built in
@@ -16,23 +24,48 @@ export class TestSystem {
   database!: TestDatabase;
   processes!: SystemProcesses;
   port = 0;
+  /** Each microservice's operations port (health and metrics), spare ones so systems never collide. */
+  opsPorts: Record<OpsService, number> = { scheduling: 0, followup: 0, notifications: 0 };
+  databaseProxy: TcpProxy | null = null;
   readonly logs: string[] = [];
 
-  constructor(private readonly extraEnv: Record<string, string> = {}) {}
+  constructor(
+    private readonly extraEnv: Record<string, string> = {},
+    private readonly options: TestSystemOptions = {},
+  ) {}
 
   get baseUrl(): string {
     return `http://127.0.0.1:${this.port}`;
   }
 
+  /** http://127.0.0.1:<port> of a microservice's operations listener. */
+  opsUrl(service: OpsService): string {
+    return `http://127.0.0.1:${this.opsPorts[service]}`;
+  }
+
   async start(): Promise<void> {
     await Promise.all([this.redis.start(), this.twilio.start(), this.smtp.start()]);
     this.database = await createTestDatabase('aftercare_test_e2e');
+    let databaseUrl = this.database.url;
+    if (this.options.databaseProxy) {
+      const target = new URL(databaseUrl);
+      this.databaseProxy = new TcpProxy(Number(target.port || 5432), target.hostname);
+      await this.databaseProxy.start();
+      const proxied = new URL(databaseUrl);
+      proxied.hostname = '127.0.0.1';
+      proxied.port = String(this.databaseProxy.port);
+      databaseUrl = proxied.toString();
+    }
     this.port = await freePort();
+    this.opsPorts = { scheduling: await freePort(), followup: await freePort(), notifications: await freePort() };
     this.processes = new SystemProcesses({
       env: {
         NODE_ENV: 'test',
         PORT: String(this.port),
-        DATABASE_URL: this.database.url,
+        SCHEDULING_OPS_PORT: String(this.opsPorts.scheduling),
+        FOLLOWUP_OPS_PORT: String(this.opsPorts.followup),
+        NOTIFICATIONS_OPS_PORT: String(this.opsPorts.notifications),
+        DATABASE_URL: databaseUrl,
         REDIS_URL: this.redis.url,
         PUBLIC_URL: this.baseUrl,
         JWT_SECRET: 'test-secret-of-at-least-thirty-two-characters',
@@ -43,6 +76,10 @@ export class TestSystem {
         SMTP_URL: this.smtp.url,
         MAIL_FROM,
         LOG_LEVEL: process.env.E2E_LOG_LEVEL ?? 'warn',
+        // The suites poll the API every 25 ms while they wait (waitFor): far above a person's
+        // pace. The limits themselves are tested in sessions-and-security.e2e-spec.ts.
+        RATE_LIMIT_PER_MINUTE: '50000',
+        SIGN_IN_RATE_LIMIT_PER_MINUTE: '1000',
         ...this.extraEnv,
       },
       output: (service, line) => {
@@ -59,7 +96,7 @@ export class TestSystem {
 
   async stop(): Promise<void> {
     await this.processes?.stop();
-    await Promise.allSettled([this.redis.stop(), this.twilio.stop(), this.smtp.stop()]);
+    await Promise.allSettled([this.redis.stop(), this.twilio.stop(), this.smtp.stop(), this.databaseProxy?.stop()]);
     // E2E_KEEP_DATABASE=1 keeps it for a look after a failure (its name is in the output).
     if (process.env.E2E_KEEP_DATABASE) process.stdout.write(`kept database ${this.database?.name}\n`);
     else await this.database?.drop();

@@ -3,7 +3,8 @@ import { BullModule } from '@nestjs/bullmq';
 import { DEMO, QUEUES } from '@aftercare/contracts';
 import { APP_CONFIG, type AppConfig } from '@aftercare/config';
 import { bullRoot, JobsModule } from '@aftercare/jobs';
-import { serviceFoundation } from '@aftercare/messaging';
+import { APP_INTERCEPTOR } from '@nestjs/core';
+import { RpcPayloadValidator, serviceFoundation } from '@aftercare/messaging';
 import { BookingTasksService } from './booking-tasks/booking-tasks.service.js';
 import { CarePlanLifecycleController } from './care-plans/care-plan-lifecycle.controller.js';
 import { CarePlanLifecycleService } from './care-plans/care-plan-lifecycle.service.js';
@@ -14,6 +15,7 @@ import { FOLLOWUP_MIGRATIONS } from './database/migrations.js';
 import { followupMessaging } from './database/schema.js';
 import { FollowupEventsController } from './events/followup-events.controller.js';
 import { FollowupController } from './followup.controller.js';
+import { FOLLOWUP_PAYLOADS } from './followup.payloads.js';
 import { FollowUpsService } from './follow-ups/follow-ups.service.js';
 import { WORKSPACE_CONTROLLERS, WORKSPACE_PROVIDERS } from './follow-ups/workspace.providers.js';
 import { OutcomesService } from './outcomes/outcomes.service.js';
@@ -57,7 +59,10 @@ export class FollowupModule {
         JobsModule.forService({ service: 'followup', config, sources: [CarePlanStepSource], imports: [StepQueueModule] }),
       ],
       controllers: [ProtocolsController, CarePlanLifecycleController, FollowupController, FollowupEventsController, ...WORKSPACE_CONTROLLERS, QueueAdminController],
-      providers: [PatientMessagesService, PatientsService, ProtocolsService, CarePlanLifecycleService, CarePlansService, FollowUpsService, BookingTasksService, CarePlanStepProcessor, DemoProtocols, OutcomesService, ...WORKSPACE_PROVIDERS],
+      providers: [PatientMessagesService, PatientsService, ProtocolsService, CarePlanLifecycleService, CarePlansService, FollowUpsService, BookingTasksService, CarePlanStepProcessor, DemoProtocols, OutcomesService, ...WORKSPACE_PROVIDERS,
+        // Every request pattern's data is checked before its handler runs.
+        { provide: APP_INTERCEPTOR, useValue: new RpcPayloadValidator(FOLLOWUP_PAYLOADS) },
+      ],
     };
   }
 }

@@ -4,6 +4,7 @@ import { ClockModule } from '@aftercare/clock';
 import { ConfigModule, type AppConfig } from '@aftercare/config';
 import { DatabaseModule, PG_POOL } from '@aftercare/database';
 import { MessagingModule } from '@aftercare/messaging';
+import { OpsModule } from '@aftercare/ops';
 import { AdminQueuesModule } from './admin-queues/admin-queues.module.js';
 import { AppointmentsModule } from './appointments/appointments.module.js';
 import { AuditModule } from './audit/audit.module.js';
@@ -20,6 +21,7 @@ import { FollowUpsModule } from './follow-ups/follow-ups.module.js';
 import { HealthModule } from './health/health.module.js';
 import { LiveModule } from './live/live.module.js';
 import { MessagesModule } from './messages/messages.module.js';
+import { GatewayOpsModule } from './ops/ops.module.js';
 import { OutcomesModule } from './outcomes/outcomes.module.js';
 import { PatientsModule } from './patients/patients.module.js';
 import { ProtocolsModule } from './protocols/protocols.module.js';
@@ -58,6 +60,8 @@ export class GatewayModule {
         WebhooksModule,
         DevClockModule.forRoot(config),
         HealthModule,
+        OpsModule.forService('gateway'),
+        GatewayOpsModule,
       ],
       providers: [
         { provide: APP_PIPE, useFactory: () => createValidationPipe() },

@@ -135,7 +135,9 @@ describe('gateway over HTTP in production mode (no virtual clock, Twilio signatu
   it('refuses an expired token with 401, though it is signed with the right key', async () => {
     const jwt = new JwtService({ secret: 'integration-test-secret-integration-test-secret' });
     const admin = DEMO.users.find((u) => u.role === 'admin')!;
-    const claims = { sub: admin.id, role: 'admin', clinicId: DEMO.clinicId, clinicianId: null };
+    // A token needs an open session: the one of a real sign-in.
+    const { sid } = jwt.decode<{ sid: string }>((await login('admin@aftercare.local')).body.accessToken);
+    const claims = { sub: admin.id, sid, role: 'admin', clinicId: DEMO.clinicId, clinicianId: null };
     const fresh = await jwt.signAsync(claims, { expiresIn: 60 });
     expect((await call(base, 'GET', '/api/me', { token: fresh })).status).toBe(200);
     const expired = await jwt.signAsync({ ...claims, exp: Math.floor(Date.now() / 1000) - 5 });

@@ -5,7 +5,9 @@ import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { loadConfigOrExit, logLevels, type AppConfig } from '@aftercare/config';
 import { GatewayModule } from './app.module.js';
+import { hardenHttp } from './common/http-hardening.js';
 import { requestIdMiddleware } from './common/request-id.middleware.js';
+import { httpMetricsMiddleware } from './ops/http-metrics.middleware.js';
 import { serveWebApp } from './web-app/web-app.js';
 
 /** Creates the gateway, listens on config.port (all interfaces) and returns the app. */
@@ -18,7 +20,9 @@ export async function bootstrapGateway(config: AppConfig): Promise<INestApplicat
     abortOnError: false,
   });
   app.disable('x-powered-by');
+  hardenHttp(app, config);
   app.use(requestIdMiddleware);
+  app.use(httpMetricsMiddleware);
   serveWebApp(app);
   await app.listen(config.port, '0.0.0.0');
   new Logger('Gateway').log(`listening on port ${config.port}${config.virtualClock ? ' (virtual clock on)' : ''}`);

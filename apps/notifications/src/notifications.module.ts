@@ -3,9 +3,11 @@ import { BullModule } from '@nestjs/bullmq';
 import { QUEUES } from '@aftercare/contracts';
 import type { AppConfig } from '@aftercare/config';
 import { bullRoot, JobsModule } from '@aftercare/jobs';
-import { serviceFoundation } from '@aftercare/messaging';
+import { APP_INTERCEPTOR } from '@nestjs/core';
+import { RpcPayloadValidator, serviceFoundation } from '@aftercare/messaging';
 import { NOTIFICATIONS_MIGRATIONS } from './database/migrations.js';
 import { notificationsMessaging } from './database/schema.js';
+import { NOTIFICATIONS_PAYLOADS } from './notifications.payloads.js';
 import { DeliveryStatusService } from './delivery/delivery-status.service.js';
 import { FallbackService } from './delivery/fallback.service.js';
 import { MessageSendProcessor } from './delivery/message-send.processor.js';
@@ -17,6 +19,7 @@ import { InboundSmsService } from './inbound/inbound-sms.service.js';
 import { LiveChangesModule } from './live/live.module.js';
 import { AppointmentMessagesService } from './messages/appointment-messages.service.js';
 import { MessageSource } from './messages/message.source.js';
+import { MessageStatusMetrics } from './messages/message-status.metrics.js';
 import { MessagesService } from './messages/messages.service.js';
 import { NotificationsController } from './notifications.controller.js';
 import { QueueAdminController } from './queues/queue-admin.controller.js';
@@ -64,6 +67,9 @@ export class NotificationsModule {
         InboundSmsService,
         WaitlistOffersService,
         StaffAlertsService,
+        MessageStatusMetrics,
+        // Every request pattern's data is checked before its handler runs.
+        { provide: APP_INTERCEPTOR, useValue: new RpcPayloadValidator(NOTIFICATIONS_PAYLOADS) },
       ],
     };
   }

@@ -5,6 +5,9 @@ import { APP_CONFIG, type AppConfig } from '@aftercare/config';
 import { DRIZZLE, type Db } from '@aftercare/database';
 import { bullRoot, JobsModule } from '@aftercare/jobs';
 import { OutboxWriter, serviceFoundation } from '@aftercare/messaging';
+import { APP_INTERCEPTOR } from '@nestjs/core';
+import { RpcPayloadValidator } from '@aftercare/messaging';
+import { SCHEDULING_PAYLOADS } from './scheduling.payloads.js';
 import { AppointmentsService } from './appointments/appointments.service.js';
 import { AvailabilityService } from './availability/availability.service.js';
 import { ClinicSetupService } from './clinic/clinic-setup.service.js';
@@ -65,6 +68,8 @@ export class SchedulingModule {
         WaitlistService,
         WaitlistOfferProcessor,
         DemoSeed,
+        // Every request pattern's data is checked before its handler runs.
+        { provide: APP_INTERCEPTOR, useValue: new RpcPayloadValidator(SCHEDULING_PAYLOADS) },
       ],
     };
   }

@@ -16,8 +16,24 @@ export interface SessionUser {
 
 export interface Session {
   accessToken: string;
+  /** Renews the access token (POST /api/auth/refresh); good for one use, which hands out the next. */
+  refreshToken?: string;
+  /** When the access token runs out, by this browser's clock (ms since 1970). */
+  expiresAt?: number;
   user: SessionUser;
 }
+
+/** What login and refresh answer. */
+interface TokenAnswer {
+  accessToken: string;
+  refreshToken: string;
+  /** Seconds the access token lives. */
+  expiresIn: number;
+  user: SessionUser;
+}
+
+/** An access token this close to its end is renewed before it is sent. */
+const RENEW_BEFORE_MS = 30_000;
 
 const SESSION_KEY = 'aftercare.session';
 
@@ -63,6 +79,64 @@ export function onSessionChange(listener: Listener): () => void {
   return () => listeners.delete(listener);
 }
 
+function sessionOf(answer: TokenAnswer): Session {
+  return { accessToken: answer.accessToken, refreshToken: answer.refreshToken, expiresAt: Date.now() + answer.expiresIn * 1000, user: answer.user };
+}
+
+let renewing: Promise<string | null> | null = null;
+
+/**
+ * Renews the access token with the refresh token; null when the session has ended (the app
+ * returns to sign-in, keeping drafts). One renewal at a time however many requests want one: a
+ * refresh token is good once, and the server ends a session whose used token comes back. The
+ * renewed tokens are stored without telling listeners: the same person is still signed in.
+ */
+export function renewSession(): Promise<string | null> {
+  renewing ??= (async (): Promise<string | null> => {
+    const session = readSession();
+    if (!session?.refreshToken) return null;
+    let response: Response;
+    try {
+      response = await fetch('/api/auth/refresh', {
+        method: 'POST',
+        headers: { Accept: 'application/json', 'Content-Type': 'application/json' },
+        body: JSON.stringify({ refreshToken: session.refreshToken }),
+      });
+    } catch {
+      throw new ApiError(0, 'The server cannot be reached. Check the network connection and try again.');
+    }
+    if (response.ok) {
+      const answer = (await response.json()) as TokenAnswer;
+      if (readSession()?.refreshToken !== session.refreshToken) return readSession()?.accessToken ?? null; // signed out meanwhile
+      sessionStorage.setItem(SESSION_KEY, JSON.stringify(sessionOf(answer)));
+      return answer.accessToken;
+    }
+    if (response.status === 401 || response.status === 400) {
+      if (readSession()?.refreshToken === session.refreshToken) writeSession(null, 'expired');
+      return null;
+    }
+    // Too many requests, or the server is in trouble: the session may well be fine.
+    throw new ApiError(response.status, 'The session could not be renewed just now. Try again in a moment.');
+  })().finally(() => {
+    renewing = null;
+  });
+  return renewing;
+}
+
+/** The access token to send: the stored one while it has time left, else a renewed one (null: signed out). */
+export async function accessToken(): Promise<string | null> {
+  const session = readSession();
+  if (!session) return null;
+  if (!session.expiresAt || !session.refreshToken || session.expiresAt - Date.now() > RENEW_BEFORE_MS) return session.accessToken;
+  try {
+    return await renewSession();
+  } catch (error) {
+    // Could not renew: the old token is worth a try while it lasts.
+    if (session.expiresAt > Date.now()) return session.accessToken;
+    throw error;
+  }
+}
+
 export type Query = Record<string, string | number | boolean | null | undefined>;
 
 export function withQuery(path: string, query?: Query): string {
@@ -89,26 +163,37 @@ export function isAborted(error: unknown): boolean {
   return error instanceof DOMException && error.name === 'AbortError';
 }
 
-/** One call to the API. A 401 on a signed-in session ends it (the app returns to sign-in). */
+/**
+ * One call to the API. The access token is renewed shortly before it runs out, and once more when
+ * the server refuses it (401); a 401 after that ends the session (the app returns to sign-in).
+ */
 export async function api<T>(path: string, options: RequestOptions = {}): Promise<T> {
-  const session = readSession();
-  const headers: Record<string, string> = { Accept: 'application/json', ...options.headers };
-  if (options.body !== undefined) headers['Content-Type'] = 'application/json';
-  if (session) headers.Authorization = `Bearer ${session.accessToken}`;
-  let response: Response;
-  try {
-    response = await fetch(withQuery(path, options.query), {
-      method: options.method ?? 'GET',
-      headers,
-      body: options.body === undefined ? undefined : JSON.stringify(options.body),
-      signal: options.signal,
-    });
-  } catch (error) {
-    if (isAborted(error)) throw error;
-    throw new ApiError(0, 'The server cannot be reached. Check the network connection and try again.');
-  }
-  if (response.status === 401 && session && !path.endsWith('/auth/login')) {
-    writeSession(null, 'expired');
+  const signedIn = readSession() !== null && !path.startsWith('/api/auth/');
+  const send = async (token: string | null): Promise<Response> => {
+    const headers: Record<string, string> = { Accept: 'application/json', ...options.headers };
+    if (options.body !== undefined) headers['Content-Type'] = 'application/json';
+    if (token) headers.Authorization = `Bearer ${token}`;
+    try {
+      return await fetch(withQuery(path, options.query), {
+        method: options.method ?? 'GET',
+        headers,
+        body: options.body === undefined ? undefined : JSON.stringify(options.body),
+        signal: options.signal,
+      });
+    } catch (error) {
+      if (isAborted(error)) throw error;
+      throw new ApiError(0, 'The server cannot be reached. Check the network connection and try again.');
+    }
+  };
+  const token = signedIn ? await accessToken() : null;
+  if (signedIn && !token) throw new ApiError(401, 'Your session has ended. Sign in again to carry on.');
+  let response = await send(token);
+  if (response.status === 401 && token) {
+    // Refused before the route ran (so sending again is safe): renewed once, then given up.
+    const current = readSession()?.accessToken;
+    const renewed = current && current !== token ? current : await renewSession().catch(() => null);
+    if (renewed) response = await send(renewed);
+    if (response.status === 401 && readSession()) writeSession(null, 'expired');
   }
   if (response.status === 204) return undefined as T;
   const text = await response.text();
@@ -137,12 +222,24 @@ export function itemsOf<T>(answer: T[] | { items: T[] } | undefined): T[] {
 }
 
 export async function signIn(email: string, password: string): Promise<Session> {
-  const session = await api<Session>('/api/auth/login', { method: 'POST', body: { email, password } });
+  const session = sessionOf(await api<TokenAnswer>('/api/auth/login', { method: 'POST', body: { email, password } }));
   writeSession(session);
   return session;
 }
 
-export function signOut(): void {
+/**
+ * Ends the session on the server (POST /api/auth/logout: its tokens stop working at once), then
+ * here. Offline, it ends here all the same; the server's session then runs out on its own.
+ */
+export async function signOut(): Promise<void> {
+  const session = readSession();
+  if (session) {
+    try {
+      await fetch('/api/auth/logout', { method: 'POST', headers: { Authorization: `Bearer ${session.accessToken}` } });
+    } catch {
+      /* the server cannot be reached: signed out here anyway */
+    }
+  }
   writeSession(null, 'signed-out');
 }
 

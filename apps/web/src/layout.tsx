@@ -53,7 +53,7 @@ export function Layout() {
           <span>
             {user.name} <span className="muted">· {ROLE_NAMES[user.role]}</span>
           </span>
-          <button type="button" className="button button-secondary" onClick={() => signOut()}>
+          <button type="button" className="button button-secondary" onClick={() => void signOut()}>
             Sign out
           </button>
         </div>

@@ -1,5 +1,5 @@
 import { useEffect, useRef, useState } from 'react';
-import { onSessionChange, readSession, withQuery, writeSession } from './api';
+import { accessToken, onSessionChange, readSession, renewSession, withQuery } from './api';
 import { EventStreamParser, reconnectDelay } from './event-stream';
 
 export type LiveStatus = 'connecting' | 'live' | 'offline';
@@ -16,8 +16,8 @@ const COALESCE_MS = 150;
  *
  * Reads the stream with fetch, which can send our Authorization header (EventSource cannot), and
  * reconnects with backoff (1 s doubling to 15 s) when the connection drops or the server ends
- * it. Stops when the component unmounts or the session ends (a 401 ends it, as api() does); a
- * 400 or 403 is not retried. Returns 'live' only after the server's `ready`.
+ * it. Stops when the component unmounts or the session ends (a 401 that renewing the token does
+ * not cure ends it, as api() does); a 400 or 403 is not retried. Returns 'live' only after the server's `ready`.
  */
 export function useLive(patientId: string | null, onChange: () => void): LiveStatus {
   const [status, setStatus] = useState<LiveStatus>('connecting');
@@ -59,14 +59,18 @@ export function useLive(patientId: string | null, onChange: () => void): LiveSta
       setStatus('connecting');
       let retry = true;
       try {
+        // Renewed first when it is about to run out (a stream outlives its token: fine, the
+        // token is checked when the stream opens).
+        const bearer = await accessToken();
+        if (!bearer) throw new Error('signed out');
         const response = await fetch(withQuery('/api/live', { patientId }), {
-          headers: { Accept: 'text/event-stream', Authorization: `Bearer ${session.accessToken}` },
+          headers: { Accept: 'text/event-stream', Authorization: `Bearer ${bearer}` },
           cache: 'no-store',
           signal: mine.signal,
         });
         if (response.status === 401) {
-          retry = false;
-          if (readSession()?.accessToken === session.accessToken) writeSession(null, 'expired');
+          // Renewed once and tried again; when the session has ended, renewSession signs out.
+          retry = (await renewSession().catch(() => null)) !== null;
         } else if (response.status >= 400 && response.status < 500) {
           retry = false; // a bad patient id or a role without access: trying again will not help
         } else if (response.ok && response.body) {

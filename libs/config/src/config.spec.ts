@@ -53,6 +53,13 @@ describe('loadConfig', () => {
     [{ SMS_DAILY_CAP: '4', SMS_CAP_PRESET: 'fcc-healthcare' }, 'SMS_DAILY_CAP'],
     [{ NODE_ENV: 'production', DATABASE_URL: 'postgres://db/aftercare' }, 'JWT_SECRET'],
     [{ NODE_ENV: 'production', JWT_SECRET: 'x'.repeat(40) }, 'DATABASE_URL'],
+    [{ JWT_EXPIRES_IN_SECONDS: '0' }, 'JWT_EXPIRES_IN_SECONDS'],
+    [{ RATE_LIMIT_PER_MINUTE: 'lots' }, 'RATE_LIMIT_PER_MINUTE'],
+    [{ LOGIN_MAX_FAILURES: '0' }, 'LOGIN_MAX_FAILURES'],
+    [{ CORS_ORIGINS: '*' }, 'CORS_ORIGINS'],
+    [{ CORS_ORIGINS: 'https://clinic.example/app' }, 'CORS_ORIGINS'],
+    [{ CORS_ORIGINS: 'ftp://clinic.example' }, 'CORS_ORIGINS'],
+    [{ TRUST_PROXY: 'the load balancer' }, 'TRUST_PROXY'],
   ])('refuses %j, naming %s', (env, variable) => {
     let thrown: unknown;
     try {
@@ -78,6 +85,26 @@ describe('loadConfig', () => {
     const config = loadConfig({ NODE_ENV: 'production', DATABASE_URL: 'postgres://db:5432/aftercare', JWT_SECRET: 'x'.repeat(40), VIRTUAL_CLOCK: 'true' });
     expect(config.virtualClock).toBe(false);
     expect(config.seedDemo).toBe(false);
+  });
+
+  describe('sessions and HTTP hardening', () => {
+    it('has 15-minute access tokens, sessions of 60 idle minutes and 12 hours at most, and no CORS or proxy by default', () => {
+      expect(loadConfig({})).toMatchObject({
+        jwt: { expiresInSeconds: 900 },
+        sessions: { idleMinutes: 60, maxHours: 12 },
+        rateLimit: { perMinute: 600, signInPerMinute: 20 },
+        loginLockout: { maxFailures: 5, maxFailuresPerIp: 20, minutes: 15 },
+        corsOrigins: [],
+        trustProxy: false,
+      });
+    });
+
+    it('reads an allow-list of origins and the proxies to trust', () => {
+      expect(loadConfig({ CORS_ORIGINS: 'https://portal.clinic.example, http://localhost:5173/' }).corsOrigins).toEqual(['https://portal.clinic.example', 'http://localhost:5173']);
+      expect(loadConfig({ TRUST_PROXY: '1' }).trustProxy).toBe(1);
+      expect(loadConfig({ TRUST_PROXY: 'loopback, 10.0.0.0/8' }).trustProxy).toEqual(['loopback', '10.0.0.0/8']);
+      expect(loadConfig({ TRUST_PROXY: 'false' }).trustProxy).toBe(false);
+    });
   });
 
   describe('the SMS frequency cap', () => {
@@ -116,6 +143,27 @@ describe('loadConfig', () => {
       ['PROVIDER_CONCURRENCY', '0'],
     ])('refuses %s=%s', (variable, value) => {
       expect(() => loadConfig({ [variable]: value })).toThrow(new RegExp(variable));
+    });
+  });
+  describe('operations', () => {
+    it('gives each microservice its own operations port, no metrics token, and a 5-minute queue lag limit by default', () => {
+      expect(loadConfig({}).ops).toEqual({ ports: { scheduling: 9101, followup: 9102, notifications: 9103 }, metricsToken: null, readyMaxQueueLagMs: 300_000 });
+    });
+
+    it('takes each port from its own variable, 0 turning a listener off, and METRICS_TOKEN and READY_MAX_QUEUE_LAG_MS', () => {
+      const config = loadConfig({ SCHEDULING_OPS_PORT: '0', FOLLOWUP_OPS_PORT: '9202', NOTIFICATIONS_OPS_PORT: '0', METRICS_TOKEN: 'a-long-random-scrape-token', READY_MAX_QUEUE_LAG_MS: '60000' });
+      expect(config.ops).toEqual({ ports: { scheduling: 0, followup: 9202, notifications: 0 }, metricsToken: 'a-long-random-scrape-token', readyMaxQueueLagMs: 60_000 });
+    });
+
+    it.each([
+      [{ FOLLOWUP_OPS_PORT: 'ninety' }, 'FOLLOWUP_OPS_PORT'],
+      [{ NOTIFICATIONS_OPS_PORT: '70000' }, 'NOTIFICATIONS_OPS_PORT'],
+      [{ FOLLOWUP_OPS_PORT: '9101' }, 'FOLLOWUP_OPS_PORT'],
+      [{ SCHEDULING_OPS_PORT: '3000' }, 'SCHEDULING_OPS_PORT'],
+      [{ METRICS_TOKEN: 'short' }, 'METRICS_TOKEN'],
+      [{ READY_MAX_QUEUE_LAG_MS: '10' }, 'READY_MAX_QUEUE_LAG_MS'],
+    ])('refuses %j, naming %s', (env, variable) => {
+      expect(() => loadConfig(env)).toThrow(new RegExp(variable));
     });
   });
 });

@@ -10,7 +10,32 @@ export interface AppConfig {
   port: number;
   databaseUrl: string;
   redis: { url: string; host: string; port: number; username?: string; password?: string; db: number };
+  /** Access tokens: HS256 with `secret`, living `expiresInSeconds` (JWT_EXPIRES_IN_SECONDS, 15 min). */
   jwt: { secret: string; expiresInSeconds: number };
+  /**
+   * Sign-in sessions (refresh tokens): a session ends when its refresh token has not been used
+   * for `idleMinutes`, and `maxHours` after sign-in at the latest.
+   */
+  sessions: { idleMinutes: number; maxHours: number };
+  /**
+   * Requests per minute: `perMinute` per signed-in user (per IP address before sign-in) over all
+   * routes, `signInPerMinute` per IP address on each of login and refresh. 0 turns a limit off
+   * (for benchmarks, or behind a proxy that limits already).
+   */
+  rateLimit: { perMinute: number; signInPerMinute: number };
+  /**
+   * Failed logins: `maxFailures` for one e-mail address, or `maxFailuresPerIp` from one IP address,
+   * within `minutes` lock that address (or IP) out for `minutes` (429 with Retry-After).
+   */
+  loginLockout: { maxFailures: number; maxFailuresPerIp: number; minutes: number };
+  /** Origins (scheme://host[:port]) another web app may call the API from; empty: same origin only. */
+  corsOrigins: string[];
+  /**
+   * Express's `trust proxy`: false (the client is whoever connects), a number of proxy hops, or
+   * addresses / subnets / names (loopback, linklocal, uniquelocal) of trusted proxies. Decides the
+   * IP address that rate limits and the login lockout count by.
+   */
+  trustProxy: boolean | number | string[];
   publicUrl: string;
   twilio: { accountSid: string; authToken: string; from: string; apiUrl: string | null } | null;
   /** Checks webhook signatures; set whenever TWILIO_AUTH_TOKEN is. */
@@ -47,7 +72,28 @@ export interface AppConfig {
    * going by e-mail; 30005 / 30006 hold until the number changes.
    */
   smsUnreachableFlagDays: number;
+  /** Health and metrics for operators (README, "Operations"). */
+  ops: OpsConfig;
 }
+
+/** The services that have no HTTP port of their own get a small one for health and metrics. */
+export type OpsListenerService = 'scheduling' | 'followup' | 'notifications';
+
+export interface OpsConfig {
+  /** Port of each microservice's operations listener (/health/live, /health/ready, /metrics); 0 = off. */
+  ports: Record<OpsListenerService, number>;
+  /** When set, /metrics answers only `Authorization: Bearer <token>` (Prometheus's bearer_token). */
+  metricsToken: string | null;
+  /** A service is not ready while a job of its queues has been due and not started for longer than this. */
+  readyMaxQueueLagMs: number;
+}
+
+/** SCHEDULING_OPS_PORT and so on: one variable each, so one environment serves every process. */
+export const OPS_PORT_DEFAULTS: Readonly<Record<OpsListenerService, { variable: string; port: number }>> = {
+  scheduling: { variable: 'SCHEDULING_OPS_PORT', port: 9101 },
+  followup: { variable: 'FOLLOWUP_OPS_PORT', port: 9102 },
+  notifications: { variable: 'NOTIFICATIONS_OPS_PORT', port: 9103 },
+};
 
 /**
  * `default`: 2 a day, 6 a week. `fcc-healthcare`: 1 a day, 3 a week - the limits of the FCC's
@@ -98,6 +144,40 @@ function parseInteger(env: Env, name: string, fallback: number, min: number, max
   const value = Number(raw);
   if (value < min || value > max) throw new ConfigError(name, `must be between ${min} and ${max} (got ${value})`);
   return value;
+}
+
+/** CORS_ORIGINS: a comma-separated list of origins, each scheme://host[:port] and nothing more. */
+function parseOrigins(env: Env): string[] {
+  const raw = nonEmpty(env, 'CORS_ORIGINS');
+  if (!raw) return [];
+  return raw
+    .split(',')
+    .map((part) => part.trim())
+    .filter(Boolean)
+    .map((origin) => {
+      const url = parseUrl('CORS_ORIGINS', origin, ['http:', 'https:']);
+      if (url.origin !== origin.replace(/\/$/, '')) {
+        throw new ConfigError('CORS_ORIGINS', `must list origins only, such as https://clinic.example or http://localhost:5173 (got "${origin}")`);
+      }
+      return url.origin;
+    });
+}
+
+/** TRUST_PROXY: false / true, a hop count, or a comma-separated list of addresses, subnets and names. */
+function parseTrustProxy(env: Env): boolean | number | string[] {
+  const raw = nonEmpty(env, 'TRUST_PROXY');
+  if (raw === undefined) return false;
+  if (/^\d+$/.test(raw)) return parseInteger(env, 'TRUST_PROXY', 0, 0, 10);
+  const lower = raw.toLowerCase();
+  if (['false', 'no', 'off'].includes(lower)) return false;
+  if (['true', 'yes', 'on'].includes(lower)) return true;
+  const entries = raw.split(',').map((part) => part.trim()).filter(Boolean);
+  for (const entry of entries) {
+    if (!/^(loopback|linklocal|uniquelocal|[0-9a-f.:]+(\/\d{1,3})?)$/i.test(entry)) {
+      throw new ConfigError('TRUST_PROXY', `must be true, false, a number of hops, or addresses / subnets / loopback, linklocal, uniquelocal (got "${entry}")`);
+    }
+  }
+  return entries;
 }
 
 function parseBoolean(env: Env, name: string, fallback: boolean): boolean {
@@ -182,6 +262,8 @@ export function loadConfig(env: Env = process.env): AppConfig {
     throw new ConfigError('SMS_DAILY_CAP', `must not be more than SMS_WEEKLY_CAP (got ${smsDaily} a day and ${smsWeekly} a week)`);
   }
 
+  const ops = parseOps(env, port);
+
   const virtualClock = !production && parseBoolean(env, 'VIRTUAL_CLOCK', true);
   const seedDemo = !production && parseBoolean(env, 'SEED_DEMO', true);
 
@@ -197,7 +279,22 @@ export function loadConfig(env: Env = process.env): AppConfig {
       password: redisUrl.password ? decodeURIComponent(redisUrl.password) : undefined,
       db: redisDb,
     },
-    jwt: { secret: jwtSecret, expiresInSeconds: parseInteger(env, 'JWT_EXPIRES_IN_SECONDS', 8 * 3600, 60, 7 * 24 * 3600) },
+    jwt: { secret: jwtSecret, expiresInSeconds: parseInteger(env, 'JWT_EXPIRES_IN_SECONDS', 15 * 60, 1, 24 * 3600) },
+    sessions: {
+      idleMinutes: parseInteger(env, 'SESSION_IDLE_MINUTES', 60, 1, 7 * 24 * 60),
+      maxHours: parseInteger(env, 'SESSION_MAX_HOURS', 12, 1, 30 * 24),
+    },
+    rateLimit: {
+      perMinute: parseInteger(env, 'RATE_LIMIT_PER_MINUTE', 600, 0, 100_000),
+      signInPerMinute: parseInteger(env, 'SIGN_IN_RATE_LIMIT_PER_MINUTE', 20, 0, 100_000),
+    },
+    loginLockout: {
+      maxFailures: parseInteger(env, 'LOGIN_MAX_FAILURES', 5, 1, 1000),
+      maxFailuresPerIp: parseInteger(env, 'LOGIN_MAX_FAILURES_PER_IP', 20, 1, 100_000),
+      minutes: parseInteger(env, 'LOGIN_LOCKOUT_MINUTES', 15, 1, 24 * 60),
+    },
+    corsOrigins: parseOrigins(env),
+    trustProxy: parseTrustProxy(env),
     publicUrl,
     twilio,
     twilioAuthToken: token ?? null,
@@ -217,7 +314,25 @@ export function loadConfig(env: Env = process.env): AppConfig {
     smsCap: { daily: smsDaily, weekly: smsWeekly, preset },
     deliveryReportCheckHours: parseInteger(env, 'DELIVERY_REPORT_CHECK_HOURS', 6, 1, 168),
     smsUnreachableFlagDays: parseInteger(env, 'SMS_UNREACHABLE_FLAG_DAYS', 7, 1, 365),
+    ops,
   };
+}
+
+function parseOps(env: Env, gatewayPort: number): OpsConfig {
+  const ports = {} as Record<OpsListenerService, number>;
+  const taken = new Map<number, string>([[gatewayPort, 'PORT']]);
+  for (const [service, { variable, port: fallback }] of Object.entries(OPS_PORT_DEFAULTS) as [OpsListenerService, { variable: string; port: number }][]) {
+    const port = parseInteger(env, variable, fallback, 0, 65535);
+    // Every process reads the same environment (npm start, docker compose): two services on one
+    // port would leave the second unable to start.
+    const clash = taken.get(port);
+    if (port !== 0 && clash) throw new ConfigError(variable, `must differ from ${clash} (both are ${port}); use another port, or 0 to turn the listener off`);
+    if (port !== 0) taken.set(port, variable);
+    ports[service] = port;
+  }
+  const metricsToken = nonEmpty(env, 'METRICS_TOKEN') ?? null;
+  if (metricsToken !== null && metricsToken.length < 16) throw new ConfigError('METRICS_TOKEN', 'must be at least 16 characters (a random string)');
+  return { ports, metricsToken, readyMaxQueueLagMs: parseInteger(env, 'READY_MAX_QUEUE_LAG_MS', 300_000, 1_000, 86_400_000) };
 }
 
 /** Boot helper: load the config or print what is wrong and stop the process. */

@@ -8,3 +8,6 @@ export * from './scheduled-source.js';
 export * from './job-runner.js';
 export * from './table-scheduled-source.js';
 export * from './queue-admin.js';
+export * from './job-metrics.js';
+export * from './queue-lag.js';
+export * from './queue.monitor.js';

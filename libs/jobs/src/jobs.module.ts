@@ -4,13 +4,14 @@ import type { ServiceName } from '@aftercare/contracts';
 import type { AppConfig } from '@aftercare/config';
 import { DevClockParticipant } from './dev-clock.participant.js';
 import { JobScheduler } from './job-scheduler.js';
+import { QueueMonitor } from './queue.monitor.js';
 import { Reconciler } from './reconciler.js';
 import { SCHEDULED_SOURCES, type ScheduledSource } from './scheduled-source.js';
 import { createServiceController } from './service.controller.js';
 
 /**
  * Scheduling infrastructure of one service: the job scheduler, the reconciler over its
- * scheduled sources, the health and virtual-clock patterns. `sources` are providers (classes
+ * scheduled sources, the health and virtual-clock patterns, the queues' metrics and readiness. `sources` are providers (classes
  * implementing ScheduledSource) from the service's own modules.
  */
 @Module({})
@@ -24,6 +25,7 @@ export class JobsModule {
     const providers: Provider[] = [
       JobScheduler,
       Reconciler,
+      QueueMonitor,
       {
         provide: SCHEDULED_SOURCES,
         inject: options.sources,

@@ -11,9 +11,11 @@ import { Clock, ClockModule } from '@aftercare/clock';
 import { ConfigModule, loadConfig, logLevels, type AppConfig } from '@aftercare/config';
 import { JOBS, type JobPayloads } from '@aftercare/contracts';
 import { DatabaseModule, DRIZZLE, PG_POOL, type Db } from '@aftercare/database';
-import { MessagingModule, messagingMigration, messagingTables } from '@aftercare/messaging';
-import { createTestDatabase, PrivateRedis, waitFor, type TestDatabase } from '@aftercare/testing';
+import { ActivityCounter, MessagingModule, messagingMigration, messagingTables } from '@aftercare/messaging';
+import { AppMetrics, OpsHealth, OpsModule } from '@aftercare/ops';
+import { createTestDatabase, metricValue, PrivateRedis, waitFor, type TestDatabase } from '@aftercare/testing';
 import { bullRoot } from './bull.js';
+import { runJob } from './job-runner.js';
 import { JobScheduler } from './job-scheduler.js';
 import { JobsModule } from './jobs.module.js';
 import { Reconciler, type ReconcileReport } from './reconciler.js';
@@ -80,20 +82,22 @@ class AlarmProcessor extends WorkerHost {
     @Inject(DRIZZLE) private readonly db: Db,
     private readonly clock: Clock,
     @Inject(FIRE_LOG) private readonly log: FireLog,
+    private readonly activity: ActivityCounter,
   ) {
     super();
   }
 
-  async process(job: Job<JobPayloads[typeof JOB]>): Promise<void> {
-    const { id } = job.data;
-    this.log.runs.set(id, this.log.runsOf(id) + 1);
-    const now = this.clock.now();
-    const done = await this.db
-      .update(alarms)
-      .set({ status: 'done', firedAt: now })
-      .where(and(eq(alarms.id, id), eq(alarms.status, 'pending'), lte(alarms.dueAt, now)))
-      .returning({ id: alarms.id });
-    if (done.length) this.log.effective.set(id, this.log.effectiveOf(id) + 1);
+  process(job: Job<JobPayloads[typeof JOB]>): Promise<void> {
+    return runJob(job, JOB, this.activity, async ({ id }) => {
+      this.log.runs.set(id, this.log.runsOf(id) + 1);
+      const now = this.clock.now();
+      const done = await this.db
+        .update(alarms)
+        .set({ status: 'done', firedAt: now })
+        .where(and(eq(alarms.id, id), eq(alarms.status, 'pending'), lte(alarms.dueAt, now)))
+        .returning({ id: alarms.id });
+      if (done.length) this.log.effective.set(id, this.log.effectiveOf(id) + 1);
+    });
   }
 }
 
@@ -115,6 +119,7 @@ class AlarmsModule {
         ClockModule.forRoot({ virtual: config.virtualClock, poolToken: PG_POOL }),
         // The virtual clock's participant (on outside production) reads the relay and activity.
         MessagingModule.forService({ service: 'followup', tables: messagingTables('alarms') }),
+        OpsModule.forService('followup'),
         bullRoot(config),
         AlarmQueueModule,
         JobsModule.forService({ service: 'followup', config, sources: [AlarmSource], imports: [AlarmQueueModule] }),
@@ -141,7 +146,7 @@ describe('scheduled rows, their BullMQ jobs and the reconciler', () => {
   beforeAll(async () => {
     await redis.start();
     database = await createTestDatabase('aftercare_test_jobs');
-    config = loadConfig({ DATABASE_URL: database.url, REDIS_URL: redis.url, LOG_LEVEL: 'error', RECONCILE_INTERVAL_MS: '200' });
+    config = loadConfig({ DATABASE_URL: database.url, REDIS_URL: redis.url, LOG_LEVEL: 'error', RECONCILE_INTERVAL_MS: '200', READY_MAX_QUEUE_LAG_MS: '1000' });
     app = await NestFactory.createApplicationContext(AlarmsModule.forRoot(config, log), { logger: logLevels(config.logLevel) });
     await app.init();
     db = app.get<Db>(DRIZZLE);
@@ -379,6 +384,72 @@ describe('scheduled rows, their BullMQ jobs and the reconciler', () => {
       expect(log.effectiveOf(row!.id)).toBe(1);
       // What we want: the row was done by the time the pass looked at its job.
       expect({ report, state, runs: log.runsOf(row!.id) }).toEqual({ report: { checked: 1, recreated: 0, moved: 0, retried: 0 }, state: 'completed', runs: 1 });
+    });
+    describe('what operators see (metrics and readiness)', () => {
+      const scrape = () => app.get(AppMetrics).render();
+
+      it('counts the jobs the reconciler re-creates', async () => {
+        const before = metricValue(await scrape(), 'aftercare_reconciler_repairs_total', { queue: QUEUE, repair: 'recreated' });
+        const pending = await addRows([1_200, 1_400]);
+        await scheduler.scheduleMany(queue, JOB, pending);
+        await redis.flushAll();
+        expect(await reconciler.reconcile()).toMatchObject({ recreated: 2 });
+        expect(metricValue(await scrape(), 'aftercare_reconciler_repairs_total', { queue: QUEUE, repair: 'recreated' })).toBe(before + 2);
+        // A pass with nothing to repair counts nothing.
+        await reconciler.reconcile();
+        expect(metricValue(await scrape(), 'aftercare_reconciler_repairs_total', { queue: QUEUE, repair: 'recreated' })).toBe(before + 2);
+        await waitDone(pending.map((r) => r.id));
+      });
+
+      it("observes each job's lateness once, at its first start", async () => {
+        const text = await scrape();
+        const count = metricValue(text, 'aftercare_job_lateness_seconds_count', { queue: QUEUE });
+        const sum = metricValue(text, 'aftercare_job_lateness_seconds_sum', { queue: QUEUE });
+        const rows = await addRows([300, 400, 500]);
+        await scheduler.scheduleMany(queue, JOB, rows);
+        await waitDone(rows.map((r) => r.id));
+        const after = await scrape();
+        expect(metricValue(after, 'aftercare_job_lateness_seconds_count', { queue: QUEUE })).toBe(count + 3);
+        // Started on time: well under a second late each (the bucket for 1 s holds them all).
+        expect(metricValue(after, 'aftercare_job_lateness_seconds_sum', { queue: QUEUE }) - sum).toBeLessThan(3);
+        expect(metricValue(after, 'aftercare_job_lateness_seconds_bucket', { queue: QUEUE, le: '1' })).toBe(count + 3);
+      });
+
+      it('shows queue depth and lag, and is not ready while a due job waits longer than READY_MAX_QUEUE_LAG_MS', async () => {
+        const health = app.get(OpsHealth);
+        expect((await health.ready()).httpStatus).toBe(200);
+        const worker = app.get(AlarmProcessor).worker;
+        await worker.pause(true); // no worker takes jobs: a stuck service
+        try {
+          const [row] = await addRows([100]);
+          await scheduler.schedule(queue, JOB, row!.id, row!.dueAt);
+          const answer = await waitFor(async () => {
+            const a = await health.ready();
+            return a.httpStatus === 503 ? a : undefined;
+          }, { ...WAIT, what: 'readiness to fail on the lagging queue' });
+          expect(answer.body.status).toBe('error');
+          expect(Object.keys(answer.body.error ?? {})).toEqual(['queues']);
+          expect(answer.body.error?.queues?.message).toMatch(new RegExp(`^\\{reconciler-test\\}: a job due \\d+ s ago has not started \\(limit 1 s\\)$`));
+          expect(answer.body.details).toMatchObject({ database: { status: 'up' }, redis: { status: 'up' } });
+          const text = await scrape();
+          expect(metricValue(text, 'aftercare_queue_jobs', { queue: QUEUE, state: 'delayed' })).toBe(1);
+          expect(metricValue(text, 'aftercare_queue_jobs', { queue: QUEUE, state: 'active' })).toBe(0);
+          expect(metricValue(text, 'aftercare_queue_lag_seconds', { queue: QUEUE })).toBeGreaterThan(1);
+
+          worker.resume();
+          await waitDone([row!.id]);
+          expect((await health.ready()).httpStatus).toBe(200);
+          expect(metricValue(await scrape(), 'aftercare_queue_lag_seconds', { queue: QUEUE })).toBe(0);
+        } finally {
+          worker.resume();
+        }
+      });
+
+      it('stays alive all along: liveness only asks whether the event loop keeps turning', async () => {
+        const live = await app.get(OpsHealth).live();
+        expect(live.httpStatus).toBe(200);
+        expect(live.body.details).toMatchObject({ eventLoop: { status: 'up' } });
+      });
     });
   });
 });

@@ -4,6 +4,7 @@ import { APP_CONFIG, type AppConfig } from '@aftercare/config';
 import { Clock, VirtualClock } from '@aftercare/clock';
 import { PG_POOL } from '@aftercare/database';
 import { SchedulerRegistry } from '@nestjs/schedule';
+import { countRepairs } from './job-metrics.js';
 import { JobScheduler } from './job-scheduler.js';
 import { SCHEDULED_SOURCES, type DueRow, type ScheduledSource } from './scheduled-source.js';
 
@@ -74,7 +75,14 @@ export class Reconciler implements OnApplicationBootstrap, OnApplicationShutdown
       if (!rows[0]?.locked) return null;
       try {
         const report: ReconcileReport = { checked: 0, recreated: 0, moved: 0, retried: 0 };
-        for (const source of this.sources) await this.reconcileSource(source, report);
+        for (const source of this.sources) {
+          const before = { ...report };
+          try {
+            await this.reconcileSource(source, report);
+          } finally {
+            countRepairs(source.queue.name, { recreated: report.recreated - before.recreated, moved: report.moved - before.moved, retried: report.retried - before.retried });
+          }
+        }
         if (report.recreated || report.moved || report.retried) {
           this.logger.warn(`re-created ${report.recreated}, moved ${report.moved} and retried ${report.retried} of ${report.checked} scheduled jobs`);
         }

@@ -5,6 +5,8 @@ export * from './messaging.module.js';
 export * from './messaging.options.js';
 export * from './outbox.js';
 export * from './outbox.tables.js';
+export * from './rpc-payload.js';
+export * from './redis-policy.js';
 export * from './service-client.js';
 export * from './microservice.js';
 export * from './foundation.js';

@@ -7,6 +7,7 @@ import { ActivityCounter } from './activity.js';
 import { Inbox } from './inbox.js';
 import { MESSAGING_OPTIONS, type MessagingOptions } from './messaging.options.js';
 import { OutboxRelay, OutboxWriter } from './outbox.js';
+import { RedisPolicyCheck } from './redis-policy.js';
 import { REDIS_COMMANDS, ServiceClient, TRANSPORT_CLIENT } from './service-client.js';
 
 @Injectable()
@@ -53,6 +54,7 @@ export class MessagingModule {
             new Redis({ host: config.redis.host, port: config.redis.port, username: config.redis.username, password: config.redis.password, db: config.redis.db, maxRetriesPerRequest: 1 }),
         },
         RedisCommandsCloser,
+        RedisPolicyCheck,
         ActivityCounter,
         OutboxWriter,
         OutboxRelay,
@@ -74,6 +76,7 @@ export class MessagingModule {
           useFactory: (config: AppConfig) => ClientProxyFactory.create(redisTransportOptions(config)),
         },
         ServiceClient,
+        RedisPolicyCheck,
       ],
       exports: [TRANSPORT_CLIENT, ServiceClient],
     };

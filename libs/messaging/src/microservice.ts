@@ -2,10 +2,14 @@ import { pathToFileURL } from 'node:url';
 import type { DynamicModule, INestMicroservice } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { loadConfigOrExit, logLevels, type AppConfig } from '@aftercare/config';
+import { OpsHttpServer } from '@aftercare/ops';
 import { RpcErrorFilter } from './errors.js';
 import { redisTransportOptions } from './messaging.module.js';
 
-/** Starts a service as a microservice on the Redis transport (scheduling, followup, notifications). */
+/**
+ * Starts a service as a microservice on the Redis transport (scheduling, followup, notifications),
+ * with its operations port (health and metrics) once it listens.
+ */
 export async function bootstrapMicroservice(module: DynamicModule, config: AppConfig): Promise<INestMicroservice> {
   const app = await NestFactory.createMicroservice(module, {
     ...redisTransportOptions(config),
@@ -15,6 +19,12 @@ export async function bootstrapMicroservice(module: DynamicModule, config: AppCo
   app.useGlobalFilters(new RpcErrorFilter());
   app.enableShutdownHooks();
   await app.listen();
+  try {
+    await app.get(OpsHttpServer).start();
+  } catch (error) {
+    await app.close();
+    throw error;
+  }
   return app;
 }
 

@@ -4,6 +4,8 @@ import pg from 'pg';
 import { PrivateRedis } from './redis-server.js';
 import { createTestDatabase } from './test-database.js';
 import { freePort } from './free-port.js';
+import { TcpProxy } from './tcp-proxy.js';
+import { metricValue, parsePrometheusText } from './prometheus-text.js';
 import { waitFor } from './wait.js';
 
 function connect(url: string): Redis {
@@ -110,5 +112,67 @@ describe('waitFor and freePort', () => {
     const port = await freePort();
     expect(port).toBeGreaterThan(0);
     expect(port).toBeLessThan(65536);
+  });
+});
+
+describe('TcpProxy', () => {
+  it('passes a PostgreSQL connection through, refuses while stopped and serves again on the same port', async () => {
+    const db = await createTestDatabase();
+    const target = new URL(db.url);
+    const proxy = new TcpProxy(Number(target.port || 5432), target.hostname);
+    await proxy.start();
+    const viaProxy = new URL(db.url);
+    viaProxy.hostname = '127.0.0.1';
+    viaProxy.port = String(proxy.port);
+    const query = async () => {
+      const client = new pg.Client({ connectionString: viaProxy.toString(), connectionTimeoutMillis: 2_000 });
+      client.on('error', () => undefined);
+      try {
+        await client.connect();
+        return (await client.query<{ one: number }>('SELECT 1 AS one')).rows[0]!.one;
+      } finally {
+        await client.end().catch(() => undefined);
+      }
+    };
+    try {
+      expect(await query()).toBe(1);
+      const port = proxy.port;
+      await proxy.stop();
+      await expect(query()).rejects.toThrow();
+      await proxy.start();
+      expect(proxy.port).toBe(port);
+      expect(await query()).toBe(1);
+    } finally {
+      await proxy.stop();
+      await db.drop();
+    }
+  });
+});
+
+describe('reading a /metrics answer', () => {
+  const text = [
+    '# HELP aftercare_queue_jobs Jobs',
+    '# TYPE aftercare_queue_jobs gauge',
+    'aftercare_queue_jobs{queue="{care-plan-steps}",state="delayed"} 7',
+    'aftercare_queue_jobs{queue="{care-plan-steps}",state="failed"} 1',
+    'aftercare_job_lateness_seconds_count{queue="{outbound-messages}"} 3',
+    'process_cpu_seconds_total 0.25',
+    '',
+  ].join('\n');
+
+  it('reads names, labels (braces and all) and values', () => {
+    expect(parsePrometheusText(text)).toEqual([
+      { name: 'aftercare_queue_jobs', labels: { queue: '{care-plan-steps}', state: 'delayed' }, value: 7 },
+      { name: 'aftercare_queue_jobs', labels: { queue: '{care-plan-steps}', state: 'failed' }, value: 1 },
+      { name: 'aftercare_job_lateness_seconds_count', labels: { queue: '{outbound-messages}' }, value: 3 },
+      { name: 'process_cpu_seconds_total', labels: {}, value: 0.25 },
+    ]);
+  });
+
+  it('sums the samples that match the labels given, 0 for none', () => {
+    expect(metricValue(text, 'aftercare_queue_jobs')).toBe(8);
+    expect(metricValue(text, 'aftercare_queue_jobs', { state: 'delayed' })).toBe(7);
+    expect(metricValue(text, 'aftercare_queue_jobs', { state: 'active' })).toBe(0);
+    expect(metricValue(text, 'process_cpu_seconds_total')).toBe(0.25);
   });
 });

@@ -1,26 +1,24 @@
-import type { ServerResponse } from 'node:http';
 import { Injectable, type CallHandler, type ExecutionContext, type NestInterceptor } from '@nestjs/common';
-import type { Observable } from 'rxjs';
-import type { GatewayRequest } from '../common/http.js';
-import { AuditService, auditEntryOf, isAudited } from './audit.service.js';
+import { tap, type Observable } from 'rxjs';
+import type { AuditedRequest } from './audit-entry.js';
 
 /**
- * Records every non-GET /api request once its answer has gone out, with the final status
- * (after the error filter has mapped any error). Requests refused before the handler — by the
- * auth guard — are recorded by the guard, since interceptors do not run for them.
+ * Notes what the answer says about the record (its `id` after a POST created it, and its
+ * `patientId`), so that the entry AuditMiddleware writes once the answer has gone out names the
+ * new record and the patient it belongs to — ids only, never the answer itself.
  */
 @Injectable()
 export class AuditInterceptor implements NestInterceptor {
-  constructor(private readonly audit: AuditService) {}
-
   intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
-    if (context.getType() === 'http') {
-      const req = context.switchToHttp().getRequest<GatewayRequest>();
-      const res = context.switchToHttp().getResponse<ServerResponse>();
-      if (isAudited(req)) {
-        res.once('finish', () => void this.audit.record(auditEntryOf(req, res.statusCode)));
-      }
-    }
-    return next.handle();
+    if (context.getType() !== 'http') return next.handle();
+    const req = context.switchToHttp().getRequest<AuditedRequest>();
+    return next.handle().pipe(
+      tap((answer) => {
+        if (!answer || typeof answer !== 'object' || Array.isArray(answer)) return;
+        const { id, patientId } = answer as { id?: unknown; patientId?: unknown };
+        if (req.method === 'POST' && typeof id === 'string') req.createdRecordId = id;
+        if (typeof patientId === 'string') req.answerPatientId = patientId;
+      }),
+    );
   }
 }

@@ -1,50 +1,117 @@
-import { Inject, Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable, Logger, type OnModuleDestroy } from '@nestjs/common';
+import { and, desc, eq, isNull, lt, or, type SQL } from 'drizzle-orm';
 import { DRIZZLE, type Db } from '@aftercare/database';
-import { auditLog } from '../database/schema.js';
-import type { GatewayRequest } from '../common/http.js';
+import { auditLog, type AuditLogRow } from '../database/schema.js';
+import type { AuditEntry } from './audit-entry.js';
 
-export interface AuditEntry {
-  clinicId: string | null;
+export type { AuditEntry } from './audit-entry.js';
+
+export interface AuditQuery {
+  userId?: string;
+  patientId?: string;
+  recordType?: string;
+  action?: string;
+  limit: number;
+  /** The id of the last entry of the previous page. */
+  cursor?: number;
+}
+
+export interface AuditLogResource {
+  id: number;
+  at: string;
   userId: string | null;
+  clinicId: string | null;
+  action: string | null;
+  recordType: string | null;
+  recordId: string | null;
+  patientId: string | null;
   method: string;
   route: string;
-  targetId: string | null;
-  statusCode: number;
-  correlationId: string | null;
+  outcome: number;
+  requestId: string | null;
 }
 
-/** Requests that change something are audited; reads are not (they would drown the log). */
-export const isAudited = (req: Pick<GatewayRequest, 'method' | 'originalUrl'>): boolean =>
-  req.method !== 'GET' && req.method !== 'HEAD' && req.method !== 'OPTIONS' && /^\/api(\/|$|\?)/.test(req.originalUrl);
+/** Entries written in one INSERT at most: a burst of reads becomes a few statements. */
+const BATCH = 500;
 
 /**
- * The audit entry of a request: who, what route (the pattern, e.g. /api/appointments/:id/cancel,
- * never the URL with its query), which record, and how it ended. Never a body.
+ * Writes the audit log after the answers have gone out, never in a request's way: entries that
+ * arrive while an INSERT is under way are written together by the next one, so a busy gateway
+ * makes one statement per batch, not one per request. A failed INSERT is logged loudly (the
+ * request ids only; entries name no patient data anyway) and the service carries on.
  */
-export function auditEntryOf(req: GatewayRequest, statusCode: number): AuditEntry {
-  const target = req.params?.id;
-  return {
-    clinicId: req.user?.clinicId ?? null,
-    userId: req.user?.id ?? null,
-    method: req.method,
-    route: req.route?.path ?? '(no route)',
-    targetId: typeof target === 'string' ? target.slice(0, 200) : null,
-    statusCode,
-    correlationId: req.correlationId ?? null,
-  };
-}
-
 @Injectable()
-export class AuditService {
+export class AuditService implements OnModuleDestroy {
   private readonly logger = new Logger('Audit');
+  private pending: AuditEntry[] = [];
+  private writing: Promise<void> | null = null;
+
   constructor(@Inject(DRIZZLE) private readonly db: Db) {}
 
-  /** Never fails the request it records: a lost audit row is logged loudly instead. */
-  async record(entry: AuditEntry): Promise<void> {
-    try {
-      await this.db.insert(auditLog).values(entry);
-    } catch (error) {
-      this.logger.error(`could not record ${entry.method} ${entry.route} (${entry.statusCode}) rid=${entry.correlationId}: ${(error as Error).message}`);
+  record(entry: AuditEntry): void {
+    this.pending.push(entry);
+    this.writing ??= this.drain().finally(() => (this.writing = null));
+  }
+
+  /** Resolves once everything recorded so far is in the table (or was reported lost). */
+  async flush(): Promise<void> {
+    while (this.writing) await this.writing;
+  }
+
+  async onModuleDestroy(): Promise<void> {
+    await this.flush();
+  }
+
+  private async drain(): Promise<void> {
+    while (this.pending.length) {
+      const batch = this.pending.splice(0, BATCH);
+      try {
+        await this.db.insert(auditLog).values(batch);
+      } catch (error) {
+        const ids = batch.map((e) => e.correlationId).join(',');
+        this.logger.error(`could not record ${batch.length} audit entr${batch.length === 1 ? 'y' : 'ies'} (rid=${ids}): ${(error as { code?: string }).code ?? (error as Error).name}`);
+      }
     }
   }
+
+  /**
+   * The clinic's audit log, newest first, a page at a time. Entries of requests nobody was
+   * signed in for (refused logins and tokens) belong to no clinic and are shown to every admin.
+   */
+  async list(clinicId: string, query: AuditQuery): Promise<{ items: AuditLogResource[]; nextCursor: string | null }> {
+    const conditions: (SQL | undefined)[] = [or(eq(auditLog.clinicId, clinicId), isNull(auditLog.clinicId))];
+    if (query.userId) conditions.push(eq(auditLog.userId, query.userId));
+    if (query.patientId) conditions.push(eq(auditLog.patientId, query.patientId));
+    if (query.recordType) conditions.push(eq(auditLog.recordType, query.recordType));
+    if (query.action) conditions.push(eq(auditLog.action, query.action as NonNullable<AuditLogRow['action']>));
+    if (query.cursor !== undefined) conditions.push(lt(auditLog.id, query.cursor));
+    const rows = await this.db
+      .select()
+      .from(auditLog)
+      .where(and(...conditions))
+      .orderBy(desc(auditLog.id))
+      .limit(query.limit + 1);
+    const page = rows.slice(0, query.limit);
+    return {
+      items: page.map(toResource),
+      nextCursor: rows.length > query.limit ? String(page[page.length - 1]!.id) : null,
+    };
+  }
+}
+
+function toResource(row: AuditLogRow): AuditLogResource {
+  return {
+    id: row.id,
+    at: row.at.toISOString(),
+    userId: row.userId,
+    clinicId: row.clinicId,
+    action: row.action,
+    recordType: row.recordType,
+    recordId: row.targetId,
+    patientId: row.patientId,
+    method: row.method,
+    route: row.route,
+    outcome: row.statusCode,
+    requestId: row.correlationId,
+  };
 }

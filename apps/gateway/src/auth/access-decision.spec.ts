@@ -71,7 +71,7 @@ describe('the roles every route declares', () => {
         if (name === 'constructor' || Reflect.getMetadata(PATH_METADATA, handler) === undefined) continue;
         const method = RequestMethod[Reflect.getMetadata(METHOD_METADATA, handler) as RequestMethod];
         const sub = String(Reflect.getMetadata(PATH_METADATA, handler));
-        const path = `/${base}${sub === '/' ? '' : `/${sub}`}`;
+        const path = `/${base}${sub === '/' ? '' : `/${sub}`}`.replace(/\/{2,}/g, '/');
         const isPublic = Reflect.getMetadata(IS_PUBLIC_KEY, handler) ?? Reflect.getMetadata(IS_PUBLIC_KEY, controller);
         const roles = Reflect.getMetadata(ROLES_KEY, handler) ?? Reflect.getMetadata(ROLES_KEY, controller);
         table.set(`${method} ${path}`, isPublic ? 'public' : (roles ?? 'none'));
@@ -85,6 +85,10 @@ describe('the roles every route declares', () => {
   const ADMIN = ['admin'];
   const expected: Record<string, string[] | 'public'> = {
     'POST /api/auth/login': 'public',
+    // A refresh token stands in for the expired access token; logout checks the token itself
+    // (an expired one may still end its session).
+    'POST /api/auth/refresh': 'public',
+    'POST /api/auth/logout': 'public',
     'GET /api/me': ALL,
     'GET /api/clinicians': ALL,
     'GET /api/procedure-types': ALL,
@@ -163,6 +167,7 @@ describe('the roles every route declares', () => {
     'POST /api/users': ADMIN,
     'PATCH /api/users/:id': ADMIN,
     'GET /api/admin/queues': ADMIN,
+    'GET /api/audit-log': ADMIN,
     'POST /api/admin/queues/:name/retry-failed': ADMIN,
     // Message templates are configuration.
     'GET /api/templates': ADMIN,
@@ -174,6 +179,10 @@ describe('the roles every route declares', () => {
     'GET /api/dev/clock': ['admin'],
     'POST /api/dev/clock/advance': ['admin'],
     'GET /health': 'public',
+    // For orchestrators and Prometheus: no user token (/metrics takes METRICS_TOKEN when it is set).
+    'GET /health/live': 'public',
+    'GET /health/ready': 'public',
+    'GET /metrics': 'public',
   };
 
   it('matches the role table of PRODUCT.md, route by route, with nothing left open', () => {

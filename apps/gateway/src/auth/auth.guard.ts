@@ -1,7 +1,6 @@
 import { ForbiddenException, Injectable, UnauthorizedException, type CanActivate, type ExecutionContext } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import type { Role } from '@aftercare/contracts';
-import { AuditService, auditEntryOf, isAudited } from '../audit/audit.service.js';
 import type { GatewayRequest } from '../common/http.js';
 import { decideAccess, type Authentication, type RouteAccess } from './access-decision.js';
 import { IS_PUBLIC_KEY, ROLES_KEY } from './auth.decorators.js';
@@ -16,7 +15,6 @@ export class AuthGuard implements CanActivate {
   constructor(
     private readonly reflector: Reflector,
     private readonly auth: AuthService,
-    private readonly audit: AuditService,
   ) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
@@ -33,8 +31,7 @@ export class AuthGuard implements CanActivate {
     const decision = decideAccess(route, auth);
     if (decision.allow) return true;
     if (decision.status === 401) throw new UnauthorizedException(decision.message);
-    // A signed-in user trying something their role may not do is worth an audit entry.
-    if (isAudited(req)) await this.audit.record(auditEntryOf(req, 403));
+    // Refusals are audited by AuditMiddleware once the 401/403 has gone out.
     throw new ForbiddenException(decision.message);
   }
 }

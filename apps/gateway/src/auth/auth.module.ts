@@ -2,16 +2,17 @@ import { Module } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
 import { JwtModule } from '@nestjs/jwt';
 import { APP_CONFIG, type AppConfig } from '@aftercare/config';
-import { AuditModule } from '../audit/audit.module.js';
+import { RateLimitGuard } from '../rate-limit/rate-limit.guard.js';
 import { UsersModule } from '../users/users.module.js';
 import { AuthController } from './auth.controller.js';
 import { AuthGuard } from './auth.guard.js';
 import { AuthService } from './auth.service.js';
+import { LoginFailuresRepository } from './login-failures.repository.js';
+import { SessionsRepository } from './sessions.repository.js';
 
 @Module({
   imports: [
     UsersModule,
-    AuditModule,
     JwtModule.registerAsync({
       inject: [APP_CONFIG],
       useFactory: (config: AppConfig) => ({
@@ -23,6 +24,13 @@ import { AuthService } from './auth.service.js';
     }),
   ],
   controllers: [AuthController],
-  providers: [AuthService, { provide: APP_GUARD, useClass: AuthGuard }],
+  providers: [
+    AuthService,
+    SessionsRepository,
+    LoginFailuresRepository,
+    // In this order: the rate limit counts per user, so it runs once the AuthGuard knows who it is.
+    { provide: APP_GUARD, useClass: AuthGuard },
+    { provide: APP_GUARD, useClass: RateLimitGuard },
+  ],
 })
 export class AuthModule {}

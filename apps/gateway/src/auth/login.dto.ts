@@ -13,3 +13,11 @@ export class LoginDto {
   @MaxLength(1024, { message: '$property must be at most 1024 characters long' })
   password!: string;
 }
+
+export class RefreshDto {
+  /** As handed out by login or the previous refresh (43 characters today). */
+  @Required()
+  @IsString({ message: '$property must be a string' })
+  @MaxLength(200, { message: '$property must be at most 200 characters long' })
+  refreshToken!: string;
+}

@@ -25,6 +25,8 @@ export interface GatewayRequest extends IncomingMessage {
   route?: { path: string };
   rawBody?: Buffer;
   user?: AuthUser;
+  /** The client's address as Express sees it (behind trusted proxies: TRUST_PROXY). */
+  ip?: string;
   correlationId?: string;
 }
 

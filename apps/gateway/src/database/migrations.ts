@@ -40,6 +40,71 @@ CREATE INDEX audit_log_clinic_at ON gateway.audit_log (clinic_id, at DESC);
 CREATE INDEX audit_log_user_at ON gateway.audit_log (user_id, at DESC);
 `,
   },
+  {
+    // Issue 8, point 5: reads of patient data and denied attempts are audited too, each row
+    // saying what kind of record it was about and what was done; and the log is append-only.
+    id: '0002_audit_log_actions_append_only',
+    sql: `
+-- Null on rows written before this migration (they were all writes: the route tells which).
+ALTER TABLE gateway.audit_log
+  ADD COLUMN action text NULL CHECK (action IN ('read', 'create', 'update', 'delete', 'deny', 'login')),
+  ADD COLUMN record_type text NULL,
+  -- The patient the request was about, when the URL, query or body named one (an id, never more).
+  ADD COLUMN patient_id uuid NULL;
+CREATE INDEX audit_log_clinic_id ON gateway.audit_log (clinic_id, id DESC);
+CREATE INDEX audit_log_patient_id ON gateway.audit_log (patient_id, id DESC) WHERE patient_id IS NOT NULL;
+
+-- Append-only. The services connect as one PostgreSQL role that owns the schema (with trust
+-- auth often a superuser), and owners and superusers bypass GRANT/REVOKE, so privileges alone
+-- would not hold; a statement trigger refuses UPDATE, DELETE and TRUNCATE for every role that
+-- does not first drop the trigger (which needs ownership and leaves a trace in the DDL).
+CREATE FUNCTION gateway.audit_log_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  RAISE EXCEPTION 'gateway.audit_log is append-only: % refused', TG_OP USING ERRCODE = 'insufficient_privilege';
+END $$;
+CREATE TRIGGER audit_log_append_only BEFORE UPDATE OR DELETE OR TRUNCATE ON gateway.audit_log
+  FOR EACH STATEMENT EXECUTE FUNCTION gateway.audit_log_append_only();
+-- For a deployment that runs the gateway as a role that does not own the table.
+REVOKE UPDATE, DELETE, TRUNCATE ON gateway.audit_log FROM PUBLIC;
+`,
+  },
+  {
+    id: '0003_sessions_and_login_failures',
+    sql: `
+-- A sign-in: its access tokens carry the session id and are refused once it is revoked; it ends
+-- after idle time (refreshed_at) or at expires_at. Times are the database's wall clock, never the
+-- virtual clock: moving a demo forward by weeks must not sign anyone out.
+CREATE TABLE gateway.sessions (
+  id uuid PRIMARY KEY,
+  user_id uuid NOT NULL REFERENCES gateway.users (id) ON DELETE CASCADE,
+  created_at timestamptz NOT NULL DEFAULT now(),
+  refreshed_at timestamptz NOT NULL DEFAULT now(),
+  expires_at timestamptz NOT NULL,
+  revoked_at timestamptz NULL,
+  revoked_reason text NULL CHECK (revoked_reason IN ('logout', 'refresh_reuse', 'user_disabled', 'password_changed'))
+);
+CREATE INDEX sessions_user ON gateway.sessions (user_id);
+
+-- Every refresh token a session was given (SHA-256 of it: the token itself is never stored).
+-- The unused one is current; presenting a used one again means it was copied: the session ends.
+CREATE TABLE gateway.refresh_tokens (
+  token_hash text PRIMARY KEY,
+  session_id uuid NOT NULL REFERENCES gateway.sessions (id) ON DELETE CASCADE,
+  issued_at timestamptz NOT NULL DEFAULT now(),
+  used_at timestamptz NULL
+);
+CREATE INDEX refresh_tokens_session ON gateway.refresh_tokens (session_id);
+
+-- Failed logins per e-mail address (hashed: whether it is anyone's is not kept) and per IP
+-- address, in a window that starts at the first failure; locked_until is set on reaching the limit.
+CREATE TABLE gateway.login_failures (
+  key text PRIMARY KEY,
+  failures integer NOT NULL,
+  window_started_at timestamptz NOT NULL,
+  locked_until timestamptz NULL
+);
+`,
+  },
 ];
 
 /** The same list under the short name (scripts/migrate.ts has used both). */

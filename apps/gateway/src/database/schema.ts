@@ -1,4 +1,4 @@
-import { bigint, boolean, pgSchema, smallint, text, timestamp, uuid } from 'drizzle-orm/pg-core';
+import { bigint, boolean, integer, pgSchema, smallint, text, timestamp, uuid } from 'drizzle-orm/pg-core';
 
 /** Drizzle view of the tables that `migrations.ts` creates (keep the two in step). */
 export const gatewaySchema = pgSchema('gateway');
@@ -26,5 +26,34 @@ export const auditLog = gatewaySchema.table('audit_log', {
   statusCode: smallint('status_code').notNull(),
   correlationId: text('correlation_id'),
   at: timestamp('at', { withTimezone: true }).notNull().defaultNow(),
+  action: text('action', { enum: ['read', 'create', 'update', 'delete', 'deny', 'login'] }),
+  recordType: text('record_type'),
+  patientId: uuid('patient_id'),
 });
 export type AuditLogRow = typeof auditLog.$inferSelect;
+
+export const sessions = gatewaySchema.table('sessions', {
+  id: uuid('id').primaryKey(),
+  userId: uuid('user_id').notNull(),
+  createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+  refreshedAt: timestamp('refreshed_at', { withTimezone: true }).notNull().defaultNow(),
+  expiresAt: timestamp('expires_at', { withTimezone: true }).notNull(),
+  revokedAt: timestamp('revoked_at', { withTimezone: true }),
+  revokedReason: text('revoked_reason', { enum: ['logout', 'refresh_reuse', 'user_disabled', 'password_changed'] }),
+});
+export type SessionRow = typeof sessions.$inferSelect;
+export type SessionEndReason = NonNullable<SessionRow['revokedReason']>;
+
+export const refreshTokens = gatewaySchema.table('refresh_tokens', {
+  tokenHash: text('token_hash').primaryKey(),
+  sessionId: uuid('session_id').notNull(),
+  issuedAt: timestamp('issued_at', { withTimezone: true }).notNull().defaultNow(),
+  usedAt: timestamp('used_at', { withTimezone: true }),
+});
+
+export const loginFailures = gatewaySchema.table('login_failures', {
+  key: text('key').primaryKey(),
+  failures: integer('failures').notNull(),
+  windowStartedAt: timestamp('window_started_at', { withTimezone: true }).notNull(),
+  lockedUntil: timestamp('locked_until', { withTimezone: true }),
+});

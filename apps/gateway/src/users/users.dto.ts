@@ -4,7 +4,10 @@ import { IsString, MaxLength, MinLength } from 'class-validator';
 import { ROLES, type Role } from '@aftercare/contracts';
 import { IsEmailAddress, IsId, IsOmittable, IsOneOf, IsOptional, IsStrictBoolean, IsText, Required } from '../common/validation/validators.js';
 
-/** At least 12 characters (length beats composition rules); at most 200, which argon2 hashes quickly. */
+/**
+ * At least 12 characters (length beats composition rules); at most 200, which argon2 hashes
+ * quickly. Not the e-mail address nor a common password: users/password.rules.ts, in the service.
+ */
 export const PASSWORD_LENGTH = { min: 12, max: 200 } as const;
 
 /** A password as typed: never trimmed (spaces count), and never echoed back in an error. */
@@ -59,7 +62,7 @@ export class UpdateUserDto {
   @IsStrictBoolean()
   disabled?: boolean;
 
-  /** A new password, set by the admin (the user's own sessions are not ended by it). */
+  /** A new password, set by the admin: the user's sessions end (they sign in with the new one). */
   @IsOmittable()
   @IsPassword()
   password?: string;

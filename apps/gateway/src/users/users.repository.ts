@@ -1,7 +1,8 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { and, asc, eq, sql } from 'drizzle-orm';
 import { DRIZZLE, type Db } from '@aftercare/database';
-import { users, type UserRow } from '../database/schema.js';
+import { endSessionsOfUser } from '../auth/sessions.repository.js';
+import { users, type SessionEndReason, type UserRow } from '../database/schema.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -40,8 +41,22 @@ export class UsersRepository {
     return row ?? null;
   }
 
-  async update(clinicId: string, id: string, set: Partial<Pick<UserRow, 'name' | 'role' | 'clinicianId' | 'disabled' | 'passwordHash'>>): Promise<UserRow | null> {
-    const [row] = await this.db.update(users).set(set).where(and(eq(users.id, id), eq(users.clinicId, clinicId))).returning();
-    return row ?? null;
+  /** With `endSessions`, the user's open sessions end in the same transaction (disabling, a new password). */
+  async update(
+    clinicId: string,
+    id: string,
+    set: Partial<Pick<UserRow, 'name' | 'role' | 'clinicianId' | 'disabled' | 'passwordHash'>>,
+    endSessions?: SessionEndReason,
+  ): Promise<UserRow | null> {
+    const where = and(eq(users.id, id), eq(users.clinicId, clinicId));
+    if (!endSessions) {
+      const [row] = await this.db.update(users).set(set).where(where).returning();
+      return row ?? null;
+    }
+    return this.db.transaction(async (tx) => {
+      const [row] = await tx.update(users).set(set).where(where).returning();
+      if (row) await endSessionsOfUser(tx, row.id, endSessions);
+      return row ?? null;
+    });
   }
 }

@@ -5,6 +5,7 @@ import { Clock } from '@aftercare/clock';
 import { DomainError, notFound } from '@aftercare/messaging';
 import { ServiceForwarder } from '../common/service-forwarder.service.js';
 import type { UserRow } from '../database/schema.js';
+import { passwordViolation } from './password.rules.js';
 import { hashPassword } from './passwords.js';
 import { clinicianLinkViolation, planUserChange, UserRuleViolation } from './user.rules.js';
 import { UsersRepository } from './users.repository.js';
@@ -49,7 +50,8 @@ export const toUserResource = (row: UserRow): UserResource => ({
 /**
  * The clinic's staff users (the gateway owns them: it signs people in). An admin adds users,
  * changes their name, role, clinician and password, and disables them; the auth guard reloads
- * the user on every request, so a change of role or a disabling takes effect at once.
+ * the user on every request, so a change of role takes effect at once, and disabling or a new
+ * password end the user's sessions.
  */
 @Injectable()
 export class UsersService {
@@ -67,7 +69,7 @@ export class UsersService {
     const email = input.email.trim().toLowerCase();
     const clinicianId = input.clinicianId ?? null;
     rule(() => {
-      const violation = clinicianLinkViolation(input.role, clinicianId);
+      const violation = clinicianLinkViolation(input.role, clinicianId) ?? passwordViolation(input.password, email);
       if (violation) throw violation;
     });
     // Before the (deliberately slow) hash: the usual case of a taken e-mail answers at once.
@@ -90,7 +92,11 @@ export class UsersService {
   async update(ctx: RequestContext, id: string, change: UpdateUser): Promise<UserResource> {
     const current = await this.users.findInClinic(ctx.clinicId, id);
     if (!current) throw notFound('User', id);
-    const planned = rule(() => planUserChange(ctx.userId, current, change));
+    const planned = rule(() => {
+      const violation = change.password !== undefined ? passwordViolation(change.password, current.email) : null;
+      if (violation) throw violation;
+      return planUserChange(ctx.userId, current, change);
+    });
     if (planned.linksClinician) await this.clinicianOfClinic(ctx, planned.clinicianId!);
     const set: Parameters<UsersRepository['update']>[2] = {};
     if (change.name !== undefined && change.name !== current.name) set.name = change.name;
@@ -99,7 +105,10 @@ export class UsersService {
     if (planned.disabled !== current.disabled) set.disabled = planned.disabled;
     if (change.password !== undefined) set.passwordHash = await hashPassword(change.password);
     if (Object.keys(set).length === 0) return toUserResource(current);
-    const updated = await this.users.update(ctx.clinicId, id, set);
+    // Disabling or a new password ends the user's sessions at once (their own one too, for an
+    // admin setting their own password): whoever held a token or a refresh token has to sign in.
+    const endSessions = set.disabled === true ? 'user_disabled' : set.passwordHash ? 'password_changed' : undefined;
+    const updated = await this.users.update(ctx.clinicId, id, set, endSessions);
     if (!updated) throw notFound('User', id);
     return toUserResource(updated);
   }

@@ -20,7 +20,7 @@ interface PageResponse {
 }
 
 /** Paths that belong to the server, never to the web app's pages. */
-const SERVER_PATHS = /^\/(api|webhooks|health)(\/|$)/;
+const SERVER_PATHS = /^\/(api|webhooks|health|metrics)(\/|$)/;
 
 /**
  * Serves the web app on the API's port: the built files under /assets (named by their content

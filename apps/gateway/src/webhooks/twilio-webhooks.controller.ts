@@ -7,6 +7,7 @@ import {
   type RequestContext,
 } from '@aftercare/contracts';
 import { Public } from '../auth/auth.decorators.js';
+import { RateLimit } from '../rate-limit/rate-limit.decorator.js';
 import { SystemCtx } from '../common/request-context.js';
 import { ServiceForwarder } from '../common/service-forwarder.service.js';
 import { CallbackMessageId, TwilioForm } from './twilio-form.decorator.js';
@@ -19,6 +20,7 @@ const P = PATTERNS.notifications;
 /** Twilio's calls: no user token, a Twilio signature instead. */
 @Controller('webhooks/twilio')
 @Public()
+@RateLimit('webhook')
 @UseGuards(TwilioSignatureGuard)
 export class TwilioWebhooksController {
   constructor(private readonly services: ServiceForwarder) {}
