@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { userInfo } from 'node:os';
 import { Redis } from 'ioredis';
 import pg from 'pg';
-import { freePort, PrivateRedis, SmtpCapture, TwilioFake } from '@aftercare/testing';
+import { freePorts, PrivateRedis, SmtpCapture, TwilioFake } from '@aftercare/testing';
 import { SystemProcesses } from '../../scripts/lib/system.js';
 
 export const TWILIO_FROM = '+15005550006';
@@ -87,15 +87,16 @@ export class BenchSystem {
   async start(): Promise<void> {
     await Promise.all([this.redis.start(), this.twilio.start(), this.smtp.start()]);
     this.database = await createBenchDatabase();
-    this.port = await freePort();
+    const [port, schedulingOps, followupOps, notificationsOps] = await freePorts(4);
+    this.port = port!;
     this.processes = new SystemProcesses({
       env: {
         NODE_ENV: 'test',
         PORT: String(this.port),
         // Spare operations ports (health and metrics), so a bench never collides with a running system.
-        SCHEDULING_OPS_PORT: String(await freePort()),
-        FOLLOWUP_OPS_PORT: String(await freePort()),
-        NOTIFICATIONS_OPS_PORT: String(await freePort()),
+        SCHEDULING_OPS_PORT: String(schedulingOps),
+        FOLLOWUP_OPS_PORT: String(followupOps),
+        NOTIFICATIONS_OPS_PORT: String(notificationsOps),
         DATABASE_URL: this.database.url,
         REDIS_URL: this.redis.url,
         PUBLIC_URL: this.baseUrl,

@@ -1,4 +1,4 @@
-import { createTestDatabase, freePort, PrivateRedis, SmtpCapture, TcpProxy, TwilioFake, type TestDatabase } from '@aftercare/testing';
+import { createTestDatabase, freePorts, PrivateRedis, SmtpCapture, TcpProxy, TwilioFake, type TestDatabase } from '@aftercare/testing';
 import { SystemProcesses, type ServiceProcessName } from '../../scripts/lib/system.js';
 
 export const TWILIO_FROM = '+15005550006';
@@ -56,8 +56,9 @@ export class TestSystem {
       proxied.port = String(this.databaseProxy.port);
       databaseUrl = proxied.toString();
     }
-    this.port = await freePort();
-    this.opsPorts = { scheduling: await freePort(), followup: await freePort(), notifications: await freePort() };
+    const [port, scheduling, followup, notifications] = await freePorts(4);
+    this.port = port!;
+    this.opsPorts = { scheduling: scheduling!, followup: followup!, notifications: notifications! };
     this.processes = new SystemProcesses({
       env: {
         NODE_ENV: 'test',

@@ -3,7 +3,7 @@ import { Redis } from 'ioredis';
 import pg from 'pg';
 import { PrivateRedis } from './redis-server.js';
 import { createTestDatabase } from './test-database.js';
-import { freePort } from './free-port.js';
+import { freePort, freePorts } from './free-port.js';
 import { TcpProxy } from './tcp-proxy.js';
 import { metricValue, parsePrometheusText } from './prometheus-text.js';
 import { waitFor } from './wait.js';
@@ -112,6 +112,13 @@ describe('waitFor and freePort', () => {
     const port = await freePort();
     expect(port).toBeGreaterThan(0);
     expect(port).toBeLessThan(65536);
+  });
+
+  it('finds several different free ports at once', async () => {
+    for (let round = 0; round < 20; round++) {
+      const ports = await freePorts(4);
+      expect(new Set(ports).size).toBe(4);
+    }
   });
 });
 
