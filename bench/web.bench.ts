@@ -149,6 +149,8 @@ async function loadDue(page: Page, baseUrl: string): Promise<LoadSample> {
     await page.waitForFunction('(window.__benchShown && window.__benchShown.frame !== undefined) || window.__benchError', undefined, { timeout: CONFIG.timeoutMs, polling: 20 });
   } catch (error) {
     const text = await page.evaluate('document.body ? document.body.innerText : ""').catch(() => '');
+    if (process.env.BENCH_VERBOSE) log(`  waiting ended with: ${(error as Error).message.split("\n")[0]}`);
+    if (process.env.BENCH_VERBOSE) log(`  the page's requests: ${String(await page.evaluate('performance.getEntriesByType("resource").map((e) => e.name.replace(location.origin, "")).join(", ")').catch(() => '?'))}; stored session keys: ${String(await page.evaluate('Object.keys(sessionStorage).join(", ")').catch(() => '?'))}`);
     throw new Error(`the due list did not show \`${CONFIG.readySelector}\` within ${CONFIG.timeoutMs / 1000} s at ${page.url()}; the page says: ${String(text).replace(/\s+/g, ' ').slice(0, 400)}`, { cause: error });
   }
   const failure = await page.evaluate<string | undefined>('window.__benchShown ? undefined : window.__benchError');
@@ -225,6 +227,15 @@ async function firstAndWarm(browser: Browser, baseUrl: string, email: string): P
     await context.addInitScript({ content: initScript(new URL(baseUrl).origin, JSON.stringify({ accessToken: session.accessToken, user: session.user })) });
     const requests = recordRequests(context, baseUrl);
     const page = await context.newPage();
+    // What the page itself says went wrong (a refused script, a failed request, an exception).
+    page.on('pageerror', (error) => log(`  the page threw: ${error.message}`));
+    if (process.env.BENCH_VERBOSE) {
+      page.on('response', (r) => log(`  [page] ${r.status()} ${r.request().method()} ${new URL(r.url()).pathname}`));
+      page.on('requestfailed', (r) => log(`  [page] failed ${r.method()} ${new URL(r.url()).pathname}: ${r.failure()?.errorText}`));
+    }
+    page.on('console', (message) => {
+      if (message.type() === 'error' || message.type() === 'warning') log(`  the page's console (${message.type()}): ${message.text().slice(0, 300)}`);
+    });
     const profiling = PROFILE_LOADS > profiled ? (profiled++, await startProfile(page)) : null;
     const first = await loadDue(page, baseUrl);
     if (profiling) {
