@@ -3,6 +3,7 @@ import { beforeAll, describe, expect, it, jest } from '@jest/globals';
 import { getQueueToken } from '@nestjs/bullmq';
 import type { Queue } from 'bullmq';
 import { and, eq } from 'drizzle-orm';
+import { DateTime } from 'luxon';
 import {
   PATTERNS,
   QUEUES,
@@ -65,7 +66,9 @@ describe('the due list (followup, real PostgreSQL)', () => {
       clinicId: CLINIC,
       patientId,
       clinicianId: opts.clinicianId ?? CLINICIAN,
-      procedureCompletedAt: new Date(Date.now() - (opts.daysAgo ?? 42) * DAY),
+      // daysAgo calendar days in the patient's zone (the due list counts local days: 42 × 24 h
+      // across the autumn DST change is 41 local days late in the evening).
+      procedureCompletedAt: DateTime.now().setZone(zone).minus({ days: opts.daysAgo ?? 42 }).toJSDate(),
       timezone: zone,
     });
     return { patientId, planId };
