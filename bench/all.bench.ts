@@ -27,12 +27,12 @@ import { fileURLToPath } from 'node:url';
 import { performance } from 'node:perf_hooks';
 import { ROOT } from '../scripts/lib/system.js';
 import { readSection } from './support/results-file.js';
+import { SMOKE } from './support/knobs.js';
 
 /** In the order they run, each named as its section in the results file (one not built is skipped). */
 const BENCHES = ['booking', 'dispatch', 'workspace', 'care-plans', 'web', 'footprint', 'timing'] as const;
 type BenchName = (typeof BENCHES)[number];
 
-const SMOKE = process.argv.includes('--smoke') || process.env.BENCH_SMOKE === '1';
 const picked = process.argv.slice(2).filter((a) => !a.startsWith('-'));
 const unknown = picked.filter((name) => !(BENCHES as readonly string[]).includes(name));
 if (unknown.length) {

@@ -64,14 +64,8 @@ import { chartPanels, renderCarePlans, summary, type CarePlansInput, type OneAtA
 import { CpuMeter, describeOthers, postgresServerPids, type CpuUsage, type PidGroups } from './support/cpu.js';
 import { codeVersion, machine } from './support/machine.js';
 import { seedCompletionPatients } from './support/workspace-seed.js';
+import { SMOKE, int } from './support/knobs.js';
 
-const SMOKE = process.argv.includes('--smoke') || process.env.BENCH_SMOKE === '1';
-const int = (name: string, fallback: number) => {
-  const raw = process.env[name];
-  const n = raw === undefined || raw === '' ? fallback : Number(raw);
-  if (!Number.isInteger(n) || n <= 0) throw new Error(`${name} must be a positive integer`);
-  return n;
-};
 const tmp = (name: string) => path.join(os.tmpdir(), name);
 export const CONFIG = {
   smoke: SMOKE,

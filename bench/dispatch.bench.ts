@@ -67,14 +67,8 @@ import { codeVersion, machine } from './support/machine.js';
 import { benchEntry, cleanupOnce, publish, reportFailure, type BenchSection } from './support/bench-run.js';
 import { bookingRequestsForWeek, seedClinic, type BookingRequest, type SeededClinic } from './support/seed.js';
 import { quantile } from './support/stats.js';
+import { SMOKE, int } from './support/knobs.js';
 
-const SMOKE = process.argv.includes('--smoke') || process.env.BENCH_SMOKE === '1';
-const int = (name: string, fallback: number) => {
-  const raw = process.env[name];
-  const n = raw === undefined || raw === '' ? fallback : Number(raw);
-  if (!Number.isInteger(n) || n <= 0) throw new Error(`${name} must be a positive integer`);
-  return n;
-};
 export const CONFIG = {
   smoke: SMOKE,
   runs: int('BENCH_RUNS', SMOKE ? 1 : 3),

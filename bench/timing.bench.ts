@@ -77,14 +77,8 @@ import { timingChart, renderTiming, verdicts, type MemoryFigure, type TimingInpu
 import { averageKeyBytes, idleCpuMsPerSecond, keyBytes, parseRedisConfig, redisSettings, setSetting, settledMemory, type RedisMemory } from './support/timing-redis.js';
 import { dueSteps, md5Uuid, phoneOf, scheduleSteps, seedBareFar, seedFarSteps, seedingEstimateMs, seedWindowPatients, type Rates } from './support/timing-seed.js';
 import { latenessWithHistogram, lateness, peakPerSecond } from './support/timing-stats.js';
+import { SMOKE, int } from './support/knobs.js';
 
-const SMOKE = process.argv.includes('--smoke') || process.env.BENCH_SMOKE === '1';
-const int = (name: string, fallback: number) => {
-  const raw = process.env[name];
-  const n = raw === undefined || raw === '' ? fallback : Number(raw);
-  if (!Number.isInteger(n) || n <= 0) throw new Error(`${name} must be a positive integer`);
-  return n;
-};
 const ints = (name: string, fallback: number[]) => {
   const raw = process.env[name];
   if (raw === undefined || raw.trim() === '') return fallback;

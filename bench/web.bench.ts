@@ -53,14 +53,8 @@ import { codeVersion, machine } from './support/machine.js';
 import { fmt, median, quantile } from './support/stats.js';
 import { renderWeb, type ApiCall, type BundleFile, type LoadSample, type SeenRequest, type WebInput, type WebRun } from './support/web-report.js';
 import { seedWorkspace } from './support/workspace-seed.js';
+import { SMOKE, int } from './support/knobs.js';
 
-const SMOKE = process.argv.includes('--smoke') || process.env.BENCH_SMOKE === '1';
-const int = (name: string, fallback: number) => {
-  const raw = process.env[name];
-  const n = raw === undefined || raw === '' ? fallback : Number(raw);
-  if (!Number.isInteger(n) || n <= 0) throw new Error(`${name} must be a positive integer`);
-  return n;
-};
 export const CONFIG = {
   smoke: SMOKE,
   runs: int('BENCH_RUNS', SMOKE ? 1 : 3),

@@ -68,14 +68,8 @@ import { benchEntry, cleanupOnce, publish, reportFailure, type BenchSection } fr
 import { prng, quantile, shuffle } from './support/stats.js';
 import { renderWorkspace, type CarePlanRun, type DueListRun, type ExplainedStatement, type LatencySummary, type WorkspaceInput } from './support/workspace-report.js';
 import { seedCompletionPatients, seedWorkspace } from './support/workspace-seed.js';
+import { SMOKE, int } from './support/knobs.js';
 
-const SMOKE = process.argv.includes('--smoke') || process.env.BENCH_SMOKE === '1';
-const int = (name: string, fallback: number) => {
-  const raw = process.env[name];
-  const n = raw === undefined || raw === '' ? fallback : Number(raw);
-  if (!Number.isInteger(n) || n <= 0) throw new Error(`${name} must be a positive integer`);
-  return n;
-};
 export const CONFIG = {
   smoke: SMOKE,
   runs: int('BENCH_RUNS', SMOKE ? 1 : 3),
