@@ -253,6 +253,12 @@ describe('gateway over HTTP in production mode (no virtual clock, Twilio signatu
     expect(res.body).toMatchObject({ field: 'Body' });
   });
 
+  it('keeps an idle connection open for 65 s, longer than a load balancer in front (no reset mid-request after 5 s)', async () => {
+    const res = await fetch(`${base}/health/live`);
+    await res.arrayBuffer();
+    expect(res.headers.get('keep-alive')).toBe('timeout=65');
+  });
+
   it('has no /api/dev routes in production: 404, even without a token', async () => {
     expect((await call(base, 'GET', '/api/dev/clock', { token: adminToken })).status).toBe(404);
     expect((await call(base, 'GET', '/api/dev/clock')).status).toBe(404);

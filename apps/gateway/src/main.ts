@@ -24,9 +24,23 @@ export async function bootstrapGateway(config: AppConfig): Promise<INestApplicat
   app.use(requestIdMiddleware);
   app.use(httpMetricsMiddleware);
   serveWebApp(app);
+  keepConnectionsOpen(app);
   await app.listen(config.port, '0.0.0.0');
   new Logger('Gateway').log(`listening on port ${config.port}${config.virtualClock ? ' (virtual clock on)' : ''}`);
   return app;
+}
+
+/**
+ * Node closes an idle keep-alive connection after 5 s. A client (a browser, a load balancer, a
+ * test's fetch) that sends on such a connection just as the server closes it gets "other side
+ * closed" instead of an answer: it happened in CI after a 5 s pause between two requests. Idle
+ * connections stay open for 65 s, above the 60 s idle timeout of common load balancers, so the
+ * proxy in front, not the gateway, closes first; headersTimeout must exceed it.
+ */
+function keepConnectionsOpen(app: INestApplication): void {
+  const server = app.getHttpServer() as import('node:http').Server;
+  server.keepAliveTimeout = 65_000;
+  server.headersTimeout = 66_000;
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
