@@ -1,6 +1,6 @@
 import { lazy, Suspense, useEffect, useState, type ComponentType, type ReactNode } from 'react';
 import { Navigate, Route, Routes, useLocation } from 'react-router';
-import type { Role } from './api';
+import type { Role, Session } from './api';
 import { syncServerClock } from './clock';
 import { Empty, ErrorBanner, Loading } from './components/ui';
 import { describeError } from './api';
@@ -93,36 +93,62 @@ let firstPagePrefetched = false;
 /** Re-reads the server's time this often (the virtual clock moves when an admin advances it). */
 const CLOCK_SYNC_MS = 60_000;
 
+/** What opening the app for a session starts before any page asks: the role's code and the server's time. */
+interface Opening {
+  pages: Promise<unknown>;
+  clock: Promise<void>;
+}
+
+function open(session: Session, at: { pathname: string; search: string }): Opening {
+  // Side by side with /api/me, not after it: the first page's code is there when the session is
+  // (a chunk that fails to load is loaded again, and reported, by the page that needs it).
+  const pages = AREA_OF[session.user.role].load().catch(() => undefined);
+  // The due list's own requests too, when that is where the first load goes.
+  const landing = at.pathname === '/' ? HOME[session.user.role] : at.pathname;
+  if (!firstPagePrefetched && landing === '/due' && session.user.role !== 'front_desk') {
+    firstPagePrefetched = true;
+    const q = dueListQueries(new URLSearchParams(at.search), session.user);
+    prefetch('/api/follow-ups', q.list);
+    prefetch('/api/follow-ups/counts', q.counts);
+    prefetch<{ timezone?: string }>('/api/clinic')
+      .then((clinic) => warmDateFormats(clinic.timezone))
+      .catch(() => undefined);
+    prefetch('/api/clinicians');
+    // The browser's zone meanwhile (the formats' locale data loads with the first of them).
+    setTimeout(() => warmDateFormats(), 0);
+  }
+  const clock = syncServerClock();
+  clock.catch(() => undefined); // reported by App once it waits for it
+  return { pages, clock };
+}
+
+let opening: Opening | null = null;
+
+/**
+ * Called by main.tsx before React's first render when a session is stored: the requests of the
+ * first page start while the bundle's React renders and runs its effects, which costs a slow
+ * tablet a good part of the first load. App takes what this started.
+ */
+export function startOpening(session: Session | null, at: { pathname: string; search: string }): void {
+  if (session) opening = open(session, at);
+}
+
 export function App() {
   const { session } = useSession();
   const location = useLocation();
   const [clock, setClock] = useState<'syncing' | 'ready' | string>('syncing');
   useEffect(() => {
     if (!session) return;
-    // Side by side with /api/me, not after it: the first page's code is there when the session is
-    // (a chunk that fails to load is loaded again, and reported, by the page that needs it).
-    const pages = AREA_OF[session.user.role].load().catch(() => undefined);
-    // The due list's own requests too, when that is where the first load goes.
-    const landing = location.pathname === '/' ? HOME[session.user.role] : location.pathname;
-    if (!firstPagePrefetched && landing === '/due' && session.user.role !== 'front_desk') {
-      firstPagePrefetched = true;
-      const q = dueListQueries(new URLSearchParams(location.search), session.user);
-      prefetch('/api/follow-ups', q.list);
-      prefetch('/api/follow-ups/counts', q.counts);
-      prefetch<{ timezone?: string }>('/api/clinic')
-        .then((clinic) => warmDateFormats(clinic.timezone))
-        .catch(() => undefined);
-      prefetch('/api/clinicians');
-      // The browser's zone meanwhile (the formats' locale data loads with the first of them).
-      setTimeout(() => warmDateFormats(), 0);
-    }
+    // What main.tsx started for this session, or (after signing in) start it now.
+    const first = opening ?? open(session, location);
+    opening = null;
     let stopped = false;
-    const sync = () =>
-      Promise.all([syncServerClock(), pages])
+    const sync = (clockSync: Promise<void>) =>
+      Promise.all([clockSync, first.pages])
         .then(() => !stopped && setClock('ready'))
         .catch((error: unknown) => !stopped && setClock((now) => (now === 'ready' ? now : describeError(error))));
-    void sync();
-    const timer = setInterval(sync, CLOCK_SYNC_MS);
+    void sync(first.clock);
+    const timer = setInterval(() => void sync(syncServerClock()), CLOCK_SYNC_MS);
     return () => {
       stopped = true;
       clearInterval(timer);
