@@ -251,6 +251,21 @@ describe('live updates of messages, end to end', () => {
       expect([...changed].every((id) => patients.includes(id))).toBe(true);
     });
 
+    it("ends a stream within seconds of its session's sign-out; other sessions' streams stay open", async () => {
+      const token = await login('clinician@aftercare.local'); // a second session of the user whose streams are open
+      const own = await open(token, p.id);
+      await own.ready();
+      const signedOut = await fetch(`${system.baseUrl}/api/auth/logout`, { method: 'POST', headers: { authorization: `Bearer ${token}` } });
+      expect(signedOut.status).toBeLessThan(300);
+      await signedOut.text();
+      await waitFor(() => own.ended, { timeoutMs: 10_000, what: 'the signed-out session\'s stream to end' });
+      expect([ofP.ended, ofQ.ended, ofClinic.ended]).toEqual([false, false, false]);
+      // And it cannot be opened again with that token.
+      const again = await fetch(`${system.baseUrl}/api/live`, { headers: { authorization: `Bearer ${token}` } });
+      expect(again.status).toBe(401);
+      await again.text();
+    }, 30_000);
+
     it('ends its streams when notifications falls silent, and a new stream is live again once it is back', async () => {
       // SIGTERM: notifications stops publishing (a crash would look the same from here).
       await system.processes.stopService('notifications');

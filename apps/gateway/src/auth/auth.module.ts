@@ -32,5 +32,7 @@ import { SessionsRepository } from './sessions.repository.js';
     { provide: APP_GUARD, useClass: AuthGuard },
     { provide: APP_GUARD, useClass: RateLimitGuard },
   ],
+  // For what outlives one request: an open live stream checks its session again (LiveModule).
+  exports: [AuthService],
 })
 export class AuthModule {}

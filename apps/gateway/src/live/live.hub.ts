@@ -14,6 +14,8 @@ const SILENCE_MS = 5_000;
 const READY_WAIT_MS = 15_000;
 /** How often the listener key is refreshed (well within its TTL) and the silence looked for. */
 const HOUSEKEEPING_MS = 1_000;
+/** How often each stream's session is checked again: a signed-out user's stream ends within this. */
+const SESSION_CHECK_MS = 5_000;
 /** A client that reads nothing while this much waits for it is cut off, not buffered for. */
 const MAX_BUFFERED_BYTES = 64 * 1024;
 
@@ -21,6 +23,9 @@ interface Stream extends StreamScope {
   res: ServerResponse;
   openedAt: number;
   ready: boolean;
+  /** Whether the session that opened the stream may still read it. */
+  stillAllowed: () => Promise<boolean>;
+  checking: boolean;
 }
 
 /**
@@ -55,9 +60,9 @@ export class LiveHub implements OnModuleDestroy {
   }
 
   /** Takes over a response whose event-stream headers are sent; it is ended when the client goes. */
-  open(res: ServerResponse, scope: StreamScope): void {
+  open(res: ServerResponse, scope: StreamScope, stillAllowed: () => Promise<boolean>): void {
     if (res.destroyed || res.writableEnded) return;
-    const stream: Stream = { ...scope, res, openedAt: performance.now(), ready: false };
+    const stream: Stream = { ...scope, res, openedAt: performance.now(), ready: false, stillAllowed, checking: false };
     this.streams.add(stream);
     res.on('close', () => this.close(stream));
     if (this.streams.size === 1) this.startListening();
@@ -86,6 +91,7 @@ export class LiveHub implements OnModuleDestroy {
       setInterval(() => {
         for (const stream of this.streams) this.write(stream, KEEP_ALIVE_TEXT);
       }, KEEP_ALIVE_MS),
+      setInterval(() => this.checkSessions(), SESSION_CHECK_MS),
     ];
     for (const timer of this.timers) timer.unref();
   }
@@ -128,6 +134,24 @@ export class LiveHub implements OnModuleDestroy {
     for (const stream of this.streams) {
       // Live no longer, or never live: the client reconnects, and reloads once it is live again.
       if (stream.ready || now - stream.openedAt > READY_WAIT_MS) stream.res.end();
+    }
+  }
+
+  /**
+   * Ends the streams whose session has ended. A check that cannot be made (the database is
+   * unreachable) keeps the stream: its events are ids only, and the next check decides.
+   */
+  private checkSessions(): void {
+    for (const stream of this.streams) {
+      if (stream.checking) continue;
+      stream.checking = true;
+      stream
+        .stillAllowed()
+        .then((allowed) => {
+          if (!allowed) stream.res.end();
+        })
+        .catch(() => undefined)
+        .finally(() => (stream.checking = false));
     }
   }
 
