@@ -478,7 +478,7 @@ async function main(): Promise<void> {
       const n = Object.entries(failed).filter(([k]) => k.startsWith('5')).reduce((a, [, v]) => a + v, 0);
       if (n === 0) return;
       bookingErrors.count += n;
-      const lines = system.logs.filter((l) => /\bERROR\b/.test(l)).slice(-3).map((l) => l.replace(/\x1b\[[0-9;]*m/g, '').slice(0, 300));
+      const lines = system.logs.filter((l) => /\bERROR\b|"level":"(error|fatal)"/.test(l)).slice(-3).map((l) => l.replace(/\x1b\[[0-9;]*m/g, '').slice(0, 300));
       for (const l of lines) if (!bookingErrors.samples.includes(l)) bookingErrors.samples.push(l);
       for (const l of lines) log(`  service error output: ${l}`);
     };

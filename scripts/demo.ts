@@ -48,6 +48,7 @@ const system = new SystemProcesses({
     FOLLOWUP_OPS_PORT: '0',
     NOTIFICATIONS_OPS_PORT: '0',
     LOG_LEVEL: 'error',
+    LOG_FORMAT: 'text', // the errors, if any, are for the person watching
     TWILIO_ACCOUNT_SID: '',
     TWILIO_AUTH_TOKEN: '',
     TWILIO_FROM: '',

@@ -1,6 +1,7 @@
+import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { Queue } from 'bullmq';
-import { BULLMQ_PREFIX, DEMO, QUEUES } from '@aftercare/contracts';
+import { BULLMQ_PREFIX, DEMO, PATTERNS, QUEUES } from '@aftercare/contracts';
 import { metricValue, waitFor } from '@aftercare/testing';
 import { Api, isoDuration } from './support/api.js';
 import { advanceClockTo, bookAndFinish, carePlansOf, registerPatient, startOnMondayMorning } from './support/journey-steps.js';
@@ -11,14 +12,34 @@ import { TestSystem, type OpsService } from './support/test-system.js';
  * Prometheus metrics that move with real work - the gateway's requests, each queue's depth and
  * lateness, messages by status, the reconciler's repairs - and readiness turning 503 while the
  * database is unreachable, with liveness staying 200. The services reach PostgreSQL through a
- * proxy the test cuts.
+ * proxy the test cuts. And the logs (README, "Logs"): JSON lines, at debug level here, that
+ * follow a request by its id from the gateway into the services, and a job by its id.
  */
 const METRICS_TOKEN = 'operations-e2e-scrape-token';
 const OPS_SERVICES: OpsService[] = ['scheduling', 'followup', 'notifications'];
 const WAIT = { timeoutMs: 20_000, intervalMs: 200 };
 
-describe('operations: health and metrics', () => {
-  const system = new TestSystem({ RECONCILE_INTERVAL_MS: '500', METRICS_TOKEN }, { databaseProxy: true });
+/** A line of a service's output: `[service] {...}` as TestSystem keeps it (`[service#2]` for a replica). */
+interface LogLine {
+  service: string;
+  text: string;
+}
+const splitLine = (line: string): LogLine => {
+  const [, service = '', text = line] = /^\[([a-z]+)(?:#\d+)?\] (.*)$/s.exec(line) ?? [];
+  return { service, text };
+};
+/** The JSON object a line holds, or null when it is no JSON object. */
+const jsonOf = (text: string): Record<string, any> | null => {
+  try {
+    const value: unknown = JSON.parse(text);
+    return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, any>) : null;
+  } catch {
+    return null;
+  }
+};
+
+describe('operations: health, metrics and logs', () => {
+  const system = new TestSystem({ RECONCILE_INTERVAL_MS: '500', METRICS_TOKEN, LOG_LEVEL: 'debug', LOG_FORMAT: 'json' }, { databaseProxy: true });
   let frontDesk: Api;
   let clinician: Api;
   let admin: Api;
@@ -30,6 +51,9 @@ describe('operations: health and metrics', () => {
     const text = await response.text();
     return { status: response.status, type: response.headers.get('content-type') ?? '', text, json: () => JSON.parse(text) };
   }
+
+  /** The services' log lines so far, as JSON (lines that are none are left out). */
+  const logEntries = () => system.logs.map(splitLine).map(({ service, text }) => ({ service, entry: jsonOf(text) })).filter((l) => l.entry !== null) as { service: string; entry: Record<string, any> }[];
 
   async function scrape(service: OpsService | 'gateway'): Promise<string> {
     const answer = await get(service, '/metrics', { authorization: `Bearer ${METRICS_TOKEN}` });
@@ -144,6 +168,44 @@ describe('operations: health and metrics', () => {
     }
   }, 120_000);
 
+  it("logs a request's id on the gateway's lines and on those of every service that worked for it, and a job's id on the job's", async () => {
+    const requestId = randomUUID();
+    const phone = '+12125550772';
+    const created = await frontDesk.post('/api/patients', { firstName: 'Logged', lastName: 'Patient 0772', phone, timezone: 'America/New_York', preferredChannel: 'sms', smsConsent: true }, { 'x-request-id': requestId });
+    expect(created.status).toBe(201);
+    expect(created.headers.get('x-request-id')).toBe(requestId);
+
+    // The gateway's line for the request; scheduling's for the call it answered; notifications'
+    // and followup's for the patient.registered event that call published (through the outbox).
+    const ofRequest = await waitFor(() => {
+      const lines = logEntries().filter(({ entry }) => entry.requestId === requestId || entry.correlationId === requestId);
+      const services = new Set(lines.map((l) => l.service));
+      return ['gateway', 'scheduling', 'notifications', 'followup'].every((s) => services.has(s)) ? lines : undefined;
+    }, { ...WAIT, what: `log lines of request ${requestId} in every service` });
+    const gateway = ofRequest.filter((l) => l.service === 'gateway').map((l) => l.entry);
+    expect(gateway).toContainEqual(expect.objectContaining({ level: 'debug', service: 'gateway', context: 'HTTP', requestId, msg: expect.stringMatching(/^POST \/api\/patients 201 \d+ms$/) }));
+    // The gateway says requestId, the services correlationId: the same id.
+    expect(gateway.every((e) => e.correlationId === undefined)).toBe(true);
+    const handled = (service: string, pattern: string) =>
+      expect(ofRequest.filter((l) => l.service === service).map((l) => l.entry)).toContainEqual(
+        expect.objectContaining({ level: 'debug', service, pid: expect.any(Number), context: 'Rpc', correlationId: requestId, msg: expect.stringMatching(new RegExp(`^${pattern.replace(/\./g, '\\.')} handled in \\d+ ms$`)) }),
+      );
+    handled('scheduling', PATTERNS.scheduling.patientsCreate);
+    handled('notifications', 'notifications.event.patient.registered');
+    handled('followup', 'followup.event.patient.registered');
+
+    // A job: the booking's confirmation SMS, sent by notifications' worker, logs the job's id and queue.
+    await bookAndFinish(frontDesk, admin, created.body.id);
+    await waitFor(async () => (system.twilio.messages.some((m) => m.to === phone) ? true : undefined), { ...WAIT, what: 'the confirmation SMS' });
+    const jobLine = await waitFor(
+      () => logEntries().find(({ service, entry }) => service === 'notifications' && entry.queue === QUEUES.outboundMessages && entry.context === 'Job')?.entry,
+      { ...WAIT, what: 'a message.send job logged with its id' },
+    );
+    expect(jobLine).toMatchObject({ jobId: expect.stringMatching(/^[0-9a-f-]{36}$/), msg: expect.stringMatching(/^message\.send done in \d+ ms \(attempt \d+\)$/) });
+    // Not the patient's phone nor name, in any line about them.
+    expect(system.logs.filter((line) => line.includes(phone.slice(2)) || line.includes('Logged'))).toEqual([]);
+  }, 60_000);
+
   it('readiness turns 503 while the database is unreachable, liveness stays 200, and both recover', async () => {
     await system.databaseProxy!.stop();
     try {
@@ -166,4 +228,13 @@ describe('operations: health and metrics', () => {
     // And the system works again: a read through to a service and its database.
     expect((await clinician.get('/api/clinicians')).status).toBe(200);
   }, 120_000);
+
+  it('every line every service wrote is one JSON object with time, level, service, pid and msg (database outage included)', () => {
+    const lines = system.logs.map(splitLine);
+    expect(lines.filter((l) => jsonOf(l.text) === null)).toEqual([]);
+    for (const { service, text } of lines) {
+      expect(jsonOf(text)).toMatchObject({ time: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/), level: expect.stringMatching(/^(trace|debug|info|warn|error|fatal)$/), service, pid: expect.any(Number), msg: expect.any(String) });
+    }
+    expect(new Set(lines.map((l) => l.service))).toEqual(new Set(['gateway', ...OPS_SERVICES]));
+  });
 });

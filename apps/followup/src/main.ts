@@ -5,7 +5,7 @@ import { bootstrapMicroservice, runIfEntry } from '@aftercare/messaging';
 import { FollowupModule } from './followup.module.js';
 
 export function bootstrapFollowup(config: AppConfig): Promise<INestMicroservice> {
-  return bootstrapMicroservice(FollowupModule.forRoot(config), config);
+  return bootstrapMicroservice('followup', FollowupModule.forRoot(config), config);
 }
 
 runIfEntry(import.meta.url, 'followup', bootstrapFollowup);

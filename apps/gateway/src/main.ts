@@ -3,17 +3,22 @@ import { pathToFileURL } from 'node:url';
 import { Logger, type INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
-import { loadConfigOrExit, logLevels, type AppConfig } from '@aftercare/config';
+import { loadConfigOrExit, type AppConfig } from '@aftercare/config';
+import { installAppLogger, logProcessWarningsAndCrashes } from '@aftercare/logging';
+import { exitCleanlyOnSignals } from '@aftercare/ops';
 import { GatewayModule } from './app.module.js';
 import { hardenHttp } from './common/http-hardening.js';
 import { requestIdMiddleware } from './common/request-id.middleware.js';
 import { httpMetricsMiddleware } from './ops/http-metrics.middleware.js';
 import { serveWebApp } from './web-app/web-app.js';
 
-/** Creates the gateway, listens on config.port (all interfaces) and returns the app. */
+/**
+ * Creates the gateway, listens on config.port (all interfaces) and returns the app. Its logger
+ * (JSON lines on stdout) is in place before Nest's first line.
+ */
 export async function bootstrapGateway(config: AppConfig): Promise<INestApplication> {
   const app = await NestFactory.create<NestExpressApplication>(GatewayModule.forRoot(config), {
-    logger: logLevels(config.logLevel),
+    logger: installAppLogger({ service: 'gateway', level: config.logLevel, format: config.logFormat }),
     // Twilio signs the form exactly as sent; the signature check reads the raw body.
     rawBody: true,
     // Let the caller (a test, the entry point below) decide what a failed start means.
@@ -44,11 +49,12 @@ function keepConnectionsOpen(app: INestApplication): void {
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  logProcessWarningsAndCrashes();
   const config = loadConfigOrExit('gateway');
   bootstrapGateway(config)
-    .then((app) => app.enableShutdownHooks())
+    .then((app) => exitCleanlyOnSignals(app))
     .catch((error: unknown) => {
-      console.error('[gateway] failed to start:', error instanceof Error ? error.message : error);
+      new Logger('Bootstrap').fatal('failed to start', error);
       process.exit(1);
     });
 }

@@ -5,7 +5,7 @@ import { bootstrapMicroservice, runIfEntry } from '@aftercare/messaging';
 import { NotificationsModule } from './notifications.module.js';
 
 export function bootstrapNotifications(config: AppConfig): Promise<INestMicroservice> {
-  return bootstrapMicroservice(NotificationsModule.forRoot(config), config);
+  return bootstrapMicroservice('notifications', NotificationsModule.forRoot(config), config);
 }
 
 runIfEntry(import.meta.url, 'notifications', bootstrapNotifications);

@@ -5,7 +5,7 @@ import { bootstrapMicroservice, runIfEntry } from '@aftercare/messaging';
 import { SchedulingModule } from './scheduling.module.js';
 
 export function bootstrapScheduling(config: AppConfig): Promise<INestMicroservice> {
-  return bootstrapMicroservice(SchedulingModule.forRoot(config), config);
+  return bootstrapMicroservice('scheduling', SchedulingModule.forRoot(config), config);
 }
 
 runIfEntry(import.meta.url, 'scheduling', bootstrapScheduling);

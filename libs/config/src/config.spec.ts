@@ -17,6 +17,8 @@ describe('loadConfig', () => {
       virtualClock: true,
       seedDemo: true,
       quietHours: { start: '21:00', end: '08:00' },
+      logLevel: 'log',
+      logFormat: 'json',
     });
     expect(config.jwt.secret.length).toBeGreaterThanOrEqual(32);
   });
@@ -46,6 +48,7 @@ describe('loadConfig', () => {
     [{ SMTP_URL: 'smtp://localhost:25' }, 'MAIL_FROM'],
     [{ QUIET_HOURS: '9pm to 8am' }, 'QUIET_HOURS'],
     [{ LOG_LEVEL: 'verbose' }, 'LOG_LEVEL'],
+    [{ LOG_FORMAT: 'pretty' }, 'LOG_FORMAT'],
     [{ SMS_CAP_PRESET: 'tcpa' }, 'SMS_CAP_PRESET'],
     [{ SMS_DAILY_CAP: '0' }, 'SMS_DAILY_CAP'],
     [{ SMS_DAILY_CAP: 'two' }, 'SMS_DAILY_CAP'],

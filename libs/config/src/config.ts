@@ -47,6 +47,8 @@ export interface AppConfig {
   seedDemo: boolean;
   quietHours: QuietHours;
   logLevel: 'error' | 'warn' | 'log' | 'debug';
+  /** LOG_FORMAT: one JSON object per line (for log collectors), or text for a person at a terminal. */
+  logFormat: 'json' | 'text';
   /** How often the reconciler looks for rows whose job Redis lost. */
   reconcileIntervalMs: number;
   /** How many outgoing messages one notifications process works on at once (MESSAGE_SEND_CONCURRENCY). */
@@ -249,6 +251,10 @@ export function loadConfig(env: Env = process.env): AppConfig {
   if (!['error', 'warn', 'log', 'debug'].includes(logLevel)) {
     throw new ConfigError('LOG_LEVEL', `must be one of error, warn, log, debug (got "${logLevel}")`);
   }
+  const logFormat = (nonEmpty(env, 'LOG_FORMAT') ?? 'json').toLowerCase() as AppConfig['logFormat'];
+  if (logFormat !== 'json' && logFormat !== 'text') {
+    throw new ConfigError('LOG_FORMAT', `must be json or text (got "${logFormat}")`);
+  }
 
   const presetRaw = (nonEmpty(env, 'SMS_CAP_PRESET') ?? 'default').toLowerCase();
   if (!Object.hasOwn(SMS_CAP_PRESETS, presetRaw)) {
@@ -303,6 +309,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
     seedDemo,
     quietHours,
     logLevel,
+    logFormat,
     reconcileIntervalMs: parseInteger(env, 'RECONCILE_INTERVAL_MS', 30_000, 200, 3_600_000),
     messageSendConcurrency: parseInteger(env, 'MESSAGE_SEND_CONCURRENCY', 256, 1, 1000),
     providerConcurrency: parseInteger(env, 'PROVIDER_CONCURRENCY', 64, 1, 1000),

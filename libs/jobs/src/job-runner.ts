@@ -1,25 +1,36 @@
+import { Logger } from '@nestjs/common';
 import { UnrecoverableError, type Job } from 'bullmq';
 import type { JobName } from '@aftercare/contracts';
+import { withLogContext } from '@aftercare/logging';
 import { safeErrorMessage, type ActivityCounter } from '@aftercare/messaging';
 import { PermanentError, RetryableError } from './errors.js';
 import { observeJobStart } from './job-metrics.js';
+
+const logger = new Logger('Job');
 
 /**
  * The common part of every job processor: the job must be the one the queue carries; a
  * PermanentError is not retried; any other error is retried, with a message safe to keep in
  * Redis (never a query's parameters); every run counts as activity for the virtual clock, and
- * a first run's lateness goes to the metrics.
+ * a first run's lateness goes to the metrics. The run is in the job's log context (every line
+ * logged for it carries `jobId` and `queue`); at debug level it logs its outcome and time.
  */
-export async function runJob<T>(job: Job<T>, expected: JobName, activity: ActivityCounter, work: (data: T, job: Job<T>) => Promise<void>): Promise<void> {
-  observeJobStart(job);
-  try {
-    if (job.name !== expected) throw new UnrecoverableError(`unknown job ${job.name} (this queue carries ${expected})`);
-    await work(job.data, job);
-  } catch (error) {
-    if (error instanceof PermanentError) throw new UnrecoverableError(`${error.code}: ${error.message}`);
-    if (error instanceof RetryableError || error instanceof UnrecoverableError) throw error;
-    throw new Error(safeErrorMessage(error));
-  } finally {
-    activity.bump();
-  }
+export function runJob<T>(job: Job<T>, expected: JobName, activity: ActivityCounter, work: (data: T, job: Job<T>) => Promise<void>): Promise<void> {
+  return withLogContext({ jobId: job.id, queue: job.queueName }, async () => {
+    observeJobStart(job);
+    const started = performance.now();
+    let outcome = 'done';
+    try {
+      if (job.name !== expected) throw new UnrecoverableError(`unknown job ${job.name} (this queue carries ${expected})`);
+      await work(job.data, job);
+    } catch (error) {
+      outcome = 'failed';
+      if (error instanceof PermanentError) throw new UnrecoverableError(`${error.code}: ${error.message}`);
+      if (error instanceof RetryableError || error instanceof UnrecoverableError) throw error;
+      throw new Error(safeErrorMessage(error));
+    } finally {
+      activity.bump();
+      if (Logger.isLevelEnabled('debug')) logger.debug(`${job.name} ${outcome} in ${Math.round(performance.now() - started)} ms (attempt ${job.attemptsMade + 1})`);
+    }
+  });
 }

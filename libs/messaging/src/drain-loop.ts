@@ -1,3 +1,5 @@
+import { withoutLogContext } from '@aftercare/logging';
+
 /**
  * A drain that runs now and then and on demand, one pass at a time: a `kick` during a pass makes
  * exactly one more pass after it, and a pass that fails is logged and retried at the next tick.
@@ -38,7 +40,8 @@ export class DrainLoop {
       this.again = true;
       return;
     }
-    this.running = this.drain()
+    // A pass works for everyone: not in the context (the ids) of whichever request kicked it.
+    this.running = withoutLogContext(() => this.drain())
       .catch((error) => this.onError(error))
       .finally(() => {
         this.running = null;

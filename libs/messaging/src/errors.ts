@@ -1,6 +1,7 @@
-import { Catch, HttpException, type RpcExceptionFilter } from '@nestjs/common';
+import { Catch, HttpException, Logger, type RpcExceptionFilter } from '@nestjs/common';
 import { throwError, type Observable } from 'rxjs';
 import type { RpcErrorBody } from '@aftercare/contracts';
+import { databaseErrorSummary } from '@aftercare/logging';
 
 /**
  * A rule said no. The code is stable (clients and tests rely on it); the status is how the
@@ -28,6 +29,8 @@ export const notFound = (what: string, id: string) =>
 /** Turns what a message handler throws into an error body the caller can map to HTTP. */
 @Catch()
 export class RpcErrorFilter implements RpcExceptionFilter<unknown> {
+  private readonly logger = new Logger('RpcErrorFilter');
+
   catch(error: unknown): Observable<RpcErrorBody> {
     if (error instanceof DomainError) return throwError(() => error.toBody());
     if (error instanceof HttpException) {
@@ -35,7 +38,8 @@ export class RpcErrorFilter implements RpcExceptionFilter<unknown> {
       const message = typeof body === 'string' ? body : String((body as { message?: unknown }).message ?? error.message);
       return throwError(() => ({ statusCode: error.getStatus(), code: 'REQUEST.INVALID', message }));
     }
-    console.error(`[rpc] unexpected error: ${safeErrorMessage(error)}`);
+    // The error itself: the logger keeps its stack and no more than safeErrorMessage of its message.
+    this.logger.error('unexpected error', error instanceof Error ? error : safeErrorMessage(error));
     return throwError(() => ({ statusCode: 500, code: 'INTERNAL', message: 'Internal error' }));
   }
 }
@@ -47,15 +51,9 @@ export function isRpcErrorBody(value: unknown): value is RpcErrorBody {
 /**
  * What may be logged or stored (BullMQ keeps a failed job's message in Redis) about an error.
  * A failed query's message carries its parameters — names, phone numbers — so only the
- * PostgreSQL error code and constraint are kept.
+ * PostgreSQL error code and constraint are kept (databaseErrorSummary).
  */
 export function safeErrorMessage(error: unknown): string {
   if (error instanceof DomainError) return `${error.code}: ${error.message}`;
-  if (error && typeof error === 'object' && 'params' in error && 'query' in error) {
-    const cause = (error as { cause?: { code?: string; constraint?: string; message?: string } }).cause;
-    return `database error ${cause?.code ?? 'unknown'}${cause?.constraint ? ` on ${cause.constraint}` : ''}`;
-  }
-  const pg = error as { code?: string; constraint?: string; severity?: string };
-  if (pg && typeof pg === 'object' && pg.severity && pg.code) return `database error ${pg.code}${pg.constraint ? ` on ${pg.constraint}` : ''}`;
-  return error instanceof Error ? `${error.name}: ${error.message}` : 'unknown error';
+  return databaseErrorSummary(error) ?? (error instanceof Error ? `${error.name}: ${error.message}` : 'unknown error');
 }

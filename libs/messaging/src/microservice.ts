@@ -1,23 +1,30 @@
 import { pathToFileURL } from 'node:url';
-import type { DynamicModule, INestMicroservice } from '@nestjs/common';
+import { Logger, type DynamicModule, type INestMicroservice } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import { loadConfigOrExit, logLevels, type AppConfig } from '@aftercare/config';
-import { OpsHttpServer } from '@aftercare/ops';
+import { loadConfigOrExit, type AppConfig } from '@aftercare/config';
+import type { ServiceName } from '@aftercare/contracts';
+import { installAppLogger, logProcessWarningsAndCrashes } from '@aftercare/logging';
+import { exitCleanlyOnSignals, OpsHttpServer } from '@aftercare/ops';
 import { RpcErrorFilter } from './errors.js';
 import { redisTransportOptions } from './messaging.module.js';
+import { rpcLogContext } from './rpc-log-context.js';
 
 /**
  * Starts a service as a microservice on the Redis transport (scheduling, followup, notifications),
- * with its operations port (health and metrics) once it listens.
+ * with its operations port (health and metrics) once it listens. Its logger (JSON lines on stdout)
+ * is in place before Nest's first line; each request and event is handled in its correlation
+ * id's log context.
  */
-export async function bootstrapMicroservice(module: DynamicModule, config: AppConfig): Promise<INestMicroservice> {
+export async function bootstrapMicroservice(service: ServiceName, module: DynamicModule, config: AppConfig): Promise<INestMicroservice> {
+  const logger = installAppLogger({ service, level: config.logLevel, format: config.logFormat });
   const app = await NestFactory.createMicroservice(module, {
     ...redisTransportOptions(config),
-    logger: logLevels(config.logLevel),
+    logger,
     abortOnError: false,
   });
+  app.registerPreRequestHook(rpcLogContext);
   app.useGlobalFilters(new RpcErrorFilter());
-  app.enableShutdownHooks();
+  exitCleanlyOnSignals(app);
   await app.listen();
   try {
     await app.get(OpsHttpServer).start();
@@ -31,8 +38,9 @@ export async function bootstrapMicroservice(module: DynamicModule, config: AppCo
 /** When `moduleUrl` is the file node was started with: load the config and start, or say why not. */
 export function runIfEntry(moduleUrl: string, service: string, start: (config: AppConfig) => Promise<unknown>): void {
   if (!process.argv[1] || moduleUrl !== pathToFileURL(process.argv[1]).href) return;
+  logProcessWarningsAndCrashes();
   start(loadConfigOrExit(service)).catch((error: unknown) => {
-    console.error(`[${service}] failed to start:`, error instanceof Error ? error.message : error);
+    new Logger('Bootstrap').fatal('failed to start', error);
     process.exit(1);
   });
 }

@@ -143,7 +143,7 @@ export class RpcPayloadValidator implements NestInterceptor {
 }
 
 /** The pattern a request came in on (the Redis transport's channel). */
-function patternOf(context: unknown): string | null {
+export function patternOf(context: unknown): string | null {
   const channel = (context as { getChannel?: () => unknown } | null)?.getChannel?.();
   return typeof channel === 'string' ? channel : null;
 }

@@ -2,6 +2,7 @@ import { Inject, Injectable, type OnApplicationShutdown } from '@nestjs/common';
 import { ClientProxy } from '@nestjs/microservices';
 import { firstValueFrom, timeout, TimeoutError } from 'rxjs';
 import { APP_CONFIG, type AppConfig } from '@aftercare/config';
+import { withoutLogContext } from '@aftercare/logging';
 import { DomainError, isRpcErrorBody } from './errors.js';
 
 export const TRANSPORT_CLIENT = Symbol('TRANSPORT_CLIENT');
@@ -18,7 +19,9 @@ export class ServiceClient implements OnApplicationShutdown {
 
   async send<T>(pattern: string, data: unknown, timeoutMs = this.config.rpcTimeoutMs): Promise<T> {
     try {
-      return await firstValueFrom(this.client.send<T>(pattern, data).pipe(timeout(timeoutMs)));
+      // The transport connects on its first request: outside the caller's log context, or its
+      // connections' own lines (reconnecting, say) would carry that one request's id for good.
+      return await withoutLogContext(() => firstValueFrom(this.client.send<T>(pattern, data).pipe(timeout(timeoutMs))));
     } catch (error) {
       if (isRpcErrorBody(error)) {
         throw new DomainError(error.code, error.message, error.statusCode as DomainError['statusCode'], error.field);

@@ -6,3 +6,4 @@ export * from './ops-http.server.js';
 export * from './ops.module.js';
 export * from './ops.tokens.js';
 export * from './readiness-checks.js';
+export * from './shutdown.js';

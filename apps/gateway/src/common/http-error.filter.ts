@@ -77,8 +77,9 @@ export class HttpErrorFilter implements ExceptionFilter {
     const res = host.switchToHttp().getResponse<ServerResponse & { status(code: number): { json(body: unknown): void } }>();
     const body = toErrorBody(error);
     if (body.statusCode === 500) {
-      // The stack only, not the error's other fields: a pg error's `detail` quotes row values.
-      this.logger.error(`unexpected error: ${error instanceof Error ? (error.stack ?? error.name) : typeof error}`);
+      // The logger keeps the error's type, stack and a safe message only: a failed query's
+      // message carries its parameters, a pg error's `detail` quotes row values.
+      this.logger.error('unexpected error', error instanceof Error ? error : { thrown: typeof error });
     }
     if (res.headersSent) return;
     res.status(body.statusCode).json(body);
