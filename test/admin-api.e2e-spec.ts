@@ -243,6 +243,11 @@ describe('admin API, end to end', () => {
       ['PATCH', '/api/users/:adminId', { disabled: true }],
       ['GET', '/api/admin/queues'],
       ['POST', `/api/admin/queues/${encodeURIComponent(QUEUES.outboundMessages)}/retry-failed`],
+      ['GET', `/api/admin/queues/${encodeURIComponent(QUEUES.outboundMessages)}/jobs?state=failed`],
+      ['GET', `/api/admin/queues/${encodeURIComponent(QUEUES.outboundMessages)}/jobs/:someId`],
+      ['POST', `/api/admin/queues/${encodeURIComponent(QUEUES.outboundMessages)}/jobs/:someId/retry`],
+      ['POST', `/api/admin/queues/${encodeURIComponent(QUEUES.outboundMessages)}/pause`],
+      ['POST', `/api/admin/queues/${encodeURIComponent(QUEUES.outboundMessages)}/resume`],
       ['POST', '/api/messages/:someId/retry'],
     ];
 
@@ -313,6 +318,98 @@ describe('admin API, end to end', () => {
         await queue.close();
       }
     }, 60_000);
+
+    it('lists failed jobs a page at a time, opens one, retries that one alone; pause and resume; every action in the audit log', async () => {
+      const queue = new Queue(QUEUES.waitlistOffers, { connection: { host: '127.0.0.1', port: system.redis.port }, prefix: BULLMQ_PREFIX });
+      const name = encodeURIComponent(QUEUES.waitlistOffers);
+      try {
+        const ids = [randomUUID(), randomUUID(), randomUUID()];
+        // Jobs the worker does not know fail at once, for good; with our ids, as our jobs have.
+        for (const id of ids) await queue.add('not.a.job', { id }, { jobId: id, attempts: 1 });
+        await until(async () => ((await queue.getFailedCount()) === 3 ? true : undefined), 'three failed jobs');
+
+        const first = await admin.get(`/api/admin/queues/${name}/jobs?state=failed&limit=2`);
+        expect(first.status).toBe(200);
+        expect(first.body).toMatchObject({ name: QUEUES.waitlistOffers, state: 'failed', offset: 0, limit: 2, total: 3 });
+        expect(first.body.items).toHaveLength(2);
+        const second = await admin.get(`/api/admin/queues/${name}/jobs?state=failed&limit=2&offset=2`);
+        expect(second.body.items).toHaveLength(1);
+        const listed = [...first.body.items, ...second.body.items];
+        expect(listed.map((j: any) => j.id).sort()).toEqual([...ids].sort());
+        const one = listed[0];
+        // Ids only: the payload is the row's id.
+        expect(one).toMatchObject({ name: 'not.a.job', state: 'failed', data: { id: one.id }, attemptsMade: 1, attemptsAllowed: 1, dueAt: null });
+        expect(one.failedReason).toEqual(expect.any(String));
+        expect(Date.parse(one.finishedAt)).toBeGreaterThanOrEqual(Date.parse(one.createdAt));
+
+        const detail = await admin.get(`/api/admin/queues/${name}/jobs/${one.id}`);
+        expect(detail.status).toBe(200);
+        expect(detail.body).toMatchObject({ ...one, queue: QUEUES.waitlistOffers });
+        expect(detail.body.stacktrace.length).toBeGreaterThan(0);
+
+        const retried = await admin.post(`/api/admin/queues/${name}/jobs/${one.id}/retry`);
+        expect(retried.status).toBe(200);
+        // It ran again (and failed again); the other two were left alone.
+        await until(async () => {
+          const again = await queue.getJob(one.id);
+          return again?.finishedOn && again.finishedOn > Date.parse(one.finishedAt) && (await again.getState()) === 'failed' ? true : undefined;
+        }, 'the retried job to run again');
+        for (const other of ids.filter((id) => id !== one.id)) expect((await queue.getJob(other))!.finishedOn).toBe(Date.parse(listed.find((j: any) => j.id === other).finishedAt));
+        // Only a failed job is retried.
+        await queue.remove(one.id);
+        await queue.add('not.a.job', { id: one.id }, { jobId: one.id, delay: 3_600_000 });
+        const notFailed = await admin.post(`/api/admin/queues/${name}/jobs/${one.id}/retry`);
+        expect(notFailed.status).toBe(409);
+        expect(notFailed.body.message).toMatch(/delayed, not failed/);
+        const delayed = await admin.get(`/api/admin/queues/${name}/jobs?state=delayed`);
+        const due = delayed.body.items.find((j: any) => j.id === one.id);
+        expect(Math.abs(Date.parse(due.dueAt) - (Date.parse(due.createdAt) + 3_600_000))).toBeLessThan(1_000);
+
+        const paused = await admin.post(`/api/admin/queues/${name}/pause`);
+        expect(paused.status).toBe(200);
+        expect(paused.body).toMatchObject({ name: QUEUES.waitlistOffers, paused: true });
+        expect((await queueOf(QUEUES.waitlistOffers)).paused).toBe(true);
+        expect(await queue.isPaused()).toBe(true);
+        expect((await admin.post(`/api/admin/queues/${name}/resume`)).body).toMatchObject({ paused: false });
+        expect(await queue.isPaused()).toBe(false);
+
+        // Written just after each answer has gone out.
+        const actions = [
+          ['/api/admin/queues/:name/jobs/:id/retry', one.id, 200],
+          ['/api/admin/queues/:name/jobs/:id/retry', one.id, 409],
+          ['/api/admin/queues/:name/pause', QUEUES.waitlistOffers, 200],
+          ['/api/admin/queues/:name/resume', QUEUES.waitlistOffers, 200],
+        ];
+        await until(async () => {
+          const audit = (await admin.get(`/api/audit-log?userId=${adminId}&action=update&limit=20`)).body.items.map((e: any) => [e.route, e.recordId, e.outcome]);
+          return actions.every(([route, id, outcome]) => audit.some(([r, i, o]: unknown[]) => r === route && i === id && o === outcome)) || undefined;
+        }, 'the actions in the audit log');
+        await Promise.all(ids.map((id) => queue.remove(id)));
+      } finally {
+        await queue.close();
+      }
+    }, 60_000);
+
+    it('the job routes check their input: 400 naming the field, 404 for an unknown queue or job', async () => {
+      const name = encodeURIComponent(QUEUES.outboundMessages);
+      for (const [query, field] of [
+        ['', 'state'],
+        ['?state=stuck', 'state'],
+        ['?state=failed&limit=0', 'limit'],
+        ['?state=failed&limit=101', 'limit'],
+        ['?state=failed&offset=-1', 'offset'],
+        ['?state=failed&sort=asc', 'sort'],
+      ]) {
+        const response = await admin.get(`/api/admin/queues/${name}/jobs${query}`);
+        expect([query, response.status, response.body.field]).toEqual([query, 400, field]);
+      }
+      expect((await admin.get(`/api/admin/queues/${name}/jobs/not%20an%20id`)).body).toMatchObject({ field: 'id' });
+      expect((await admin.get('/api/admin/queues/emails/jobs?state=failed')).body).toMatchObject({ code: 'QUEUE.NOT_FOUND', field: 'name' });
+      expect((await admin.get(`/api/admin/queues/${name}/jobs/${randomUUID()}`)).status).toBe(404);
+      expect((await admin.post(`/api/admin/queues/${name}/jobs/${randomUUID()}/retry`)).status).toBe(404);
+      expect((await admin.post('/api/admin/queues/emails/pause')).status).toBe(404);
+      expect((await admin.post(`/api/admin/queues/${name}/pause`, { now: true })).status).toBe(400);
+    });
 
     it('404 naming the queue for an unknown name; a body is refused', async () => {
       const unknown = await admin.post('/api/admin/queues/emails/retry-failed');

@@ -152,6 +152,11 @@ const MATRIX: Record<string, Access> = {
   'GET /api/admin/queues': ADMIN,
   'GET /api/audit-log': ADMIN,
   'POST /api/admin/queues/:name/retry-failed': ADMIN,
+  'GET /api/admin/queues/:name/jobs': ADMIN,
+  'GET /api/admin/queues/:name/jobs/:id': ADMIN,
+  'POST /api/admin/queues/:name/jobs/:id/retry': ADMIN,
+  'POST /api/admin/queues/:name/pause': ADMIN,
+  'POST /api/admin/queues/:name/resume': ADMIN,
   'GET /api/dev/clock': ADMIN,
   'POST /api/dev/clock/advance': ADMIN,
 };

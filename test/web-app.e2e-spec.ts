@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
 import { DateTime } from 'luxon';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { DEMO } from '@aftercare/contracts';
+import { Queue } from 'bullmq';
+import { BULLMQ_PREFIX, DEMO, QUEUES } from '@aftercare/contracts';
 import { waitFor } from '@aftercare/testing';
 import type { Api } from './support/api.js';
 import { launchBrowser, newDesk, screenshot, seriousA11yViolations, signIn } from './support/browser.js';
@@ -257,6 +258,34 @@ describe('the web app, in a browser', () => {
       await expectAccessible(page, name);
     }
     await admin.close();
+  });
+
+  it("admin: the queue page lists a queue's failed jobs, shows one's detail and retries it", async () => {
+    const queue = new Queue(QUEUES.waitlistOffers, { connection: { host: '127.0.0.1', port: system.redis.port }, prefix: BULLMQ_PREFIX });
+    const admin = await (await newDesk(browser)).newPage();
+    watchCsp(admin);
+    try {
+      // A job the worker does not know fails at once, for good, as one out of attempts would.
+      const job = await queue.add('not.a.job', { id: '7d3f0c1e-8a4b-4c2d-9e5f-0a1b2c3d4e5f' }, { jobId: '7d3f0c1e-8a4b-4c2d-9e5f-0a1b2c3d4e5f', attempts: 1 });
+      const failedAt = await waitFor(async () => (await queue.getJob(job.id!))?.finishedOn, { timeoutMs: 10_000, what: 'the job to fail' });
+      await signIn(admin, system.baseUrl, 'admin@aftercare.local');
+      await admin.goto(at('/admin/queues'));
+      await admin.getByRole('button', { name: 'Jobs of waitlist-offers' }).click();
+      const failed = admin.getByRole('region', { name: 'Failed jobs' });
+      await failed.getByText(`${job.id}`, { exact: true }).waitFor();
+      await admin.getByRole('button', { name: `Details of job ${job.id}` }).click();
+      await admin.getByRole('heading', { name: `Job ${job.id}` }).waitFor();
+      await admin.getByText('{"id":"7d3f0c1e-8a4b-4c2d-9e5f-0a1b2c3d4e5f"}').waitFor();
+      await expectAccessible(admin, '16-admin-queue-jobs');
+      await admin.getByRole('button', { name: `Retry job ${job.id}` }).click();
+      await admin.getByText(`Job ${job.id} of waitlist-offers is running again.`).waitFor();
+      // It ran again (and, unknown as it is, failed again).
+      await waitFor(async () => ((await queue.getJob(job.id!))!.finishedOn! > failedAt || undefined), { timeoutMs: 10_000, what: 'the job to run again' });
+      await queue.remove(job.id!);
+    } finally {
+      await admin.close();
+      await queue.close();
+    }
   });
 
   it('a session that ends mid-form returns to sign-in and keeps what was typed', async () => {

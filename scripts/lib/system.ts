@@ -67,9 +67,9 @@ export class SystemProcesses {
     this.children.set(service, child);
   }
 
-  /** A clean stop (SIGTERM: shutdown hooks run). */
-  async stopService(service: ServiceProcessName): Promise<void> {
-    await this.signal(service, 'SIGTERM');
+  /** A clean stop (SIGTERM: shutdown hooks run); resolves with the exit code (null: ended by a signal, or not running). */
+  stopService(service: ServiceProcessName): Promise<number | null> {
+    return this.signal(service, 'SIGTERM');
   }
 
   /** An abrupt stop, as a crash or an OOM kill. */
@@ -81,15 +81,16 @@ export class SystemProcesses {
     return this.children.has(service);
   }
 
-  private async signal(service: ServiceProcessName, signal: NodeJS.Signals): Promise<void> {
+  private async signal(service: ServiceProcessName, signal: NodeJS.Signals): Promise<number | null> {
     const child = this.children.get(service);
-    if (!child) return;
-    const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+    if (!child) return null;
+    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
     child.kill(signal);
     const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
-    await exited;
+    const code = await exited;
     clearTimeout(timer);
     this.children.delete(service);
+    return code;
   }
 
   async stop(): Promise<void> {

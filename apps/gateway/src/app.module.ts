@@ -1,4 +1,4 @@
-import { Module, type DynamicModule } from '@nestjs/common';
+import { Module, type DynamicModule, type MiddlewareConsumer, type NestModule } from '@nestjs/common';
 import { APP_FILTER, APP_PIPE } from '@nestjs/core';
 import { ClockModule } from '@aftercare/clock';
 import { ConfigModule, type AppConfig } from '@aftercare/config';
@@ -11,6 +11,7 @@ import { AuditModule } from './audit/audit.module.js';
 import { AuthModule } from './auth/auth.module.js';
 import { CarePlansModule } from './care-plans/care-plans.module.js';
 import { ClinicSetupModule } from './clinic-setup/clinic-setup.module.js';
+import { ConnectionDrain, ConnectionDrainMiddleware } from './common/connection-drain.js';
 import { ForwardingModule } from './common/forwarding.module.js';
 import { HttpErrorFilter } from './common/http-error.filter.js';
 import { createValidationPipe } from './common/validation/validation.pipe.js';
@@ -31,7 +32,7 @@ import { WaitlistModule } from './waitlist/waitlist.module.js';
 import { WebhooksModule } from './webhooks/webhooks.module.js';
 
 @Module({})
-export class GatewayModule {
+export class GatewayModule implements NestModule {
   static forRoot(config: AppConfig): DynamicModule {
     return {
       module: GatewayModule,
@@ -66,7 +67,12 @@ export class GatewayModule {
       providers: [
         { provide: APP_PIPE, useFactory: () => createValidationPipe() },
         { provide: APP_FILTER, useClass: HttpErrorFilter },
+        ConnectionDrain,
       ],
     };
+  }
+
+  configure(consumer: MiddlewareConsumer): void {
+    consumer.apply(ConnectionDrainMiddleware).forRoutes('*');
   }
 }

@@ -25,4 +25,9 @@ export const NOTIFICATIONS_PAYLOADS: PayloadShapes<Pattern> = {
   [P.messagesRetry]: BY_ID,
   [P.queuesHealth]: {},
   [P.queuesRetryFailed]: { name: 'string' },
+  [P.queuesJobs]: { name: 'string', state: 'string', offset: 'int', limit: 'int' },
+  [P.queuesJob]: { name: 'string', id: 'string' },
+  [P.queuesRetryJob]: { name: 'string', id: 'string' },
+  [P.queuesPause]: { name: 'string' },
+  [P.queuesResume]: { name: 'string' },
 };

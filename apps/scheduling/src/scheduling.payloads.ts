@@ -68,4 +68,9 @@ export const SCHEDULING_PAYLOADS: PayloadShapes<Pattern> = {
   [P.appointmentsBookInWindow]: { patientId: 'id', clinicianId: 'id', procedureType: 'string', windowStart: 'instant', windowEnd: 'instant', idempotencyKey: 'string' },
   [P.queuesHealth]: {},
   [P.queuesRetryFailed]: { name: 'string' },
+  [P.queuesJobs]: { name: 'string', state: 'string', offset: 'int', limit: 'int' },
+  [P.queuesJob]: { name: 'string', id: 'string' },
+  [P.queuesRetryJob]: { name: 'string', id: 'string' },
+  [P.queuesPause]: { name: 'string' },
+  [P.queuesResume]: { name: 'string' },
 };

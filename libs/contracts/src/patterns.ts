@@ -71,6 +71,12 @@ export const PATTERNS = {
     /** Job counts of the service's queues (QUEUE_OWNERS), and moving their failed jobs back (admin). */
     queuesHealth: 'scheduling.queues.health',
     queuesRetryFailed: 'scheduling.queues.retry-failed',
+    /** A page of the queue's jobs in one state, one job, retrying one failed job, pausing and resuming the queue (admin). */
+    queuesJobs: 'scheduling.queues.jobs',
+    queuesJob: 'scheduling.queues.job',
+    queuesRetryJob: 'scheduling.queues.retry-job',
+    queuesPause: 'scheduling.queues.pause',
+    queuesResume: 'scheduling.queues.resume',
   },
   followup: {
     itemsList: 'followup.items.list',
@@ -108,6 +114,11 @@ export const PATTERNS = {
     careRecord: 'followup.care-record',
     queuesHealth: 'followup.queues.health',
     queuesRetryFailed: 'followup.queues.retry-failed',
+    queuesJobs: 'followup.queues.jobs',
+    queuesJob: 'followup.queues.job',
+    queuesRetryJob: 'followup.queues.retry-job',
+    queuesPause: 'followup.queues.pause',
+    queuesResume: 'followup.queues.resume',
   },
   notifications: {
     messagesList: 'notifications.messages.list',
@@ -128,6 +139,11 @@ export const PATTERNS = {
     messagesRetry: 'notifications.messages.retry',
     queuesHealth: 'notifications.queues.health',
     queuesRetryFailed: 'notifications.queues.retry-failed',
+    queuesJobs: 'notifications.queues.jobs',
+    queuesJob: 'notifications.queues.job',
+    queuesRetryJob: 'notifications.queues.retry-job',
+    queuesPause: 'notifications.queues.pause',
+    queuesResume: 'notifications.queues.resume',
   },
 } as const;
 

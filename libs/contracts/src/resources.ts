@@ -814,3 +814,60 @@ export interface RetryFailedJobsResource {
   name: QueueName;
   retried: number;
 }
+
+/** The states of a queue's jobs the admin can list (BullMQ's wait and prioritized lists are `waiting`). */
+export const QUEUE_JOB_STATES = ['waiting', 'delayed', 'active', 'failed', 'completed'] as const;
+export type QueueJobState = (typeof QUEUE_JOB_STATES)[number];
+/** The most jobs one page of GET /api/admin/queues/:name/jobs lists. */
+export const QUEUE_JOBS_PAGE_MAX = 100;
+
+/**
+ * One BullMQ job as the admin's queue page lists it. `data` is the job's payload as queued: ids
+ * only (a message's or a care-plan step's row id), never patient data.
+ */
+export interface QueueJobResource {
+  id: string;
+  name: string;
+  state: QueueJobState | 'unknown';
+  data: Record<string, unknown>;
+  createdAt: string;
+  /** When a delayed job is due to run (its creation or last move plus its delay). */
+  dueAt: string | null;
+  attemptsMade: number;
+  attemptsAllowed: number;
+  /** When its last attempt started. */
+  startedAt: string | null;
+  /** When it completed or failed for good. */
+  finishedAt: string | null;
+  failedReason: string | null;
+}
+
+/** A job with the stack of its last failure (the service's code, not the patient's data). */
+export interface QueueJobDetailResource extends QueueJobResource {
+  queue: QueueName;
+  stacktrace: string[];
+}
+
+/** `{ name, state, offset, limit }`: one page of a queue's jobs in one state (admin). */
+export interface QueueJobsQueryData {
+  name: QueueName;
+  state: QueueJobState;
+  offset: number;
+  limit: number;
+}
+
+/** A page of jobs; `total` counts the jobs in that state, for paging. */
+export interface QueueJobsPageResource {
+  name: QueueName;
+  state: QueueJobState;
+  offset: number;
+  limit: number;
+  total: number;
+  items: QueueJobResource[];
+}
+
+/** `{ name, id }`: one job of a queue. */
+export interface QueueJobData {
+  name: QueueName;
+  id: string;
+}

@@ -1,4 +1,5 @@
 import { Module, type DynamicModule, type Provider, type Type } from '@nestjs/common';
+import { DiscoveryModule } from '@nestjs/core';
 import { ScheduleModule } from '@nestjs/schedule';
 import type { ServiceName } from '@aftercare/contracts';
 import type { AppConfig } from '@aftercare/config';
@@ -8,10 +9,12 @@ import { QueueMonitor } from './queue.monitor.js';
 import { Reconciler } from './reconciler.js';
 import { SCHEDULED_SOURCES, type ScheduledSource } from './scheduled-source.js';
 import { createServiceController } from './service.controller.js';
+import { WorkerDrain } from './worker-drain.js';
 
 /**
  * Scheduling infrastructure of one service: the job scheduler, the reconciler over its
- * scheduled sources, the health and virtual-clock patterns, the queues' metrics and readiness. `sources` are providers (classes
+ * scheduled sources, the health and virtual-clock patterns, the queues' metrics and readiness,
+ * and the workers' drain on shutdown. `sources` are providers (classes
  * implementing ScheduledSource) from the service's own modules.
  */
 @Module({})
@@ -26,6 +29,7 @@ export class JobsModule {
       JobScheduler,
       Reconciler,
       QueueMonitor,
+      WorkerDrain,
       {
         provide: SCHEDULED_SOURCES,
         inject: options.sources,
@@ -35,7 +39,7 @@ export class JobsModule {
     if (options.config.virtualClock) providers.push(DevClockParticipant);
     return {
       module: JobsModule,
-      imports: [ScheduleModule.forRoot(), ...(options.imports ?? [])],
+      imports: [ScheduleModule.forRoot(), DiscoveryModule, ...(options.imports ?? [])],
       controllers: [createServiceController(options.service)],
       providers,
       exports: [JobScheduler, Reconciler],

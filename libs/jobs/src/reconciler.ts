@@ -1,4 +1,4 @@
-import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { Inject, Injectable, Logger, type OnApplicationBootstrap, type BeforeApplicationShutdown } from '@nestjs/common';
 import type { Pool } from 'pg';
 import { APP_CONFIG, type AppConfig } from '@aftercare/config';
 import { Clock, VirtualClock } from '@aftercare/clock';
@@ -33,7 +33,7 @@ export interface ReconcileReport {
  * once at start-up.
  */
 @Injectable()
-export class Reconciler implements OnApplicationBootstrap, OnApplicationShutdown {
+export class Reconciler implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger('Reconciler');
   private running: Promise<ReconcileReport | null> | null = null;
 
@@ -53,7 +53,7 @@ export class Reconciler implements OnApplicationBootstrap, OnApplicationShutdown
     void this.reconcile().catch((e) => this.logger.error(`reconcile failed: ${(e as Error).message}`));
   }
 
-  onApplicationShutdown(): void {
+  beforeApplicationShutdown(): void {
     if (this.registry.doesExist('interval', 'reconciler')) this.registry.deleteInterval('reconciler');
   }
 

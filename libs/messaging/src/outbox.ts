@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { Inject, Injectable, Logger, type OnApplicationBootstrap, type BeforeApplicationShutdown } from '@nestjs/common';
 import { ClientProxy } from '@nestjs/microservices';
 import { and, asc, eq, inArray, isNull, sql } from 'drizzle-orm';
 import type { Redis } from 'ioredis';
@@ -52,7 +52,7 @@ export const outboxChannel = (service: string) => `aftercare_outbox_${service}`;
  * database without the trigger.
  */
 @Injectable()
-export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdown {
+export class OutboxRelay implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger('OutboxRelay');
   private readonly loop = new DrainLoop(
     () => this.drain(),
@@ -83,7 +83,8 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
     this.loop.start(this.options.relayIntervalMs ?? 250);
   }
 
-  async onApplicationShutdown(): Promise<void> {
+  /** The pass under way finishes while the pool is open (the database module closes it first thing in onApplicationShutdown). */
+  async beforeApplicationShutdown(): Promise<void> {
     await this.loop.stop();
     await this.listener.stop();
   }

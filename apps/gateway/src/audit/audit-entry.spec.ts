@@ -59,6 +59,13 @@ describe('auditEntryOf', () => {
     expect(auditEntryOf(request('POST', '/api/auth/login', '/api/auth/login'), 200)).toMatchObject({ action: 'login' });
   });
 
+  it('names the :id of a route with several parameters (a job of a queue), else its first', () => {
+    const retry = request('POST', '/api/admin/queues/q/jobs/7/retry', '/api/admin/queues/:name/jobs/:id/retry', { params: { name: 'q', id: '7' } });
+    expect(auditEntryOf(retry, 200)).toMatchObject({ action: 'update', recordType: 'admin', targetId: '7' });
+    const pause = request('POST', '/api/admin/queues/q/pause', '/api/admin/queues/:name/pause', { params: { name: 'q' } });
+    expect(auditEntryOf(pause, 200)).toMatchObject({ action: 'update', targetId: 'q' });
+  });
+
   it('records every refusal as a deny: not signed in, wrong role, another clinic’s record', () => {
     const anonymous = request('GET', `/api/patients/${PATIENT}`, '/api/patients/:id', { params: { id: PATIENT }, user: undefined });
     expect(auditEntryOf(anonymous, 401)).toMatchObject({ action: 'deny', userId: null, clinicId: null, patientId: PATIENT, statusCode: 401 });

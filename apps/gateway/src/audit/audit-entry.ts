@@ -11,7 +11,7 @@ export interface AuditEntry {
   route: string;
   action: AuditAction;
   recordType: string;
-  /** The `:id` (or `:code`, `:name`…) of the route, when it has one. */
+  /** The `:id` (or `:code`, `:name`…) of the route, when it has one; `:id` when it has several. */
   targetId: string | null;
   patientId: string | null;
   statusCode: number;
@@ -75,7 +75,8 @@ export function auditEntryOf(req: AuditedRequest, statusCode: number): AuditEntr
   const { recordType, patientData } = recordTypeOf(route);
   const read = req.method === 'GET' || req.method === 'HEAD';
   const params = req.params ?? {};
-  const paramName = Object.keys(params).find((name) => typeof params[name] === 'string');
+  // The record acted on: `:id` where the route has one (a job of a queue: /…/:name/jobs/:id/retry), else its only parameter.
+  const paramName = typeof params.id === 'string' ? 'id' : Object.keys(params).find((name) => typeof params[name] === 'string');
   const paramId = paramName ? params[paramName]!.slice(0, 200) : null;
   const denied = statusCode === 401 || statusCode === 403 || (statusCode === 404 && routed !== undefined && paramId !== null);
   if (req.method === 'OPTIONS' || (read && !patientData && !denied)) return null;

@@ -167,6 +167,11 @@ describe('the roles every route declares', () => {
     'POST /api/users': ADMIN,
     'PATCH /api/users/:id': ADMIN,
     'GET /api/admin/queues': ADMIN,
+    'GET /api/admin/queues/:name/jobs': ADMIN,
+    'GET /api/admin/queues/:name/jobs/:id': ADMIN,
+    'POST /api/admin/queues/:name/jobs/:id/retry': ADMIN,
+    'POST /api/admin/queues/:name/pause': ADMIN,
+    'POST /api/admin/queues/:name/resume': ADMIN,
     'GET /api/audit-log': ADMIN,
     'POST /api/admin/queues/:name/retry-failed': ADMIN,
     // Message templates are configuration.

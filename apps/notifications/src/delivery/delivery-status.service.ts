@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { Inject, Injectable, Logger, type OnApplicationBootstrap, type BeforeApplicationShutdown } from '@nestjs/common';
 import { and, asc, eq, isNull } from 'drizzle-orm';
 import type { DeliveryStatusUpdate, MessageStatus } from '@aftercare/contracts';
 import { Clock } from '@aftercare/clock';
@@ -36,7 +36,7 @@ const BATCH = 50;
  * that messages without any channel owe once they are due.
  */
 @Injectable()
-export class DeliveryStatusService implements OnApplicationBootstrap, OnApplicationShutdown {
+export class DeliveryStatusService implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger('DeliveryStatus');
   private readonly loop = new DrainLoop(
     () => this.drain(),
@@ -55,7 +55,7 @@ export class DeliveryStatusService implements OnApplicationBootstrap, OnApplicat
     this.loop.start(SWEEP_INTERVAL_MS);
   }
 
-  async onApplicationShutdown(): Promise<void> {
+  async beforeApplicationShutdown(): Promise<void> {
     await this.loop.stop();
   }
 

@@ -82,7 +82,7 @@ beforeAll(async () => {
 }, 60_000);
 
 afterAll(async () => {
-  await delivery?.onApplicationShutdown();
+  await delivery?.beforeApplicationShutdown();
   await pool?.end();
   await testDb?.drop();
   await Promise.all([fake.stop(), smtp.stop()]);

@@ -1,4 +1,4 @@
-import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { Inject, Injectable, Logger, type OnApplicationBootstrap, type BeforeApplicationShutdown } from '@nestjs/common';
 import { and, asc, eq, gt, inArray, isNotNull, isNull, lte, or, sql } from 'drizzle-orm';
 import { APP_CONFIG, type AppConfig } from '@aftercare/config';
 import { Clock } from '@aftercare/clock';
@@ -38,7 +38,7 @@ export interface ReportCheckResult {
  * and marks it checked before asking, so replicas never ask about the same message at once.
  */
 @Injectable()
-export class DeliveryReportCheckService implements OnApplicationBootstrap, OnApplicationShutdown {
+export class DeliveryReportCheckService implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger('DeliveryReportCheck');
   private timer: NodeJS.Timeout | null = null;
   private running: Promise<unknown> | null = null;
@@ -57,7 +57,7 @@ export class DeliveryReportCheckService implements OnApplicationBootstrap, OnApp
     this.timer.unref();
   }
 
-  async onApplicationShutdown(): Promise<void> {
+  async beforeApplicationShutdown(): Promise<void> {
     this.stopped = true;
     if (this.timer) clearInterval(this.timer);
     await this.running;

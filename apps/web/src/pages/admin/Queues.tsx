@@ -11,11 +11,14 @@ import { usePolling } from '../../components/usePolling';
 import { CHANNEL_NAMES } from '../../components/words';
 import { formatDateTime, formatTime, humanize } from '../../format';
 import { useAction, useApi } from '../../hooks';
+import { QueueJobs } from './QueueJobs';
 
 /**
- * Queue health: every BullMQ queue's job counts, asked again every few seconds, and what failed
- * for good: failed jobs (sent round again per queue) and failed messages (sent again one by one,
- * where opt-outs and quiet hours still decide). Counts only: jobs carry ids, never patient data.
+ * Queue health: every BullMQ queue's job counts, asked again every few seconds, each queue's jobs
+ * per state with a job's detail, and what failed for good: failed jobs (sent round again one by
+ * one or per queue) and failed messages (sent again one by one, where opt-outs and quiet hours
+ * still decide). A queue can be paused and resumed; nothing runs a job before its time. Jobs
+ * carry ids, never patient data.
  */
 
 /** How often the counts are asked for again (after the last answer: requests never overlap). */
@@ -38,6 +41,7 @@ export function QueuesPage() {
   const timeZone = clinic.data?.timezone;
   const [done, setDone] = useState<string | null>(null);
   const [retrying, setRetrying] = useState<string | null>(null);
+  const [shown, setShown] = useState<QueueHealth['name'] | null>(null);
 
   const retryJobs = useAction(async (queue: QueueHealth) => {
     setRetrying(queue.name);
@@ -52,6 +56,15 @@ export function QueuesPage() {
     } finally {
       setRetrying(null);
     }
+  });
+  const setPaused = useAction(async (queue: QueueHealth, paused: boolean) => {
+    await api(`/api/admin/queues/${encodeURIComponent(queue.name)}/${paused ? 'pause' : 'resume'}`, { method: 'POST' });
+    setDone(
+      paused
+        ? `${queueLabel(queue.name)} is paused: no new jobs start, on any instance, until it is resumed.`
+        : `${queueLabel(queue.name)} is running again; what came due meanwhile runs now.`,
+    );
+    queues.refresh();
   });
   const retryMessage = useAction(async (message: FailedMessage) => {
     await api(`/api/messages/${message.id}/retry`, { method: 'POST' });
@@ -74,6 +87,7 @@ export function QueuesPage() {
       </PageHeader>
       {done ? <Notice>{done}</Notice> : null}
       <ErrorBanner error={retryJobs.error} />
+      <ErrorBanner error={setPaused.error} />
       <ErrorBanner error={retryMessage.error} />
       {queues.data ? (
         <ul className="counts" aria-label="Summary">
@@ -132,16 +146,28 @@ export function QueuesPage() {
               <td>{q.failed ? <strong className="text-bad">{count(q.failed)} failed</strong> : count(q.failed)}</td>
               <td>{count(q.completed)}</td>
               <td>
-                <Button variant="secondary" disabled={!q.failed || retrying !== null} busy={retrying === q.name} onClick={() => void retryJobs.run(q)}>
-                  {retrying === q.name ? 'Retrying…' : 'Retry failed jobs'}
-                </Button>
+                <div className="row">
+                  <Button variant="secondary" aria-expanded={shown === q.name} aria-label={`Jobs of ${queueLabel(q.name)}`} disabled={Boolean(q.error)} onClick={() => setShown(shown === q.name ? null : q.name)}>
+                    Jobs
+                  </Button>
+                  <Button variant="secondary" disabled={!q.failed || retrying !== null} busy={retrying === q.name} onClick={() => void retryJobs.run(q)}>
+                    {retrying === q.name ? 'Retrying…' : 'Retry failed jobs'}
+                  </Button>
+                  {q.paused === null ? null : (
+                    <Button variant="secondary" busy={setPaused.pending} aria-label={`${q.paused ? 'Resume' : 'Pause'} ${queueLabel(q.name)}`} onClick={() => void setPaused.run(q, !q.paused)}>
+                      {q.paused ? 'Resume' : 'Pause'}
+                    </Button>
+                  )}
+                </div>
               </td>
             </tr>
           )}
         />
         <p className="hint">
-          Waiting: ready to run now. Delayed: waiting for their time (a reminder next week, a retry's back-off). Failed: out of attempts; kept 30 days.
+          Waiting: ready to run now. Delayed: waiting for their time (a reminder next week, a retry's back-off). Failed: out of attempts; kept 30 days. Pause stops every
+          instance taking the queue's jobs (the running ones finish); times are the servers' own.
         </p>
+        {shown ? <QueueJobs key={shown} queue={shown} label={queueLabel(shown)} timeZone={timeZone} onChanged={queues.refresh} /> : null}
       </Section>
 
       <Section title="Failed messages" id="failed-messages">
