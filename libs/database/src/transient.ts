@@ -32,6 +32,19 @@ export function isTransientConflict(error: unknown): boolean {
   return TRANSIENT_CODES.has(pgErrorOf(error).code ?? '');
 }
 
+/**
+ * The database cannot be reached or is going away: the connection was refused, reset or timed
+ * out (Node's codes), or PostgreSQL said so (class 08, connection exception; 57P01–57P03, shut
+ * down by an administrator, crashed, not accepting connections yet). Nothing about the request:
+ * the answer is 503, try again shortly — not 500.
+ */
+const UNAVAILABLE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH', '57P01', '57P02', '57P03']);
+
+export function isDatabaseUnavailable(error: unknown): boolean {
+  const code = pgErrorOf(error).code ?? '';
+  return UNAVAILABLE_CODES.has(code) || code.startsWith('08');
+}
+
 export interface TransientRetryOptions {
   /** Runs in all, the first included (default 4). */
   attempts?: number;

@@ -1,6 +1,7 @@
 import { Catch, HttpException, Logger, type RpcExceptionFilter } from '@nestjs/common';
 import { throwError, type Observable } from 'rxjs';
 import type { RpcErrorBody } from '@aftercare/contracts';
+import { isDatabaseUnavailable } from '@aftercare/database';
 import { databaseErrorSummary } from '@aftercare/logging';
 
 /**
@@ -38,11 +39,18 @@ export class RpcErrorFilter implements RpcExceptionFilter<unknown> {
       const message = typeof body === 'string' ? body : String((body as { message?: unknown }).message ?? error.message);
       return throwError(() => ({ statusCode: error.getStatus(), code: 'REQUEST.INVALID', message }));
     }
+    if (isDatabaseUnavailable(error)) {
+      this.logger.warn(`database unavailable: ${safeErrorMessage(error)}`);
+      return throwError(() => DATABASE_UNAVAILABLE);
+    }
     // The error itself: the logger keeps its stack and no more than safeErrorMessage of its message.
     this.logger.error('unexpected error', error instanceof Error ? error : safeErrorMessage(error));
     return throwError(() => ({ statusCode: 500, code: 'INTERNAL', message: 'Internal error' }));
   }
 }
+
+/** What a caller hears while the database cannot be reached: try again shortly. */
+export const DATABASE_UNAVAILABLE: RpcErrorBody = { statusCode: 503, code: 'SERVICE.UNAVAILABLE', message: 'The database is unreachable; try again shortly' };
 
 export function isRpcErrorBody(value: unknown): value is RpcErrorBody {
   return typeof value === 'object' && value !== null && typeof (value as RpcErrorBody).statusCode === 'number' && typeof (value as RpcErrorBody).code === 'string';

@@ -29,6 +29,12 @@ export function redisTransportOptions(config: AppConfig) {
       db: config.redis.db,
       retryAttempts: Number.MAX_SAFE_INTEGER,
       retryDelay: 1_000,
+      // A command issued as Redis went away (an in-flight reply, the unsubscribe of a request
+      // that timed out) waits for the reconnection. ioredis's default rejects it after 20
+      // retries, and the transport leaves that rejection unhandled: the process crashed ~20 s
+      // into a Redis outage (test/faults/3-redis-down.fault-spec.ts). New requests do not queue
+      // up meanwhile: ServiceClient refuses them while the transport is down.
+      maxRetriesPerRequest: null,
     },
   };
 }

@@ -33,6 +33,17 @@ describe('toErrorBody', () => {
     });
   });
 
+  it('answers 503 while the database is unreachable, 500 for any other database error', () => {
+    const refused = Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { code: 'ECONNREFUSED' });
+    const shutDown = Object.assign(new Error('terminating connection due to administrator command'), { code: '57P01', severity: 'FATAL' });
+    // drizzle wraps the driver's error as the cause.
+    const wrapped = Object.assign(new Error('Failed query: select 1'), { query: 'select 1', params: [], cause: refused });
+    for (const error of [refused, shutDown, wrapped]) {
+      expect(toErrorBody(error)).toEqual({ statusCode: 503, error: 'Service Unavailable', code: 'SERVICE.UNAVAILABLE', message: 'The database is unreachable; try again shortly' });
+    }
+    expect(toErrorBody(Object.assign(new Error('duplicate key'), { code: '23505', severity: 'ERROR' })).statusCode).toBe(500);
+  });
+
   it('flattens Nest’s own exceptions', () => {
     expect(toErrorBody(new NotFoundException('Cannot GET /api/nope'))).toEqual({ statusCode: 404, error: 'Not Found', message: 'Cannot GET /api/nope' });
     expect(toErrorBody(new ForbiddenException())).toEqual({ statusCode: 403, error: 'Forbidden', message: 'Forbidden' });

@@ -1,6 +1,7 @@
 import { STATUS_CODES, type ServerResponse } from 'node:http';
 import { Catch, HttpException, Logger, type ArgumentsHost, type ExceptionFilter } from '@nestjs/common';
-import { DomainError, isRpcErrorBody } from '@aftercare/messaging';
+import { isDatabaseUnavailable } from '@aftercare/database';
+import { DATABASE_UNAVAILABLE, DomainError, isRpcErrorBody } from '@aftercare/messaging';
 
 /** Every error the gateway answers with has this shape (PRODUCT.md, "HTTP API"). */
 export interface ErrorBody {
@@ -65,6 +66,8 @@ export function toErrorBody(error: unknown): ErrorBody {
     };
   }
   if (isParserError(error) && error.status >= 400) return parserErrorBody(error);
+  // The gateway's own queries (sessions, the audit log) while PostgreSQL is down.
+  if (isDatabaseUnavailable(error)) return { ...DATABASE_UNAVAILABLE, error: reason(503) };
   return { statusCode: 500, error: reason(500), message: 'Internal error; the request id in X-Request-Id helps find it in the logs' };
 }
 
