@@ -11,7 +11,14 @@ export class Api {
   constructor(
     readonly baseUrl: string,
     private token: string | null = null,
+    /** Give up on a request after this long (it rejects with a TimeoutError); null: wait as long as it takes. */
+    private readonly timeoutMs: number | null = null,
   ) {}
+
+  /** The same user, on another gateway (a replica) and / or with every request bounded in time. */
+  with({ baseUrl = this.baseUrl, timeoutMs = this.timeoutMs }: { baseUrl?: string; timeoutMs?: number | null }): Api {
+    return new Api(baseUrl, this.token, timeoutMs);
+  }
 
   static async login(baseUrl: string, email: string, password: string = DEMO.password): Promise<Api> {
     const api = new Api(baseUrl);
@@ -38,6 +45,7 @@ export class Api {
         ...headers,
       },
       body: body !== undefined ? JSON.stringify(body) : undefined,
+      signal: this.timeoutMs === null ? undefined : AbortSignal.timeout(this.timeoutMs),
     });
     const text = await response.text();
     let parsed: unknown = text;

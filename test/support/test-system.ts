@@ -1,4 +1,4 @@
-import { createTestDatabase, freePorts, PrivateRedis, SmtpCapture, TcpProxy, TwilioFake, type TestDatabase } from '@aftercare/testing';
+import { createTestDatabase, freePorts, PrivatePostgres, PrivateRedis, SmtpCapture, TcpProxy, TwilioFake, type TestDatabase } from '@aftercare/testing';
 import { SystemProcesses, type ServiceProcessName } from '../../scripts/lib/system.js';
 
 export const TWILIO_FROM = '+15005550006';
@@ -10,6 +10,10 @@ export type OpsService = 'scheduling' | 'followup' | 'notifications';
 export interface TestSystemOptions {
   /** Connect the services to PostgreSQL through a TcpProxy the test can cut (`databaseProxy.stop()`). */
   databaseProxy?: boolean;
+  /** Run a PostgreSQL server of the test's own (`postgres`), which the test can stop, instead of a database on the shared one. */
+  privatePostgres?: boolean;
+  /** How many copies of each service run side by side (`replicas`), each with its own ports; default 1. */
+  replicas?: number;
 }
 
 /**
@@ -27,6 +31,9 @@ export class TestSystem {
   /** Each microservice's operations port (health and metrics), spare ones so systems never collide. */
   opsPorts: Record<OpsService, number> = { scheduling: 0, followup: 0, notifications: 0 };
   databaseProxy: TcpProxy | null = null;
+  postgres: PrivatePostgres | null = null;
+  /** Every copy of the system's services; `processes` is the first. */
+  replicas: SystemProcesses[] = [];
   readonly logs: string[] = [];
 
   constructor(
@@ -45,7 +52,11 @@ export class TestSystem {
 
   async start(): Promise<void> {
     await Promise.all([this.redis.start(), this.twilio.start(), this.smtp.start()]);
-    this.database = await createTestDatabase('aftercare_test_e2e');
+    if (this.options.privatePostgres) {
+      this.postgres = new PrivatePostgres();
+      await this.postgres.start();
+    }
+    this.database = await createTestDatabase('aftercare_test_e2e', this.postgres?.adminUrl);
     let databaseUrl = this.database.url;
     if (this.options.databaseProxy) {
       const target = new URL(databaseUrl);
@@ -56,16 +67,33 @@ export class TestSystem {
       proxied.port = String(this.databaseProxy.port);
       databaseUrl = proxied.toString();
     }
-    const [port, scheduling, followup, notifications] = await freePorts(4);
-    this.port = port!;
-    this.opsPorts = { scheduling: scheduling!, followup: followup!, notifications: notifications! };
-    this.processes = new SystemProcesses({
+    const count = this.options.replicas ?? 1;
+    const ports = await freePorts(4 * count);
+    for (let replica = 0; replica < count; replica++) {
+      const [port, scheduling, followup, notifications] = ports.slice(4 * replica, 4 * replica + 4) as [number, number, number, number];
+      if (replica === 0) {
+        this.port = port;
+        this.opsPorts = { scheduling, followup, notifications };
+      }
+      this.replicas.push(this.createProcesses(databaseUrl, port, { scheduling, followup, notifications }, count > 1 ? `#${replica + 1}` : ''));
+    }
+    this.processes = this.replicas[0]!;
+    try {
+      for (const replica of this.replicas) await replica.start();
+    } catch (error) {
+      throw new Error(`${(error as Error).message}\n--- service output ---\n${this.logs.slice(-60).join('\n')}`);
+    }
+  }
+
+  /** One copy of the four services. Every copy has the first one's PUBLIC_URL, as replicas behind one address would. */
+  private createProcesses(databaseUrl: string, port: number, opsPorts: Record<OpsService, number>, label: string): SystemProcesses {
+    return new SystemProcesses({
       env: {
         NODE_ENV: 'test',
-        PORT: String(this.port),
-        SCHEDULING_OPS_PORT: String(this.opsPorts.scheduling),
-        FOLLOWUP_OPS_PORT: String(this.opsPorts.followup),
-        NOTIFICATIONS_OPS_PORT: String(this.opsPorts.notifications),
+        PORT: String(port),
+        SCHEDULING_OPS_PORT: String(opsPorts.scheduling),
+        FOLLOWUP_OPS_PORT: String(opsPorts.followup),
+        NOTIFICATIONS_OPS_PORT: String(opsPorts.notifications),
         DATABASE_URL: databaseUrl,
         REDIS_URL: this.redis.url,
         PUBLIC_URL: this.baseUrl,
@@ -84,20 +112,20 @@ export class TestSystem {
         ...this.extraEnv,
       },
       output: (service, line) => {
-        this.logs.push(`[${service}] ${line}`);
-        if (process.env.E2E_VERBOSE) process.stdout.write(`[${service}] ${line}\n`);
+        this.logs.push(`[${service}${label}] ${line}`);
+        if (process.env.E2E_VERBOSE) process.stdout.write(`[${service}${label}] ${line}\n`);
       },
     });
-    try {
-      await this.processes.start();
-    } catch (error) {
-      throw new Error(`${(error as Error).message}\n--- service output ---\n${this.logs.slice(-60).join('\n')}`);
-    }
   }
 
   async stop(): Promise<void> {
-    await this.processes?.stop();
+    await Promise.all(this.replicas.map((replica) => replica.stop()));
     await Promise.allSettled([this.redis.stop(), this.twilio.stop(), this.smtp.stop(), this.databaseProxy?.stop()]);
+    if (this.postgres) {
+      // The server goes with its database (and its temp dir), whatever state the test left it in.
+      await this.postgres.remove();
+      return;
+    }
     // E2E_KEEP_DATABASE=1 keeps it for a look after a failure (its name is in the output).
     if (process.env.E2E_KEEP_DATABASE) process.stdout.write(`kept database ${this.database?.name}\n`);
     else await this.database?.drop();

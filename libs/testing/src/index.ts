@@ -17,5 +17,6 @@ export {
 } from './twilio-fake.js';
 export { SmtpCapture, type CapturedMail, type CapturedAttachment, type SmtpFailure } from './smtp-capture.js';
 export { PrivateRedis, type PrivateRedisOptions } from './redis-server.js';
+export { PrivatePostgres, type PrivatePostgresOptions } from './postgres-server.js';
 export { createTestDatabase, type TestDatabase } from './test-database.js';
 export { fhirR4Problems } from './fhir-schema.js';

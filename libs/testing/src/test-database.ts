@@ -13,14 +13,15 @@ export interface TestDatabase {
 const DEFAULT_ADMIN_URL = 'postgres://127.0.0.1:5432/postgres';
 
 /**
- * Creates an empty database `${prefix}_${random}` on the server of TEST_DATABASE_ADMIN_URL
- * (default postgres://127.0.0.1:5432/postgres). Refuses any name without "test" in it, so a
- * wrong prefix can never make a test create or drop a real database.
+ * Creates an empty database `${prefix}_${random}` on the server of `serverAdminUrl` (a
+ * PrivatePostgres), else of TEST_DATABASE_ADMIN_URL (default postgres://127.0.0.1:5432/postgres).
+ * Refuses any name without "test" in it, so a wrong prefix can never make a test create or drop
+ * a real database.
  */
-export async function createTestDatabase(prefix = 'aftercare_test'): Promise<TestDatabase> {
+export async function createTestDatabase(prefix = 'aftercare_test', serverAdminUrl?: string): Promise<TestDatabase> {
   const name = `${prefix}_${randomBytes(6).toString('hex')}`.toLowerCase();
   assertTestName(name);
-  const adminUrl = resolveAdminUrl(process.env.TEST_DATABASE_ADMIN_URL || DEFAULT_ADMIN_URL);
+  const adminUrl = resolveAdminUrl(serverAdminUrl || process.env.TEST_DATABASE_ADMIN_URL || DEFAULT_ADMIN_URL);
 
   await withAdmin(adminUrl, (client) => client.query(`CREATE DATABASE ${quoteIdent(name)}`));
 

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { Redis } from 'ioredis';
 import pg from 'pg';
 import { PrivateRedis } from './redis-server.js';
+import { PrivatePostgres } from './postgres-server.js';
 import { createTestDatabase } from './test-database.js';
 import { freePort, freePorts } from './free-port.js';
 import { TcpProxy } from './tcp-proxy.js';
@@ -60,6 +61,46 @@ describe('PrivateRedis', () => {
     expect(await client.dbsize()).toBe(0);
     client.disconnect();
   });
+});
+
+describe('PrivatePostgres', () => {
+  const server = new PrivatePostgres();
+
+  beforeAll(() => server.start(), 60_000);
+  afterAll(() => server.remove(), 60_000);
+
+  async function query<T extends pg.QueryResultRow>(url: string, text: string): Promise<T[]> {
+    const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 2_000 });
+    client.on('error', () => undefined);
+    try {
+      await client.connect();
+      return (await client.query<T>(text)).rows;
+    } finally {
+      await client.end().catch(() => undefined);
+    }
+  }
+
+  it('serves test databases on a loopback port, refuses while stopped, and keeps its data across a crash and a restart on the same port', async () => {
+    expect(server.adminUrl).toBe(`postgres://postgres@127.0.0.1:${server.port}/postgres`);
+    const db = await createTestDatabase('aftercare_test_private', server.adminUrl);
+    expect(new URL(db.url).port).toBe(String(server.port));
+    await query(db.url, 'CREATE TABLE kept (n int); INSERT INTO kept VALUES (7)');
+    const [{ fsync }] = await query<{ fsync: string }>(db.url, 'SHOW fsync');
+    expect(fsync).toBe('off');
+
+    const port = server.port;
+    await server.kill();
+    expect(await server.ready()).toBe(false);
+    await expect(query(db.url, 'SELECT 1')).rejects.toThrow();
+
+    await server.start();
+    expect(server.port).toBe(port);
+    expect(await query(db.url, 'SELECT n FROM kept')).toEqual([{ n: 7 }]);
+
+    await server.restart();
+    expect(await server.ready()).toBe(true);
+    await db.drop();
+  }, 60_000);
 });
 
 describe('createTestDatabase', () => {

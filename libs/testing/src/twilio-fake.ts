@@ -177,13 +177,18 @@ export class TwilioFake {
   /** Forget recorded messages and pending failures, delays and drops. */
   reset(): void {
     this.messages.length = 0;
-    this.failures = [];
-    this.delays = [];
-    this.drops = [];
+    this.clearFaults();
     this.requestCount = 0;
     this.listCount = 0;
     this.fetchCount = 0;
     this.listLagMs = 0;
+  }
+
+  /** Forget pending failures, delays and drops (the provider works again); recorded messages stay. */
+  clearFaults(): void {
+    this.failures = [];
+    this.delays = [];
+    this.drops = [];
   }
 
   /**
