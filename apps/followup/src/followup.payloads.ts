@@ -1,4 +1,5 @@
 import { PATTERNS } from '@aftercare/contracts';
+import { queueAdminPayloads } from '@aftercare/jobs';
 import type { PayloadShapes } from '@aftercare/messaging';
 
 const P = PATTERNS.followup;
@@ -37,11 +38,5 @@ export const FOLLOWUP_PAYLOADS: PayloadShapes<Pattern> = {
   [P.outcomesPatient]: BY_ID,
   [P.outcomesSummary]: { clinicianId: 'id?', protocol: 'string?', from: 'string?', to: 'string?' },
   [P.careRecord]: BY_ID,
-  [P.queuesHealth]: {},
-  [P.queuesRetryFailed]: { name: 'string' },
-  [P.queuesJobs]: { name: 'string', state: 'string', offset: 'int', limit: 'int' },
-  [P.queuesJob]: { name: 'string', id: 'string' },
-  [P.queuesRetryJob]: { name: 'string', id: 'string' },
-  [P.queuesPause]: { name: 'string' },
-  [P.queuesResume]: { name: 'string' },
+  ...queueAdminPayloads(P),
 };

@@ -1,4 +1,5 @@
 import { PATTERNS } from '@aftercare/contracts';
+import { queueAdminPayloads } from '@aftercare/jobs';
 import type { PayloadShapes } from '@aftercare/messaging';
 
 const P = PATTERNS.notifications;
@@ -23,11 +24,5 @@ export const NOTIFICATIONS_PAYLOADS: PayloadShapes<Pattern> = {
   [P.templatesReset]: TEMPLATE,
   [P.templatesPreview]: { ...TEMPLATE, smsBody: 'string?', emailSubject: 'string?', emailBody: 'string?', values: 'object?' },
   [P.messagesRetry]: BY_ID,
-  [P.queuesHealth]: {},
-  [P.queuesRetryFailed]: { name: 'string' },
-  [P.queuesJobs]: { name: 'string', state: 'string', offset: 'int', limit: 'int' },
-  [P.queuesJob]: { name: 'string', id: 'string' },
-  [P.queuesRetryJob]: { name: 'string', id: 'string' },
-  [P.queuesPause]: { name: 'string' },
-  [P.queuesResume]: { name: 'string' },
+  ...queueAdminPayloads(P),
 };

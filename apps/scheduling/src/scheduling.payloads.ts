@@ -1,4 +1,5 @@
 import { PATTERNS } from '@aftercare/contracts';
+import { queueAdminPayloads } from '@aftercare/jobs';
 import type { PayloadShapes } from '@aftercare/messaging';
 
 const P = PATTERNS.scheduling;
@@ -66,11 +67,5 @@ export const SCHEDULING_PAYLOADS: PayloadShapes<Pattern> = {
   [P.appointmentsCheckIn]: BY_ID,
   [P.appointmentsComplete]: { id: 'id', notes: 'string?', site: 'string?' },
   [P.appointmentsBookInWindow]: { patientId: 'id', clinicianId: 'id', procedureType: 'string', windowStart: 'instant', windowEnd: 'instant', idempotencyKey: 'string' },
-  [P.queuesHealth]: {},
-  [P.queuesRetryFailed]: { name: 'string' },
-  [P.queuesJobs]: { name: 'string', state: 'string', offset: 'int', limit: 'int' },
-  [P.queuesJob]: { name: 'string', id: 'string' },
-  [P.queuesRetryJob]: { name: 'string', id: 'string' },
-  [P.queuesPause]: { name: 'string' },
-  [P.queuesResume]: { name: 'string' },
+  ...queueAdminPayloads(P),
 };

@@ -17,15 +17,32 @@ import {
   type RetryFailedJobsResource,
   type RpcRequest,
 } from '@aftercare/contracts';
-import { DomainError, notFound } from '@aftercare/messaging';
+import { DomainError, notFound, type PayloadShape } from '@aftercare/messaging';
 import { dueAtOfDelayedScore } from './queue-lag.js';
+
+type QueueAdminPatterns = Record<'queuesHealth' | 'queuesRetryFailed' | 'queuesJobs' | 'queuesJob' | 'queuesRetryJob' | 'queuesPause' | 'queuesResume', string>;
 
 export interface QueueAdminOptions {
   /** The queue this service runs the workers of. */
   queue: QueueName;
   service: QueueHealthResource['service'];
   /** The service's message patterns for it (PATTERNS.<service>). */
-  patterns: { queuesHealth: string; queuesRetryFailed: string; queuesJobs: string; queuesJob: string; queuesRetryJob: string; queuesPause: string; queuesResume: string };
+  patterns: QueueAdminPatterns;
+}
+
+/** The data each queue-admin pattern of a service takes, for the service's PayloadShapes. */
+export function queueAdminPayloads<P extends QueueAdminPatterns>(p: P): Record<P[keyof QueueAdminPatterns], PayloadShape> {
+  const byName = { name: 'string' } as const;
+  const job = { name: 'string', id: 'string' } as const;
+  return {
+    [p.queuesHealth]: {},
+    [p.queuesRetryFailed]: byName,
+    [p.queuesJobs]: { name: 'string', state: 'string', offset: 'int', limit: 'int' },
+    [p.queuesJob]: job,
+    [p.queuesRetryJob]: job,
+    [p.queuesPause]: byName,
+    [p.queuesResume]: byName,
+  } as Record<P[keyof QueueAdminPatterns], PayloadShape>;
 }
 
 /**
