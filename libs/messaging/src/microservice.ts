@@ -7,6 +7,7 @@ import { installAppLogger, logProcessWarningsAndCrashes } from '@aftercare/loggi
 import { exitCleanlyOnSignals, OpsHttpServer } from '@aftercare/ops';
 import { RpcErrorFilter } from './errors.js';
 import { redisTransportOptions } from './messaging.module.js';
+import { OncePerRequestServerRedis } from './once-per-request.server.js';
 import { rpcLogContext } from './rpc-log-context.js';
 
 /**
@@ -18,7 +19,8 @@ import { rpcLogContext } from './rpc-log-context.js';
 export async function bootstrapMicroservice(service: ServiceName, module: DynamicModule, config: AppConfig): Promise<INestMicroservice> {
   const logger = installAppLogger({ service, level: config.logLevel, format: config.logFormat });
   const app = await NestFactory.createMicroservice(module, {
-    ...redisTransportOptions(config),
+    // Nest's Redis transport, each request handled by one replica of the service only.
+    strategy: new OncePerRequestServerRedis(redisTransportOptions(config).options),
     logger,
     abortOnError: false,
   });
