@@ -84,6 +84,11 @@ describe('loadConfig', () => {
     }
   });
 
+  it("takes LOG_LEVEL=info for Nest's log (the name the JSON lines use)", () => {
+    expect(loadConfig({ LOG_LEVEL: 'info' }).logLevel).toBe('log');
+    expect(loadConfig({ LOG_LEVEL: 'debug' }).logLevel).toBe('debug');
+  });
+
   it('turns off the virtual clock and the demo data in production', () => {
     const config = loadConfig({ NODE_ENV: 'production', DATABASE_URL: 'postgres://db:5432/aftercare', JWT_SECRET: 'x'.repeat(40), VIRTUAL_CLOCK: 'true' });
     expect(config.virtualClock).toBe(false);

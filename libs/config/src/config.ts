@@ -247,9 +247,11 @@ export function loadConfig(env: Env = process.env): AppConfig {
     throw new ConfigError('QUIET_HOURS', `must look like 21:00-08:00 (${(error as Error).message})`);
   }
 
-  const logLevel = (nonEmpty(env, 'LOG_LEVEL') ?? 'log') as AppConfig['logLevel'];
+  // `info` is what the JSON lines call Nest's `log` (pino's name, and most log tools'): either works.
+  const levelGiven = nonEmpty(env, 'LOG_LEVEL') ?? 'log';
+  const logLevel = (levelGiven === 'info' ? 'log' : levelGiven) as AppConfig['logLevel'];
   if (!['error', 'warn', 'log', 'debug'].includes(logLevel)) {
-    throw new ConfigError('LOG_LEVEL', `must be one of error, warn, log, debug (got "${logLevel}")`);
+    throw new ConfigError('LOG_LEVEL', `must be one of error, warn, log (or info), debug (got "${levelGiven}")`);
   }
   const logFormat = (nonEmpty(env, 'LOG_FORMAT') ?? 'json').toLowerCase() as AppConfig['logFormat'];
   if (logFormat !== 'json' && logFormat !== 'text') {
