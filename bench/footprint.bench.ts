@@ -29,15 +29,16 @@
  *    writes its V8 heap spaces and external memory to a file once a second: what the RSS is made of.
  * 3. Stop: SIGTERM to the four services until all have exited (their shutdown hooks).
  * 4. A variant, after each start: the same start with BENCH_VARIANT_ARGS for the services
- *    (default `--max-semi-space-size=4`: V8's young generation, which start-up grows to ~30 MB
- *    per service and V8 then keeps, capped at 4 MB per semi-space), to show the effect of the flag
- *    on the same machine in the same run.
+ *    (default `--max-semi-space-size=16`: Node 20's own young generation, which start-up grows to
+ *    ~30 MB per service and V8 then keeps; the services run capped at 4 MB per semi-space,
+ *    SERVICE_NODE_FLAGS in scripts/lib/system.ts), to show what the cap saves on the same machine
+ *    in the same run.
  *
  * No baseline in the issue's table; for scale, the same numbers of a bare `node` process started
  * with the same flags (BENCH_NODE_STARTS times): the part of the figures that is Node itself.
  *
  * Knobs (environment): BENCH_RUNS (3; smoke 1), BENCH_IDLE_S (30; smoke 3), BENCH_POLL_MS (50),
- * BENCH_NODE_STARTS (5; smoke 2), BENCH_VARIANT_ARGS (`--max-semi-space-size=4`; in smoke, or "":
+ * BENCH_NODE_STARTS (5; smoke 2), BENCH_VARIANT_ARGS (`--max-semi-space-size=16`; in smoke, or "":
  * no variant), BENCH_RESULTS (default bench/RESULTS.md), BENCH_VERBOSE=1, BENCH_KEEP_DATABASE=1,
  * BENCH_RENDER_FROM=<json> (only render the section again from a run's saved measurements),
  * SERVICE_NODE_ARGS (Node flags for the services, as SystemProcesses reads it).
@@ -52,7 +53,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { Redis } from 'ioredis';
 import pg from 'pg';
 import { servicePatterns } from '@aftercare/contracts';
-import { SERVICE_NAMES, ROOT } from '../scripts/lib/system.js';
+import { SERVICE_NAMES, SERVICE_NODE_FLAGS, ROOT } from '../scripts/lib/system.js';
 import { BenchSystem } from './support/bench-system.js';
 import { benchEntry, cleanupOnce, publish, reportFailure, type BenchSection } from './support/bench-run.js';
 import { processCpuMs } from './support/cpu.js';
@@ -73,12 +74,12 @@ export const CONFIG = {
   readyTargetMs: 10_000,
   rssTargetMB: 150,
   // The same starts again with these Node flags for the services (after each default start, so both see the same machine); "" for none.
-  variantArgs: (process.env.BENCH_VARIANT_ARGS ?? (SMOKE ? '' : '--max-semi-space-size=4')).trim(),
+  variantArgs: (process.env.BENCH_VARIANT_ARGS ?? (SMOKE ? '' : '--max-semi-space-size=16')).trim(),
   results: process.env.BENCH_RESULTS || (SMOKE ? path.join(os.tmpdir(), 'aftercare-bench-footprint-smoke.md') : path.join(ROOT, 'bench', 'RESULTS.md')),
 };
 /** The flags SystemProcesses gives every service (scripts/lib/system.ts), for the bare-node comparison. */
 const USER_SERVICE_ARGS = (process.env.SERVICE_NODE_ARGS ?? '').trim();
-const SERVICE_FLAGS = ['--enable-source-maps', ...USER_SERVICE_ARGS.split(/\s+/).filter(Boolean)];
+const SERVICE_FLAGS = [...SERVICE_NODE_FLAGS, ...USER_SERVICE_ARGS.split(/\s+/).filter(Boolean)];
 /** What each service is told to preload so that it reports its heap (bench/support/footprint-heap.ts). */
 const HEAP_PRELOAD = `--import ${new URL('./support/footprint-heap.js', import.meta.url).href}`;
 const APPLICATION_NAME = 'aftercare-bench-footprint';

@@ -128,8 +128,8 @@ export function renderFootprint(input: FootprintInput): string {
     '- **Stop**: SIGTERM to the four services until all have exited (their shutdown hooks close queues, transports and pools).',
     ...(c.variantArgs
       ? [
-          `- **Variant**: after each start, the same start again with \`${c.variantArgs}\` for the services (V8's young generation: at most that many MB per semi-space instead of`,
-          '  Node 20\'s 16; the young generation is where new objects live until a scavenge, and V8 keeps it resident once it has grown), so both see the same machine.',
+          `- **Variant**: after each start, the same start again with \`${c.variantArgs}\` for the services (V8's young generation: at most that many MB per semi-space, where`,
+          '  the services run with 4 (scripts/lib/system.ts; Node 20\'s own is 16); the young generation is where new objects live until a scavenge, and V8 keeps it resident once it has grown), so both see the same machine.',
         ]
       : []),
     `- **For scale** (the issue's table has no baseline for this figure): a bare \`node ${input.serviceFlags.join(' ')} -e …\` that prints a line and idles, ${c.nodeStarts} starts: spawn → its first`,
@@ -240,7 +240,7 @@ export function renderFootprint(input: FootprintInput): string {
   if (Number.isFinite(heapOf(largest.n, (x) => x.heapTotal))) {
     L.push(
       `- **Where the ${largest.n} service's memory goes.** V8's heap is ${fmt(heapOf(largest.n, (x) => x.heapTotal), 1)} MB resident with ${fmt(heapOf(largest.n, (x) => x.heapUsed), 1)} MB in use; the young generation alone holds`,
-      `  ${fmt(heapOf(largest.n, (x) => x.spaces.new_space?.physical ?? NaN), 1)} MB: start-up allocates fast, V8 grows the young generation towards its limit (16 MB per semi-space in Node 20) and keeps it,`,
+      `  ${fmt(heapOf(largest.n, (x) => x.spaces.new_space?.physical ?? NaN), 1)} MB: start-up allocates fast, V8 grows the young generation towards its limit (4 MB per semi-space as the services run; 16 is Node 20's own) and keeps it,`,
       '  although an idle service allocates little. The old generation (the loaded modules\' objects: Nest, the ORM, class-validator, the Twilio and BullMQ libraries) and code make up most of the rest.',
     );
   }
@@ -249,8 +249,8 @@ export function renderFootprint(input: FootprintInput): string {
     const vLargest = vRss.reduce((a, b) => (b.mb > a.mb ? b : a));
     L.push(
       `- **The variant.** With \`${c.variantArgs}\` the services hold ${vRss.map((x) => `${x.n} ${fmt(x.mb, 1)} MB`).join(', ')} (largest ${vLargest.n}, ${fmt(vLargest.mb, 1)} MB, against ${fmt(largest.mb, 1)} MB),`,
-      `  and are ready in ${fmt(sec(med(variant.map((x) => x.readyMs))), 2)} s (usual: ${fmt(sec(readyMed), 2)} s). A smaller young generation means more frequent scavenges under load; what that costs in`,
-      `  throughput is not measured here: the dispatch and care-plans benches take the same flag through \`SERVICE_NODE_ARGS='${c.variantArgs}'\`.`,
+      `  and are ready in ${fmt(sec(med(variant.map((x) => x.readyMs))), 2)} s (usual: ${fmt(sec(readyMed), 2)} s). A smaller young generation means more frequent scavenges under load; the other benches`,
+      `  take a variant's flags through \`SERVICE_NODE_ARGS='${c.variantArgs}'\` to compare throughput.`,
     );
   }
   L.push('');
