@@ -357,6 +357,11 @@ export function loadConfigOrExit(service: string, env: Env = process.env): AppCo
   }
 }
 
+/** Where a Redis connection goes (REDIS_URL), as ioredis and Nest's transport take it: spread it into their options. */
+export function redisEndpoint(redis: AppConfig['redis']): { host: string; port: number; username?: string; password?: string; db: number } {
+  return { host: redis.host, port: redis.port, username: redis.username, password: redis.password, db: redis.db };
+}
+
 /** Nest logger levels for a configured LOG_LEVEL (each level includes the ones above it). */
 export function logLevels(level: AppConfig['logLevel']): ('error' | 'warn' | 'log' | 'debug')[] {
   const order = ['error', 'warn', 'log', 'debug'] as const;

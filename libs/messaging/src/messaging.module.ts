@@ -2,7 +2,7 @@ import { Global, Module, type DynamicModule } from '@nestjs/common';
 import { Inject, Injectable, type OnApplicationShutdown } from '@nestjs/common';
 import { ClientProxyFactory, Transport } from '@nestjs/microservices';
 import { Redis } from 'ioredis';
-import { APP_CONFIG, type AppConfig } from '@aftercare/config';
+import { APP_CONFIG, type AppConfig, redisEndpoint } from '@aftercare/config';
 import { ActivityCounter } from './activity.js';
 import { Inbox } from './inbox.js';
 import { MESSAGING_OPTIONS, type MessagingOptions } from './messaging.options.js';
@@ -22,11 +22,7 @@ export function redisTransportOptions(config: AppConfig) {
   return {
     transport: Transport.REDIS as const,
     options: {
-      host: config.redis.host,
-      port: config.redis.port,
-      username: config.redis.username,
-      password: config.redis.password,
-      db: config.redis.db,
+      ...redisEndpoint(config.redis),
       retryAttempts: Number.MAX_SAFE_INTEGER,
       retryDelay: 1_000,
       // A command issued as Redis went away (an in-flight reply, the unsubscribe of a request
@@ -57,7 +53,7 @@ export class MessagingModule {
           provide: REDIS_COMMANDS,
           inject: [APP_CONFIG],
           useFactory: (config: AppConfig) =>
-            new Redis({ host: config.redis.host, port: config.redis.port, username: config.redis.username, password: config.redis.password, db: config.redis.db, maxRetriesPerRequest: 1 }),
+            new Redis({ ...redisEndpoint(config.redis), maxRetriesPerRequest: 1 }),
         },
         RedisCommandsCloser,
         RedisPolicyCheck,

@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger, type OnModuleInit } from '@nestjs/common';
 import { Redis } from 'ioredis';
-import { APP_CONFIG, type AppConfig } from '@aftercare/config';
+import { APP_CONFIG, type AppConfig, redisEndpoint } from '@aftercare/config';
 
 /**
  * What Redis says about the settings the system depends on; null where it would not say
@@ -58,11 +58,7 @@ async function configGet(redis: Redis, name: string): Promise<string | null> {
 /** Reads the settings over a short-lived connection; null when Redis does not answer in time. */
 export async function readRedisSettings(config: AppConfig['redis'], timeoutMs = 5_000): Promise<RedisSettings | null> {
   const redis = new Redis({
-    host: config.host,
-    port: config.port,
-    username: config.username,
-    password: config.password,
-    db: config.db,
+    ...redisEndpoint(config),
     lazyConnect: true,
     enableOfflineQueue: false,
     maxRetriesPerRequest: 0,

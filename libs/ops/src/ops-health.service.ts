@@ -2,7 +2,7 @@ import { Inject, Injectable, Logger, ServiceUnavailableException, type OnApplica
 import { HealthCheckService, HealthIndicatorService, type HealthCheckResult, type HealthIndicatorFunction } from '@nestjs/terminus';
 import { Redis } from 'ioredis';
 import type { Pool } from 'pg';
-import { APP_CONFIG, type AppConfig } from '@aftercare/config';
+import { APP_CONFIG, type AppConfig, redisEndpoint } from '@aftercare/config';
 import { PG_POOL } from '@aftercare/database';
 import { assertEventLoopResponsive, EventLoopMonitor } from './event-loop.monitor.js';
 import { ReadinessChecks } from './readiness-checks.js';
@@ -41,11 +41,7 @@ export class OpsHealth implements OnApplicationShutdown {
     // Its own connection, writing nothing: the transport's and BullMQ's are busy blocking or
     // subscribing, and PING must be answered by Redis itself.
     this.redis = new Redis({
-      host: config.redis.host,
-      port: config.redis.port,
-      username: config.redis.username,
-      password: config.redis.password,
-      db: config.redis.db,
+      ...redisEndpoint(config.redis),
       lazyConnect: true,
       connectTimeout: CHECK_TIMEOUT_MS,
       maxRetriesPerRequest: 1,

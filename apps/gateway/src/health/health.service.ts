@@ -2,7 +2,7 @@ import { Inject, Injectable, type OnApplicationShutdown } from '@nestjs/common';
 import { Redis } from 'ioredis';
 import type { Pool } from 'pg';
 import { servicePatterns, type RequestContext } from '@aftercare/contracts';
-import { APP_CONFIG, type AppConfig } from '@aftercare/config';
+import { APP_CONFIG, type AppConfig, redisEndpoint } from '@aftercare/config';
 import { PG_POOL } from '@aftercare/database';
 import { DomainError } from '@aftercare/messaging';
 import { ServiceForwarder } from '../common/service-forwarder.service.js';
@@ -34,11 +34,7 @@ export class HealthService implements OnApplicationShutdown {
     // A separate connection: the transport's own ones are busy subscribing, and PING must
     // answer from Redis itself. It writes nothing.
     this.redis = new Redis({
-      host: config.redis.host,
-      port: config.redis.port,
-      username: config.redis.username,
-      password: config.redis.password,
-      db: config.redis.db,
+      ...redisEndpoint(config.redis),
       lazyConnect: true,
       connectTimeout: CHECK_TIMEOUT_MS,
       maxRetriesPerRequest: 1,

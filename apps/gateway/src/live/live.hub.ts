@@ -3,7 +3,7 @@ import { performance } from 'node:perf_hooks';
 import { Inject, Injectable, Logger, type OnModuleDestroy } from '@nestjs/common';
 import { Redis } from 'ioredis';
 import { LIVE } from '@aftercare/contracts';
-import { APP_CONFIG, type AppConfig } from '@aftercare/config';
+import { APP_CONFIG, type AppConfig, redisEndpoint } from '@aftercare/config';
 import { KEEP_ALIVE_TEXT, eventText, parseLiveChanges, patientsFor, type StreamScope } from './live-events.js';
 
 /** A comment line this often, so that proxies and browsers keep an idle stream open. */
@@ -180,11 +180,7 @@ export class LiveHub implements OnModuleDestroy {
 
   private connect(name: string): Redis {
     const redis = new Redis({
-      host: this.config.redis.host,
-      port: this.config.redis.port,
-      username: this.config.redis.username,
-      password: this.config.redis.password,
-      db: this.config.redis.db,
+      ...redisEndpoint(this.config.redis),
       lazyConnect: true,
       maxRetriesPerRequest: 1,
       connectionName: name,

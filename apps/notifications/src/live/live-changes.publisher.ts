@@ -3,7 +3,7 @@ import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnModuleD
 import { Redis } from 'ioredis';
 import type { Pool } from 'pg';
 import { LIVE, type LiveMessageChange, type LiveMessageChanges, type LiveStats } from '@aftercare/contracts';
-import { APP_CONFIG, type AppConfig } from '@aftercare/config';
+import { APP_CONFIG, type AppConfig, redisEndpoint } from '@aftercare/config';
 import { PG_POOL } from '@aftercare/database';
 import { DrainLoop, safeErrorMessage } from '@aftercare/messaging';
 import { HistoryCursor } from './history-cursor.js';
@@ -83,11 +83,7 @@ export class LiveChangesPublisher implements OnApplicationBootstrap, OnModuleDes
   ) {
     // Its own connection for GET and PUBLISH: the transport's are busy subscribing.
     this.redis = new Redis({
-      host: config.redis.host,
-      port: config.redis.port,
-      username: config.redis.username,
-      password: config.redis.password,
-      db: config.redis.db,
+      ...redisEndpoint(config.redis),
       lazyConnect: true,
       maxRetriesPerRequest: 1,
       connectionName: 'aftercare-notifications-live',
