@@ -99,7 +99,7 @@ interface Opening {
   clock: Promise<void>;
 }
 
-function open(session: Session, at: { pathname: string; search: string }): Opening {
+function openFor(session: Session, at: { pathname: string; search: string }): Opening {
   // Side by side with /api/me, not after it: the first page's code is there when the session is
   // (a chunk that fails to load is loaded again, and reported, by the page that needs it).
   const pages = AREA_OF[session.user.role].load().catch(() => undefined);
@@ -130,7 +130,7 @@ let opening: Opening | null = null;
  * tablet a good part of the first load. App takes what this started.
  */
 export function startOpening(session: Session | null, at: { pathname: string; search: string }): void {
-  if (session) opening = open(session, at);
+  if (session) opening = openFor(session, at);
 }
 
 export function App() {
@@ -140,7 +140,7 @@ export function App() {
   useEffect(() => {
     if (!session) return;
     // What main.tsx started for this session, or (after signing in) start it now.
-    const first = opening ?? open(session, location);
+    const first = opening ?? openFor(session, location);
     opening = null;
     let stopped = false;
     const sync = (clockSync: Promise<void>) =>
