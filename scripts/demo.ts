@@ -47,6 +47,9 @@ const system = new SystemProcesses({
     SCHEDULING_OPS_PORT: '0',
     FOLLOWUP_OPS_PORT: '0',
     NOTIFICATIONS_OPS_PORT: '0',
+    SCHEDULING_RPC_PORT: '0',
+    FOLLOWUP_RPC_PORT: '0',
+    NOTIFICATIONS_RPC_PORT: '0',
     LOG_LEVEL: 'error',
     LOG_FORMAT: 'text', // the errors, if any, are for the person watching
     TWILIO_ACCOUNT_SID: '',

@@ -87,7 +87,7 @@ export class BenchSystem {
   async start(): Promise<void> {
     await Promise.all([this.redis.start(), this.twilio.start(), this.smtp.start()]);
     this.database = await createBenchDatabase();
-    const [port, schedulingOps, followupOps, notificationsOps] = await freePorts(4);
+    const [port, schedulingOps, followupOps, notificationsOps, schedulingRpc, followupRpc, notificationsRpc] = await freePorts(7);
     this.port = port!;
     this.processes = new SystemProcesses({
       env: {
@@ -97,6 +97,10 @@ export class BenchSystem {
         SCHEDULING_OPS_PORT: String(schedulingOps),
         FOLLOWUP_OPS_PORT: String(followupOps),
         NOTIFICATIONS_OPS_PORT: String(notificationsOps),
+        // And spare direct-request ports (the fallback while Redis is unreachable).
+        SCHEDULING_RPC_PORT: String(schedulingRpc),
+        FOLLOWUP_RPC_PORT: String(followupRpc),
+        NOTIFICATIONS_RPC_PORT: String(notificationsRpc),
         DATABASE_URL: this.database.url,
         REDIS_URL: this.redis.url,
         PUBLIC_URL: this.baseUrl,

@@ -68,14 +68,29 @@ export class TestSystem {
       databaseUrl = proxied.toString();
     }
     const count = this.options.replicas ?? 1;
-    const ports = await freePorts(4 * count);
-    for (let replica = 0; replica < count; replica++) {
-      const [port, scheduling, followup, notifications] = ports.slice(4 * replica, 4 * replica + 4) as [number, number, number, number];
-      if (replica === 0) {
-        this.port = port;
-        this.opsPorts = { scheduling, followup, notifications };
-      }
-      this.replicas.push(this.createProcesses(databaseUrl, port, { scheduling, followup, notifications }, count > 1 ? `#${replica + 1}` : ''));
+    // Per copy: the gateway's port, then each microservice's operations and direct-request ports.
+    const ports = await freePorts(7 * count);
+    const copies = Array.from({ length: count }, (_, replica) => {
+      const [port, scheduling, followup, notifications, schedulingRpc, followupRpc, notificationsRpc] = ports.slice(7 * replica, 7 * replica + 7) as number[];
+      return { port: port!, ops: { scheduling: scheduling!, followup: followup!, notifications: notifications! }, rpc: { scheduling: schedulingRpc!, followup: followupRpc!, notifications: notificationsRpc! } };
+    });
+    // Every copy's callers may fall back to any copy's direct listener, as behind one service name.
+    const peers = (service: OpsService) => copies.map((copy) => `127.0.0.1:${copy.rpc[service]}`).join(',');
+    const rpcEnv = {
+      SCHEDULING_RPC_PEERS: peers('scheduling'),
+      FOLLOWUP_RPC_PEERS: peers('followup'),
+      NOTIFICATIONS_RPC_PEERS: peers('notifications'),
+    };
+    this.port = copies[0]!.port;
+    this.opsPorts = copies[0]!.ops;
+    for (const [replica, copy] of copies.entries()) {
+      const env = {
+        ...rpcEnv,
+        SCHEDULING_RPC_PORT: String(copy.rpc.scheduling),
+        FOLLOWUP_RPC_PORT: String(copy.rpc.followup),
+        NOTIFICATIONS_RPC_PORT: String(copy.rpc.notifications),
+      };
+      this.replicas.push(this.createProcesses(databaseUrl, copy.port, copy.ops, env, count > 1 ? `#${replica + 1}` : ''));
     }
     this.processes = this.replicas[0]!;
     try {
@@ -86,7 +101,7 @@ export class TestSystem {
   }
 
   /** One copy of the four services. Every copy has the first one's PUBLIC_URL, as replicas behind one address would. */
-  private createProcesses(databaseUrl: string, port: number, opsPorts: Record<OpsService, number>, label: string): SystemProcesses {
+  private createProcesses(databaseUrl: string, port: number, opsPorts: Record<OpsService, number>, rpcEnv: Record<string, string>, label: string): SystemProcesses {
     return new SystemProcesses({
       env: {
         NODE_ENV: 'test',
@@ -94,6 +109,7 @@ export class TestSystem {
         SCHEDULING_OPS_PORT: String(opsPorts.scheduling),
         FOLLOWUP_OPS_PORT: String(opsPorts.followup),
         NOTIFICATIONS_OPS_PORT: String(opsPorts.notifications),
+        ...rpcEnv,
         DATABASE_URL: databaseUrl,
         REDIS_URL: this.redis.url,
         PUBLIC_URL: this.baseUrl,

@@ -153,6 +153,35 @@ describe('loadConfig', () => {
       expect(() => loadConfig({ [variable]: value })).toThrow(new RegExp(variable));
     });
   });
+  describe('direct requests between services (the fallback while Redis is unreachable)', () => {
+    it('listens on loopback, one port per microservice, and looks for each on loopback by default', () => {
+      expect(loadConfig({}).rpc).toEqual({
+        host: '127.0.0.1',
+        ports: { scheduling: 9111, followup: 9112, notifications: 9113 },
+        peers: { scheduling: [{ host: '127.0.0.1', port: 9111 }], followup: [{ host: '127.0.0.1', port: 9112 }], notifications: [{ host: '127.0.0.1', port: 9113 }] },
+      });
+    });
+
+    it('takes each replica of a service from its PEERS list, none turning the fallback off, and a port of 0 turning the listener off', () => {
+      const config = loadConfig({ RPC_HOST: '0.0.0.0', SCHEDULING_RPC_PEERS: 'scheduling-1:9111, 10.0.0.7:9311,[::1]:9111', FOLLOWUP_RPC_PORT: '0', NOTIFICATIONS_RPC_PEERS: 'none' });
+      expect(config.rpc.host).toBe('0.0.0.0');
+      expect(config.rpc.peers.scheduling).toEqual([{ host: 'scheduling-1', port: 9111 }, { host: '10.0.0.7', port: 9311 }, { host: '::1', port: 9111 }]);
+      expect(config.rpc.ports.followup).toBe(0);
+      expect(config.rpc.peers.followup).toEqual([]);
+      expect(config.rpc.peers.notifications).toEqual([]);
+    });
+
+    it.each([
+      [{ SCHEDULING_RPC_PEERS: 'scheduling' }, 'SCHEDULING_RPC_PEERS'],
+      [{ FOLLOWUP_RPC_PEERS: 'followup:0' }, 'FOLLOWUP_RPC_PEERS'],
+      [{ NOTIFICATIONS_RPC_PEERS: 'a:9113,b:99999' }, 'NOTIFICATIONS_RPC_PEERS'],
+      [{ SCHEDULING_RPC_PORT: '9101' }, 'SCHEDULING_RPC_PORT'],
+      [{ FOLLOWUP_RPC_PORT: '3000' }, 'FOLLOWUP_RPC_PORT'],
+    ])('refuses %j, naming %s', (env, variable) => {
+      expect(() => loadConfig(env)).toThrow(new RegExp(variable));
+    });
+  });
+
   describe('operations', () => {
     it('gives each microservice its own operations port, no metrics token, and a 5-minute queue lag limit by default', () => {
       expect(loadConfig({}).ops).toEqual({ ports: { scheduling: 9101, followup: 9102, notifications: 9103 }, metricsToken: null, readyMaxQueueLagMs: 300_000 });

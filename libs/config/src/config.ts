@@ -76,6 +76,7 @@ export interface AppConfig {
   smsUnreachableFlagDays: number;
   /** Health and metrics for operators (README, "Operations"). */
   ops: OpsConfig;
+  rpc: RpcConfig;
 }
 
 /** The services that have no HTTP port of their own get a small one for health and metrics. */
@@ -95,6 +96,33 @@ export const OPS_PORT_DEFAULTS: Readonly<Record<OpsListenerService, { variable: 
   scheduling: { variable: 'SCHEDULING_OPS_PORT', port: 9101 },
   followup: { variable: 'FOLLOWUP_OPS_PORT', port: 9102 },
   notifications: { variable: 'NOTIFICATIONS_OPS_PORT', port: 9103 },
+};
+
+/** Where a microservice's direct listener is found: one per replica of the service. */
+export interface RpcPeer {
+  host: string;
+  port: number;
+}
+
+/**
+ * Requests between services go over the Redis transport. Each microservice also answers the same
+ * requests on a TCP port of its own, and a caller turns to it while it cannot reach Redis, so that
+ * the front desk can go on booking through a Redis outage (writes go to PostgreSQL).
+ */
+export interface RpcConfig {
+  /** Address the direct listeners bind to: loopback by default; a private network's in docker compose. */
+  host: string;
+  /** Port of each microservice's direct listener; 0 = off. */
+  ports: Record<OpsListenerService, number>;
+  /** Where callers find each service's direct listeners (every replica's), tried in turn; empty = no fallback. */
+  peers: Record<OpsListenerService, readonly RpcPeer[]>;
+}
+
+/** SCHEDULING_RPC_PORT and SCHEDULING_RPC_PEERS and so on. */
+export const RPC_PORT_DEFAULTS: Readonly<Record<OpsListenerService, { variable: string; peersVariable: string; port: number }>> = {
+  scheduling: { variable: 'SCHEDULING_RPC_PORT', peersVariable: 'SCHEDULING_RPC_PEERS', port: 9111 },
+  followup: { variable: 'FOLLOWUP_RPC_PORT', peersVariable: 'FOLLOWUP_RPC_PEERS', port: 9112 },
+  notifications: { variable: 'NOTIFICATIONS_RPC_PORT', peersVariable: 'NOTIFICATIONS_RPC_PEERS', port: 9113 },
 };
 
 /**
@@ -270,7 +298,9 @@ export function loadConfig(env: Env = process.env): AppConfig {
     throw new ConfigError('SMS_DAILY_CAP', `must not be more than SMS_WEEKLY_CAP (got ${smsDaily} a day and ${smsWeekly} a week)`);
   }
 
-  const ops = parseOps(env, port);
+  const taken = new Map<number, string>([[port, 'PORT']]);
+  const ops = parseOps(env, taken);
+  const rpc = parseRpc(env, taken);
 
   const virtualClock = !production && parseBoolean(env, 'VIRTUAL_CLOCK', true);
   const seedDemo = !production && parseBoolean(env, 'SEED_DEMO', true);
@@ -324,24 +354,55 @@ export function loadConfig(env: Env = process.env): AppConfig {
     deliveryReportCheckHours: parseInteger(env, 'DELIVERY_REPORT_CHECK_HOURS', 6, 1, 168),
     smsUnreachableFlagDays: parseInteger(env, 'SMS_UNREACHABLE_FLAG_DAYS', 7, 1, 365),
     ops,
+    rpc,
   };
 }
 
-function parseOps(env: Env, gatewayPort: number): OpsConfig {
+/** Ports every process of one environment listens on: two services on one port would leave the second unable to start. */
+function claimPort(taken: Map<number, string>, variable: string, port: number): void {
+  const clash = taken.get(port);
+  if (port !== 0 && clash) throw new ConfigError(variable, `must differ from ${clash} (both are ${port}); use another port, or 0 to turn the listener off`);
+  if (port !== 0) taken.set(port, variable);
+}
+
+function parseOps(env: Env, taken: Map<number, string>): OpsConfig {
   const ports = {} as Record<OpsListenerService, number>;
-  const taken = new Map<number, string>([[gatewayPort, 'PORT']]);
   for (const [service, { variable, port: fallback }] of Object.entries(OPS_PORT_DEFAULTS) as [OpsListenerService, { variable: string; port: number }][]) {
     const port = parseInteger(env, variable, fallback, 0, 65535);
-    // Every process reads the same environment (npm start, docker compose): two services on one
-    // port would leave the second unable to start.
-    const clash = taken.get(port);
-    if (port !== 0 && clash) throw new ConfigError(variable, `must differ from ${clash} (both are ${port}); use another port, or 0 to turn the listener off`);
-    if (port !== 0) taken.set(port, variable);
+    // Every process reads the same environment (npm start, docker compose).
+    claimPort(taken, variable, port);
     ports[service] = port;
   }
   const metricsToken = nonEmpty(env, 'METRICS_TOKEN') ?? null;
   if (metricsToken !== null && metricsToken.length < 16) throw new ConfigError('METRICS_TOKEN', 'must be at least 16 characters (a random string)');
   return { ports, metricsToken, readyMaxQueueLagMs: parseInteger(env, 'READY_MAX_QUEUE_LAG_MS', 300_000, 1_000, 86_400_000) };
+}
+
+function parseRpc(env: Env, taken: Map<number, string>): RpcConfig {
+  const host = nonEmpty(env, 'RPC_HOST') ?? '127.0.0.1';
+  const ports = {} as Record<OpsListenerService, number>;
+  const peers = {} as Record<OpsListenerService, readonly RpcPeer[]>;
+  for (const [service, { variable, peersVariable, port: fallback }] of Object.entries(RPC_PORT_DEFAULTS) as [OpsListenerService, (typeof RPC_PORT_DEFAULTS)[OpsListenerService]][]) {
+    const port = parseInteger(env, variable, fallback, 0, 65535);
+    claimPort(taken, variable, port);
+    ports[service] = port;
+    const listed = nonEmpty(env, peersVariable);
+    peers[service] = listed === undefined ? (port === 0 ? [] : [{ host: '127.0.0.1', port }]) : parsePeers(peersVariable, listed);
+  }
+  return { host, ports, peers };
+}
+
+/** A comma-separated list of host:port; "none" for no direct fallback. */
+function parsePeers(variable: string, raw: string): RpcPeer[] {
+  if (raw.trim().toLowerCase() === 'none') return [];
+  return raw.split(',').map((entry) => {
+    const match = /^\s*([A-Za-z0-9.-]+|\[[0-9A-Fa-f:]+\]):(\d{1,5})\s*$/.exec(entry);
+    const port = match ? Number(match[2]) : 0;
+    if (!match || port < 1 || port > 65535) {
+      throw new ConfigError(variable, `must be a comma-separated list of host:port, or none (got "${entry.trim()}"); e.g. scheduling:9111`);
+    }
+    return { host: match[1]!.replace(/^\[|\]$/g, ''), port };
+  });
 }
 
 /** Boot helper: load the config or print what is wrong and stop the process. */

@@ -7,20 +7,21 @@ import { installAppLogger, logProcessWarningsAndCrashes } from '@aftercare/loggi
 import { exitCleanlyOnSignals, OpsHttpServer } from '@aftercare/ops';
 import { RpcErrorFilter } from './errors.js';
 import { redisTransportOptions } from './messaging.module.js';
-import { OncePerRequestServerRedis } from './once-per-request.server.js';
+import { RedisAndDirectServer } from './redis-and-direct.server.js';
 import { rpcLogContext } from './rpc-log-context.js';
 
 /**
- * Starts a service as a microservice on the Redis transport (scheduling, followup, notifications),
- * with its operations port (health and metrics) once it listens. Its logger (JSON lines on stdout)
- * is in place before Nest's first line; each request and event is handled in its correlation
- * id's log context.
+ * Starts a service as a microservice on the Redis transport and its direct listener (scheduling,
+ * followup, notifications), with its operations port (health and metrics) once it listens. Its
+ * logger (JSON lines on stdout) is in place before Nest's first line; each request and event is
+ * handled in its correlation id's log context.
  */
 export async function bootstrapMicroservice(service: ServiceName, module: DynamicModule, config: AppConfig): Promise<INestMicroservice> {
   const logger = installAppLogger({ service, level: config.logLevel, format: config.logFormat });
   const app = await NestFactory.createMicroservice(module, {
-    // Nest's Redis transport, each request handled by one replica of the service only.
-    strategy: new OncePerRequestServerRedis(redisTransportOptions(config).options),
+    // Nest's Redis transport, each request handled by one replica of the service only; and the
+    // same requests directly over TCP, for callers while Redis is unreachable.
+    strategy: new RedisAndDirectServer(redisTransportOptions(config).options, directAddress(service, config)),
     logger,
     abortOnError: false,
   });
@@ -35,6 +36,12 @@ export async function bootstrapMicroservice(service: ServiceName, module: Dynami
     throw error;
   }
   return app;
+}
+
+function directAddress(service: ServiceName, config: AppConfig): { host: string; port: number } | null {
+  if (service === 'gateway') return null;
+  const port = config.rpc.ports[service];
+  return port === 0 ? null : { host: config.rpc.host, port };
 }
 
 /** When `moduleUrl` is the file node was started with: load the config and start, or say why not. */

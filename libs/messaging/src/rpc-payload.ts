@@ -142,8 +142,9 @@ export class RpcPayloadValidator implements NestInterceptor {
   }
 }
 
-/** The pattern a request came in on (the Redis transport's channel). */
+/** The pattern a request came in on: the Redis transport's channel, or the direct (TCP) listener's pattern. */
 export function patternOf(context: unknown): string | null {
-  const channel = (context as { getChannel?: () => unknown } | null)?.getChannel?.();
-  return typeof channel === 'string' ? channel : null;
+  const host = context as { getChannel?: () => unknown; getPattern?: () => unknown } | null;
+  const pattern = host?.getChannel?.() ?? host?.getPattern?.();
+  return typeof pattern === 'string' ? pattern : null;
 }
