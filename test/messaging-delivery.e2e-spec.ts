@@ -306,6 +306,67 @@ describe('messaging delivery, end to end', () => {
     await until(async () => ((await confirmationOf(patient.id))?.status === 'delivered' ? true : undefined), 'delivered');
   }, 120_000);
 
+  it('texts and delivery reports that come while notifications is stopped are held by the gateway, answered at once, kept through a gateway crash, and applied in order once notifications is back', async () => {
+    const patient = await newPatient();
+    await book(patient.id);
+    const [sms] = await system.twilio.waitForMessages(1, { to: patient.phone, timeoutMs: 20_000 });
+    const text = (body: string, messageSid: string) =>
+      system.twilio.sendInboundSms(`${PUBLIC_URL}/webhooks/twilio/sms`, { from: patient.phone, to: TWILIO_FROM, body, messageSid }, { postTo: `${system.baseUrl}/webhooks/twilio/sms` });
+    const held = async () => (await db.query<{ pattern: string }>(`SELECT pattern FROM gateway.held_webhooks ORDER BY seq`)).rows.map((r) => r.pattern);
+
+    expect(await system.processes.stopService('notifications')).toBe(0);
+    try {
+      // STOP, START, STOP: only their order tells the patient is opted out in the end.
+      const sids = ['SM' + 'a'.repeat(32), 'SM' + 'b'.repeat(32), 'SM' + 'c'.repeat(32)];
+      for (const [i, body] of ['STOP', 'START', 'STOP'].entries()) {
+        const started = Date.now();
+        const answer = await text(body, sids[i]!);
+        // Twilio hears a plain 200 at once; no answer can be given before the text is handled.
+        expect(answer.status).toBe(200);
+        expect(answer.body).toMatch(/<Response\/>$/);
+        expect(Date.now() - started).toBeLessThan(2_000);
+      }
+      const started = Date.now();
+      expect((await report(sms!, 'delivered')).status).toBe(204);
+      expect(Date.now() - started).toBeLessThan(2_000);
+      // Twilio's replays are held once.
+      expect((await text('STOP', sids[0]!)).status).toBe(200);
+      expect((await report(sms!, 'delivered')).status).toBe(204);
+      expect(await held()).toEqual(['notifications.inbound-sms', 'notifications.inbound-sms', 'notifications.inbound-sms', 'notifications.delivery-status']);
+      // Operators see it.
+      expect(await (await fetch(`${system.baseUrl}/metrics`)).text()).toMatch(/^aftercare_held_webhooks 4$/m);
+      // What is held is in PostgreSQL: a gateway killed meanwhile loses none of it.
+      await system.processes.killService('gateway');
+      system.processes.startService('gateway');
+    } finally {
+      system.processes.startService('notifications');
+    }
+    await system.processes.waitHealthy();
+
+    await until(async () => (await held()).length === 0, 'the held webhooks to be forwarded');
+    await until(async () => ((await confirmationOf(patient.id))?.status === 'delivered' ? true : undefined), 'the held delivery report to be applied');
+    expect((await frontDesk.get(`/api/patients/${patient.id}`)).body.smsOptedOut).toBe(true);
+    const log = await messagesOf(patient.id);
+    expect(log.filter((m) => m.direction === 'inbound')).toHaveLength(3);
+    // The answers could not go back in the webhooks' responses: recorded as not sent, with why.
+    const answers = log.filter((m) => ['opted_out', 'opted_in'].includes(m.kind));
+    expect(answers.map((m) => [m.kind, m.status, m.errorCode]).sort()).toEqual([
+      ['opted_in', 'suppressed', 'REPLY_LATE'],
+      ['opted_out', 'suppressed', 'REPLY_LATE'],
+      ['opted_out', 'suppressed', 'REPLY_LATE'],
+    ]);
+    const { rows: events } = await db.query<{ event_type: string }>(
+      `SELECT event_type FROM notifications.outbox WHERE event_type LIKE 'patient.opted-%' AND subscriber = 'scheduling' AND envelope->'payload'->>'patientId' = $1 ORDER BY seq`,
+      [patient.id],
+    );
+    expect(events.map((e) => e.event_type)).toEqual(['patient.opted-out', 'patient.opted-in', 'patient.opted-out']);
+    expect(smsTo(patient.phone)).toHaveLength(1); // the confirmation only
+
+    // With notifications back, a text is answered in the webhook's response again.
+    const help = await text('HELP', 'SM' + 'd'.repeat(32));
+    expect(help.body).toContain('<Message>');
+  }, 120_000);
+
   it('logs no phone numbers, e-mail addresses, names or message bodies', () => {
     const logs = system.logs.join('\n');
     expect(system.logs.length).toBeGreaterThan(20);

@@ -183,6 +183,11 @@ export interface InboundSms {
   from: string;
   to: string;
   body: string;
+  /**
+   * When the gateway received the text, for one it held while notifications could not take it:
+   * handled now, its answer can no longer go back in the webhook's response.
+   */
+  heldSince?: string | null;
 }
 export interface InboundSmsReply {
   /** Text to answer with (TwiML <Message>), or null for no reply. */

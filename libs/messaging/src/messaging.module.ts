@@ -67,7 +67,7 @@ export class MessagingModule {
     };
   }
 
-  /** Only a client to the services (the gateway has no outbox). */
+  /** Only a client to the services, and a Redis connection for plain commands (the gateway has no outbox). */
   static forClient(): DynamicModule {
     return {
       module: MessagingModule,
@@ -77,10 +77,17 @@ export class MessagingModule {
           inject: [APP_CONFIG],
           useFactory: (config: AppConfig) => ClientProxyFactory.create(redisTransportOptions(config)),
         },
+        {
+          provide: REDIS_COMMANDS,
+          inject: [APP_CONFIG],
+          useFactory: (config: AppConfig) =>
+            new Redis({ ...redisEndpoint(config.redis), maxRetriesPerRequest: 1 }),
+        },
+        RedisCommandsCloser,
         ServiceClient,
         RedisPolicyCheck,
       ],
-      exports: [TRANSPORT_CLIENT, ServiceClient],
+      exports: [TRANSPORT_CLIENT, REDIS_COMMANDS, ServiceClient],
     };
   }
 }

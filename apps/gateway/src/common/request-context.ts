@@ -23,7 +23,12 @@ export function requestContextOf(req: GatewayRequest): RequestContext {
  * the number the message was sent to.
  */
 export function systemContextOf(req: GatewayRequest): RequestContext {
-  return { clinicId: '', userId: null, role: 'system', clinicianId: null, correlationId: correlationIdOf(req) };
+  return systemContext(correlationIdOf(req));
+}
+
+/** The system's context under a request's correlation id (a held webhook forwarded later keeps its request's). */
+export function systemContext(correlationId: string): RequestContext {
+  return { clinicId: '', userId: null, role: 'system', clinicianId: null, correlationId };
 }
 
 /** The signed-in user's RequestContext as a handler parameter. */

@@ -105,6 +105,29 @@ CREATE TABLE gateway.login_failures (
 );
 `,
   },
+  {
+    // Twilio does not send a webhook again when we fail to answer it (an inbound text, a delivery
+    // report): one that arrives while notifications is down or unreachable would be lost.
+    id: '0004_held_webhooks',
+    sql: `
+-- Twilio's webhooks that notifications could not take when they came: held here in arrival
+-- order (seq), forwarded by the gateway as soon as it can, and deleted once notifications has
+-- them (it records each once: a text per MessageSid, a report per MessageSid and status). The
+-- payload holds the text and the number until then, as the request did; never longer.
+CREATE TABLE gateway.held_webhooks (
+  seq bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  pattern text NOT NULL,
+  -- One row per webhook, whatever Twilio or a proxy repeats: the pattern and Twilio's ids.
+  dedupe_key text NOT NULL UNIQUE,
+  payload jsonb NOT NULL,
+  correlation_id text NOT NULL,
+  received_at timestamptz NOT NULL,
+  attempts integer NOT NULL DEFAULT 0,
+  next_attempt_at timestamptz NOT NULL,
+  last_error text NULL
+);
+`,
+  },
 ];
 
 /** The same list under the short name (scripts/migrate.ts has used both). */

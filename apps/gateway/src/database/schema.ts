@@ -1,4 +1,4 @@
-import { bigint, boolean, integer, pgSchema, smallint, text, timestamp, uuid } from 'drizzle-orm/pg-core';
+import { bigint, boolean, integer, jsonb, pgSchema, smallint, text, timestamp, uuid } from 'drizzle-orm/pg-core';
 
 /** Drizzle view of the tables that `migrations.ts` creates (keep the two in step). */
 export const gatewaySchema = pgSchema('gateway');
@@ -57,3 +57,16 @@ export const loginFailures = gatewaySchema.table('login_failures', {
   windowStartedAt: timestamp('window_started_at', { withTimezone: true }).notNull(),
   lockedUntil: timestamp('locked_until', { withTimezone: true }),
 });
+
+export const heldWebhooks = gatewaySchema.table('held_webhooks', {
+  seq: bigint('seq', { mode: 'number' }).primaryKey().generatedAlwaysAsIdentity(),
+  pattern: text('pattern').notNull(),
+  dedupeKey: text('dedupe_key').notNull().unique(),
+  payload: jsonb('payload').notNull(),
+  correlationId: text('correlation_id').notNull(),
+  receivedAt: timestamp('received_at', { withTimezone: true }).notNull(),
+  attempts: integer('attempts').notNull().default(0),
+  nextAttemptAt: timestamp('next_attempt_at', { withTimezone: true }).notNull(),
+  lastError: text('last_error'),
+});
+export type HeldWebhookRow = typeof heldWebhooks.$inferSelect;

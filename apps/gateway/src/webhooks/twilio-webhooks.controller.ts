@@ -9,7 +9,7 @@ import {
 import { Public } from '../auth/auth.decorators.js';
 import { RateLimit } from '../rate-limit/rate-limit.decorator.js';
 import { SystemCtx } from '../common/request-context.js';
-import { ServiceForwarder } from '../common/service-forwarder.service.js';
+import { HeldWebhooks } from './held-webhooks.service.js';
 import { CallbackMessageId, TwilioForm } from './twilio-form.decorator.js';
 import { TwilioSignatureGuard } from './twilio-signature.guard.js';
 import { InboundSmsForm, StatusCallbackForm } from './twilio-webhooks.dto.js';
@@ -17,20 +17,25 @@ import { twimlReply } from './twiml.js';
 
 const P = PATTERNS.notifications;
 
-/** Twilio's calls: no user token, a Twilio signature instead. */
+/**
+ * Twilio's calls: no user token, a Twilio signature instead. Each is handed to notifications;
+ * one that notifications cannot take now is held and forwarded when it can (HeldWebhooks), as
+ * Twilio would not send it again.
+ */
 @Controller('webhooks/twilio')
 @Public()
 @RateLimit('webhook')
 @UseGuards(TwilioSignatureGuard)
 export class TwilioWebhooksController {
-  constructor(private readonly services: ServiceForwarder) {}
+  constructor(private readonly webhooks: HeldWebhooks) {}
 
   @Post('sms')
   @HttpCode(200)
   @Header('Content-Type', 'text/xml; charset=utf-8')
   async inboundSms(@SystemCtx() ctx: RequestContext, @TwilioForm() form: InboundSmsForm): Promise<string> {
     const data: InboundSms = { messageSid: form.MessageSid, from: form.From, to: form.To, body: form.Body };
-    const { reply } = await this.services.send<InboundSmsReply>(P.inboundSms, ctx, data);
+    // Held: handled once notifications is back, when an answer can no longer go in this response.
+    const { reply } = await this.webhooks.forward<InboundSmsReply>(P.inboundSms, form.MessageSid, ctx, data, { reply: null }, (at) => ({ ...data, heldSince: at.toISOString() }));
     return twimlReply(reply);
   }
 
@@ -47,6 +52,6 @@ export class TwilioWebhooksController {
       errorCode: form.ErrorCode || null,
       messageId,
     };
-    await this.services.send(P.deliveryStatus, ctx, data);
+    await this.webhooks.forward(P.deliveryStatus, `${form.MessageSid}:${form.MessageStatus}:${data.errorCode ?? ''}`, ctx, data, null);
   }
 }

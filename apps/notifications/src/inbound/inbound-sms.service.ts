@@ -13,6 +13,9 @@ import { TemplatesService } from '../templates/templates.service.js';
 import { WaitlistOffersService } from '../waitlist/waitlist-offers.service.js';
 import { parseSmsReply } from './sms-reply.parser.js';
 
+/** The reason code of an answer not sent because its text was held by the gateway. */
+export const REPLY_LATE = 'REPLY_LATE';
+
 /** Jobs to add and remove once the transaction that decided them has committed. */
 interface AfterCommit {
   schedule: MessageRow[];
@@ -70,7 +73,8 @@ export class InboundSmsService {
         fromAddress: recipient ? sms.from : null,
         provider: 'twilio',
         providerMessageId: sms.messageSid,
-        sentAt: now,
+        // When the patient sent it: a text the gateway held came earlier than it is handled.
+        sentAt: sms.heldSince ? new Date(sms.heldSince) : now,
         createdAt: now,
       })
       .onConflictDoNothing({ target: messages.providerMessageId })
@@ -80,7 +84,7 @@ export class InboundSmsService {
     const reply = parseSmsReply(sms.body);
     // A STOP from a number we do not know: Twilio has opted it out and confirmed it itself; an
     // answer from us would only say "Reply STOP to opt out" to someone who just did.
-    if (!recipient) return { reply: reply.kind === 'stop' ? null : await this.unknownSenderHelp(tx) };
+    if (!recipient) return { reply: reply.kind === 'stop' || sms.heldSince ? null : await this.unknownSenderHelp(tx) };
 
     // A text from the number: it takes SMS after all (a carrier's 30003/30005/30006 no longer holds).
     await this.messages.numberHeardFrom(tx, recipient.id, sms.from);
@@ -194,7 +198,8 @@ export class InboundSmsService {
     // Once opted out, only the confirmation of STOP itself goes back by SMS - and the answer to
     // HELP, which carriers require whatever the patient's opt-out status.
     if (optedOut && reply.kind !== 'stop' && reply.kind !== 'help') return { reply: null };
-    return { reply: await this.recordReply(tx, recipient, kind, about) };
+    const answer = await this.recordReply(tx, recipient, kind, about, sms.heldSince != null);
+    return { reply: answer };
   }
 
   /**
@@ -227,7 +232,13 @@ export class InboundSmsService {
     }
   }
 
-  private async recordReply(tx: Executor, recipient: RecipientRow, kind: MessageKind, about: MessageSubject | null = null): Promise<string> {
+  /**
+   * The answer to the patient's text, recorded as an outbound message and returned for the
+   * webhook's TwiML. For a text the gateway held (notifications was unreachable when it came),
+   * there is no response left to carry it: recorded as suppressed with the reason, so the
+   * message log shows what the patient was not told, and null returned.
+   */
+  private async recordReply(tx: Executor, recipient: RecipientRow, kind: MessageKind, about: MessageSubject | null, late: boolean): Promise<string | null> {
     const clinic = await this.directory.clinic(recipient.clinicId, tx);
     const vars = clinic ? this.messages.varsFor(recipient, clinic, about) : { firstName: recipient.firstName, clinicName: 'your clinic', clinicPhone: '' };
     const body = await this.templates.renderSms(tx, recipient.clinicId, kind, vars, recipient.language);
@@ -239,15 +250,15 @@ export class InboundSmsService {
       channel: 'sms',
       direction: 'outbound',
       kind,
-      status: 'sent',
       body,
       toAddress: recipient.phone,
-      provider: 'twiml',
       sendAt: now,
-      sentAt: now,
       createdAt: now,
+      ...(late
+        ? { status: 'suppressed' as const, errorCode: REPLY_LATE, error: 'Not sent: the text came while this service was unreachable and was handled later, when the answer could no longer go back in the reply to it' }
+        : { status: 'sent' as const, provider: 'twiml', sentAt: now }),
     });
-    return body;
+    return late ? null : body;
   }
 
   private async unknownSenderHelp(tx: Executor): Promise<string> {
