@@ -20,12 +20,20 @@ import { ServiceClient } from './service-client.js';
 const PATTERN = 'scheduling.test.book';
 const ctx: RequestContext = { clinicId: '7d3f0c1e-8a4b-4c2d-9e5f-0a1b2c3d4e5f', userId: null, role: 'front_desk', clinicianId: null, correlationId: 'req-1' };
 
+let slowRuns = 0;
 /** Every request run, by which replica and over which transport. */
 const handled: { replica: string; n: number; via: 'redis' | 'direct' }[] = [];
 
 function replica(name: string) {
   @Controller()
   class BookingController {
+    @MessagePattern('scheduling.test.slow')
+    async slow(): Promise<string> {
+      slowRuns++;
+      await new Promise((resolve) => setTimeout(resolve, 1_500).unref());
+      return 'done';
+    }
+
     @MessagePattern(PATTERN)
     book(@Payload() payload: { data: { n: number } }, @Ctx() context: unknown) {
       if (payload.data.n < 0) throw new DomainError('SLOT.TAKEN', 'That slot was just taken', 409);
@@ -86,9 +94,26 @@ describe('RedisAndDirectServer and ServiceClient, with Redis down', () => {
     expect(handled.map((h) => h.n).sort((x, y) => x - y)).toEqual(Array.from({ length: 20 }, (_, n) => n));
   });
 
-  it('with Redis gone, sends straight to the replicas, skipping one that is down, and runs each request once', async () => {
+  it('answers a request under way when Redis goes away with 503 at once, rather than at its deadline, and does not send it again', async () => {
+    const started = Date.now();
+    const slow = client.send('scheduling.test.slow', { ctx, data: {} }, 5_000).then(
+      () => 'answered',
+      (error: unknown) => error,
+    );
+    await new Promise((resolve) => setTimeout(resolve, 300));
     await redis.stop();
-    // The transport notices the closed connection at once; give its status a moment to arrive.
+    expect(await slow).toMatchObject({ code: 'SERVICE.UNAVAILABLE', statusCode: 503 });
+    expect(Date.now() - started).toBeLessThan(1_500);
+    // Redis back for a moment: the handler's late answer goes out (to nobody), and there is room
+    // for a second run, were the request sent again.
+    await redis.start();
+    await new Promise((resolve) => setTimeout(resolve, 2_500));
+    expect(slowRuns).toBe(1);
+    await redis.stop();
+  }, 30_000);
+
+  it('with Redis gone, sends straight to the replicas, skipping one that is down, and runs each request once', async () => {
+    // (Redis was stopped by the test before.) The transport notices the closed connection at once; give its status a moment to arrive.
     await waitFor(async () => (await book(1_000).catch(() => null))?.via === 'direct');
     handled.length = 0;
     const started = Date.now();

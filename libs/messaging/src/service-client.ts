@@ -1,6 +1,6 @@
 import { Inject, Injectable, type OnApplicationShutdown } from '@nestjs/common';
 import { ClientProxy, ClientTCP } from '@nestjs/microservices';
-import { firstValueFrom, timeout, TimeoutError, type Observable, type Subscription } from 'rxjs';
+import { EmptyError, firstValueFrom, Subject, takeUntil, timeout, TimeoutError, type Observable, type Subscription } from 'rxjs';
 import { APP_CONFIG, type AppConfig, type OpsListenerService, type RpcPeer } from '@aftercare/config';
 import { withoutLogContext } from '@aftercare/logging';
 import { DomainError, isRpcErrorBody } from './errors.js';
@@ -17,8 +17,8 @@ export const REDIS_COMMANDS = Symbol('REDIS_COMMANDS');
  * connection), so that booking and the rest of the API keep working through a Redis outage.
  * With no direct listener to reach, it fails at once (503) instead of waiting in the client's
  * offline queue: the caller hears "unavailable" in milliseconds, and no request is published long
- * after its caller gave up on it. A request already published when Redis went away is not sent
- * again: it may have run.
+ * after its caller gave up on it. A request already published when Redis went away is answered
+ * 503 at once (its answer could only have come through Redis) and not sent again: it may have run.
  */
 @Injectable()
 export class ServiceClient implements OnApplicationShutdown {
@@ -33,8 +33,15 @@ export class ServiceClient implements OnApplicationShutdown {
     @Inject(TRANSPORT_CLIENT) private readonly client: ClientProxy,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {
-    this.statusWatch = client.status.subscribe((status) => (this.transport = status));
+    this.statusWatch = client.status.subscribe((status) => {
+      const wasDown = this.transportDown;
+      this.transport = status;
+      if (!wasDown && this.transportDown) this.lost.next();
+    });
   }
+
+  /** Emits when the transport loses Redis: the requests under way on it end at once. */
+  private readonly lost = new Subject<void>();
 
   private get transportDown(): boolean {
     return this.transport === 'reconnecting' || this.transport === 'disconnected';
@@ -44,8 +51,8 @@ export class ServiceClient implements OnApplicationShutdown {
     if (this.transportDown) return this.sendDirect<T>(pattern, data, timeoutMs);
     // The transport connects on its first request: outside the caller's log context, or its
     // connections' own lines (reconnecting, say) would carry that one request's id for good.
-    return this.request<T>(pattern, timeoutMs, () => withoutLogContext(() => this.client.send<T>(pattern, data)), () => {
-      // Redis went away while the request was under way (the transport rejects with its own text).
+    return this.request<T>(pattern, timeoutMs, () => withoutLogContext(() => this.client.send<T>(pattern, data).pipe(takeUntil(this.lost))), () => {
+      // Redis went away while the request was under way (ended by `lost`, or the transport rejects with its own text).
       if (this.transportDown) throw transportUnavailable(pattern);
     });
   }
@@ -84,12 +91,14 @@ export class ServiceClient implements OnApplicationShutdown {
         throw new DomainError('SERVICE.UNAVAILABLE', `No answer to ${pattern} within ${timeoutMs} ms; is the service running?`, 503);
       }
       onOtherError(error);
+      if (error instanceof EmptyError) throw transportUnavailable(pattern);
       throw error;
     }
   }
 
   async onApplicationShutdown(): Promise<void> {
     this.statusWatch.unsubscribe();
+    this.lost.complete();
     for (const clients of this.direct.values()) for (const client of clients) client.close();
     await this.client.close();
   }
