@@ -81,6 +81,8 @@ export const CONFIG = {
   warmup: SMOKE ? 20 : 300,
   // PostgreSQL's statistics counters arrive when the backends go idle (up to ~10 s late); a smoke run does not wait for them (its counts are then partial).
   pgStatsWaitMs: SMOKE ? 1_000 : 11_000,
+  /** VACUUM (ANALYZE) before each timed run, as pgbench does (BENCH_VACUUM=0: leave it to autovacuum). */
+  vacuum: process.env.BENCH_VACUUM !== '0',
   results: process.env.BENCH_RESULTS || (SMOKE ? path.join(os.tmpdir(), 'aftercare-bench-dispatch-smoke.md') : path.join(ROOT, 'bench', 'RESULTS.md')),
 };
 const BARE_QUEUE = '{bench-bare-outbound}';
@@ -198,9 +200,27 @@ async function redisCommands(redis: Redis): Promise<number> {
 }
 
 /**
+ * Before each timed run, as pgbench does: the writes of what came before (the bookings, composing
+ * the confirmations and reminders, the other side's run) are vacuumed now, not by an autovacuum
+ * worker that would otherwise start in the middle of the next run and take a core from whichever
+ * side is running. Waits for an autovacuum already at work on the bench database first.
+ */
+async function settle(db: pg.Pool, database: string): Promise<number> {
+  const started = Date.now();
+  for (;;) {
+    const busy = Number((await db.query<{ n: string }>(`SELECT count(*) AS n FROM pg_stat_activity WHERE datname = $1 AND backend_type = 'autovacuum worker'`, [database])).rows[0]!.n);
+    if (busy === 0 || Date.now() - started > 120_000) break;
+    await sleep(500);
+  }
+  await db.query('VACUUM (ANALYZE) notifications.messages, notifications.message_events, notifications.outbox, notifications.inbox, notifications.appointments');
+  return Date.now() - started;
+}
+
+/**
  * What the notifications service's PostgreSQL connections are doing, sampled every 100 ms: running a
  * statement (on CPU, or waiting, e.g. for the WAL flush of a COMMIT), idle inside a transaction
- * (waiting for Node to send the next statement), or idle in the pool.
+ * (waiting for Node to send the next statement), or idle in the pool; and how many autovacuum
+ * workers are busy with the bench database meanwhile.
  */
 class ActivitySampler {
   private timer?: NodeJS.Timeout;
@@ -217,14 +237,15 @@ class ActivitySampler {
       if (busy) return;
       busy = true;
       this.db
-        .query<{ state: string | null; wait: string | null }>(
-          `SELECT state, wait_event_type || ': ' || wait_event AS wait FROM pg_stat_activity WHERE datname = $1 AND application_name = $2`,
+        .query<{ state: string | null; wait: string | null; autovacuum: boolean }>(
+          `SELECT state, wait_event_type || ': ' || wait_event AS wait, backend_type = 'autovacuum worker' AS autovacuum
+             FROM pg_stat_activity WHERE datname = $1 AND (application_name = $2 OR backend_type = 'autovacuum worker')`,
           [this.database, this.applicationName],
         )
         .then(({ rows }) => {
           this.samples++;
           for (const r of rows) {
-            const key = r.state === 'active' ? `running a statement${r.wait ? `, waiting for ${r.wait}` : ''}` : r.state === 'idle' ? 'idle in the pool' : (r.state ?? 'unknown');
+            const key = r.autovacuum ? 'autovacuum workers on the bench database' : r.state === 'active' ? `running a statement${r.wait ? `, waiting for ${r.wait}` : ''}` : r.state === 'idle' ? 'idle in the pool' : (r.state ?? 'unknown');
             this.counts.set(key, (this.counts.get(key) ?? 0) + 1);
           }
         })
@@ -519,6 +540,7 @@ async function main(): Promise<void> {
 
       const notificationsRun = async (): Promise<DispatchRun> => {
         const ids = new Set(rows.map((row) => row.id));
+        if (CONFIG.vacuum) log(`  vacuumed the bench database's notifications tables first (${((await settle(db!, system.database!.name)) / 1000).toFixed(1)} s)`);
         const from = system.twilio.messages.length;
         const redis0 = await redisCommands(redis!);
         const pg0 = await pgCounters(db!, system.database!.name);
@@ -593,11 +615,14 @@ async function main(): Promise<void> {
         await bare!.pause();
         for (let i = 0; i < jobs.length; i += 1000) await bare!.addBulk(jobs.slice(i, i + 1000).map(({ name, data, opts }) => ({ name, data, opts })));
         const completed0 = (await bare!.getJobCounts('completed')).completed ?? 0;
+        if (CONFIG.vacuum) log(`  vacuumed the bench database's notifications tables first (${((await settle(db!, system.database!.name)) / 1000).toFixed(1)} s)`);
         const from = system.twilio.messages.length;
         const redis0 = await redisCommands(redis!);
         log(`run ${r}/${CONFIG.runs}: bare BullMQ worker — letting go (resume)…`);
+        const sampler = new ActivitySampler(db!, system.database!.name, 'aftercare-notifications');
         await meter.start();
         const dueAt = Date.now();
+        sampler.start();
         await bare!.resume();
         let lastCount = 0;
         await waitFor(
@@ -617,12 +642,14 @@ async function main(): Promise<void> {
           { timeoutMs: 120_000, everyMs: 100 },
         );
         const cpu = await meter.stop();
+        const pgActivity = sampler.stop();
         const redisDelta = (await redisCommands(redis!)) - redis0;
-        const run = summarise('bare', r, dueAt, arrivalsOf(system, from, ids), await jobTimes(redis!, bare!, [...ids]), cpu, { redisCommands: redisDelta, pendingRows });
+        const run = summarise('bare', r, dueAt, arrivalsOf(system, from, ids), await jobTimes(redis!, bare!, [...ids]), cpu, { redisCommands: redisDelta, pendingRows, pgActivity });
         log(
           `  ${run.messages.toLocaleString('en-US')} provider calls in ${run.seconds.toFixed(1)} s = ${run.rate.toFixed(0)} messages/s; latency p50 ${(run.latencyP50 / 1000).toFixed(1)} s, p99 ${(run.latencyP99 / 1000).toFixed(1)} s; duplicates ${run.duplicates}, other SMS ${run.strays}`,
         );
         log(`  ${describeCpu(run.cpu, run.messages)}`);
+        log(`  meanwhile on the bench database, on average: ${Object.entries(pgActivity).map(([k, v]) => `${v.toFixed(1)} ${k}`).join(', ') || 'nothing'}`);
         return run;
       };
 

@@ -30,7 +30,7 @@
  * 3. Stop: SIGTERM to the four services until all have exited (their shutdown hooks).
  * 4. A variant, after each start: the same start with BENCH_VARIANT_ARGS for the services
  *    (default `--max-semi-space-size=16`: Node 20's own young generation, which start-up grows to
- *    ~30 MB per service and V8 then keeps; the services run capped at 4 MB per semi-space,
+ *    ~30 MB per service and V8 then keeps; the services run capped at 8 MB per semi-space,
  *    SERVICE_NODE_FLAGS in scripts/lib/system.ts), to show what the cap saves on the same machine
  *    in the same run.
  *

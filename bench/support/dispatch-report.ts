@@ -54,7 +54,7 @@ export interface IdleWindow {
 }
 
 export interface DispatchInput {
-  config: { runs: number; messages: number; clinicians: number; patientsPerClinician: number; patients: number; bookingConnections: number; profileSends: number; idleSeconds: number };
+  config: { runs: number; messages: number; clinicians: number; patientsPerClinician: number; patients: number; bookingConnections: number; profileSends: number; idleSeconds: number; vacuum?: boolean };
   machine: Machine;
   /** PostgreSQL's durability settings: what each COMMIT waits for */
   pgSettings: { synchronousCommit: string; fsync: string; walSyncMethod: string };
@@ -124,7 +124,10 @@ Notifications service: **${fmt(med(N.map((r) => r.rate)), 0)} messages/s**; bare
 - **Held, then let go.** While a run's bookings are made the bench pauses \`{outbound-messages}\` (BullMQ \`Queue.pause\`), so the
   ${c.messages.toLocaleString('en-US')} confirmations are all due and waiting; then it resumes the queue and the service's own worker (concurrency ${x.workerOptions.concurrency}, as
   declared on \`MessageSendProcessor\`) sends them: the row's state machine, the suppression check, the real \`twilio\` library.
-- **The bare worker** is a BullMQ \`Worker\` in its own process (\`bench/support/bare-worker.ts\`): the same Redis and key prefix, its own queue, the
+${c.vacuum ? `- **Vacuumed before each timed run**, as pgbench does: the bench waits for an autovacuum already at work on its database, then runs
+  \`VACUUM (ANALYZE)\` on the notifications tables, so that cleaning up after the bookings (or after the other side's run) does not start in
+  the middle of a run and take a core from whichever side is running (\`BENCH_VACUUM=0\` leaves it to autovacuum).
+` : ''}- **The bare worker** is a BullMQ \`Worker\` in its own process (\`bench/support/bare-worker.ts\`): the same Redis and key prefix, its own queue, the
   same worker options (${JSON.stringify(x.workerOptions)}), the same job options (\`DEFAULT_JOB_OPTIONS\`: attempts, backoff, completed jobs kept), and per job
   only \`client.messages.create({ to, from, body, statusCallback })\` of the same twilio client setup to the same fake, with the run's recipients and
   texts in the job (no database). Its ${c.messages.toLocaleString('en-US')} jobs are added to its paused queue, then it is resumed. Which of the two goes first alternates by run.
@@ -242,10 +245,13 @@ ${
 `;
 }
 
+/** The sampler's count of autovacuum workers busy with the bench database (not the service's connections). */
+const isAutovacuum = (state: string) => state.startsWith('autovacuum');
+
 /** Average connections per state over the runs (a state missing in a run counts 0 there). */
 function activityRows(runs: DispatchRun[]): string {
   const states = [...new Set(runs.flatMap((r) => Object.keys(r.pgActivity ?? {})))];
-  const total = (r: DispatchRun) => Object.values(r.pgActivity ?? {}).reduce((a, b) => a + b, 0);
+  const total = (r: DispatchRun) => Object.entries(r.pgActivity ?? {}).reduce((a, [state, n]) => a + (isAutovacuum(state) ? 0 : n), 0);
   const lines = states
     .map((state) => ({ state, values: runs.map((r) => r.pgActivity?.[state] ?? 0) }))
     .sort((a, b) => med(b.values) - med(a.values))
@@ -356,7 +362,7 @@ function analysis(x: DispatchInput, d: { N: DispatchRun[]; B: DispatchRun[]; rat
   {
     const states = [...new Set(N.flatMap((r) => Object.keys(r.pgActivity ?? {})))];
     const avg = (state: string) => med(N.map((r) => r.pgActivity?.[state] ?? 0));
-    const all = med(N.map((r) => Object.values(r.pgActivity ?? {}).reduce((a, b) => a + b, 0)));
+    const all = med(N.map((r) => Object.entries(r.pgActivity ?? {}).reduce((a, [state, n]) => a + (isAutovacuum(state) ? 0 : n), 0)));
     const running = states.filter((st) => st.startsWith('running')).reduce((a, st) => a + avg(st), 0);
     const waitingWal = states.filter((st) => /WAL|IO:/.test(st)).reduce((a, st) => a + avg(st), 0);
     const inTx = states.filter((st) => st.startsWith('idle in transaction')).reduce((a, st) => a + avg(st), 0);

@@ -57,6 +57,12 @@ const MB = (bytes: number) => bytes / 1e6;
 const med = (values: number[]) => median(values.filter((v) => Number.isFinite(v)));
 
 /** The target lines, as the section and the bench's log state them ("— met" / "— NOT met"). */
+/** The young generation's cap the services run with (`--max-semi-space-size=<MB>`), or Node's own 16. */
+function semiSpaceOf(flags: readonly string[]): number {
+  const flag = [...flags].reverse().find((f) => f.startsWith('--max-semi-space-size='));
+  return flag ? Number(flag.split('=')[1]) : 16;
+}
+
 export function verdicts(input: FootprintInput): string[] {
   const { config: c, runs, services } = input;
   const ready = runs.map((r) => r.readyMs);
@@ -240,7 +246,7 @@ export function renderFootprint(input: FootprintInput): string {
   if (Number.isFinite(heapOf(largest.n, (x) => x.heapTotal))) {
     L.push(
       `- **Where the ${largest.n} service's memory goes.** V8's heap is ${fmt(heapOf(largest.n, (x) => x.heapTotal), 1)} MB resident with ${fmt(heapOf(largest.n, (x) => x.heapUsed), 1)} MB in use; the young generation alone holds`,
-      `  ${fmt(heapOf(largest.n, (x) => x.spaces.new_space?.physical ?? NaN), 1)} MB: start-up allocates fast, V8 grows the young generation towards its limit (4 MB per semi-space as the services run; 16 is Node 20's own) and keeps it,`,
+      `  ${fmt(heapOf(largest.n, (x) => x.spaces.new_space?.physical ?? NaN), 1)} MB: start-up allocates fast, V8 grows the young generation towards its limit (${semiSpaceOf(input.serviceFlags)} MB per semi-space as the services run; 16 is Node 20's own) and keeps it,`,
       '  although an idle service allocates little. The old generation (the loaded modules\' objects: Nest, the ORM, class-validator, the Twilio and BullMQ libraries) and code make up most of the rest.',
     );
   }

@@ -13,12 +13,14 @@ export const ROOT = here.includes(`${path.sep}dist${path.sep}`) ? path.resolve(h
 
 /**
  * Node flags every service runs with (here, in docker/Dockerfile and docker-compose.yml).
- * `--max-semi-space-size=4`: V8's young generation, which start-up grows to its limit (16 MB per
- * semi-space in Node 20) and then keeps resident, capped at 4 MB: each service idles about 25 MB
- * smaller (bench/RESULTS.md, "footprint"), and a quiet-machine A/B of the due list under load
- * found no throughput cost (3 × 15 s each: 425–459 against 395–450 requests/s).
+ * `--max-semi-space-size=8`: V8's young generation, which start-up grows to its limit (16 MB per
+ * semi-space in Node 20) and then keeps resident, capped at 8 MB. At 4 MB each service idled
+ * about 25 MB smaller than at 16, but the notifications service spent a fifth of its time in the
+ * scavenger while sending (a --cpu-prof of a dispatch run: 19 % GC); at 8 MB the dispatch bench's
+ * ratio to a bare worker went from 0.54 to 0.63 (3 runs each) and the largest idle service still
+ * held 119 MB (bench/RESULTS.md, "footprint" and "dispatch-history").
  */
-export const SERVICE_NODE_FLAGS = ['--enable-source-maps', '--max-semi-space-size=4'];
+export const SERVICE_NODE_FLAGS = ['--enable-source-maps', '--max-semi-space-size=8'];
 
 export function entryOf(service: ServiceProcessName): string {
   return path.join(ROOT, 'dist', 'apps', service, 'src', 'main.js');
