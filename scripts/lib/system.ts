@@ -16,9 +16,9 @@ export const ROOT = here.includes(`${path.sep}dist${path.sep}`) ? path.resolve(h
  * `--max-semi-space-size=8`: V8's young generation, which start-up grows to its limit (16 MB per
  * semi-space in Node 20) and then keeps resident, capped at 8 MB. At 4 MB each service idled
  * about 25 MB smaller than at 16, but the notifications service spent a fifth of its time in the
- * scavenger while sending (a --cpu-prof of a dispatch run: 19 % GC); at 8 MB the dispatch bench's
- * ratio to a bare worker went from 0.54 to 0.63 (3 runs each) and the largest idle service still
- * held 119 MB (bench/RESULTS.md, "footprint" and "dispatch-history").
+ * scavenger while sending (a --cpu-prof of a dispatch run: 19 % GC); at 8 MB it sent 2,290–2,552
+ * messages/s against 1,890 (medians of 3-run dispatch benches on one host) and the largest idle
+ * service still held 119 MB (bench/RESULTS.md, "footprint" and "dispatch-history").
  */
 export const SERVICE_NODE_FLAGS = ['--enable-source-maps', '--max-semi-space-size=8'];
 
