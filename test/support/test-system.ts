@@ -77,6 +77,8 @@ export class TestSystem {
     // Every copy's callers may fall back to any copy's direct listener, as behind one service name.
     const peers = (service: OpsService) => copies.map((copy) => `127.0.0.1:${copy.rpc[service]}`).join(',');
     const rpcEnv = {
+      // Direct requests carry a secret here, as a deployment beyond loopback must.
+      RPC_SECRET: 'test-rpc-secret-of-some-length',
       SCHEDULING_RPC_PEERS: peers('scheduling'),
       FOLLOWUP_RPC_PEERS: peers('followup'),
       NOTIFICATIONS_RPC_PEERS: peers('notifications'),

@@ -159,6 +159,7 @@ describe('loadConfig', () => {
         host: '127.0.0.1',
         ports: { scheduling: 9111, followup: 9112, notifications: 9113 },
         peers: { scheduling: [{ host: '127.0.0.1', port: 9111 }], followup: [{ host: '127.0.0.1', port: 9112 }], notifications: [{ host: '127.0.0.1', port: 9113 }] },
+        secret: null,
       });
     });
 
@@ -177,8 +178,17 @@ describe('loadConfig', () => {
       [{ NOTIFICATIONS_RPC_PEERS: 'a:9113,b:99999' }, 'NOTIFICATIONS_RPC_PEERS'],
       [{ SCHEDULING_RPC_PORT: '9101' }, 'SCHEDULING_RPC_PORT'],
       [{ FOLLOWUP_RPC_PORT: '3000' }, 'FOLLOWUP_RPC_PORT'],
+      [{ RPC_SECRET: 'short' }, 'RPC_SECRET'],
     ])('refuses %j, naming %s', (env, variable) => {
       expect(() => loadConfig(env)).toThrow(new RegExp(variable));
+    });
+
+    it('in production, listens beyond loopback only with RPC_SECRET', () => {
+      const production = { NODE_ENV: 'production', DATABASE_URL: 'postgres://db/aftercare', JWT_SECRET: 'x'.repeat(32) };
+      expect(() => loadConfig({ ...production, RPC_HOST: '0.0.0.0' })).toThrow(/RPC_SECRET.*RPC_HOST \(0\.0\.0\.0\)/);
+      expect(loadConfig({ ...production, RPC_HOST: '0.0.0.0', RPC_SECRET: 'a-long-random-rpc-secret' }).rpc.secret).toBe('a-long-random-rpc-secret');
+      expect(loadConfig({ ...production }).rpc.secret).toBeNull(); // loopback
+      expect(loadConfig({ ...production, RPC_HOST: '0.0.0.0', SCHEDULING_RPC_PORT: '0', FOLLOWUP_RPC_PORT: '0', NOTIFICATIONS_RPC_PORT: '0' }).rpc.secret).toBeNull(); // nothing listens
     });
   });
 

@@ -116,6 +116,11 @@ export interface RpcConfig {
   ports: Record<OpsListenerService, number>;
   /** Where callers find each service's direct listeners (every replica's), tried in turn; empty = no fallback. */
   peers: Record<OpsListenerService, readonly RpcPeer[]>;
+  /**
+   * RPC_SECRET: when set, every direct request carries it and a listener refuses one without it
+   * (the same value for every service). Required in production when RPC_HOST is not loopback.
+   */
+  secret: string | null;
 }
 
 /** SCHEDULING_RPC_PORT and SCHEDULING_RPC_PEERS and so on. */
@@ -300,7 +305,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
 
   const taken = new Map<number, string>([[port, 'PORT']]);
   const ops = parseOps(env, taken);
-  const rpc = parseRpc(env, taken);
+  const rpc = parseRpc(env, taken, production);
 
   const virtualClock = !production && parseBoolean(env, 'VIRTUAL_CLOCK', true);
   const seedDemo = !production && parseBoolean(env, 'SEED_DEMO', true);
@@ -378,8 +383,12 @@ function parseOps(env: Env, taken: Map<number, string>): OpsConfig {
   return { ports, metricsToken, readyMaxQueueLagMs: parseInteger(env, 'READY_MAX_QUEUE_LAG_MS', 300_000, 1_000, 86_400_000) };
 }
 
-function parseRpc(env: Env, taken: Map<number, string>): RpcConfig {
+const LOOPBACK = /^(127\.\d+\.\d+\.\d+|::1|localhost)$/i;
+
+function parseRpc(env: Env, taken: Map<number, string>, production: boolean): RpcConfig {
   const host = nonEmpty(env, 'RPC_HOST') ?? '127.0.0.1';
+  const secret = nonEmpty(env, 'RPC_SECRET') ?? null;
+  if (secret !== null && secret.length < 16) throw new ConfigError('RPC_SECRET', 'must be at least 16 characters (a random string, the same for every service)');
   const ports = {} as Record<OpsListenerService, number>;
   const peers = {} as Record<OpsListenerService, readonly RpcPeer[]>;
   for (const [service, { variable, peersVariable, port: fallback }] of Object.entries(RPC_PORT_DEFAULTS) as [OpsListenerService, (typeof RPC_PORT_DEFAULTS)[OpsListenerService]][]) {
@@ -389,7 +398,12 @@ function parseRpc(env: Env, taken: Map<number, string>): RpcConfig {
     const listed = nonEmpty(env, peersVariable);
     peers[service] = listed === undefined ? (port === 0 ? [] : [{ host: '127.0.0.1', port }]) : parsePeers(peersVariable, listed);
   }
-  return { host, ports, peers };
+  // Anyone who reaches a listener could act as any user: beyond loopback, only with the secret.
+  const listening = Object.values(ports).some((port) => port !== 0);
+  if (production && listening && secret === null && !LOOPBACK.test(host)) {
+    throw new ConfigError('RPC_SECRET', `is required in production when RPC_HOST (${host}) is not a loopback address: set the same random string of at least 16 characters for every service, or set RPC_HOST=127.0.0.1`);
+  }
+  return { host, ports, peers, secret };
 }
 
 /** A comma-separated list of host:port; "none" for no direct fallback. */

@@ -38,10 +38,10 @@ export async function bootstrapMicroservice(service: ServiceName, module: Dynami
   return app;
 }
 
-function directAddress(service: ServiceName, config: AppConfig): { host: string; port: number } | null {
+function directAddress(service: ServiceName, config: AppConfig): { host: string; port: number; secret: string | null } | null {
   if (service === 'gateway') return null;
   const port = config.rpc.ports[service];
-  return port === 0 ? null : { host: config.rpc.host, port };
+  return port === 0 ? null : { host: config.rpc.host, port, secret: config.rpc.secret };
 }
 
 /** When `moduleUrl` is the file node was started with: load the config and start, or say why not. */

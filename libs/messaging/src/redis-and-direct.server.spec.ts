@@ -53,9 +53,9 @@ describe('RedisAndDirectServer and ServiceClient, with Redis down', () => {
   let client: ServiceClient;
   let ports: { a: number; b: number; nobody: number };
 
-  const start = async (name: string, port: number, config: AppConfig) => {
+  const start = async (name: string, port: number, config: AppConfig, secret: string | null = null) => {
     const app = await NestFactory.createMicroservice(replica(name), {
-      strategy: new RedisAndDirectServer(redisTransportOptions(config).options, { host: '127.0.0.1', port }),
+      strategy: new RedisAndDirectServer(redisTransportOptions(config).options, { host: '127.0.0.1', port, secret }),
       logger: false,
     });
     app.useGlobalFilters(new RpcErrorFilter());
@@ -131,6 +131,37 @@ describe('RedisAndDirectServer and ServiceClient, with Redis down', () => {
     await expect(book(1, { n: 'one' })).rejects.toMatchObject({ statusCode: 400, field: 'n' });
     await expect(book(-1)).rejects.toMatchObject({ code: 'SLOT.TAKEN', statusCode: 409 });
   });
+
+  it('with RPC_SECRET, refuses a direct request without it before any handler runs, and takes one with it', async () => {
+    const [port] = (await freePorts(1)) as [number];
+    const SECRET = 'a-long-random-rpc-secret';
+    // A replica with the secret (its Redis side listens while Redis is briefly back).
+    await redis.start();
+    await start('s', port, loadConfig({ REDIS_URL: redis.url }), SECRET);
+    await redis.stop();
+    const callerWith = (secret?: string) =>
+      new ServiceClient(ClientProxyFactory.create(redisTransportOptions(loadConfig({ REDIS_URL: redis.url }))), loadConfig({ REDIS_URL: redis.url, SCHEDULING_RPC_PEERS: `127.0.0.1:${port}`, ...(secret ? { RPC_SECRET: secret } : {}) }));
+    const stranger = callerWith();
+    const wrong = callerWith('not-the-rpc-secret-at-all');
+    const trusted = callerWith(SECRET);
+    try {
+      const bookBy = (caller: ServiceClient, n: number) => caller.send<{ replica: string; via: string }>(PATTERN, { ctx, data: { n } }, 2_000);
+      // Each caller's transport finds Redis gone on its first request, then goes direct.
+      await waitFor(async () => (await bookBy(trusted, 5_000).catch(() => null))?.via === 'direct');
+      handled.length = 0;
+      const outcome = (caller: ServiceClient) => bookBy(caller, 6_000).then(
+        () => 'answered',
+        (error: { code?: string }) => error.code,
+      );
+      // The first request finds Redis gone (SERVICE.UNAVAILABLE); the direct ones after it are refused.
+      for (const caller of [stranger, wrong]) await waitFor(async () => (await outcome(caller)) === 'RPC.UNAUTHENTICATED');
+      expect(handled.filter((h) => h.replica === 's')).toEqual([]);
+      expect(await bookBy(trusted, 8)).toEqual({ replica: 's', n: 8, via: 'direct' });
+    } finally {
+      for (const caller of [stranger, wrong, trusted]) await caller.onApplicationShutdown();
+      await apps.pop()!.close();
+    }
+  }, 30_000);
 
   it('says at once that the service is unavailable when neither Redis nor a direct listener answers', async () => {
     // followup has no direct peers configured.

@@ -4,6 +4,7 @@ import { EmptyError, firstValueFrom, Subject, takeUntil, timeout, TimeoutError, 
 import { APP_CONFIG, type AppConfig, type OpsListenerService, type RpcPeer } from '@aftercare/config';
 import { withoutLogContext } from '@aftercare/logging';
 import { DomainError, isRpcErrorBody } from './errors.js';
+import { RPC_SECRET_FIELD } from './redis-and-direct.server.js';
 
 export const TRANSPORT_CLIENT = Symbol('TRANSPORT_CLIENT');
 /** A plain Redis connection for commands the transport does not expose (PUBSUB NUMSUB). */
@@ -64,7 +65,10 @@ export class ServiceClient implements OnApplicationShutdown {
     if (peers.length === 0) throw transportUnavailable(pattern);
     let clients = this.direct.get(service);
     if (!clients) {
-      clients = peers.map((peer) => new ClientTCP({ host: peer.host, port: peer.port }));
+      const secret = this.config.rpc.secret;
+      // With RPC_SECRET, every request carries it (the listener takes it off before handling).
+      const serializer = secret ? { serialize: (packet: Record<string, unknown>) => ({ ...packet, [RPC_SECRET_FIELD]: secret }) } : undefined;
+      clients = peers.map((peer) => new ClientTCP({ host: peer.host, port: peer.port, ...(serializer ? { serializer } : {}) }));
       this.direct.set(service, clients);
     }
     const deadline = Date.now() + timeoutMs;
