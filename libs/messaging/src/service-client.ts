@@ -26,6 +26,8 @@ export class ServiceClient implements OnApplicationShutdown {
   /** The transport's last reported state (undefined until its first connection). */
   private transport: string | undefined;
   private readonly statusWatch: Subscription;
+  /** Emits when the transport loses Redis: the requests under way on it end at once. */
+  private readonly lost = new Subject<void>();
   /** One client per direct listener, made on first use. */
   private readonly direct = new Map<OpsListenerService, ClientTCP[]>();
   private nextPeer = 0;
@@ -40,9 +42,6 @@ export class ServiceClient implements OnApplicationShutdown {
       if (!wasDown && this.transportDown) this.lost.next();
     });
   }
-
-  /** Emits when the transport loses Redis: the requests under way on it end at once. */
-  private readonly lost = new Subject<void>();
 
   private get transportDown(): boolean {
     return this.transport === 'reconnecting' || this.transport === 'disconnected';
