@@ -11,3 +11,4 @@ export * from './service-client.js';
 export * from './microservice.js';
 export * from './foundation.js';
 export * from './drain-loop.js';
+export * from './within.js';

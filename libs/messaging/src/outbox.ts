@@ -24,6 +24,7 @@ import { MESSAGING_OPTIONS, type MessagingOptions } from './messaging.options.js
 import type { MessagingTables } from './outbox.tables.js';
 import { isRpcErrorBody, safeErrorMessage } from './errors.js';
 import { REDIS_COMMANDS, TRANSPORT_CLIENT } from './service-client.js';
+import { listenerCount } from './within.js';
 
 export interface EventMeta {
   clinicId: string;
@@ -178,7 +179,7 @@ export class OutboxRelay implements OnApplicationBootstrap, BeforeApplicationShu
     const isListening = (pattern: string) => {
       let known = listening.get(pattern);
       if (!known) {
-        known = this.redis.pubsub('NUMSUB', pattern).then((answer) => Number((answer as [string, number])[1]) > 0);
+        known = listenerCount(this.redis, pattern).then((n) => n > 0);
         listening.set(pattern, known);
       }
       return known;

@@ -5,6 +5,7 @@ import { APP_CONFIG, type AppConfig, type OpsListenerService, type RpcPeer } fro
 import { withoutLogContext } from '@aftercare/logging';
 import { DomainError, isRpcErrorBody } from './errors.js';
 import { RPC_SECRET_FIELD } from './redis-and-direct.server.js';
+import { settledWithin } from './within.js';
 
 export const TRANSPORT_CLIENT = Symbol('TRANSPORT_CLIENT');
 /** A plain Redis connection for commands the transport does not expose (PUBSUB NUMSUB). */
@@ -59,7 +60,7 @@ export class ServiceClient implements OnApplicationShutdown {
 
   /** Over TCP to the first of the service's direct listeners that accepts the connection. */
   private async sendDirect<T>(pattern: string, data: unknown, timeoutMs: number): Promise<T> {
-    const service = pattern.slice(0, pattern.indexOf('.')) as OpsListenerService;
+    const service = serviceOfPattern(pattern) as OpsListenerService;
     const peers: readonly RpcPeer[] = Object.hasOwn(this.config.rpc.peers, service) ? this.config.rpc.peers[service] : [];
     if (peers.length === 0) throw transportUnavailable(pattern);
     let clients = this.direct.get(service);
@@ -112,16 +113,9 @@ function transportUnavailable(pattern: string): DomainError {
 }
 
 /** Whether the client has, or makes within the time, a connection to its listener. */
-async function connects(client: ClientTCP, withinMs: number): Promise<boolean> {
-  let timer: NodeJS.Timeout | undefined;
-  try {
-    return await Promise.race([
-      client.connect().then(() => true),
-      new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), withinMs))),
-    ]);
-  } catch {
-    return false;
-  } finally {
-    clearTimeout(timer);
-  }
+function connects(client: ClientTCP, withinMs: number): Promise<boolean> {
+  return settledWithin(client.connect().then(() => true), withinMs, false);
 }
+
+/** The service that answers a pattern: its first segment (`scheduling.patients.get` → scheduling). */
+export const serviceOfPattern = (pattern: string): string => pattern.split('.')[0] ?? pattern;

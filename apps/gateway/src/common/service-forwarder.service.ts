@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { RequestContext, RpcRequest } from '@aftercare/contracts';
 import { APP_CONFIG, type AppConfig } from '@aftercare/config';
-import { DomainError, ServiceClient } from '@aftercare/messaging';
+import { DomainError, ServiceClient, serviceOfPattern } from '@aftercare/messaging';
 
 /** Extra time ServiceClient gets past our own deadline, so that ours is always the one to fire. */
 const CLIENT_GRACE_MS = 1_000;
@@ -36,8 +36,6 @@ export class ServiceForwarder {
     }
   }
 }
-
-export const serviceOfPattern = (pattern: string): string => pattern.split('.')[0] ?? pattern;
 
 export function notAnswered(pattern: string, timeoutMs: number): DomainError {
   const service = serviceOfPattern(pattern);

@@ -2,7 +2,7 @@ import { Inject, Injectable, Logger, type BeforeApplicationShutdown, type OnAppl
 import { asc, eq, sql } from 'drizzle-orm';
 import type { RequestContext } from '@aftercare/contracts';
 import { DRIZZLE, type Db } from '@aftercare/database';
-import { DomainError, DrainLoop, REDIS_COMMANDS, safeErrorMessage } from '@aftercare/messaging';
+import { DomainError, DrainLoop, listenerCount, REDIS_COMMANDS, safeErrorMessage, settledWithin } from '@aftercare/messaging';
 import type { Redis } from 'ioredis';
 import { Gauge } from 'prom-client';
 import { AppMetrics } from '@aftercare/ops';
@@ -97,7 +97,7 @@ export class HeldWebhooks implements OnApplicationBootstrap, BeforeApplicationSh
     return heldAnswer;
   }
 
-  /** How many webhooks wait (health and tests). */
+  /** How many webhooks wait (the aftercare_held_webhooks gauge). */
   async heldCount(): Promise<number> {
     const [row] = await this.db.select({ n: sql<number>`count(*)::int` }).from(heldWebhooks);
     return row?.n ?? 0;
@@ -108,18 +108,8 @@ export class HeldWebhooks implements OnApplicationBootstrap, BeforeApplicationSh
    * restarting): then the webhook is held at once instead of waiting for an answer that will not
    * come. Unknown (Redis slow or down: requests then go over TCP) counts as listening.
    */
-  private async nobodyListens(pattern: string): Promise<boolean> {
-    let timer: NodeJS.Timeout | undefined;
-    const numsub = this.redis
-      .pubsub('NUMSUB', pattern)
-      .then((answer) => Number((answer as [string, number])[1]) === 0)
-      .catch(() => false);
-    const unknown = new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), LISTENERS_TIMEOUT_MS)));
-    try {
-      return await Promise.race([numsub, unknown]);
-    } finally {
-      clearTimeout(timer);
-    }
+  private nobodyListens(pattern: string): Promise<boolean> {
+    return settledWithin(listenerCount(this.redis, pattern).then((n) => n === 0), LISTENERS_TIMEOUT_MS, false);
   }
 
   private async anyHeld(): Promise<boolean> {
