@@ -33,6 +33,7 @@
  * chose (see `localInstant`) rather than by a library default.
  */
 import { IANAZone } from 'luxon';
+import { isIanaZone } from '@aftercare/clock';
 
 export type Weekday = 1 | 2 | 3 | 4 | 5 | 6 | 7; // luxon weekday, Monday = 1
 export interface LocalInterval {
@@ -248,7 +249,7 @@ class ClinicClock {
   private readonly zone: IANAZone;
 
   constructor(timezone: string) {
-    if (typeof timezone !== 'string' || !IANAZone.isValidZone(timezone)) {
+    if (!isIanaZone(timezone)) {
       throw new RangeError(`clinicTimezone: unknown IANA time zone ${JSON.stringify(timezone)}`);
     }
     this.zone = IANAZone.create(timezone);

@@ -2,7 +2,8 @@ import { applyDecorators } from '@nestjs/common';
 import { Transform } from 'class-transformer';
 import { IsBoolean, IsDefined, IsEmail, IsIn, IsInt, IsOptional, IsString, IsUUID, Matches, Max, MaxLength, Min, MinLength, ValidateBy, ValidateIf } from 'class-validator';
 import { isValidPhoneNumber } from 'libphonenumber-js/max';
-import { DateTime, IANAZone } from 'luxon';
+import { DateTime } from 'luxon';
+import { isIanaZone } from '@aftercare/clock';
 
 /**
  * The gateway's input rules as decorators, each with a message that names the field and shows
@@ -17,7 +18,7 @@ export const isE164Phone = (value: unknown): boolean =>
   // The full ("max") metadata checks number ranges, not only lengths.
   typeof value === 'string' && E164.test(value) && isValidPhoneNumber(value);
 
-export const isIanaTimeZone = (value: unknown): boolean => typeof value === 'string' && IANAZone.isValidZone(value);
+export const isIanaTimeZone = (value: unknown): boolean => isIanaZone(value);
 
 /** Real offsets run from -12:00 to +14:00; years outside 1900–2199 are typing errors here. */
 export const isIsoDateTimeWithOffset = (value: unknown): boolean => {
