@@ -58,7 +58,7 @@ import { BULLMQ_PREFIX, JOBS, QUEUES } from '@aftercare/contracts';
 import { DEFAULT_JOB_OPTIONS } from '@aftercare/jobs';
 import { MessageSendProcessor } from '../apps/notifications/src/delivery/message-send.processor.js';
 import { ROOT } from '../scripts/lib/system.js';
-import { BenchSystem, TWILIO_FROM } from './support/bench-system.js';
+import { bareWorkerNodeArgs, BenchSystem, TWILIO_FROM } from './support/bench-system.js';
 import { CpuMeter, describeOthers, postgresServerPids, type CpuUsage, type PidGroups } from './support/cpu.js';
 import { profileSends, type SendProfile } from './support/dispatch-profile.js';
 import { renderDispatch, type DispatchInput, type DispatchRun, type IdleWindow } from './support/dispatch-report.js';
@@ -407,7 +407,7 @@ async function main(): Promise<void> {
     // The bare worker, its own process, started once and kept (as the notifications service is).
     log(`starting the bare BullMQ worker (own process, queue ${BARE_QUEUE}, ${JSON.stringify(options)})…`);
     bareWorker = fork(fileURLToPath(new URL('./support/bare-worker.js', import.meta.url)), [], {
-      execArgv: ['--enable-source-maps'],
+      execArgv: bareWorkerNodeArgs(),
       env: {
         ...process.env,
         BARE_REDIS_URL: system.redis.url,

@@ -69,7 +69,7 @@ import { DEFAULT_JOB_OPTIONS } from '@aftercare/jobs';
 import { CarePlanStepProcessor } from '../apps/followup/src/care-plans/care-plan-step.processor.js';
 import { MessageSendProcessor } from '../apps/notifications/src/delivery/message-send.processor.js';
 import { ROOT } from '../scripts/lib/system.js';
-import { BenchSystem, TWILIO_FROM } from './support/bench-system.js';
+import { bareWorkerNodeArgs, BenchSystem, TWILIO_FROM } from './support/bench-system.js';
 import { benchEntry, cleanupOnce, publish, reportFailure, type BenchSection } from './support/bench-run.js';
 import { CpuMeter, describeOthers, postgresServerPids, type PidGroups } from './support/cpu.js';
 import { codeVersion, machine } from './support/machine.js';
@@ -338,7 +338,7 @@ async function main(): Promise<void> {
     // 3. The bare worker, its own process, started once and kept (as the services are).
     log(`starting the bare BullMQ worker (own process, queue ${BARE_QUEUE}, ${JSON.stringify(sendOptions)})…`);
     bareWorker = fork(fileURLToPath(new URL('./support/bare-worker.js', import.meta.url)), [], {
-      execArgv: ['--enable-source-maps'],
+      execArgv: bareWorkerNodeArgs(),
       env: {
         ...process.env,
         BARE_REDIS_URL: system.redis.url,

@@ -4,9 +4,19 @@ import { userInfo } from 'node:os';
 import { Redis } from 'ioredis';
 import pg from 'pg';
 import { freePorts, PrivateRedis, SmtpCapture, TwilioFake } from '@aftercare/testing';
-import { SystemProcesses } from '../../scripts/lib/system.js';
+import { SERVICE_NODE_FLAGS, SystemProcesses } from '../../scripts/lib/system.js';
 
 export const TWILIO_FROM = '+15005550006';
+
+/**
+ * Node flags of a bench's bare BullMQ worker: the services' own (SERVICE_NODE_FLAGS, e.g. their
+ * young generation's size), so that a ratio compares the code and not the runtime's settings;
+ * then BARE_NODE_ARGS, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof" to profile it beside the
+ * services (SERVICE_NODE_ARGS).
+ */
+export function bareWorkerNodeArgs(): string[] {
+  return [...SERVICE_NODE_FLAGS, ...(process.env.BARE_NODE_ARGS ?? '').split(/\s+/).filter(Boolean)];
+}
 export const MAIL_FROM = 'Aftercare Bench Clinic <care@aftercare.local>';
 const DB_PREFIX = 'aftercare_bench_';
 

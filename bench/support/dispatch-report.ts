@@ -3,6 +3,7 @@ import type { SendProfile } from './dispatch-profile.js';
 import type { Machine } from './report.js';
 import { othersSummary, row } from './report.js';
 import { fmt, median, spread } from './stats.js';
+import { SERVICE_NODE_FLAGS } from '../../scripts/lib/system.js';
 
 export const TARGET_RATIO = 0.7;
 
@@ -130,7 +131,7 @@ ${c.vacuum ? `- **Vacuumed before each timed run**, as pgbench does: the bench w
 ` : ''}- **The bare worker** is a BullMQ \`Worker\` in its own process (\`bench/support/bare-worker.ts\`): the same Redis and key prefix, its own queue, the
   same worker options (${JSON.stringify(x.workerOptions)}), the same job options (\`DEFAULT_JOB_OPTIONS\`: attempts, backoff, completed jobs kept), and per job
   only \`client.messages.create({ to, from, body, statusCallback })\` of the same twilio client setup to the same fake, with the run's recipients and
-  texts in the job (no database). Its ${c.messages.toLocaleString('en-US')} jobs are added to its paused queue, then it is resumed. Which of the two goes first alternates by run.
+  texts in the job (no database), under the services' Node flags (\`${SERVICE_NODE_FLAGS.join(' ')}\`). Its ${c.messages.toLocaleString('en-US')} jobs are added to its paused queue, then it is resumed. Which of the two goes first alternates by run.
 - **Throughput** = messages ÷ (last − first provider call), from the fake's record of each arrival. **Latency** = due (the resume) → provider
   call: with everything due at once it is mostly the wait in the queue (p50 ≈ half the run). BullMQ's timestamps of each job give the time
   from being picked up to the provider call and from the call to the job's completion.

@@ -5,6 +5,7 @@ import { addHistograms, latenessChart, type Curve } from './timing-chart.js';
 import type { RedisMemory } from './timing-redis.js';
 import type { FarSeed } from './timing-seed.js';
 import type { Lateness } from './timing-stats.js';
+import { SERVICE_NODE_FLAGS } from '../../scripts/lib/system.js';
 
 /** One measured window: BENCH_DUE steps (service) or jobs (bare) due over BENCH_WINDOW_S at one Redis hz. */
 export interface WindowRun {
@@ -216,7 +217,7 @@ export function renderTiming(input: TimingInput): string {
     '  Also, per step: when BullMQ handed its job to followup\'s worker (`processedOn`), when the step was claimed (`fired_at`), when the message row was written (`created_at`).',
     '- **Figure 2, the bare baseline**: a bare BullMQ `Worker` in its own process (bench/support/bare-worker.ts: the same Redis, a queue of its own, the notifications send',
     '  processor\'s worker options, per job the same `client.messages.create` call of the twilio library to the same fake with the same numbers and text) on as many delayed jobs',
-    '  due at the same offsets, added with `addBulk` (delay taken right before each call, as JobScheduler does). Lateness measured the same way.',
+    `  due at the same offsets, added with \`addBulk\` (delay taken right before each call, as JobScheduler does), under the services' Node flags (\`${SERVICE_NODE_FLAGS.join(' ')}\`). Lateness measured the same way.`,
     `- **Redis hz**: each run measures both at every hz (${c.hz.join(', ')}; \`CONFIG SET hz\` right before the pair); which of the two goes first alternates. A warm-up of`,
     `  ${c.warmup.toLocaleString('en-US')} steps and ${c.warmup.toLocaleString('en-US')} bare jobs comes first and is not recorded. A window ends when every call has arrived (or none came for ${c.stallSeconds} s).`,
     '',
