@@ -7,11 +7,11 @@ import { readFile, writeFile } from 'node:fs/promises';
  * is the booking bench's older, whole-file format: it is taken as the booking section.
  */
 // A hand-written section (a before/after history) is kept as it is, in its place.
-const HAND_WRITTEN = ['dispatch-history', 'workspace-history', 'web-history', 'timing-history'];
+const HAND_WRITTEN = ['booking-history', 'dispatch-history', 'workspace-history', 'web-history', 'timing-history'];
 const begin = (name: string) =>
   HAND_WRITTEN.includes(name) ? `<!-- bench:${name} begin (hand-written; kept by the benches) -->` : `<!-- bench:${name} begin (generated; rewritten by the bench, edit the generator instead) -->`;
 const end = (name: string) => `<!-- bench:${name} end -->`;
-const ORDER = ['booking', 'dispatch', 'dispatch-history', 'workspace', 'workspace-history', 'care-plans', 'web', 'web-history', 'footprint', 'timing', 'timing-history'];
+const ORDER = ['booking', 'booking-history', 'dispatch', 'dispatch-history', 'workspace', 'workspace-history', 'care-plans', 'web', 'web-history', 'footprint', 'timing', 'timing-history'];
 
 export async function writeSection(path: string, name: string, markdown: string): Promise<void> {
   let text = '';
