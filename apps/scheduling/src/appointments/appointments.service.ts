@@ -19,8 +19,8 @@ import { DateTime } from 'luxon';
 import { DRIZZLE, isTransientConflict, pgErrorOf, retryTransient, type Db, type Executor } from '@aftercare/database';
 import { DomainError, notFound, OutboxWriter, safeErrorMessage } from '@aftercare/messaging';
 import { AvailabilityService, candidatesFor } from '../availability/availability.service.js';
-import { ClinicService } from '../clinic/clinic.service.js';
-import { appointmentResources, appointments, resources, type AppointmentRow, type ClinicianRow } from '../database/schema.js';
+import { ClinicService, type ClinicSetup } from '../clinic/clinic.service.js';
+import { appointmentResources, appointments, resources, type AppointmentRow, type ClinicianRow, type ResourceRow } from '../database/schema.js';
 import { PatientsService } from '../patients/patients.service.js';
 
 export type AppointmentWithResources = AppointmentRow & { resourceIds: string[] };
@@ -82,6 +82,8 @@ export interface NewBooking {
   waitlistOfferId: string | null;
   /** Pick a random free room or machine instead of the first (after a lost race). */
   spreadResources?: boolean;
+  /** The clinic's resources as the caller read them with the setup; read inside the transaction when absent. */
+  resources?: readonly ResourceRow[];
 }
 
 @Injectable()
@@ -112,10 +114,12 @@ export class AppointmentsService {
     const startsAt = new Date(data.startsAt);
     this.assertBookable(startsAt);
     await this.patients.get(ctx, data.patientId);
-    const clinician = await this.clinic.clinician(ctx.clinicId, data.clinicianId);
-    const type = await this.clinic.procedureType(ctx.clinicId, data.procedureType);
+    // Read once for every check of this booking (one statement while the setup is unchanged).
+    const setup = await this.clinic.setup(ctx.clinicId);
+    const clinician = setup.clinician(data.clinicianId);
+    const type = setup.procedureType(data.procedureType);
     try {
-      await this.assertOffered(ctx, { clinicianId: data.clinicianId, patientId: data.patientId, type, startsAt });
+      await this.assertOffered(ctx, { clinicianId: data.clinicianId, patientId: data.patientId, type, startsAt }, setup);
     } catch (error) {
       // A replay racing its own first request finds the slot taken by it: answer as the first.
       const replay = data.idempotencyKey && isTaken(error) ? await this.byIdempotencyKey(ctx.clinicId, data.idempotencyKey, fingerprint) : null;
@@ -134,6 +138,7 @@ export class AppointmentsService {
       bookedByCarePlan: options.bookedByCarePlan ?? false,
       bookingTaskId: data.bookingTaskId ?? null,
       waitlistOfferId: options.waitlistOfferId ?? null,
+      resources: setup.resources,
     };
     for (let attempt = 1; ; attempt++) {
       try {
@@ -177,7 +182,7 @@ export class AppointmentsService {
   async insertBooking(tx: Executor, ctx: RequestContext, b: NewBooking): Promise<AppointmentWithResources> {
     const endsAt = new Date(b.startsAt.getTime() + b.type.durationMinutes * 60_000);
     const blocksUntil = new Date(endsAt.getTime() + b.type.bufferAfterMinutes * 60_000);
-    const resourceIds = await this.pickResources(tx, ctx.clinicId, b.type.requires, b.startsAt, blocksUntil, b.spreadResources);
+    const resourceIds = await this.pickResources(tx, ctx.clinicId, b.type.requires, b.startsAt, blocksUntil, { spread: b.spreadResources, known: b.resources });
     const [row] = await tx
       .insert(appointments)
       .values({
@@ -354,10 +359,11 @@ export class AppointmentsService {
     this.assertNotCheckedIn(current, 'reschedule');
     const startsAt = new Date(data.startsAt);
     this.assertBookable(startsAt);
-    const type = await this.clinic.procedureType(ctx.clinicId, current.procedureType);
-    const clinician = await this.clinic.clinician(ctx.clinicId, current.clinicianId);
+    const setup = await this.clinic.setup(ctx.clinicId);
+    const type = setup.procedureType(current.procedureType);
+    const clinician = setup.clinician(current.clinicianId);
     // Its own current time does not block the move (e.g. 30 minutes later, overlapping itself).
-    await this.assertOffered(ctx, { clinicianId: current.clinicianId, patientId: current.patientId, type, startsAt, ignoreAppointmentId: current.id });
+    await this.assertOffered(ctx, { clinicianId: current.clinicianId, patientId: current.patientId, type, startsAt, ignoreAppointmentId: current.id }, setup);
     const endsAt = new Date(startsAt.getTime() + type.durationMinutes * 60_000);
     const blocksUntil = new Date(endsAt.getTime() + type.bufferAfterMinutes * 60_000);
     for (let attempt = 1; ; attempt++) {
@@ -369,7 +375,7 @@ export class AppointmentsService {
             this.assertNotCheckedIn(row, 'reschedule');
             // Let go of the old rooms first, so the new pick may keep the same ones.
             await tx.delete(appointmentResources).where(eq(appointmentResources.appointmentId, row.id));
-            const resourceIds = await this.pickResources(tx, ctx.clinicId, type.requires, startsAt, blocksUntil);
+            const resourceIds = await this.pickResources(tx, ctx.clinicId, type.requires, startsAt, blocksUntil, { known: setup.resources });
             const [moved] = await tx
               .update(appointments)
               .set({ startsAt, endsAt, blocksUntil, status: 'booked', sequence: row.sequence + 1, updatedAt: this.clock.now() })
@@ -504,9 +510,16 @@ export class AppointmentsService {
    * One free resource per requirement for [from, to), first by name; 409 naming what is
    * missing. Reads committed holds: a concurrent pick of the same room loses at the constraint.
    */
-  private async pickResources(tx: Executor, clinicId: string, requires: ResourceRequirement[], from: Date, to: Date, spread = false): Promise<string[]> {
+  private async pickResources(
+    tx: Executor,
+    clinicId: string,
+    requires: ResourceRequirement[],
+    from: Date,
+    to: Date,
+    { spread = false, known }: { spread?: boolean; known?: readonly ResourceRow[] } = {},
+  ): Promise<string[]> {
     if (requires.length === 0) return [];
-    const all = await tx.select().from(resources).where(eq(resources.clinicId, clinicId)).orderBy(asc(resources.name), asc(resources.id));
+    const all = known ?? (await tx.select().from(resources).where(eq(resources.clinicId, clinicId)).orderBy(asc(resources.name), asc(resources.id)));
     const ids = [...new Set(requires.flatMap((req) => candidatesFor(all, req).map((r) => r.id)))];
     const busy = ids.length
       ? await tx
@@ -541,6 +554,7 @@ export class AppointmentsService {
   private async assertOffered(
     ctx: RequestContext,
     q: { clinicianId: string; patientId: string; type: ProcedureTypeResource; startsAt: Date; ignoreAppointmentId?: string },
+    setup: ClinicSetup,
   ): Promise<void> {
     const offered = await this.availability.find({
       clinicId: ctx.clinicId,
@@ -551,11 +565,11 @@ export class AppointmentsService {
       to: new Date(q.startsAt.getTime() + 60_000),
       limit: 1,
       ignoreAppointmentId: q.ignoreAppointmentId,
-    });
+    }, this.db, setup);
     if (offered.length > 0 && offered[0]!.startsAt.getTime() === q.startsAt.getTime()) return;
     if (await this.overlaps(q.clinicianId, q.patientId, q.startsAt, q.type.durationMinutes, q.type.bufferAfterMinutes, q.ignoreAppointmentId)) throw slotTaken();
     const blocksUntil = new Date(q.startsAt.getTime() + (q.type.durationMinutes + q.type.bufferAfterMinutes) * 60_000);
-    await this.pickResources(this.db, ctx.clinicId, q.type.requires, q.startsAt, blocksUntil); // throws RESOURCE_TAKEN
+    await this.pickResources(this.db, ctx.clinicId, q.type.requires, q.startsAt, blocksUntil, { known: setup.resources }); // throws RESOURCE_TAKEN
     throw new DomainError(
       'APPOINTMENT.NOT_OFFERED',
       'startsAt is not a bookable slot (outside clinic or clinician hours, off the booking grid, or during a closure or time off); see GET /api/availability',

@@ -4,7 +4,7 @@ import type { AvailabilityData, ProcedureTypeResource, RequestContext, ResourceR
 import { Clock } from '@aftercare/clock';
 import { DRIZZLE, type Db, type Executor } from '@aftercare/database';
 import { DomainError } from '@aftercare/messaging';
-import { ClinicService } from '../clinic/clinic.service.js';
+import { ClinicService, type ClinicSetup } from '../clinic/clinic.service.js';
 import { closures, resources, timeOff, type ClinicianRow, type ClinicRow, type ResourceRow } from '../database/schema.js';
 import { findSlots, type Busy, type ResourceNeed, type Slot } from './slot-search.js';
 
@@ -28,7 +28,7 @@ export interface SlotQuery {
 }
 
 /** Active resources that meet a requirement, in a stable order (the preference). */
-export function candidatesFor(all: ResourceRow[], req: ResourceRequirement): ResourceRow[] {
+export function candidatesFor(all: readonly ResourceRow[], req: ResourceRequirement): ResourceRow[] {
   const features = req.features ?? [];
   return all.filter((r) => r.active && r.category === req.category && features.every((f) => r.features.includes(f)));
 }
@@ -49,7 +49,8 @@ export class AvailabilityService {
     if (to.getTime() - from.getTime() > MAX_RANGE_DAYS * 86_400_000) {
       throw new DomainError('AVAILABILITY.RANGE_TOO_LONG', `the range from–to may span at most ${MAX_RANGE_DAYS} days`, 400, 'to');
     }
-    if (data.clinicianId) await this.clinic.clinician(ctx.clinicId, data.clinicianId);
+    const setup = await this.clinic.setup(ctx.clinicId);
+    if (data.clinicianId) setup.clinician(data.clinicianId);
     const slots = await this.find({
       clinicId: ctx.clinicId,
       procedureType: data.procedureType,
@@ -58,7 +59,7 @@ export class AvailabilityService {
       from,
       to,
       limit: data.limit,
-    });
+    }, this.db, setup);
     return {
       slots: slots.map((s) => ({ clinicianId: s.clinicianId, startsAt: s.startsAt.toISOString(), endsAt: s.endsAt.toISOString(), resourceIds: s.resourceIds })),
     };
@@ -69,15 +70,14 @@ export class AvailabilityService {
    * stop once `limit` slots are found: a search for 4 weeks whose first 100 slots lie in its first
    * two days reads two days of bookings, not four weeks.
    */
-  async find(query: SlotQuery, db: Executor = this.db): Promise<Slot[]> {
-    const clinic = await this.clinic.clinic(query.clinicId, db);
-    const type = await this.clinic.procedureType(query.clinicId, query.procedureType, db);
-    const all = await this.clinic.activeClinicians(query.clinicId, db);
+  async find(query: SlotQuery, db: Executor = this.db, setup?: ClinicSetup): Promise<Slot[]> {
+    // The caller's copy of the setup when it has one (a booking reads it once for all its checks).
+    const known = setup ?? (await this.clinic.setup(query.clinicId, db));
+    const { clinic, activeClinicians: all } = known;
+    const type = known.procedureType(query.procedureType);
     const chosen = query.clinicianIds ? all.filter((c) => query.clinicianIds!.includes(c.id)) : all;
     if (chosen.length === 0) return [];
-    const resourceRows = type.requires.length
-      ? await db.select().from(resources).where(eq(resources.clinicId, query.clinicId)).orderBy(asc(resources.name), asc(resources.id))
-      : [];
+    const resourceRows = type.requires.length ? known.resources : [];
     const limit = query.limit ?? DEFAULT_LIMIT;
     const found: Slot[] = [];
     let chunkDays = 1;
@@ -93,8 +93,8 @@ export class AvailabilityService {
     query: SlotQuery & { limit: number },
     clinic: ClinicRow,
     type: ProcedureTypeResource,
-    chosen: ClinicianRow[],
-    resourceRows: ResourceRow[],
+    chosen: readonly ClinicianRow[],
+    resourceRows: readonly ResourceRow[],
     db: Executor,
   ): Promise<Slot[]> {
     // Anything that could overlap a slot in the range: starts before the range ends, blocks past its start.
@@ -147,7 +147,7 @@ export class AvailabilityService {
     });
   }
 
-  private async resourceNeeds(requires: ResourceRequirement[], all: ResourceRow[], query: SlotQuery, horizonEnd: Date, db: Executor): Promise<ResourceNeed[]> {
+  private async resourceNeeds(requires: ResourceRequirement[], all: readonly ResourceRow[], query: SlotQuery, horizonEnd: Date, db: Executor): Promise<ResourceNeed[]> {
     if (requires.length === 0) return [];
     const needed = [...new Set(requires.flatMap((req) => candidatesFor(all, req).map((r) => r.id)))];
     const holds = needed.length

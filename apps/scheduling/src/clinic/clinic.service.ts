@@ -18,6 +18,7 @@ import {
   closures,
   procedureTypes,
   resources,
+  setupVersions,
   timeOff,
   type ClinicianRow,
   type ClinicRow,
@@ -66,23 +67,94 @@ interface Range {
   to?: Date;
 }
 
-/** Reads of the clinic's setup: hours, clinicians, closures, time off, rooms and procedure types. */
-@Injectable()
-export class ClinicService {
-  constructor(@Inject(DRIZZLE) private readonly db: Db) {}
+/**
+ * A clinic's setup as read at one version: the clinic, its clinicians, procedure types and
+ * resources. Shared by the requests that read the same version, so everything in it is frozen.
+ */
+export class ClinicSetup {
+  private readonly cliniciansById: ReadonlyMap<string, ClinicianRow>;
+  private readonly typesByCode: ReadonlyMap<string, ProcedureTypeResource>;
+  /** The active clinicians by name. */
+  readonly activeClinicians: readonly ClinicianRow[];
 
-  async clinic(clinicId: string, db: Executor = this.db): Promise<ClinicRow> {
-    const [row] = await db.select().from(clinics).where(eq(clinics.id, clinicId));
-    if (!row) throw notFound('Clinic', clinicId);
+  constructor(
+    readonly clinic: ClinicRow,
+    clinicianRows: readonly ClinicianRow[],
+    typeRows: readonly ProcedureTypeRow[],
+    /** Every resource, active or not, by name (then id). */
+    readonly resources: readonly ResourceRow[],
+  ) {
+    this.cliniciansById = new Map(clinicianRows.map((c) => [c.id, c]));
+    this.activeClinicians = Object.freeze(clinicianRows.filter((c) => c.active));
+    this.typesByCode = new Map(typeRows.map((t) => [t.code, deepFreeze(toProcedureType(t))]));
+  }
+
+  /** An active clinician, for booking. */
+  clinician(id: string): ClinicianRow {
+    const row = this.cliniciansById.get(id);
+    if (!row || !row.active) throw new DomainError('CLINICIAN.NOT_FOUND', `clinician ${id} was not found`, 404, 'clinicianId');
     return row;
   }
 
+  procedureType(code: string): ProcedureTypeResource {
+    const type = this.typesByCode.get(code);
+    if (!type) throw new DomainError('PROCEDURE_TYPE.UNKNOWN', `procedureType "${code}" is not a procedure type of this clinic`, 400, 'procedureType');
+    return type;
+  }
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value && typeof value === 'object' && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const inner of Object.values(value)) deepFreeze(inner);
+  }
+  return value;
+}
+
+/** Setups kept in memory, one per clinic, each with the version it was read at. */
+const KEPT_CLINICS = 1_000;
+
+/**
+ * Reads of the clinic's setup: hours, clinicians, closures, time off, rooms and procedure types.
+ * The setup proper (the clinic, clinicians, procedure types, resources) is kept in memory with
+ * its version (scheduling.setup_versions, moved on by a trigger on every change): a read costs
+ * one small statement while nothing changed, and sees a change as soon as it is committed, on
+ * every replica.
+ */
+@Injectable()
+export class ClinicService {
+  private readonly kept = new Map<string, { version: number; setup: ClinicSetup }>();
+
+  constructor(@Inject(DRIZZLE) private readonly db: Db) {}
+
+  /**
+   * The clinic's setup as of now (as `db` sees it: inside a transaction that changed the setup,
+   * its own changes). One statement when the kept copy is current, five when it is not.
+   */
+  async setup(clinicId: string, db: Executor = this.db): Promise<ClinicSetup> {
+    const [current] = await db.select({ version: setupVersions.version }).from(setupVersions).where(eq(setupVersions.clinicId, clinicId));
+    const kept = this.kept.get(clinicId);
+    if (current && kept && kept.version === current.version) return kept.setup;
+    const [clinic] = await db.select().from(clinics).where(eq(clinics.id, clinicId));
+    if (!clinic) throw notFound('Clinic', clinicId);
+    const clinicianRows = await db.select().from(clinicians).where(eq(clinicians.clinicId, clinicId)).orderBy(asc(clinicians.name), asc(clinicians.id));
+    const typeRows = await db.select().from(procedureTypes).where(eq(procedureTypes.clinicId, clinicId));
+    const resourceRows = await db.select().from(resources).where(eq(resources.clinicId, clinicId)).orderBy(asc(resources.name), asc(resources.id));
+    const setup = new ClinicSetup(deepFreeze(clinic), deepFreeze(clinicianRows), typeRows, deepFreeze(resourceRows));
+    // No version (a clinic from before the trigger, rows written around it): read every time.
+    if (current) {
+      if (!kept && this.kept.size >= KEPT_CLINICS) this.kept.clear();
+      this.kept.set(clinicId, { version: current.version, setup });
+    }
+    return setup;
+  }
+
+  async clinic(clinicId: string, db: Executor = this.db): Promise<ClinicRow> {
+    return (await this.setup(clinicId, db)).clinic;
+  }
+
   async listClinicians(ctx: RequestContext): Promise<ClinicianResource[]> {
-    return this.db
-      .select({ id: clinicians.id, name: clinicians.name })
-      .from(clinicians)
-      .where(and(eq(clinicians.clinicId, ctx.clinicId), eq(clinicians.active, true)))
-      .orderBy(asc(clinicians.name));
+    return (await this.setup(ctx.clinicId)).activeClinicians.map((c) => ({ id: c.id, name: c.name }));
   }
 
   /** Any clinician of the clinic, active or not (admin view). */
@@ -94,13 +166,11 @@ export class ClinicService {
 
   /** An active clinician, for booking. */
   async clinician(clinicId: string, id: string, db: Executor = this.db): Promise<ClinicianRow> {
-    const [row] = await db.select().from(clinicians).where(and(eq(clinicians.id, id), eq(clinicians.clinicId, clinicId)));
-    if (!row || !row.active) throw new DomainError('CLINICIAN.NOT_FOUND', `clinician ${id} was not found`, 404, 'clinicianId');
-    return row;
+    return (await this.setup(clinicId, db)).clinician(id);
   }
 
-  async activeClinicians(clinicId: string, db: Executor = this.db): Promise<ClinicianRow[]> {
-    return db.select().from(clinicians).where(and(eq(clinicians.clinicId, clinicId), eq(clinicians.active, true))).orderBy(asc(clinicians.name));
+  async activeClinicians(clinicId: string, db: Executor = this.db): Promise<readonly ClinicianRow[]> {
+    return (await this.setup(clinicId, db)).activeClinicians;
   }
 
   async listProcedureTypes(ctx: RequestContext): Promise<ProcedureTypeResource[]> {
@@ -109,9 +179,7 @@ export class ClinicService {
   }
 
   async procedureType(clinicId: string, code: string, db: Executor = this.db): Promise<ProcedureTypeResource> {
-    const [row] = await db.select().from(procedureTypes).where(and(eq(procedureTypes.clinicId, clinicId), eq(procedureTypes.code, code)));
-    if (!row) throw new DomainError('PROCEDURE_TYPE.UNKNOWN', `procedureType "${code}" is not a procedure type of this clinic`, 400, 'procedureType');
-    return toProcedureType(row);
+    return (await this.setup(clinicId, db)).procedureType(code);
   }
 
   async listResources(clinicId: string, db: Executor = this.db): Promise<ClinicResourceResource[]> {

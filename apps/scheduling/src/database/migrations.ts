@@ -228,4 +228,43 @@ CREATE UNIQUE INDEX waitlist_offers_one_winner ON scheduling.waitlist_offers (sl
 `,
   },
   outboxNotifyMigration('scheduling', '0003_outbox_notify'),
+  {
+    id: '0004_setup_versions',
+    sql: `
+-- Which version of each clinic's setup (hours, clinicians, procedure types, rooms and equipment)
+-- is current, so the scheduling service can keep a copy in memory and check it with one small
+-- read instead of reading the setup again for every search and booking. Every change to those
+-- tables gives the clinic's row the next value of one sequence, inside the changing transaction:
+-- no code path can forget it, and a value is never given twice (a TRUNCATE and new rows start
+-- from a version no copy has).
+CREATE SEQUENCE scheduling.setup_version_seq;
+CREATE TABLE scheduling.setup_versions (
+  clinic_id uuid PRIMARY KEY,
+  version bigint NOT NULL
+);
+CREATE FUNCTION scheduling.bump_setup_version() RETURNS trigger LANGUAGE plpgsql AS $fn$
+DECLARE
+  clinic uuid;
+BEGIN
+  IF TG_TABLE_NAME = 'clinics' THEN
+    clinic := CASE WHEN TG_OP = 'DELETE' THEN OLD.id ELSE NEW.id END;
+  ELSE
+    clinic := CASE WHEN TG_OP = 'DELETE' THEN OLD.clinic_id ELSE NEW.clinic_id END;
+  END IF;
+  INSERT INTO scheduling.setup_versions (clinic_id, version) VALUES (clinic, nextval('scheduling.setup_version_seq'))
+  ON CONFLICT (clinic_id) DO UPDATE SET version = EXCLUDED.version;
+  RETURN NULL;
+END
+$fn$;
+CREATE TRIGGER clinics_setup_version AFTER INSERT OR UPDATE OR DELETE ON scheduling.clinics
+  FOR EACH ROW EXECUTE FUNCTION scheduling.bump_setup_version();
+CREATE TRIGGER clinicians_setup_version AFTER INSERT OR UPDATE OR DELETE ON scheduling.clinicians
+  FOR EACH ROW EXECUTE FUNCTION scheduling.bump_setup_version();
+CREATE TRIGGER procedure_types_setup_version AFTER INSERT OR UPDATE OR DELETE ON scheduling.procedure_types
+  FOR EACH ROW EXECUTE FUNCTION scheduling.bump_setup_version();
+CREATE TRIGGER resources_setup_version AFTER INSERT OR UPDATE OR DELETE ON scheduling.resources
+  FOR EACH ROW EXECUTE FUNCTION scheduling.bump_setup_version();
+INSERT INTO scheduling.setup_versions (clinic_id, version) SELECT id, nextval('scheduling.setup_version_seq') FROM scheduling.clinics;
+`,
+  },
 ];

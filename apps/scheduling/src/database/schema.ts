@@ -1,4 +1,4 @@
-import { boolean, customType, date, integer, jsonb, pgSchema, primaryKey, text, timestamp, uuid } from 'drizzle-orm/pg-core';
+import { bigint, boolean, customType, date, integer, jsonb, pgSchema, primaryKey, text, timestamp, uuid } from 'drizzle-orm/pg-core';
 import type { AppointmentStatus, Language, ResourceRequirement, WaitlistOfferStatus, WaitlistStatus } from '@aftercare/contracts';
 import { messagingTables } from '@aftercare/messaging';
 import type { WeeklyHours } from '../availability/slot-search.js';
@@ -160,6 +160,16 @@ export const waitlistOffers = s.table('waitlist_offers', {
 });
 
 export const schedulingMessaging = messagingTables('scheduling');
+
+/**
+ * The clinic's setup as of when: a trigger on clinics, clinicians, procedure_types and resources
+ * sets the clinic's row to the next value of one sequence on every change (migration
+ * 0004_setup_versions), so a copy of the setup kept in memory is good while its version is.
+ */
+export const setupVersions = s.table('setup_versions', {
+  clinicId: uuid('clinic_id').primaryKey(),
+  version: bigint('version', { mode: 'number' }).notNull(),
+});
 
 export type ClinicRow = typeof clinics.$inferSelect;
 export type PatientRow = typeof patients.$inferSelect;
