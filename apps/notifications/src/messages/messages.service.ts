@@ -189,6 +189,7 @@ export class MessagesService {
       timing: timing.kind,
       createdAt: now,
     };
+    const templates = await this.templates.templatesOf(tx, clinic.id, request.kind, recipient.language);
     const rows: (typeof messages.$inferInsert)[] = [];
     for (const channel of channels) {
       const decision = decideSendTime({
@@ -201,11 +202,11 @@ export class MessagesService {
       });
       const placed = placement(decision);
       if (channel === 'sms') {
-        const body = await this.templates.renderSms(tx, clinic.id, request.kind, vars, recipient.language);
+        const body = templates.sms(vars);
         rows.push({ ...base, ...placed, id: randomUUID(), channel, body, toAddress: recipient.phone, dedupeKey: `${request.cause}:sms` });
         continue;
       }
-      const email = await this.templates.renderEmail(tx, clinic.id, request.kind, vars, recipient.language);
+      const email = templates.email(vars);
       rows.push({
         ...base,
         ...placed,
@@ -230,7 +231,7 @@ export class MessagesService {
           id: randomUUID(),
           channel: 'sms',
           status: 'suppressed',
-          body: await this.templates.renderSms(tx, clinic.id, request.kind, vars, recipient.language),
+          body: templates.sms(vars),
           dedupeKey: `${request.cause}:none`,
           errorCode: held ? 'SMS_HELD' : 'NO_CHANNEL',
           error: held

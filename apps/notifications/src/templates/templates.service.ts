@@ -39,6 +39,12 @@ import { checkTemplateInput, checkValuesInput, longestValues, previewTemplate, T
  * built-in defaults. Edits are checked against template.rules.ts before they are stored; what
  * is stored always renders. Composing a message asks `smsTemplate` / `emailTemplate` here.
  */
+/** A kind's templates in one language, the clinic's override applied. */
+export interface KindTemplates {
+  sms(vars: TemplateVars): string;
+  email(vars: TemplateVars): { subject: string; text: string };
+}
+
 @Injectable()
 export class TemplatesService {
   private readonly logger = new Logger('Templates');
@@ -51,31 +57,46 @@ export class TemplatesService {
 
   // ---- rendering, for the messages the clinic sends ----
 
+  /**
+   * A kind's SMS and e-mail as the clinic has them, in one language: the clinic's override is
+   * read once, and each channel rendered from it (a message composed for SMS and e-mail reads it
+   * once, not per channel).
+   */
+  async templatesOf(db: Executor, clinicId: string, kind: MessageKind, lang: Language): Promise<KindTemplates> {
+    const override = await this.override(db, clinicId, kind, lang);
+    return {
+      sms: (vars) => {
+        if (override?.smsBody) {
+          try {
+            return renderSms(kind, vars, lang, override.smsBody);
+          } catch (error) {
+            // Stored overrides were checked; should one no longer render, the patient still gets the default.
+            this.logger.warn(`override of ${kind}/${lang} did not render (${(error as Error).name}); the default was used`);
+          }
+        }
+        return renderSms(kind, vars, lang);
+      },
+      email: (vars) => {
+        if (override?.emailSubject || override?.emailBody) {
+          try {
+            return renderEmail(kind, vars, lang, { subject: override.emailSubject, body: override.emailBody });
+          } catch (error) {
+            this.logger.warn(`override of ${kind}/${lang} did not render (${(error as Error).name}); the default was used`);
+          }
+        }
+        return renderEmail(kind, vars, lang);
+      },
+    };
+  }
+
   /** The SMS of a kind as the clinic has it, rendered. */
   async renderSms(db: Executor, clinicId: string, kind: MessageKind, vars: TemplateVars, lang: Language): Promise<string> {
-    const override = await this.override(db, clinicId, kind, lang);
-    if (override?.smsBody) {
-      try {
-        return renderSms(kind, vars, lang, override.smsBody);
-      } catch (error) {
-        // Stored overrides were checked; should one no longer render, the patient still gets the default.
-        this.logger.warn(`override of ${kind}/${lang} did not render (${(error as Error).name}); the default was used`);
-      }
-    }
-    return renderSms(kind, vars, lang);
+    return (await this.templatesOf(db, clinicId, kind, lang)).sms(vars);
   }
 
   /** The email of a kind as the clinic has it, rendered. */
   async renderEmail(db: Executor, clinicId: string, kind: MessageKind, vars: TemplateVars, lang: Language): Promise<{ subject: string; text: string }> {
-    const override = await this.override(db, clinicId, kind, lang);
-    if (override?.emailSubject || override?.emailBody) {
-      try {
-        return renderEmail(kind, vars, lang, { subject: override.emailSubject, body: override.emailBody });
-      } catch (error) {
-        this.logger.warn(`override of ${kind}/${lang} did not render (${(error as Error).name}); the default was used`);
-      }
-    }
-    return renderEmail(kind, vars, lang);
+    return (await this.templatesOf(db, clinicId, kind, lang)).email(vars);
   }
 
   // ---- the admin's API ----
