@@ -34,12 +34,13 @@ async function time(stage: string, n: number, work: () => unknown | Promise<unkn
 
 type CapturedQuery = GenericCapturedQuery<QueryKind>;
 
-type QueryKind = 'busy appointments' | 'room holds' | 'closures' | 'time off' | 'clinic' | 'procedure type' | 'clinicians' | 'resources' | 'other';
+type QueryKind = 'busy appointments' | 'room holds' | 'closures' | 'time off' | 'setup version' | 'clinic' | 'procedure type' | 'clinicians' | 'resources' | 'other';
 
 /** What a query reads, from its SQL (drizzle quotes table names; the service's raw SQL names them schema-qualified). */
 function kindOf(text: string): QueryKind {
   if (/appointment_resources/.test(text)) return 'room holds';
   if (/scheduling\.appointments\b|"appointments"/.test(text)) return 'busy appointments';
+  if (/"setup_versions"/.test(text)) return 'setup version';
   if (/"closures"/.test(text)) return 'closures';
   if (/"time_off"/.test(text)) return 'time off';
   if (/"procedure_types"/.test(text)) return 'procedure type';
@@ -106,8 +107,9 @@ export async function profileSlotSearch(url: string, range: { from: Date; to: Da
 
 async function profileWith(io: ReturnType<typeof instrumentedPool>, range: { from: Date; to: Date }, oneClinicianId: string): Promise<ProfileResult> {
   const db = drizzle({ client: io.pool });
-  const clinic = new ClinicService(db as never);
-  const availability = new AvailabilityService(db as never, clinic, new SystemClock());
+  const clock = new SystemClock();
+  const clinic = new ClinicService(db as never, clock);
+  const availability = new AvailabilityService(db as never, clinic, clock);
   const ctx: RequestContext = { clinicId: DEMO.clinicId, userId: null, role: 'system', clinicianId: null, correlationId: 'bench-profile' };
   const base = { procedureType: 'consultation', from: range.from.toISOString(), to: range.to.toISOString() };
   const shapesIn = [
@@ -162,6 +164,8 @@ async function profileWith(io: ReturnType<typeof instrumentedPool>, range: { fro
       }),
     );
   };
+  // The setup is kept in memory (ClinicService): a search reads its version, and the setup only after a change.
+  await replayGroup('default', 'the setup\'s version', ['setup version']);
   await replayGroup('default', 'clinic + procedure type + clinicians + resources', ['clinic', 'procedure type', 'clinicians', 'resources']);
   await replayGroup('default', 'busy appointments', ['busy appointments']);
   await replayGroup('default', 'closures + time off', ['closures', 'time off']);

@@ -350,6 +350,7 @@ function analysis(x: ResultsInput): string {
   const holds = replay('room holds');
   const closures = replay('closures + time off');
   const setupQ = replay('clinic + procedure type');
+  const versionQ = replay("the setup's version");
   const busy500 = p50('replay, any clinician, limit 500: busy appointments');
   const holds500 = p50('replay, any clinician, limit 500: room holds');
   const onePass = stageOf(x.profile, "what-if: the default search's");
@@ -368,7 +369,8 @@ function analysis(x: ResultsInput): string {
   const rps = medianOf(x.search.map((r) => r.rps));
   const rps500 = medianOf(x.searchLimit500.map((r) => r.rps));
   const p99at500 = medianOf(x.searchLimit500.map((r) => r.p99));
-  const queries = busy + holds + closures + setupQ;
+  // The groups the search ran (a kept setup leaves out its rows, closures and time off).
+  const queries = [busy, holds, closures, setupQ, versionQ].filter(Number.isFinite).reduce((a, b) => a + b, 0);
 
   const groups = groupsOf(x.search);
   const perSearch = Object.fromEntries(groups.map((g) => [g, medianOf(cpuPerRequest(x.search, g))]));
@@ -397,8 +399,8 @@ function analysis(x: ResultsInput): string {
       `the gateway, the Redis hop and HTTP add about ${fmt(Math.max(0, apiSerialP50 - inProc), 0)} ms to the service's own ${fmt(inProc, 0)} ms.`,
   );
   lines.push(
-    `- **Inside the search** (default limit): its queries replayed one by one take ${fmt(queries, 1)} ms in all — setup rows ${fmt(setupQ, 1)} ms, busy appointments ${fmt(busy, 1)} ms, ` +
-      `closures + time off ${fmt(closures, 1)} ms, room holds ${fmt(holds, 1)} ms (the service overlaps some of them) — of which PostgreSQL itself needs ${fmt(pg, 1)} ms (EXPLAIN ANALYZE): ` +
+    `- **Inside the search** (default limit): its queries replayed one by one take ${fmt(queries, 1)} ms in all — ${Number.isFinite(setupQ) ? `setup rows ${fmt(setupQ, 1)} ms` : `the setup's version ${fmt(versionQ, 1)} ms (the setup itself is kept in memory)`}, busy appointments ${fmt(busy, 1)} ms, ` +
+      `${Number.isFinite(closures) ? `closures + time off ${fmt(closures, 1)} ms, ` : ''}room holds ${fmt(holds, 1)} ms (the service overlaps some of them) — of which PostgreSQL itself needs ${fmt(pg, 1)} ms (EXPLAIN ANALYZE): ` +
       `the rest is ${dflt.queries} round trips and decoding. \`findSlots\` takes ${fmt(slots, 1)} ms for ${L} slots (${fmt(slots500, 1)} ms for 500), encoding the answer ${fmt(encode, 2)} ms.` +
       (onePass ? ` Reading the same ${fmt(dflt.daysRead, 1)} days in one busy + one holds query instead of ${dflt.chunks} chunks would take ${fmt(onePass.p50, 1)} ms against ${fmt(busy + holds, 1)} ms.` : '') +
       ` With limit 500, busy appointments + room holds take ${fmt(busy500 + holds500, 1)} ms.`,
@@ -435,7 +437,9 @@ function analysis(x: ResultsInput): string {
       if (group === 'scheduling') {
         ideas.push(
           `**scheduling** (${fmt(ms, 1)} ms of CPU per search): \`findSlots\` is ${fmt(slots, 1)} ms of it on the whole range's data; the rest is the Redis transport (decode the request, encode a ${fmt(dflt.bytes / 1024, 0)} KiB answer), drizzle's mapping and ${dflt.queries} statements per search. ` +
-            `${dflt.setupQueries} of them read setup rows that rarely change (clinic, procedure type, clinicians, resources; ${fmt(setupQ, 1)} ms replayed): caching them for a few seconds saves those round trips and their decoding.` +
+            (dflt.setupQueries > 0
+              ? `${dflt.setupQueries} of them read setup rows that rarely change (clinic, procedure type, clinicians, resources; ${fmt(setupQ, 1)} ms replayed): caching them for a few seconds saves those round trips and their decoding.`
+              : 'The setup (clinic, clinicians, procedure types, resources, closures, time off) is kept in memory and costs one version statement.') +
             (dflt.chunks > 1 ? ` The ${dflt.chunks} chunks cost ${fmt(busy + holds, 1)} ms of queries against ${fmt(onePass?.p50 ?? NaN, 1)} ms in one pass: a first chunk sized from the limit (e.g. limit ÷ clinicians ÷ slots per day) would often need one.` : '') +
             (one.holdRows > 3 * Math.max(1, one.busyRows) ? ` For one clinician the search reads ${one.holdRows.toLocaleString('en-US')} room holds for ${one.busyRows.toLocaleString('en-US')} of the clinician's own bookings: the holds of every candidate room over ${fmt(one.daysRead, 0)} days.` : ''),
         );

@@ -4,8 +4,8 @@ import type { AvailabilityData, ProcedureTypeResource, RequestContext, ResourceR
 import { Clock } from '@aftercare/clock';
 import { DRIZZLE, type Db, type Executor } from '@aftercare/database';
 import { DomainError } from '@aftercare/messaging';
-import { ClinicService, type ClinicSetup } from '../clinic/clinic.service.js';
-import { closures, resources, timeOff, type ClinicianRow, type ClinicRow, type ResourceRow } from '../database/schema.js';
+import { ClinicService, type ClinicSetup, type SetupPeriod } from '../clinic/clinic.service.js';
+import { closures, resources, timeOff, type ClinicianRow, type ResourceRow } from '../database/schema.js';
 import { findSlots, type Busy, type ResourceNeed, type Slot } from './slot-search.js';
 
 /** Statuses that hold a slot (the same set as the exclusion constraints). */
@@ -83,7 +83,7 @@ export class AvailabilityService {
     let chunkDays = 1;
     for (let from = query.from; from < query.to && found.length < limit; chunkDays *= 2) {
       const to = new Date(Math.min(query.to.getTime(), from.getTime() + chunkDays * DAY_MS));
-      found.push(...(await this.findIn({ ...query, from, to, limit: limit - found.length }, clinic, type, chosen, resourceRows, db)));
+      found.push(...(await this.findIn({ ...query, from, to, limit: limit - found.length }, known, type, chosen, resourceRows, db)));
       from = to;
     }
     return found;
@@ -91,7 +91,7 @@ export class AvailabilityService {
 
   private async findIn(
     query: SlotQuery & { limit: number },
-    clinic: ClinicRow,
+    setup: ClinicSetup,
     type: ProcedureTypeResource,
     chosen: readonly ClinicianRow[],
     resourceRows: readonly ResourceRow[],
@@ -100,7 +100,11 @@ export class AvailabilityService {
     // Anything that could overlap a slot in the range: starts before the range ends, blocks past its start.
     const horizonEnd = new Date(query.to.getTime() + (type.durationMinutes + type.bufferAfterMinutes) * 60_000);
     const range = { from: query.from.toISOString(), to: horizonEnd.toISOString() };
+    const clinic = setup.clinic;
     const clinicianIds = chosen.map((c) => c.id);
+    // Closures and time off come with the setup, unless the range starts before what it holds.
+    const kept = setup.periodsFrom <= query.from;
+    const overlapping = (p: SetupPeriod) => p.startsAt < horizonEnd && p.endsAt > query.from;
     const [busyRows, closureRows, timeOffRows] = await Promise.all([
       // Epoch milliseconds and ids only: thousands of rows decode fast that way.
       db.execute<{ id: string; clinician_id: string; patient_id: string; s: number; e: number; b: number }>(sql`
@@ -113,11 +117,15 @@ export class AvailabilityService {
            AND status IN ('booked', 'confirmed', 'checked_in')
            AND starts_at < ${range.to}::timestamptz AND blocks_until > ${range.from}::timestamptz
            AND (clinician_id = ANY(${pgArray(clinicianIds)}::uuid[]) OR patient_id = ${query.patientId ?? null}::uuid)`),
-      db.select({ startsAt: closures.startsAt, endsAt: closures.endsAt }).from(closures).where(and(eq(closures.clinicId, query.clinicId), lt(closures.startsAt, horizonEnd), gt(closures.endsAt, query.from))),
-      db
-        .select({ clinicianId: timeOff.clinicianId, startsAt: timeOff.startsAt, endsAt: timeOff.endsAt })
-        .from(timeOff)
-        .where(and(eq(timeOff.clinicId, query.clinicId), lt(timeOff.startsAt, horizonEnd), gt(timeOff.endsAt, query.from))),
+      kept
+        ? setup.closures.filter(overlapping)
+        : db.select({ startsAt: closures.startsAt, endsAt: closures.endsAt }).from(closures).where(and(eq(closures.clinicId, query.clinicId), lt(closures.startsAt, horizonEnd), gt(closures.endsAt, query.from))),
+      kept
+        ? setup.timeOff.filter(overlapping)
+        : db
+            .select({ clinicianId: timeOff.clinicianId, startsAt: timeOff.startsAt, endsAt: timeOff.endsAt })
+            .from(timeOff)
+            .where(and(eq(timeOff.clinicId, query.clinicId), lt(timeOff.startsAt, horizonEnd), gt(timeOff.endsAt, query.from))),
     ]);
     const holds = (row: { id: string }) => row.id !== query.ignoreAppointmentId;
     const byClinician = new Map<string, Busy[]>();
@@ -127,7 +135,7 @@ export class AvailabilityService {
       push(byClinician, r.clinician_id, { start: new Date(Number(r.s)), end: new Date(Number(r.b)) });
       if (query.patientId && r.patient_id === query.patientId) patientBusy.push({ start: new Date(Number(r.s)), end: new Date(Number(r.e)) });
     }
-    for (const r of timeOffRows) push(byClinician, r.clinicianId, { start: r.startsAt, end: r.endsAt });
+    for (const r of timeOffRows) push(byClinician, r.clinicianId!, { start: r.startsAt, end: r.endsAt });
     const resourceNeeds = await this.resourceNeeds(type.requires, resourceRows, query, horizonEnd, db);
 
     return findSlots({

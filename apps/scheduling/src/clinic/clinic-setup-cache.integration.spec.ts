@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { sql } from 'drizzle-orm';
 import { drizzle } from 'drizzle-orm/node-postgres';
 import type { Pool } from 'pg';
+import { ManualClock } from '@aftercare/clock';
 import { createPool, migrate, type Db } from '@aftercare/database';
 import { createTestDatabase, type TestDatabase } from '@aftercare/testing';
 import { SCHEDULING_MIGRATIONS } from '../database/migrations.js';
@@ -18,6 +19,7 @@ describe('clinic setup kept in memory, checked by its version', () => {
   let db: TestDatabase;
   let pool: Pool;
   let orm: Db;
+  const clock = new ManualClock(new Date('2030-01-06T12:00:00Z'));
   const clinic = randomUUID();
   const drA = randomUUID();
   const drB = randomUUID();
@@ -55,9 +57,9 @@ describe('clinic setup kept in memory, checked by its version', () => {
   };
 
   it('reads the setup once, then one version statement per use while nothing changes', async () => {
-    const service = new ClinicService(orm);
+    const service = new ClinicService(orm, clock);
     const first = await statementsOf(() => service.setup(clinic));
-    expect(first.count).toBe(5);
+    expect(first.count).toBe(7);
     expect(first.result.activeClinicians.map((c) => c.name)).toEqual(['Dr Adams', 'Dr Baker']);
     const again = await statementsOf(() => service.setup(clinic));
     expect(again.count).toBe(1);
@@ -67,7 +69,7 @@ describe('clinic setup kept in memory, checked by its version', () => {
   });
 
   it('sees a change made elsewhere (another replica, or SQL) at once, in every table of the setup', async () => {
-    const service = new ClinicService(orm);
+    const service = new ClinicService(orm, clock);
     await service.setup(clinic);
 
     await pool.query(`UPDATE scheduling.clinicians SET active = false WHERE id = $1`, [drB]);
@@ -91,8 +93,26 @@ describe('clinic setup kept in memory, checked by its version', () => {
     await expect(service.clinician(clinic, added)).rejects.toThrow(/was not found/);
   });
 
+  it('keeps closures and time off from a day before the read on, and sees a new one at once', async () => {
+    const service = new ClinicService(orm, clock);
+    await pool.query(`INSERT INTO scheduling.closures (id, clinic_id, starts_at, ends_at, reason) VALUES ($1, $2, '2030-01-01T00:00Z', '2030-01-02T00:00Z', 'past'), ($3, $2, '2030-01-10T00:00Z', '2030-01-11T00:00Z', 'training day')`, [
+      randomUUID(),
+      clinic,
+      randomUUID(),
+    ]);
+    const setup = await service.setup(clinic);
+    expect(setup.periodsFrom).toEqual(new Date('2030-01-05T12:00:00Z'));
+    expect(setup.closures.map((c) => c.startsAt.toISOString())).toEqual(['2030-01-10T00:00:00.000Z']);
+    expect(setup.timeOff).toEqual([]);
+
+    await pool.query(`INSERT INTO scheduling.time_off (id, clinic_id, clinician_id, starts_at, ends_at) VALUES ($1, $2, $3, '2030-01-08T14:00Z', '2030-01-08T18:00Z')`, [randomUUID(), clinic, drA]);
+    expect((await service.setup(clinic)).timeOff.map((t) => [t.clinicianId, t.startsAt.toISOString()])).toEqual([[drA, '2030-01-08T14:00:00.000Z']]);
+    await pool.query(`DELETE FROM scheduling.closures WHERE reason = 'training day'`);
+    expect((await service.setup(clinic)).closures).toEqual([]);
+  });
+
   it('inside a transaction that changes the setup, sees its own change; after a rollback, the setup as it was', async () => {
-    const service = new ClinicService(orm);
+    const service = new ClinicService(orm, clock);
     const before = (await service.setup(clinic)).activeClinicians.map((c) => c.id);
     await orm
       .transaction(async (tx) => {
@@ -105,7 +125,7 @@ describe('clinic setup kept in memory, checked by its version', () => {
   });
 
   it('a setup handed out cannot be changed by the code that holds it', async () => {
-    const setup = await new ClinicService(orm).setup(clinic);
+    const setup = await new ClinicService(orm, clock).setup(clinic);
     expect(() => {
       (setup.clinic as { timezone: string }).timezone = 'Europe/Paris';
     }).toThrow(TypeError);

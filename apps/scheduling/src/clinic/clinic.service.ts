@@ -10,6 +10,7 @@ import type {
   RequestContext,
   TimeOffResource,
 } from '@aftercare/contracts';
+import { Clock } from '@aftercare/clock';
 import { DRIZZLE, type Db, type Executor } from '@aftercare/database';
 import { DomainError, notFound } from '@aftercare/messaging';
 import {
@@ -67,9 +68,20 @@ interface Range {
   to?: Date;
 }
 
+/** A closure of the clinic, or a clinician's time off: [startsAt, endsAt). */
+export interface SetupPeriod {
+  clinicianId?: string;
+  startsAt: Date;
+  endsAt: Date;
+}
+
+/** How far back the kept closures and time off reach (see ClinicSetup.periodsFrom). */
+const PERIODS_BACK_MS = 86_400_000;
+
 /**
- * A clinic's setup as read at one version: the clinic, its clinicians, procedure types and
- * resources. Shared by the requests that read the same version, so everything in it is frozen.
+ * A clinic's setup as read at one version: the clinic, its clinicians, procedure types,
+ * resources, and its closures and time off from a day before the read on. Shared by the requests
+ * that read the same version, so everything in it is frozen.
  */
 export class ClinicSetup {
   private readonly cliniciansById: ReadonlyMap<string, ClinicianRow>;
@@ -83,6 +95,10 @@ export class ClinicSetup {
     typeRows: readonly ProcedureTypeRow[],
     /** Every resource, active or not, by name (then id). */
     readonly resources: readonly ResourceRow[],
+    /** Every closure and time off that ends after this: a search from before it reads them itself. */
+    readonly periodsFrom: Date,
+    readonly closures: readonly SetupPeriod[],
+    readonly timeOff: readonly SetupPeriod[],
   ) {
     this.cliniciansById = new Map(clinicianRows.map((c) => [c.id, c]));
     this.activeClinicians = Object.freeze(clinicianRows.filter((c) => c.active));
@@ -125,11 +141,14 @@ const KEPT_CLINICS = 1_000;
 export class ClinicService {
   private readonly kept = new Map<string, { version: number; setup: ClinicSetup }>();
 
-  constructor(@Inject(DRIZZLE) private readonly db: Db) {}
+  constructor(
+    @Inject(DRIZZLE) private readonly db: Db,
+    private readonly clock: Clock,
+  ) {}
 
   /**
    * The clinic's setup as of now (as `db` sees it: inside a transaction that changed the setup,
-   * its own changes). One statement when the kept copy is current, five when it is not.
+   * its own changes). One statement when the kept copy is current, seven when it is not.
    */
   async setup(clinicId: string, db: Executor = this.db): Promise<ClinicSetup> {
     const [current] = await db.select({ version: setupVersions.version }).from(setupVersions).where(eq(setupVersions.clinicId, clinicId));
@@ -140,7 +159,26 @@ export class ClinicService {
     const clinicianRows = await db.select().from(clinicians).where(eq(clinicians.clinicId, clinicId)).orderBy(asc(clinicians.name), asc(clinicians.id));
     const typeRows = await db.select().from(procedureTypes).where(eq(procedureTypes.clinicId, clinicId));
     const resourceRows = await db.select().from(resources).where(eq(resources.clinicId, clinicId)).orderBy(asc(resources.name), asc(resources.id));
-    const setup = new ClinicSetup(deepFreeze(clinic), deepFreeze(clinicianRows), typeRows, deepFreeze(resourceRows));
+    const periodsFrom = new Date(this.clock.now().getTime() - PERIODS_BACK_MS);
+    const closureRows = await db
+      .select({ startsAt: closures.startsAt, endsAt: closures.endsAt })
+      .from(closures)
+      .where(and(eq(closures.clinicId, clinicId), gt(closures.endsAt, periodsFrom)))
+      .orderBy(asc(closures.startsAt));
+    const timeOffRows = await db
+      .select({ clinicianId: timeOff.clinicianId, startsAt: timeOff.startsAt, endsAt: timeOff.endsAt })
+      .from(timeOff)
+      .where(and(eq(timeOff.clinicId, clinicId), gt(timeOff.endsAt, periodsFrom)))
+      .orderBy(asc(timeOff.startsAt));
+    const setup = new ClinicSetup(
+      deepFreeze(clinic),
+      deepFreeze(clinicianRows),
+      typeRows,
+      deepFreeze(resourceRows),
+      periodsFrom,
+      deepFreeze(closureRows),
+      deepFreeze(timeOffRows),
+    );
     // No version (a clinic from before the trigger, rows written around it): read every time.
     if (current) {
       if (!kept && this.kept.size >= KEPT_CLINICS) this.kept.clear();

@@ -267,4 +267,15 @@ CREATE TRIGGER resources_setup_version AFTER INSERT OR UPDATE OR DELETE ON sched
 INSERT INTO scheduling.setup_versions (clinic_id, version) SELECT id, nextval('scheduling.setup_version_seq') FROM scheduling.clinics;
 `,
   },
+  {
+    id: '0005_setup_versions_calendar',
+    sql: `
+-- Closures and time off join the setup kept in memory: a change to them moves the version on too.
+CREATE TRIGGER closures_setup_version AFTER INSERT OR UPDATE OR DELETE ON scheduling.closures
+  FOR EACH ROW EXECUTE FUNCTION scheduling.bump_setup_version();
+CREATE TRIGGER time_off_setup_version AFTER INSERT OR UPDATE OR DELETE ON scheduling.time_off
+  FOR EACH ROW EXECUTE FUNCTION scheduling.bump_setup_version();
+UPDATE scheduling.setup_versions SET version = nextval('scheduling.setup_version_seq');
+`,
+  },
 ];
