@@ -132,10 +132,10 @@ const KEPT_CLINICS = 1_000;
 
 /**
  * Reads of the clinic's setup: hours, clinicians, closures, time off, rooms and procedure types.
- * The setup proper (the clinic, clinicians, procedure types, resources) is kept in memory with
- * its version (scheduling.setup_versions, moved on by a trigger on every change): a read costs
- * one small statement while nothing changed, and sees a change as soon as it is committed, on
- * every replica.
+ * The setup (the clinic, clinicians, procedure types, resources, and closures and time off from a
+ * day back) is kept in memory with its version (scheduling.setup_versions, moved on by a trigger
+ * on every change): a read costs one small statement while nothing changed, and sees a change as
+ * soon as it is committed, on every replica. The listings of the admin's API read the tables.
  */
 @Injectable()
 export class ClinicService {
