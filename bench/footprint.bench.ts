@@ -53,7 +53,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { Redis } from 'ioredis';
 import pg from 'pg';
 import { servicePatterns } from '@aftercare/contracts';
-import { SERVICE_NAMES, SERVICE_NODE_FLAGS, ROOT } from '../scripts/lib/system.js';
+import { nodeArgsFrom, SERVICE_NAMES, SERVICE_NODE_FLAGS, ROOT } from '../scripts/lib/system.js';
 import { BenchSystem } from './support/bench-system.js';
 import { benchEntry, cleanupOnce, publish, reportFailure, type BenchSection } from './support/bench-run.js';
 import { processCpuMs } from './support/cpu.js';
@@ -79,7 +79,7 @@ export const CONFIG = {
 };
 /** The flags SystemProcesses gives every service (scripts/lib/system.ts), for the bare-node comparison. */
 const USER_SERVICE_ARGS = (process.env.SERVICE_NODE_ARGS ?? '').trim();
-const SERVICE_FLAGS = [...SERVICE_NODE_FLAGS, ...USER_SERVICE_ARGS.split(/\s+/).filter(Boolean)];
+const SERVICE_FLAGS = [...SERVICE_NODE_FLAGS, ...nodeArgsFrom('SERVICE_NODE_ARGS')];
 /** What each service is told to preload so that it reports its heap (bench/support/footprint-heap.ts). */
 const HEAP_PRELOAD = `--import ${new URL('./support/footprint-heap.js', import.meta.url).href}`;
 const APPLICATION_NAME = 'aftercare-bench-footprint';

@@ -4,9 +4,11 @@ import { userInfo } from 'node:os';
 import { Redis } from 'ioredis';
 import pg from 'pg';
 import { freePorts, PrivateRedis, SmtpCapture, TwilioFake } from '@aftercare/testing';
-import { SERVICE_NODE_FLAGS, SystemProcesses } from '../../scripts/lib/system.js';
+import { nodeArgsFrom, SERVICE_NODE_FLAGS, SystemProcesses } from '../../scripts/lib/system.js';
 
 export const TWILIO_FROM = '+15005550006';
+export const MAIL_FROM = 'Aftercare Bench Clinic <care@aftercare.local>';
+const DB_PREFIX = 'aftercare_bench_';
 
 /**
  * Node flags of a bench's bare BullMQ worker: the services' own (SERVICE_NODE_FLAGS, e.g. their
@@ -15,10 +17,8 @@ export const TWILIO_FROM = '+15005550006';
  * services (SERVICE_NODE_ARGS).
  */
 export function bareWorkerNodeArgs(): string[] {
-  return [...SERVICE_NODE_FLAGS, ...(process.env.BARE_NODE_ARGS ?? '').split(/\s+/).filter(Boolean)];
+  return [...SERVICE_NODE_FLAGS, ...nodeArgsFrom('BARE_NODE_ARGS')];
 }
-export const MAIL_FROM = 'Aftercare Bench Clinic <care@aftercare.local>';
-const DB_PREFIX = 'aftercare_bench_';
 
 export interface BenchDatabase {
   url: string;

@@ -22,6 +22,11 @@ export const ROOT = here.includes(`${path.sep}dist${path.sep}`) ? path.resolve(h
  */
 export const SERVICE_NODE_FLAGS = ['--enable-source-maps', '--max-semi-space-size=8'];
 
+/** Extra Node flags from an environment variable, e.g. SERVICE_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof". */
+export function nodeArgsFrom(variable: string): string[] {
+  return (process.env[variable] ?? '').split(/\s+/).filter(Boolean);
+}
+
 export function entryOf(service: ServiceProcessName): string {
   return path.join(ROOT, 'dist', 'apps', service, 'src', 'main.js');
 }
@@ -54,7 +59,7 @@ export class SystemProcesses {
   startService(service: ServiceProcessName): void {
     if (this.children.has(service)) throw new Error(`${service} is already running`);
     // SERVICE_NODE_ARGS: extra Node flags for the services only, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof" to profile them.
-    const extra = (process.env.SERVICE_NODE_ARGS ?? '').split(/\s+/).filter(Boolean);
+    const extra = nodeArgsFrom('SERVICE_NODE_ARGS');
     const child = spawn(process.execPath, [...SERVICE_NODE_FLAGS, ...extra, entryOf(service)], {
       cwd: ROOT,
       env: { ...process.env, ...this.options.env },

@@ -33,7 +33,6 @@
  * chose (see `localInstant`) rather than by a library default.
  */
 import { IANAZone } from 'luxon';
-import { isIanaZone } from '@aftercare/clock';
 
 export type Weekday = 1 | 2 | 3 | 4 | 5 | 6 | 7; // luxon weekday, Monday = 1
 export interface LocalInterval {
@@ -249,10 +248,13 @@ class ClinicClock {
   private readonly zone: IANAZone;
 
   constructor(timezone: string) {
-    if (!isIanaZone(timezone)) {
+    // luxon keeps one zone object per name and decides its validity once (isValidZone builds an
+    // Intl formatter per call); the zone here is the clinic's own, never a client's input.
+    const zone = typeof timezone === 'string' ? IANAZone.create(timezone) : null;
+    if (!zone?.isValid) {
       throw new RangeError(`clinicTimezone: unknown IANA time zone ${JSON.stringify(timezone)}`);
     }
-    this.zone = IANAZone.create(timezone);
+    this.zone = zone;
   }
 
   /** UTC offset in ms at instant t. */

@@ -18,7 +18,7 @@ export const isE164Phone = (value: unknown): boolean =>
   // The full ("max") metadata checks number ranges, not only lengths.
   typeof value === 'string' && E164.test(value) && isValidPhoneNumber(value);
 
-export const isIanaTimeZone = (value: unknown): boolean => isIanaZone(value);
+export const isIanaTimeZone = isIanaZone;
 
 /** Real offsets run from -12:00 to +14:00; years outside 1900–2199 are typing errors here. */
 export const isIsoDateTimeWithOffset = (value: unknown): boolean => {
