@@ -3,3 +3,4 @@ export * from './connection.js';
 export * from './database.module.js';
 export * from './coalescer.js';
 export * from './transient.js';
+export * from './prepared-query.js';

@@ -1,0 +1,122 @@
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { and, eq, gte, sql } from 'drizzle-orm';
+import { drizzle } from 'drizzle-orm/node-postgres';
+import { boolean, integer, pgSchema, text, timestamp, uuid } from 'drizzle-orm/pg-core';
+import type pg from 'pg';
+import { createTestDatabase } from '@aftercare/testing';
+import { createPool } from './connection.js';
+import type { Db } from './database.module.js';
+import { PreparedQuery } from './prepared-query.js';
+
+const s = pgSchema('prepared_spec');
+const people = s.table('people', {
+  id: uuid('id').primaryKey(),
+  name: text('name').notNull(),
+  active: boolean('active').notNull(),
+  visits: integer('visits').notNull(),
+  seenAt: timestamp('seen_at', { withTimezone: true, mode: 'date' }).notNull(),
+});
+
+const byId = new PreparedQuery('prepared_spec.by_id', (db) => db.select().from(people).where(eq(people.id, sql.placeholder('id'))));
+const seenSince = new PreparedQuery('prepared_spec.seen_since', (db) =>
+  db.select({ id: people.id, seenAt: people.seenAt }).from(people).where(and(eq(people.active, true), gte(people.seenAt, sql.placeholder('since')))).orderBy(people.seenAt),
+);
+const add = new PreparedQuery('prepared_spec.add', (db) =>
+  db
+    .insert(people)
+    .values({ id: sql.placeholder('id'), name: sql.placeholder('name'), active: true, visits: 0, seenAt: sql.placeholder('seenAt') })
+    .onConflictDoNothing()
+    .returning({ id: people.id }),
+);
+const lockById = new PreparedQuery('prepared_spec.lock_by_id', (db) => db.select({ id: people.id }).from(people).where(eq(people.id, sql.placeholder('id'))).for('update', { noWait: true }));
+
+describe('PreparedQuery (a drizzle query built once, run on the pool or in any transaction)', () => {
+  let database: Awaited<ReturnType<typeof createTestDatabase>>;
+  let pool: pg.Pool;
+  let db: Db;
+  const ann = { id: randomUUID(), name: 'Ann', active: true, visits: 3, seenAt: new Date('2026-03-08T06:59:59.123Z') };
+  const bob = { id: randomUUID(), name: 'Bob', active: false, visits: 1, seenAt: new Date('2026-03-09T12:00:00.000Z') };
+
+  beforeAll(async () => {
+    database = await createTestDatabase();
+    pool = createPool(database.url, 'aftercare-prepared-spec', 4);
+    db = drizzle({ client: pool });
+    await pool.query('CREATE SCHEMA prepared_spec; CREATE TABLE prepared_spec.people (id uuid PRIMARY KEY, name text NOT NULL, active boolean NOT NULL, visits integer NOT NULL, seen_at timestamptz NOT NULL)');
+    await db.insert(people).values([ann, bob]);
+  });
+
+  afterAll(async () => {
+    await pool?.end();
+    await database?.drop();
+  });
+
+  it('answers as the same drizzle query built each time does (columns mapped, timestamps as Dates), with new values on every run', async () => {
+    for (const person of [ann, bob]) {
+      const built = await db.select().from(people).where(eq(people.id, person.id));
+      const prepared = await byId.execute(db, { id: person.id });
+      expect(prepared).toEqual(built);
+      expect(prepared).toEqual([person]);
+    }
+    expect(await byId.execute(db, { id: randomUUID() })).toEqual([]);
+    // A Date placeholder is encoded by its column, as drizzle encodes a value.
+    expect(await seenSince.execute(db, { since: new Date('2026-03-08T06:59:59.123Z') })).toEqual([{ id: ann.id, seenAt: ann.seenAt }]);
+    expect(await seenSince.execute(db, { since: new Date('2026-03-08T06:59:59.124Z') })).toEqual([]);
+  });
+
+  it('is one named statement at PostgreSQL, parsed once per connection', async () => {
+    const client = await pool.connect();
+    try {
+      const tx = drizzle({ client });
+      for (let i = 0; i < 3; i++) await byId.execute(tx as unknown as Db, { id: ann.id });
+      const { rows } = await client.query<{ name: string; statement: string }>('SELECT name, statement FROM pg_prepared_statements');
+      expect(rows.filter((r) => r.name === 'prepared_spec.by_id')).toHaveLength(1);
+    } finally {
+      client.release();
+    }
+  });
+
+  it('inside a transaction runs on its connection: it sees the transaction\'s own changes, and what it writes goes away with a rollback', async () => {
+    const carl = { id: randomUUID(), name: 'Carl', seenAt: new Date('2026-11-01T05:30:00Z') };
+    await expect(
+      db.transaction(async (tx) => {
+        await tx.update(people).set({ name: 'Ann B.' }).where(eq(people.id, ann.id));
+        expect((await byId.execute(tx, { id: ann.id }))[0]!.name).toBe('Ann B.');
+        // Outside the transaction (the pool, another connection) the change is not there yet.
+        expect((await byId.execute(db, { id: ann.id }))[0]!.name).toBe('Ann');
+        expect(await add.execute(tx, carl)).toEqual([{ id: carl.id }]);
+        expect(await byId.execute(tx, { id: carl.id })).toHaveLength(1);
+        throw new Error('roll back');
+      }),
+    ).rejects.toThrow('roll back');
+    expect((await byId.execute(db, { id: ann.id }))[0]!.name).toBe('Ann');
+    expect(await byId.execute(db, { id: carl.id })).toEqual([]);
+
+    // Committed, the insert is there for everyone; a second one conflicts and returns nothing.
+    await db.transaction(async (tx) => {
+      expect(await add.execute(tx, carl)).toEqual([{ id: carl.id }]);
+    });
+    expect((await byId.execute(db, { id: carl.id }))[0]).toMatchObject({ name: 'Carl', seenAt: carl.seenAt, visits: 0, active: true });
+    expect(await add.execute(db, carl)).toEqual([]);
+  });
+
+  it('holds a row lock (FOR UPDATE) for the transaction that ran it, and for no other', async () => {
+    await db.transaction(async (tx) => {
+      expect(await lockById.execute(tx, { id: bob.id })).toEqual([{ id: bob.id }]);
+      // Another transaction cannot take the same lock while this one holds it (NOWAIT: at once).
+      // drizzle wraps pg's error; 55P03: lock_not_available.
+      await expect(db.transaction((other) => lockById.execute(other, { id: bob.id }))).rejects.toMatchObject({ cause: { code: '55P03' } });
+    });
+    await db.transaction(async (tx) => {
+      expect(await lockById.execute(tx, { id: bob.id })).toEqual([{ id: bob.id }]);
+    });
+  });
+
+  it('refuses a second statement under a name in use (PostgreSQL keeps one text per name), and takes the same one again', async () => {
+    const other = new PreparedQuery('prepared_spec.by_id', (d) => d.select().from(people).where(eq(people.name, sql.placeholder('id'))));
+    await expect(other.execute(db, { id: 'Ann' })).rejects.toThrow(/prepared_spec\.by_id exists already with another statement/);
+    // The same query made again (a second instance of a service in one process) shares the name.
+    const again = new PreparedQuery('prepared_spec.by_id', (d) => d.select().from(people).where(eq(people.id, sql.placeholder('id'))));
+    expect(await again.execute(db, { id: ann.id })).toEqual([ann]);
+  });
+});
