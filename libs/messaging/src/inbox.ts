@@ -1,6 +1,8 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { EventAck, EventEnvelope, EventType } from '@aftercare/contracts';
-import { DRIZZLE, type Db, type Executor } from '@aftercare/database';
+import { sql } from 'drizzle-orm';
+import { getTableConfig } from 'drizzle-orm/pg-core';
+import { DRIZZLE, PreparedQuery, type Db, type Executor } from '@aftercare/database';
 import { ActivityCounter } from './activity.js';
 import { MESSAGING_OPTIONS, type MessagingOptions } from './messaging.options.js';
 
@@ -11,11 +13,24 @@ import { MESSAGING_OPTIONS, type MessagingOptions } from './messaging.options.js
 @Injectable()
 export class Inbox {
   private readonly logger = new Logger('Inbox');
+  /** The event's inbox row, if it is new: the first statement of every event handled (PreparedQuery). */
+  private readonly claim: PreparedQuery<{ eventId: string; eventType: string }, { id: string }[]>;
+
   constructor(
     @Inject(DRIZZLE) private readonly db: Db,
     @Inject(MESSAGING_OPTIONS) private readonly options: MessagingOptions,
     private readonly activity: ActivityCounter,
-  ) {}
+  ) {
+    const { inbox } = options.tables;
+    const { schema, name } = getTableConfig(inbox);
+    this.claim = new PreparedQuery(`${schema ?? 'public'}.${name}.claim`, (tx) =>
+      tx
+        .insert(inbox)
+        .values({ eventId: sql.placeholder('eventId'), eventType: sql.placeholder('eventType') })
+        .onConflictDoNothing()
+        .returning({ id: inbox.eventId }),
+    );
+  }
 
   async handleOnce<T extends EventType>(
     envelope: EventEnvelope<T>,
@@ -23,13 +38,8 @@ export class Inbox {
     /** Work that must wait until the transaction has committed (e.g. adding BullMQ jobs for new rows). */
     afterCommit?: () => Promise<void>,
   ): Promise<EventAck> {
-    const { inbox } = this.options.tables;
     const fresh = await this.db.transaction(async (tx) => {
-      const inserted = await tx
-        .insert(inbox)
-        .values({ eventId: envelope.id, eventType: envelope.type })
-        .onConflictDoNothing()
-        .returning({ id: inbox.eventId });
+      const inserted = await this.claim.execute(tx, { eventId: envelope.id, eventType: envelope.type });
       if (inserted.length === 0) return false;
       await handler(tx, envelope);
       return true;

@@ -15,7 +15,8 @@ import {
   type ServiceName,
 } from '@aftercare/contracts';
 import { Clock } from '@aftercare/clock';
-import { DRIZZLE, PG_POOL, type Db, type Executor } from '@aftercare/database';
+import { getTableConfig } from 'drizzle-orm/pg-core';
+import { DRIZZLE, PG_POOL, PreparedQuery, type Db, type Executor } from '@aftercare/database';
 import type { Pool } from 'pg';
 import { ChannelListener } from './channel-listener.js';
 import { ActivityCounter } from './activity.js';
@@ -262,11 +263,34 @@ export class OutboxWriter {
     };
     const subscribers = EVENT_SUBSCRIBERS[type];
     if (subscribers.length > 0) {
-      await tx.insert(this.options.tables.outbox).values(
-        subscribers.map((subscriber) => ({ id: randomUUID(), eventId: id, eventType: type, subscriber, envelope })),
-      );
+      const values: Record<string, unknown> = { eventId: id, eventType: type, envelope };
+      subscribers.forEach((subscriber, i) => Object.assign(values, { [`id${i}`]: randomUUID(), [`subscriber${i}`]: subscriber }));
+      await this.insertFor(subscribers.length).execute(tx, values);
     }
     this.relay.written();
     return id;
+  }
+
+  /** The outbox rows of one event, one per subscriber: every event written (PreparedQuery, one per count of subscribers). */
+  private readonly inserts = new Map<number, PreparedQuery<Record<string, unknown>, unknown>>();
+  private insertFor(count: number): PreparedQuery<Record<string, unknown>, unknown> {
+    let insert = this.inserts.get(count);
+    if (!insert) {
+      const { outbox } = this.options.tables;
+      const { schema, name } = getTableConfig(outbox);
+      insert = new PreparedQuery(`${schema ?? 'public'}.${name}.write_${count}`, (tx) =>
+        tx.insert(outbox).values(
+          Array.from({ length: count }, (_, i) => ({
+            id: sql.placeholder(`id${i}`),
+            eventId: sql.placeholder('eventId'),
+            eventType: sql.placeholder('eventType'),
+            subscriber: sql.placeholder(`subscriber${i}`),
+            envelope: sql.placeholder('envelope'),
+          })),
+        ),
+      );
+      this.inserts.set(count, insert);
+    }
+    return insert;
   }
 }
