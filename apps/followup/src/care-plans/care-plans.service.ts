@@ -3,7 +3,7 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import { InjectQueue } from '@nestjs/bullmq';
 import type { Queue } from 'bullmq';
 import type { Pool } from 'pg';
-import { and, asc, desc, eq, inArray } from 'drizzle-orm';
+import { and, asc, desc, eq, inArray, sql } from 'drizzle-orm';
 import {
   JOBS,
   PATTERNS,
@@ -16,7 +16,7 @@ import {
 } from '@aftercare/contracts';
 import { APP_CONFIG, type AppConfig } from '@aftercare/config';
 import { Clock } from '@aftercare/clock';
-import { DRIZZLE, type Db, type Executor } from '@aftercare/database';
+import { DRIZZLE, PreparedQuery, type Db, type Executor } from '@aftercare/database';
 import { JobScheduler, RetryableError } from '@aftercare/jobs';
 import { DomainError, notFound, OutboxWriter, ServiceClient } from '@aftercare/messaging';
 import { BOOKING_TASK_REASONS, FOLLOW_UP_VISIT } from '../booking-tasks/domain/booking-task.rules.js';
@@ -64,6 +64,17 @@ export const toCarePlanResource = (plan: CarePlanRow, planSteps: StepRow[], chan
       }
     : {}),
 });
+
+/** The statements of every step that comes due, built once (PreparedQuery). */
+const STEP = new PreparedQuery('followup.care_plans.step', (db) => db.select().from(steps).where(eq(steps.id, sql.placeholder('id'))));
+const PLAN = new PreparedQuery('followup.care_plans.plan', (db) => db.select().from(carePlans).where(eq(carePlans.id, sql.placeholder('id'))));
+const CLAIM_STEP = new PreparedQuery('followup.care_plans.claim_step', (db) =>
+  db
+    .update(steps)
+    .set({ status: sql`${sql.placeholder('status')}`, firedAt: sql`${sql.placeholder('firedAt')}` })
+    .where(and(eq(steps.id, sql.placeholder('id')), eq(steps.status, 'scheduled')))
+    .returning({ id: steps.id }),
+);
 
 /** Turns a completed procedure into a care plan, and runs each step when its job wakes it. */
 @Injectable()
@@ -225,11 +236,11 @@ export class CarePlansService {
 
   /** The job handler: runs one step once. A step that is no longer scheduled is left alone. */
   async runStep(stepId: string): Promise<void> {
-    const [step] = await this.db.select().from(steps).where(eq(steps.id, stepId));
+    const [step] = await STEP.execute(this.db, { id: stepId });
     if (!step || step.status !== 'scheduled') return;
     // Woken early (a stale job): leave the row scheduled; the reconciler gives it a new alarm.
     if (step.dueAt > this.clock.now()) return;
-    const [plan] = await this.db.select().from(carePlans).where(eq(carePlans.id, step.carePlanId));
+    const [plan] = await PLAN.execute(this.db, { id: step.carePlanId });
     // Paused since the step was read: the pause has moved the step to 'paused' (claim() below
     // would refuse it anyway); resume gives it a new job.
     if (plan?.status === 'paused') return;
@@ -325,11 +336,7 @@ export class CarePlansService {
 
   /** Moves a step out of 'scheduled' once: false when another run got there first. */
   private async claim(tx: Executor, step: StepRow, status: 'sent' | 'done', now: Date): Promise<boolean> {
-    const claimed = await tx
-      .update(steps)
-      .set({ status, firedAt: now })
-      .where(and(eq(steps.id, step.id), eq(steps.status, 'scheduled')))
-      .returning({ id: steps.id });
+    const claimed = await CLAIM_STEP.execute(tx, { id: step.id, status, firedAt: now });
     return claimed.length > 0;
   }
 

@@ -1,11 +1,14 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { eq } from 'drizzle-orm';
+import { eq, sql } from 'drizzle-orm';
 import type { EscalationRulesResource, PutEscalationRulesData, RequestContext } from '@aftercare/contracts';
 import { Clock } from '@aftercare/clock';
-import { DRIZZLE, type Db, type Executor } from '@aftercare/database';
+import { DRIZZLE, PreparedQuery, type Db, type Executor } from '@aftercare/database';
 import { DomainError } from '@aftercare/messaging';
 import { escalationSettings } from '../database/schema.js';
 import { DEFAULT_RULES, rulesProblem, type EscalationRules } from './escalation.rules.js';
+
+/** A clinic's row of rules: read for every check-in that goes out or comes back (PreparedQuery). */
+const RULES = new PreparedQuery('followup.escalation.rules', (db) => db.select().from(escalationSettings).where(eq(escalationSettings.clinicId, sql.placeholder('clinicId'))));
 
 /** A clinic's escalation rules: its row, or the defaults of PRODUCT.md. */
 @Injectable()
@@ -16,7 +19,7 @@ export class EscalationSettingsService {
   ) {}
 
   async rulesOf(clinicId: string, db: Executor = this.db): Promise<EscalationRules> {
-    const [row] = await db.select().from(escalationSettings).where(eq(escalationSettings.clinicId, clinicId));
+    const [row] = await RULES.execute(db, { clinicId });
     if (!row) return DEFAULT_RULES;
     return { highScore: row.highScore, riseBy: row.riseBy, missedInARow: row.missedInARow, freeText: row.freeText, emailAlerts: row.emailAlerts };
   }

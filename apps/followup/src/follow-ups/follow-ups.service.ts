@@ -3,7 +3,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { and, desc, eq, inArray, isNotNull, sql } from 'drizzle-orm';
 import type { BookingTaskSource, EventEnvelope, FollowUpKind, RequestContext, TimelineEntry } from '@aftercare/contracts';
 import { Clock } from '@aftercare/clock';
-import { DRIZZLE, type Db, type Executor } from '@aftercare/database';
+import { DRIZZLE, PreparedQuery, type Db, type Executor } from '@aftercare/database';
 import { carePlans, items, painScores, steps, type AttentionEvidence, type CarePlanRow } from '../database/schema.js';
 import { AttentionService } from '../escalation/attention.service.js';
 import { EscalationSettingsService } from '../escalation/escalation-settings.service.js';
@@ -31,6 +31,29 @@ export interface BookingTaskFields {
 /** A booking task carries its booking fields; other kinds have none. */
 export type RaiseItem = RaiseItemBase &
   ({ kind: Exclude<FollowUpKind, 'booking_task'>; task?: never } | { kind: 'booking_task'; task: BookingTaskFields });
+
+/** The statements of every check-in that goes out, built once (PreparedQuery). */
+const CLOSE_UNANSWERED = new PreparedQuery('followup.follow_ups.close_unanswered', (db) =>
+  db
+    .update(steps)
+    .set({ status: 'unanswered' })
+    .where(
+      and(
+        eq(steps.patientId, sql.placeholder('patientId')),
+        eq(steps.carePlanId, sql.placeholder('carePlanId')),
+        eq(steps.kind, 'checkin'),
+        eq(steps.status, 'sent'),
+        sql`${steps.id} <> ${sql.placeholder('currentStepId')}`,
+      ),
+    ),
+);
+const FIRED_CHECKINS = new PreparedQuery('followup.follow_ups.fired_checkins', (db) =>
+  db
+    .select({ status: steps.status })
+    .from(steps)
+    .where(and(eq(steps.carePlanId, sql.placeholder('carePlanId')), eq(steps.kind, 'checkin'), isNotNull(steps.firedAt), sql`${steps.id} <> ${sql.placeholder('currentStepId')}`))
+    .orderBy(desc(steps.firedAt)),
+);
 
 /**
  * Raises the due list's items (from steps, escalation and decisions) and records check-in
@@ -91,17 +114,8 @@ export class FollowUpsService {
     // The patient narrows it to the open check-ins' index (patient_id, fired_at WHERE sent): by
     // the plan alone, PostgreSQL chose that index's whole range (every check-in waiting for an
     // answer, 100,000 in a busy hour) over the plan's eight steps, and each sent check-in took ms.
-    await tx
-      .update(steps)
-      .set({ status: 'unanswered' })
-      .where(
-        and(eq(steps.patientId, plan.patientId), eq(steps.carePlanId, plan.id), eq(steps.kind, 'checkin'), eq(steps.status, 'sent'), sql`${steps.id} <> ${currentStepId}`),
-      );
-    const fired = await tx
-      .select({ status: steps.status })
-      .from(steps)
-      .where(and(eq(steps.carePlanId, plan.id), eq(steps.kind, 'checkin'), isNotNull(steps.firedAt), sql`${steps.id} <> ${currentStepId}`))
-      .orderBy(desc(steps.firedAt));
+    await CLOSE_UNANSWERED.execute(tx, { patientId: plan.patientId, carePlanId: plan.id, currentStepId });
+    const fired = await FIRED_CHECKINS.execute(tx, { carePlanId: plan.id, currentStepId });
     let inARow = 0;
     for (const s of fired) {
       if (s.status !== 'unanswered') break;

@@ -1,9 +1,46 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { and, asc, desc, eq, gt, sql } from 'drizzle-orm';
 import type { EventEnvelope } from '@aftercare/contracts';
-import { DRIZZLE, type Db, type Executor } from '@aftercare/database';
+import { DRIZZLE, PreparedQuery, type Db, type Executor } from '@aftercare/database';
 import { appointments, clinics, recipients, type AppointmentCopyRow, type AppointmentCopyStatus, type ClinicRow, type RecipientRow } from '../database/schema.js';
 import { DEFAULT_LANGUAGE } from '../templates/message.templates.js';
+
+/** The reads every composed message makes, built once (PreparedQuery). */
+const CLINIC = new PreparedQuery('notifications.directory.clinic', (db) => db.select().from(clinics).where(eq(clinics.id, sql.placeholder('id'))));
+const RECIPIENT = new PreparedQuery('notifications.directory.recipient', (db) => db.select().from(recipients).where(eq(recipients.id, sql.placeholder('id'))));
+const RECIPIENT_LOCKED = new PreparedQuery('notifications.directory.recipient_locked', (db) =>
+  db.select().from(recipients).where(eq(recipients.id, sql.placeholder('id'))).for('update'),
+);
+const APPOINTMENT = new PreparedQuery('notifications.directory.appointment', (db) => db.select().from(appointments).where(eq(appointments.id, sql.placeholder('id'))));
+/** The appointment's copy, written or replaced whole: every appointment event (PreparedQuery). */
+const UPSERT_APPOINTMENT = new PreparedQuery('notifications.directory.upsert_appointment', (db) =>
+  db
+    .insert(appointments)
+    .values({
+      id: sql.placeholder('id'),
+      clinicId: sql.placeholder('clinicId'),
+      patientId: sql.placeholder('patientId'),
+      clinicianId: sql.placeholder('clinicianId'),
+      clinicianName: sql.placeholder('clinicianName'),
+      startsAt: sql.placeholder('startsAt'),
+      endsAt: sql.placeholder('endsAt'),
+      status: sql.placeholder('status'),
+      sequence: sql.placeholder('sequence'),
+    })
+    .onConflictDoUpdate({
+      target: appointments.id,
+      set: {
+        clinicId: sql`excluded.clinic_id`,
+        patientId: sql`excluded.patient_id`,
+        clinicianId: sql`excluded.clinician_id`,
+        clinicianName: sql`excluded.clinician_name`,
+        startsAt: sql`excluded.starts_at`,
+        endsAt: sql`excluded.ends_at`,
+        status: sql`excluded.status`,
+        sequence: sql`excluded.sequence`,
+      },
+    }),
+);
 
 /** Notifications' own copies of clinics, patients and appointments, kept from events. */
 @Injectable()
@@ -34,8 +71,7 @@ export class DirectoryService {
   }
 
   async upsertAppointment(tx: Executor, row: AppointmentCopyRow): Promise<void> {
-    const { id, ...rest } = row;
-    await tx.insert(appointments).values(row).onConflictDoUpdate({ target: appointments.id, set: rest });
+    await UPSERT_APPOINTMENT.execute(tx, { ...row });
   }
 
   /** Check-in and no-show: the copy follows (its reminders stop elsewhere). */
@@ -49,12 +85,12 @@ export class DirectoryService {
   }
 
   async clinic(clinicId: string, db: Executor = this.db): Promise<ClinicRow | null> {
-    const [row] = await db.select().from(clinics).where(eq(clinics.id, clinicId));
+    const [row] = await CLINIC.execute(db, { id: clinicId });
     return row ?? null;
   }
 
   async recipient(patientId: string, db: Executor = this.db): Promise<RecipientRow | null> {
-    const [row] = await db.select().from(recipients).where(eq(recipients.id, patientId));
+    const [row] = await RECIPIENT.execute(db, { id: patientId });
     return row ?? null;
   }
 
@@ -63,7 +99,7 @@ export class DirectoryService {
    * patient's other SMS, and two such counts at once must not both find room for one more.
    */
   async lockRecipient(tx: Executor, patientId: string): Promise<RecipientRow | null> {
-    const [row] = await tx.select().from(recipients).where(eq(recipients.id, patientId)).for('update');
+    const [row] = await RECIPIENT_LOCKED.execute(tx, { id: patientId });
     return row ?? null;
   }
 
@@ -74,7 +110,7 @@ export class DirectoryService {
   }
 
   async appointment(id: string, db: Executor = this.db): Promise<AppointmentCopyRow | null> {
-    const [row] = await db.select().from(appointments).where(eq(appointments.id, id));
+    const [row] = await APPOINTMENT.execute(db, { id });
     return row ?? null;
   }
 

@@ -2,12 +2,12 @@ import { randomUUID } from 'node:crypto';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { InjectQueue } from '@nestjs/bullmq';
 import type { Queue } from 'bullmq';
-import { and, asc, desc, eq, gte, inArray, lt, or, type SQL } from 'drizzle-orm';
+import { and, asc, desc, eq, gte, inArray, lt, or, sql, type SQL } from 'drizzle-orm';
 import { JOBS, QUEUES, type ListMessagesData, type MessageResource,
   type MessageStatusChange, type MessageStatus, type RequestContext, type TimelineEntry } from '@aftercare/contracts';
 import { APP_CONFIG, type AppConfig } from '@aftercare/config';
 import { Clock } from '@aftercare/clock';
-import { DRIZZLE, type Db, type Executor } from '@aftercare/database';
+import { DRIZZLE, PreparedQuery, type Db, type Executor } from '@aftercare/database';
 import { DomainError, notFound } from '@aftercare/messaging';
 import { JobScheduler } from '@aftercare/jobs';
 import { buildInvite } from '../calendar/ics.js';
@@ -46,6 +46,48 @@ export interface ComposeRequest {
 /** Statuses of an SMS that the frequency cap counts: it went, or still will. */
 const CAP_COUNTED: MessageStatus[] = ['scheduled', 'queued', 'sending', 'sent', 'delivered'];
 const DAY_MS = 86_400_000;
+
+/** When the patient's counted SMS go or went, from `since` on: read for every capped SMS composed (PreparedQuery). */
+const CAPPED_SMS_TIMES = new PreparedQuery('notifications.messages.capped_sms_times', (db) =>
+  db
+    .select({ sendAt: messages.sendAt, sentAt: messages.sentAt })
+    .from(messages)
+    .where(
+      and(
+        eq(messages.patientId, sql.placeholder('patientId')),
+        eq(messages.channel, 'sms'),
+        eq(messages.direction, 'outbound'),
+        inArray(messages.kind, [...CAPPED_KINDS]),
+        inArray(messages.status, CAP_COUNTED),
+        gte(messages.sendAt, sql.placeholder('since')),
+      ),
+    ),
+);
+
+/** The columns compose gives a message row; the others keep their defaults. */
+const COMPOSED_COLUMNS = [
+  'id', 'clinicId', 'patientId', 'channel', 'direction', 'kind', 'status', 'body', 'subject', 'ics', 'toAddress', 'sendAt',
+  'errorCode', 'error', 'appointmentId', 'stepId', 'waitlistOfferId', 'dedupeKey', 'createdAt', 'timing',
+] as const satisfies readonly (keyof typeof messages.$inferInsert)[];
+type ComposedRow = Pick<typeof messages.$inferInsert, (typeof COMPOSED_COLUMNS)[number]>;
+
+/** One composed message, unless its dedupe key is taken: every message composed (PreparedQuery). */
+const INSERT_COMPOSED = new PreparedQuery('notifications.messages.insert_composed', (db) =>
+  db
+    .insert(messages)
+    .values(Object.fromEntries(COMPOSED_COLUMNS.map((column) => [column, sql.placeholder(column)])) as unknown as typeof messages.$inferInsert)
+    .onConflictDoNothing({ target: messages.dedupeKey })
+    .returning(),
+);
+
+const COMPOSED = new Set<string>(COMPOSED_COLUMNS);
+
+/** A composed row's values for INSERT_COMPOSED: null where compose gave none. */
+function composedValues(row: ComposedRow): Record<(typeof COMPOSED_COLUMNS)[number], unknown> {
+  // A column compose starts to give must join COMPOSED_COLUMNS, or it would be dropped unseen.
+  for (const column in row) if (!COMPOSED.has(column)) throw new Error(`compose gave ${column}, which COMPOSED_COLUMNS does not list`);
+  return Object.fromEntries(COMPOSED_COLUMNS.map((column) => [column, row[column] ?? null])) as Record<(typeof COMPOSED_COLUMNS)[number], unknown>;
+}
 
 /** Kinds that carry a time and so need the appointment (or the offer). */
 const NEEDS_TIME = new Set<MessageKind>([
@@ -190,7 +232,7 @@ export class MessagesService {
       createdAt: now,
     };
     const templates = await this.templates.templatesOf(tx, clinic.id, request.kind, recipient.language);
-    const rows: (typeof messages.$inferInsert)[] = [];
+    const rows: ComposedRow[] = [];
     for (const channel of channels) {
       const decision = decideSendTime({
         intended: request.sendAt,
@@ -243,7 +285,8 @@ export class MessagesService {
         .onConflictDoNothing({ target: messages.dedupeKey });
       return [];
     }
-    const inserted = await tx.insert(messages).values(rows).onConflictDoNothing({ target: messages.dedupeKey }).returning();
+    const inserted: MessageRow[] = [];
+    for (const row of rows) inserted.push(...(await INSERT_COMPOSED.execute(tx, composedValues(row))));
     for (const row of inserted) {
       // Ids, kinds and codes only: no patient data in logs.
       if (row.status === 'suppressed') this.logger.log(`${row.kind} ${row.id} (${row.channel}) not sent: ${row.errorCode} - ${row.error}`);
@@ -260,19 +303,7 @@ export class MessagesService {
 
   /** When the patient's counted SMS go or went, from a week before `around` on. */
   private async cappedSmsTimes(tx: Executor, patientId: string, around: Date): Promise<Date[]> {
-    const found = await tx
-      .select({ sendAt: messages.sendAt, sentAt: messages.sentAt })
-      .from(messages)
-      .where(
-        and(
-          eq(messages.patientId, patientId),
-          eq(messages.channel, 'sms'),
-          eq(messages.direction, 'outbound'),
-          inArray(messages.kind, [...CAPPED_KINDS]),
-          inArray(messages.status, CAP_COUNTED),
-          gte(messages.sendAt, new Date(around.getTime() - 8 * DAY_MS)),
-        ),
-      );
+    const found = await CAPPED_SMS_TIMES.execute(tx, { patientId, since: new Date(around.getTime() - 8 * DAY_MS) });
     return found.map((r) => r.sentAt ?? r.sendAt!);
   }
 

@@ -1,5 +1,5 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { and, eq } from 'drizzle-orm';
+import { and, eq, sql } from 'drizzle-orm';
 import { DateTime } from 'luxon';
 import type {
   ListTemplatesData,
@@ -11,7 +11,7 @@ import type {
   TemplatePreviewResource,
 } from '@aftercare/contracts';
 import { Clock } from '@aftercare/clock';
-import { DRIZZLE, type Db, type Executor } from '@aftercare/database';
+import { DRIZZLE, PreparedQuery, type Db, type Executor } from '@aftercare/database';
 import { DomainError } from '@aftercare/messaging';
 import { templateOverrides, type TemplateOverrideRow } from '../database/schema.js';
 import { DirectoryService } from '../directory/directory.service.js';
@@ -34,17 +34,25 @@ import {
 } from './message.templates.js';
 import { checkTemplateInput, checkValuesInput, longestValues, previewTemplate, TemplateInputError, templateProblems, type TemplatePart } from './template.rules.js';
 
-/**
- * The texts a clinic sends: its admin's overrides (notifications.template_overrides) over the
- * built-in defaults. Edits are checked against template.rules.ts before they are stored; what
- * is stored always renders. Composing a message asks `smsTemplate` / `emailTemplate` here.
- */
 /** A kind's templates in one language, the clinic's override applied. */
 export interface KindTemplates {
   sms(vars: TemplateVars): string;
   email(vars: TemplateVars): { subject: string; text: string };
 }
 
+/** A clinic's override of one kind and language: read for every message composed (PreparedQuery). */
+const OVERRIDE = new PreparedQuery('notifications.templates.override', (db) =>
+  db
+    .select()
+    .from(templateOverrides)
+    .where(and(eq(templateOverrides.clinicId, sql.placeholder('clinicId')), eq(templateOverrides.kind, sql.placeholder('kind')), eq(templateOverrides.language, sql.placeholder('lang')))),
+);
+
+/**
+ * The texts a clinic sends: its admin's overrides (notifications.template_overrides) over the
+ * built-in defaults. Edits are checked against template.rules.ts before they are stored; what
+ * is stored always renders. Composing a message asks `smsTemplate` / `emailTemplate` here.
+ */
 @Injectable()
 export class TemplatesService {
   private readonly logger = new Logger('Templates');
@@ -168,10 +176,7 @@ export class TemplatesService {
   // ---- internals ----
 
   private async override(db: Executor, clinicId: string, kind: MessageKind, lang: Language): Promise<TemplateOverrideRow | null> {
-    const [row] = await db
-      .select()
-      .from(templateOverrides)
-      .where(and(eq(templateOverrides.clinicId, clinicId), eq(templateOverrides.kind, kind), eq(templateOverrides.language, lang)));
+    const [row] = await OVERRIDE.execute(db, { clinicId, kind, lang });
     return row ?? null;
   }
 

@@ -16,7 +16,7 @@ import type {
 } from '@aftercare/contracts';
 import { Clock } from '@aftercare/clock';
 import { DateTime } from 'luxon';
-import { DRIZZLE, isTransientConflict, pgErrorOf, retryTransient, type Db, type Executor } from '@aftercare/database';
+import { DRIZZLE, isTransientConflict, pgErrorOf, PreparedQuery, retryTransient, type Db, type Executor } from '@aftercare/database';
 import { DomainError, notFound, OutboxWriter, safeErrorMessage } from '@aftercare/messaging';
 import { AvailabilityService, candidatesFor } from '../availability/availability.service.js';
 import { ClinicService, type ClinicSetup } from '../clinic/clinic.service.js';
@@ -67,6 +67,53 @@ const isUniqueViolation = (error: unknown) => pgErrorOf(error).code === '23505';
 const ACTIVE: AppointmentStatus[] = ['booked', 'confirmed', 'checked_in'];
 /** How far ahead a booking may be made: further is a typing error, not a plan. */
 const BOOKING_HORIZON_DAYS = 400;
+
+/** The statements of every booking, built once (PreparedQuery). */
+const INSERT_BOOKING = new PreparedQuery('scheduling.appointments.insert_booking', (db) =>
+  db
+    .insert(appointments)
+    .values({
+      id: sql.placeholder('id'),
+      clinicId: sql.placeholder('clinicId'),
+      patientId: sql.placeholder('patientId'),
+      clinicianId: sql.placeholder('clinicianId'),
+      procedureType: sql.placeholder('procedureType'),
+      startsAt: sql.placeholder('startsAt'),
+      endsAt: sql.placeholder('endsAt'),
+      blocksUntil: sql.placeholder('blocksUntil'),
+      status: 'booked',
+      notes: sql.placeholder('notes'),
+      idempotencyKey: sql.placeholder('idempotencyKey'),
+      requestFingerprint: sql.placeholder('requestFingerprint'),
+      bookedByCarePlan: sql.placeholder('bookedByCarePlan'),
+      bookingTaskId: sql.placeholder('bookingTaskId'),
+      waitlistOfferId: sql.placeholder('waitlistOfferId'),
+    })
+    .returning(),
+);
+/** One room or machine held for the appointment (the usual booking needs one). */
+const HOLD_ONE = new PreparedQuery('scheduling.appointments.hold_one', (db) =>
+  db.insert(appointmentResources).values({
+    appointmentId: sql.placeholder('appointmentId'),
+    resourceId: sql.placeholder('resourceId'),
+    clinicId: sql.placeholder('clinicId'),
+    during: sql.placeholder('during'),
+    active: true,
+  }),
+);
+/** Which of these resources are held during [from, to) (ISO times). */
+const BUSY_RESOURCES = new PreparedQuery('scheduling.appointments.busy_resources', (db) =>
+  db
+    .select({ resourceId: appointmentResources.resourceId })
+    .from(appointmentResources)
+    .where(
+      and(
+        eq(appointmentResources.active, true),
+        sql`${appointmentResources.resourceId} = ANY(${sql.placeholder('ids')}::uuid[])`,
+        sql`${appointmentResources.during} && tstzrange(${sql.placeholder('from')}::timestamptz, ${sql.placeholder('to')}::timestamptz)`,
+      ),
+    ),
+);
 
 /** A booking that passed its checks, ready to insert. */
 export interface NewBooking {
@@ -183,26 +230,22 @@ export class AppointmentsService {
     const endsAt = new Date(b.startsAt.getTime() + b.type.durationMinutes * 60_000);
     const blocksUntil = new Date(endsAt.getTime() + b.type.bufferAfterMinutes * 60_000);
     const resourceIds = await this.pickResources(tx, ctx.clinicId, b.type.requires, b.startsAt, blocksUntil, { spread: b.spreadResources, known: b.resources });
-    const [row] = await tx
-      .insert(appointments)
-      .values({
-        id: randomUUID(),
-        clinicId: ctx.clinicId,
-        patientId: b.patientId,
-        clinicianId: b.clinician.id,
-        procedureType: b.type.code,
-        startsAt: b.startsAt,
-        endsAt,
-        blocksUntil,
-        status: 'booked',
-        notes: b.notes,
-        idempotencyKey: b.idempotencyKey,
-        requestFingerprint: b.fingerprint,
-        bookedByCarePlan: b.bookedByCarePlan,
-        bookingTaskId: b.bookingTaskId,
-        waitlistOfferId: b.waitlistOfferId,
-      })
-      .returning();
+    const [row] = await INSERT_BOOKING.execute(tx, {
+      id: randomUUID(),
+      clinicId: ctx.clinicId,
+      patientId: b.patientId,
+      clinicianId: b.clinician.id,
+      procedureType: b.type.code,
+      startsAt: b.startsAt,
+      endsAt,
+      blocksUntil,
+      notes: b.notes,
+      idempotencyKey: b.idempotencyKey,
+      requestFingerprint: b.fingerprint,
+      bookedByCarePlan: b.bookedByCarePlan,
+      bookingTaskId: b.bookingTaskId,
+      waitlistOfferId: b.waitlistOfferId,
+    });
     await this.holdResources(tx, row!, resourceIds);
     await this.outbox.publish(
       tx,
@@ -495,6 +538,10 @@ export class AppointmentsService {
 
   private async holdResources(tx: Executor, row: AppointmentRow, resourceIds: string[]): Promise<void> {
     if (resourceIds.length === 0) return;
+    if (resourceIds.length === 1) {
+      await HOLD_ONE.execute(tx, { appointmentId: row.id, resourceId: resourceIds[0]!, clinicId: row.clinicId, during: `[${row.startsAt.toISOString()},${row.blocksUntil.toISOString()})` });
+      return;
+    }
     await tx.insert(appointmentResources).values(
       resourceIds.map((resourceId) => ({
         appointmentId: row.id,
@@ -521,18 +568,7 @@ export class AppointmentsService {
     if (requires.length === 0) return [];
     const all = known ?? (await tx.select().from(resources).where(eq(resources.clinicId, clinicId)).orderBy(asc(resources.name), asc(resources.id)));
     const ids = [...new Set(requires.flatMap((req) => candidatesFor(all, req).map((r) => r.id)))];
-    const busy = ids.length
-      ? await tx
-          .select({ resourceId: appointmentResources.resourceId })
-          .from(appointmentResources)
-          .where(
-            and(
-              eq(appointmentResources.active, true),
-              inArray(appointmentResources.resourceId, ids),
-              sql`${appointmentResources.during} && tstzrange(${from.toISOString()}::timestamptz, ${to.toISOString()}::timestamptz)`,
-            ),
-          )
-      : [];
+    const busy = ids.length ? await BUSY_RESOURCES.execute(tx, { ids, from: from.toISOString(), to: to.toISOString() }) : [];
     const taken = new Set(busy.map((b) => b.resourceId));
     const picked: string[] = [];
     for (const req of requires) {

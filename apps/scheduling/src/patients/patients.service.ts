@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import { and, asc, eq, ilike, inArray, ne, or, sql, type SQL } from 'drizzle-orm';
 import type { CreatePatientData, ListPatientsData, PatientDuplicatesData, PatientResource, PossibleDuplicate, RequestContext } from '@aftercare/contracts';
-import { DRIZZLE, type Db, type Executor } from '@aftercare/database';
+import { DRIZZLE, PreparedQuery, type Db, type Executor } from '@aftercare/database';
 import { DomainError, notFound, OutboxWriter } from '@aftercare/messaging';
 import { patients, type PatientRow } from '../database/schema.js';
 
@@ -20,6 +20,11 @@ export const toPatientResource = (row: PatientRow): PatientResource => ({
   language: row.language,
   createdAt: row.createdAt.toISOString(),
 });
+
+/** A patient of the clinic: read by every booking (PreparedQuery). */
+const PATIENT = new PreparedQuery('scheduling.patients.by_id', (db) =>
+  db.select().from(patients).where(and(eq(patients.id, sql.placeholder('id')), eq(patients.clinicId, sql.placeholder('clinicId')))),
+);
 
 @Injectable()
 export class PatientsService {
@@ -135,7 +140,7 @@ export class PatientsService {
   }
 
   async get(ctx: RequestContext, id: string, db: Executor = this.db): Promise<PatientRow> {
-    const [row] = await db.select().from(patients).where(and(eq(patients.id, id), eq(patients.clinicId, ctx.clinicId)));
+    const [row] = await PATIENT.execute(db, { id, clinicId: ctx.clinicId });
     if (!row) throw notFound('Patient', id);
     return row;
   }
