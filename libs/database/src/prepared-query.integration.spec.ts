@@ -16,6 +16,7 @@ const people = s.table('people', {
   active: boolean('active').notNull(),
   visits: integer('visits').notNull(),
   seenAt: timestamp('seen_at', { withTimezone: true, mode: 'date' }).notNull(),
+  leftAt: timestamp('left_at', { withTimezone: true, mode: 'date' }),
 });
 
 const byId = new PreparedQuery('prepared_spec.by_id', (db) => db.select().from(people).where(eq(people.id, sql.placeholder('id'))));
@@ -29,20 +30,24 @@ const add = new PreparedQuery('prepared_spec.add', (db) =>
     .onConflictDoNothing()
     .returning({ id: people.id }),
 );
+const setLeftAt = new PreparedQuery('prepared_spec.set_left_at', (db) =>
+  // A nullable timestamp: wrapped, so pg sends the Date (or null) as it is (drizzle's column encoder does not take null).
+  db.update(people).set({ leftAt: sql`${sql.placeholder('leftAt')}` }).where(eq(people.id, sql.placeholder('id'))).returning({ leftAt: people.leftAt }),
+);
 const lockById = new PreparedQuery('prepared_spec.lock_by_id', (db) => db.select({ id: people.id }).from(people).where(eq(people.id, sql.placeholder('id'))).for('update', { noWait: true }));
 
 describe('PreparedQuery (a drizzle query built once, run on the pool or in any transaction)', () => {
   let database: Awaited<ReturnType<typeof createTestDatabase>>;
   let pool: pg.Pool;
   let db: Db;
-  const ann = { id: randomUUID(), name: 'Ann', active: true, visits: 3, seenAt: new Date('2026-03-08T06:59:59.123Z') };
-  const bob = { id: randomUUID(), name: 'Bob', active: false, visits: 1, seenAt: new Date('2026-03-09T12:00:00.000Z') };
+  const ann = { id: randomUUID(), name: 'Ann', active: true, visits: 3, seenAt: new Date('2026-03-08T06:59:59.123Z'), leftAt: null };
+  const bob = { id: randomUUID(), name: 'Bob', active: false, visits: 1, seenAt: new Date('2026-03-09T12:00:00.000Z'), leftAt: null };
 
   beforeAll(async () => {
     database = await createTestDatabase();
     pool = createPool(database.url, 'aftercare-prepared-spec', 4);
     db = drizzle({ client: pool });
-    await pool.query('CREATE SCHEMA prepared_spec; CREATE TABLE prepared_spec.people (id uuid PRIMARY KEY, name text NOT NULL, active boolean NOT NULL, visits integer NOT NULL, seen_at timestamptz NOT NULL)');
+    await pool.query('CREATE SCHEMA prepared_spec; CREATE TABLE prepared_spec.people (id uuid PRIMARY KEY, name text NOT NULL, active boolean NOT NULL, visits integer NOT NULL, seen_at timestamptz NOT NULL, left_at timestamptz)');
     await db.insert(people).values([ann, bob]);
   });
 
@@ -59,7 +64,7 @@ describe('PreparedQuery (a drizzle query built once, run on the pool or in any t
       expect(prepared).toEqual([person]);
     }
     expect(await byId.execute(db, { id: randomUUID() })).toEqual([]);
-    // A Date placeholder is encoded by its column, as drizzle encodes a value.
+    // A Date in a condition goes to pg as it is, which sends it with its offset: the same instant, to the millisecond.
     expect(await seenSince.execute(db, { since: new Date('2026-03-08T06:59:59.123Z') })).toEqual([{ id: ann.id, seenAt: ann.seenAt }]);
     expect(await seenSince.execute(db, { since: new Date('2026-03-08T06:59:59.124Z') })).toEqual([]);
   });
@@ -98,6 +103,34 @@ describe('PreparedQuery (a drizzle query built once, run on the pool or in any t
     });
     expect((await byId.execute(db, { id: carl.id }))[0]).toMatchObject({ name: 'Carl', seenAt: carl.seenAt, visits: 0, active: true });
     expect(await add.execute(db, carl)).toEqual([]);
+  });
+
+  it('runs at once on the pool and in several transactions, each run on its own connection with its own values', async () => {
+    const people3 = [0, 1, 2].map((i) => ({ id: randomUUID(), name: `P${i}`, seenAt: new Date(Date.UTC(2026, 10, 1, i)) }));
+    // All three transactions stay open until each has written its row.
+    let written = 0;
+    let allWritten!: () => void;
+    const barrier = new Promise<void>((resolve) => (allWritten = resolve));
+    const seen = await Promise.all([
+      ...people3.map((person) =>
+        db.transaction(async (tx) => {
+          await add.execute(tx, person);
+          if (++written === people3.length) allWritten();
+          await barrier;
+          // Each transaction sees its own new row and none of the others' (none is committed yet).
+          const own = await byId.execute(tx, { id: person.id });
+          const others = await Promise.all(people3.filter((p) => p !== person).map((p) => byId.execute(tx, { id: p.id })));
+          return { own: own.map((r) => r.name), others: others.flat().length };
+        }),
+      ),
+      byId.execute(db, { id: ann.id }).then((rows) => ({ own: rows.map((r) => r.name), others: 0 })),
+    ]);
+    expect(seen).toEqual([...people3.map((p) => ({ own: [p.name], others: 0 })), { own: ['Ann'], others: 0 }]);
+  });
+
+  it('takes null for a nullable timestamp written as sql`${placeholder}`, and a Date', async () => {
+    expect(await setLeftAt.execute(db, { id: bob.id, leftAt: new Date('2026-10-25T01:30:00Z') })).toEqual([{ leftAt: new Date('2026-10-25T01:30:00Z') }]);
+    expect(await setLeftAt.execute(db, { id: bob.id, leftAt: null })).toEqual([{ leftAt: null }]);
   });
 
   it('holds a row lock (FOR UPDATE) for the transaction that ran it, and for no other', async () => {

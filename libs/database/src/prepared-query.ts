@@ -1,3 +1,4 @@
+import { sql, type Placeholder } from 'drizzle-orm';
 import type { Executor } from './database.module.js';
 
 /** What drizzle's query builders offer here: `.prepare(name)` (select, insert, update, delete). */
@@ -31,7 +32,10 @@ const texts = new Map<string, string>();
  * drizzle encodes a value, and drizzle's encoder of a timestamp column does not take null: a
  * nullable timestamp goes in as sql`${sql.placeholder('…')}` (pg sends a Date as it is). In a
  * condition (`eq(column, placeholder)`) the value goes to pg as it is. The statement is a named
- * prepared statement as well, so PostgreSQL parses it once per connection.
+ * prepared statement as well, so PostgreSQL parses it once per connection; after five runs it may
+ * plan it once for any values (a generic plan), which cannot use a partial index whose condition
+ * it sees only as a parameter: a constant that such an index names is written into the text
+ * (sql`${column} = 'sent'`), not given as `eq(column, 'sent')`, which drizzle sends as a parameter.
  *
  * Drizzle's own `.prepare()` ties a statement to the handle it was built on (the pool, or one
  * transaction's connection): a statement prepared outside a transaction would run outside it.
@@ -74,4 +78,9 @@ function clientOf(db: Executor): unknown {
   const client = (db as unknown as { session?: { client?: unknown } }).session?.client;
   if (!client) throw new Error('PreparedQuery needs a drizzle node-postgres database or transaction');
   return client;
+}
+
+/** `{ key: sql.placeholder('key') }` for each key: a prepared insert's values, named as the row's properties. */
+export function placeholders<K extends string>(keys: readonly K[]): { [P in K]: Placeholder<P> } {
+  return Object.fromEntries(keys.map((key) => [key, sql.placeholder(key)])) as { [P in K]: Placeholder<P> };
 }
