@@ -42,7 +42,8 @@ const CLOSE_UNANSWERED = new PreparedQuery('followup.follow_ups.close_unanswered
         eq(steps.patientId, sql.placeholder('patientId')),
         eq(steps.carePlanId, sql.placeholder('carePlanId')),
         eq(steps.kind, 'checkin'),
-        eq(steps.status, 'sent'),
+        // Written into the statement, not a parameter: a generic plan can then use the partial index of open check-ins.
+        sql`${steps.status} = 'sent'`,
         sql`${steps.id} <> ${sql.placeholder('currentStepId')}`,
       ),
     ),

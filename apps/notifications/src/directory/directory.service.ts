@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { and, asc, desc, eq, gt, sql } from 'drizzle-orm';
 import type { EventEnvelope } from '@aftercare/contracts';
-import { DRIZZLE, PreparedQuery, type Db, type Executor } from '@aftercare/database';
+import { DRIZZLE, placeholders, PreparedQuery, type Db, type Executor } from '@aftercare/database';
 import { appointments, clinics, recipients, type AppointmentCopyRow, type AppointmentCopyStatus, type ClinicRow, type RecipientRow } from '../database/schema.js';
 import { DEFAULT_LANGUAGE } from '../templates/message.templates.js';
 
@@ -13,32 +13,14 @@ const RECIPIENT_LOCKED = new PreparedQuery('notifications.directory.recipient_lo
 );
 const APPOINTMENT = new PreparedQuery('notifications.directory.appointment', (db) => db.select().from(appointments).where(eq(appointments.id, sql.placeholder('id'))));
 /** The appointment's copy, written or replaced whole: every appointment event (PreparedQuery). */
+const APPOINTMENT_COLUMNS = ['id', 'clinicId', 'patientId', 'clinicianId', 'clinicianName', 'startsAt', 'endsAt', 'status', 'sequence'] as const satisfies readonly (keyof AppointmentCopyRow)[];
 const UPSERT_APPOINTMENT = new PreparedQuery('notifications.directory.upsert_appointment', (db) =>
   db
     .insert(appointments)
-    .values({
-      id: sql.placeholder('id'),
-      clinicId: sql.placeholder('clinicId'),
-      patientId: sql.placeholder('patientId'),
-      clinicianId: sql.placeholder('clinicianId'),
-      clinicianName: sql.placeholder('clinicianName'),
-      startsAt: sql.placeholder('startsAt'),
-      endsAt: sql.placeholder('endsAt'),
-      status: sql.placeholder('status'),
-      sequence: sql.placeholder('sequence'),
-    })
+    .values(placeholders(APPOINTMENT_COLUMNS))
     .onConflictDoUpdate({
       target: appointments.id,
-      set: {
-        clinicId: sql`excluded.clinic_id`,
-        patientId: sql`excluded.patient_id`,
-        clinicianId: sql`excluded.clinician_id`,
-        clinicianName: sql`excluded.clinician_name`,
-        startsAt: sql`excluded.starts_at`,
-        endsAt: sql`excluded.ends_at`,
-        status: sql`excluded.status`,
-        sequence: sql`excluded.sequence`,
-      },
+      set: Object.fromEntries(APPOINTMENT_COLUMNS.filter((c) => c !== 'id').map((c) => [c, sql.raw(`excluded."${appointments[c].name}"`)])),
     }),
 );
 

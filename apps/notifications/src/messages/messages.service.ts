@@ -7,7 +7,7 @@ import { JOBS, QUEUES, type ListMessagesData, type MessageResource,
   type MessageStatusChange, type MessageStatus, type RequestContext, type TimelineEntry } from '@aftercare/contracts';
 import { APP_CONFIG, type AppConfig } from '@aftercare/config';
 import { Clock } from '@aftercare/clock';
-import { DRIZZLE, PreparedQuery, type Db, type Executor } from '@aftercare/database';
+import { DRIZZLE, placeholders, PreparedQuery, type Db, type Executor } from '@aftercare/database';
 import { DomainError, notFound } from '@aftercare/messaging';
 import { JobScheduler } from '@aftercare/jobs';
 import { buildInvite } from '../calendar/ics.js';
@@ -55,8 +55,8 @@ const CAPPED_SMS_TIMES = new PreparedQuery('notifications.messages.capped_sms_ti
     .where(
       and(
         eq(messages.patientId, sql.placeholder('patientId')),
-        eq(messages.channel, 'sms'),
-        eq(messages.direction, 'outbound'),
+        // Written into the statement, not parameters: a generic plan can then use the partial index of the patients' SMS.
+        sql`${messages.channel} = 'sms' AND ${messages.direction} = 'outbound'`,
         inArray(messages.kind, [...CAPPED_KINDS]),
         inArray(messages.status, CAP_COUNTED),
         gte(messages.sendAt, sql.placeholder('since')),
@@ -75,7 +75,7 @@ type ComposedRow = Pick<typeof messages.$inferInsert, (typeof COMPOSED_COLUMNS)[
 const INSERT_COMPOSED = new PreparedQuery('notifications.messages.insert_composed', (db) =>
   db
     .insert(messages)
-    .values(Object.fromEntries(COMPOSED_COLUMNS.map((column) => [column, sql.placeholder(column)])) as unknown as typeof messages.$inferInsert)
+    .values(placeholders(COMPOSED_COLUMNS))
     .onConflictDoNothing({ target: messages.dedupeKey })
     .returning(),
 );

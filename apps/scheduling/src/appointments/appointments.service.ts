@@ -16,7 +16,7 @@ import type {
 } from '@aftercare/contracts';
 import { Clock } from '@aftercare/clock';
 import { DateTime } from 'luxon';
-import { DRIZZLE, isTransientConflict, pgErrorOf, PreparedQuery, retryTransient, type Db, type Executor } from '@aftercare/database';
+import { DRIZZLE, isTransientConflict, pgErrorOf, placeholders, PreparedQuery, retryTransient, type Db, type Executor } from '@aftercare/database';
 import { DomainError, notFound, OutboxWriter, safeErrorMessage } from '@aftercare/messaging';
 import { AvailabilityService, candidatesFor } from '../availability/availability.service.js';
 import { ClinicService, type ClinicSetup } from '../clinic/clinic.service.js';
@@ -73,33 +73,15 @@ const INSERT_BOOKING = new PreparedQuery('scheduling.appointments.insert_booking
   db
     .insert(appointments)
     .values({
-      id: sql.placeholder('id'),
-      clinicId: sql.placeholder('clinicId'),
-      patientId: sql.placeholder('patientId'),
-      clinicianId: sql.placeholder('clinicianId'),
-      procedureType: sql.placeholder('procedureType'),
-      startsAt: sql.placeholder('startsAt'),
-      endsAt: sql.placeholder('endsAt'),
-      blocksUntil: sql.placeholder('blocksUntil'),
+      ...placeholders(['id', 'clinicId', 'patientId', 'clinicianId', 'procedureType', 'startsAt', 'endsAt', 'blocksUntil', 'notes', 'idempotencyKey',
+        'requestFingerprint', 'bookedByCarePlan', 'bookingTaskId', 'waitlistOfferId']),
       status: 'booked',
-      notes: sql.placeholder('notes'),
-      idempotencyKey: sql.placeholder('idempotencyKey'),
-      requestFingerprint: sql.placeholder('requestFingerprint'),
-      bookedByCarePlan: sql.placeholder('bookedByCarePlan'),
-      bookingTaskId: sql.placeholder('bookingTaskId'),
-      waitlistOfferId: sql.placeholder('waitlistOfferId'),
     })
     .returning(),
 );
 /** One room or machine held for the appointment (the usual booking needs one). */
 const HOLD_ONE = new PreparedQuery('scheduling.appointments.hold_one', (db) =>
-  db.insert(appointmentResources).values({
-    appointmentId: sql.placeholder('appointmentId'),
-    resourceId: sql.placeholder('resourceId'),
-    clinicId: sql.placeholder('clinicId'),
-    during: sql.placeholder('during'),
-    active: true,
-  }),
+  db.insert(appointmentResources).values({ ...placeholders(['appointmentId', 'resourceId', 'clinicId', 'during']), active: true }),
 );
 /** Which of these resources are held during [from, to) (ISO times). */
 const BUSY_RESOURCES = new PreparedQuery('scheduling.appointments.busy_resources', (db) =>
@@ -108,7 +90,8 @@ const BUSY_RESOURCES = new PreparedQuery('scheduling.appointments.busy_resources
     .from(appointmentResources)
     .where(
       and(
-        eq(appointmentResources.active, true),
+        // Written into the statement, not a parameter: a generic plan can then use the holds' index (active ones only).
+        sql`${appointmentResources.active}`,
         sql`${appointmentResources.resourceId} = ANY(${sql.placeholder('ids')}::uuid[])`,
         sql`${appointmentResources.during} && tstzrange(${sql.placeholder('from')}::timestamptz, ${sql.placeholder('to')}::timestamptz)`,
       ),
