@@ -107,19 +107,24 @@ describe('PreparedQuery (a drizzle query built once, run on the pool or in any t
 
   it('runs at once on the pool and in several transactions, each run on its own connection with its own values', async () => {
     const people3 = [0, 1, 2].map((i) => ({ id: randomUUID(), name: `P${i}`, seenAt: new Date(Date.UTC(2026, 10, 1, i)) }));
-    // All three transactions stay open until each has written its row.
-    let written = 0;
-    let allWritten!: () => void;
-    const barrier = new Promise<void>((resolve) => (allWritten = resolve));
+    // All three transactions stay open until each has written its row, and until each has read.
+    const barrier = () => {
+      let arrived = 0;
+      let release!: () => void;
+      const all = new Promise<void>((resolve) => (release = resolve));
+      return () => (++arrived === people3.length && release(), all);
+    };
+    const written = barrier();
+    const read = barrier();
     const seen = await Promise.all([
       ...people3.map((person) =>
         db.transaction(async (tx) => {
           await add.execute(tx, person);
-          if (++written === people3.length) allWritten();
-          await barrier;
+          await written();
           // Each transaction sees its own new row and none of the others' (none is committed yet).
           const own = await byId.execute(tx, { id: person.id });
           const others = await Promise.all(people3.filter((p) => p !== person).map((p) => byId.execute(tx, { id: p.id })));
+          await read();
           return { own: own.map((r) => r.name), others: others.flat().length };
         }),
       ),
