@@ -1,10 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import net from 'node:net';
 import { Redis } from 'ioredis';
 import pg from 'pg';
 import { PrivateRedis } from './redis-server.js';
 import { PrivatePostgres } from './postgres-server.js';
 import { createTestDatabase } from './test-database.js';
-import { freePort, freePorts } from './free-port.js';
+import { ephemeralLow, freePort, freePorts, portBlock } from './free-port.js';
 import { TcpProxy } from './tcp-proxy.js';
 import { metricValue, parsePrometheusText } from './prometheus-text.js';
 import { waitFor } from './wait.js';
@@ -161,6 +162,39 @@ describe('waitFor and freePort', () => {
       expect(new Set(ports).size).toBe(4);
     }
   });
+
+  it('picks ports below the range outgoing connections take theirs from, in a block of its own per jest worker', async () => {
+    const low = ephemeralLow();
+    const ports = await freePorts(10);
+    const block = portBlock()!;
+    for (const port of ports) {
+      expect(port).toBeLessThan(low);
+      expect(port).toBeGreaterThanOrEqual(block.from);
+      expect(port).toBeLessThan(block.to);
+    }
+    // Eight workers, eight blocks that do not overlap.
+    const blocks = Array.from({ length: 8 }, (_, i) => portBlock(String(i + 1), 32_768)!);
+    for (let i = 1; i < blocks.length; i++) expect(blocks[i]!.from).toBeGreaterThanOrEqual(blocks[i - 1]!.to);
+    expect(blocks[7]!.to).toBeLessThanOrEqual(32_768);
+  });
+
+  it('does not hand a port out again soon after, though it is free again', async () => {
+    const seen = new Set<number>();
+    for (let round = 0; round < 50; round++) seen.add(await freePort());
+    expect(seen.size).toBe(50);
+  });
+
+  it('skips a port something already listens on', async () => {
+    const [first] = await freePorts(1);
+    // Hold the ports right after the one handed out: the next picks must step over them.
+    const held = await Promise.all([1, 2, 3].map((offset) => listenOn(first! + offset)));
+    try {
+      const next = await freePorts(3);
+      for (const port of next) expect(held.map((h) => h.port)).not.toContain(port);
+    } finally {
+      await Promise.all(held.map((h) => h.close()));
+    }
+  });
 });
 
 describe('TcpProxy', () => {
@@ -224,3 +258,12 @@ describe('reading a /metrics answer', () => {
     expect(metricValue(text, 'process_cpu_seconds_total')).toBe(0.25);
   });
 });
+
+async function listenOn(port: number): Promise<{ port: number; close: () => Promise<void> }> {
+  const server = net.createServer();
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, '127.0.0.1', () => resolve());
+  });
+  return { port, close: () => new Promise<void>((resolve) => server.close(() => resolve())) };
+}
