@@ -64,6 +64,9 @@ export async function readRedisSettings(config: AppConfig['redis'], timeoutMs = 
     maxRetriesPerRequest: 0,
     retryStrategy: () => null,
     connectTimeout: timeoutMs,
+    // disconnect() after a refused connection arms a timer nothing clears early (2 s by default),
+    // which would hold the process's exit back (see redisTransportOptions).
+    disconnectTimeout: 200,
   });
   // A refused connection is reported by connect(); no unhandled 'error' event.
   redis.on('error', () => undefined);

@@ -167,6 +167,10 @@ export class PrivateRedis {
       maxRetriesPerRequest: 0,
       retryStrategy: () => null,
       connectTimeout: 1000,
+      // disconnect() arms a timer of this length that only the socket's 'close' clears; after a
+      // refused connection (PING while redis starts) that has already happened, so the timer runs
+      // out in full and keeps a jest worker alive past its exit (the default is 2 s).
+      disconnectTimeout: 50,
     });
     // Refused connections while redis starts are expected; the caller sees the rejection.
     client.on('error', () => undefined);
