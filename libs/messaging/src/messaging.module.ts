@@ -18,6 +18,15 @@ class RedisCommandsCloser implements OnApplicationShutdown {
   }
 }
 
+/**
+ * The client for plain Redis commands. It connects on its first command, not when it is built: a
+ * start-up that fails before then (the Redis settings check refusing an evicting policy) leaves no
+ * connection behind that would keep reconnecting and hold the process open.
+ */
+function redisCommandsClient(config: AppConfig): Redis {
+  return new Redis({ ...redisEndpoint(config.redis), maxRetriesPerRequest: 1, lazyConnect: true });
+}
+
 export function redisTransportOptions(config: AppConfig) {
   return {
     transport: Transport.REDIS as const,
@@ -56,8 +65,7 @@ export class MessagingModule {
         {
           provide: REDIS_COMMANDS,
           inject: [APP_CONFIG],
-          useFactory: (config: AppConfig) =>
-            new Redis({ ...redisEndpoint(config.redis), maxRetriesPerRequest: 1 }),
+          useFactory: redisCommandsClient,
         },
         RedisCommandsCloser,
         RedisPolicyCheck,
@@ -84,8 +92,7 @@ export class MessagingModule {
         {
           provide: REDIS_COMMANDS,
           inject: [APP_CONFIG],
-          useFactory: (config: AppConfig) =>
-            new Redis({ ...redisEndpoint(config.redis), maxRetriesPerRequest: 1 }),
+          useFactory: redisCommandsClient,
         },
         RedisCommandsCloser,
         ServiceClient,
