@@ -23,6 +23,22 @@ async function setPolicy(policy: string): Promise<void> {
   }
 }
 
+/** How many clients besides the asking one Redis lists, once the count stops falling (up to 2 s). */
+async function otherClientsSettled(): Promise<number> {
+  const client = new Redis(redis.url);
+  try {
+    let others = Infinity;
+    for (const until = Date.now() + 2_000; Date.now() < until; await new Promise((r) => setTimeout(r, 50))) {
+      const list = (await client.client('LIST')) as string;
+      others = list.trim().split('\n').length - 1;
+      if (others === 0) break;
+    }
+    return others;
+  } finally {
+    client.disconnect();
+  }
+}
+
 /** Keeps what the application logs, so the test can read the warnings. */
 class RecordingLogger implements LoggerService {
   readonly lines: { level: string; message: string }[] = [];
@@ -53,6 +69,9 @@ describe('Redis settings checked at boot', () => {
     const logger = new RecordingLogger();
     const started = NestFactory.createApplicationContext(moduleFor({ NODE_ENV: 'production' }), { logger, abortOnError: false });
     await expect(started).rejects.toThrow(/maxmemory-policy is "allkeys-lru".*set maxmemory-policy noeviction/);
+    // Nor does the refused start leave a connection to Redis behind (one would keep the process
+    // from exiting): only this test's own client remains.
+    expect(await otherClientsSettled()).toBe(0);
   }, 30_000);
 
   it('starts outside production with allkeys-lru, with a warning', async () => {
