@@ -65,9 +65,10 @@ const isResourceRace = (error: unknown) => isOverlap(error) && pgErrorOf(error).
 const isUniqueViolation = (error: unknown) => pgErrorOf(error).code === '23505';
 
 /**
- * Bookings of one slot take their turn: a booking waits here until another of the same clinician,
- * or of the same patient, at the same start has committed or rolled back, and then its insert
- * meets a settled row (409 at once). Without the turn, concurrent inserts of clashing rows each
+ * Bookings of one slot take their turn: a booking (from the front desk, a care plan or a waitlist
+ * offer) or a move to that slot waits here until another of the same clinician, or of the same
+ * patient, at the same start has committed or rolled back, and then its row meets a settled one
+ * (409 at once). Without the turn, concurrent inserts of clashing rows each
  * wait inside the exclusion constraint's check for another's uncommitted row; PostgreSQL finds
  * those cycles only after deadlock_timeout (1 s) each, and 100 bookings of one slot once took a
  * minute to untangle on a busy machine. Always the clinician's turn first, then the patient's
@@ -194,7 +195,6 @@ export class AppointmentsService {
         // at random: concurrent bookings that all prefer the first free room would keep colliding.
         const inserted = await this.retryConflicts(`booking of patient ${data.patientId} with clinician ${data.clinicianId}`, (n) =>
           this.db.transaction(async (tx) => {
-            await lockSlotOf(tx, data.clinicianId, data.patientId, startsAt);
             return this.insertBooking(tx, ctx, { ...booking, spreadResources: attempt > 1 || n > 1 });
           }),
         );
@@ -227,10 +227,11 @@ export class AppointmentsService {
 
   /**
    * Inserts a booking with its rooms and equipment and its event, inside the caller's
-   * transaction. The exclusion constraints are the final word on overlaps (a concurrent booking
+   * transaction, once the slot's turn is its own (lockSlotOf). The exclusion constraints are the final word on overlaps (a concurrent booking
    * makes this throw 23P01), so callers run it after their own checks.
    */
   async insertBooking(tx: Executor, ctx: RequestContext, b: NewBooking): Promise<AppointmentWithResources> {
+    await lockSlotOf(tx, b.clinician.id, b.patientId, b.startsAt);
     const endsAt = new Date(b.startsAt.getTime() + b.type.durationMinutes * 60_000);
     const blocksUntil = new Date(endsAt.getTime() + b.type.bufferAfterMinutes * 60_000);
     const resourceIds = await this.pickResources(tx, ctx.clinicId, b.type.requires, b.startsAt, blocksUntil, { spread: b.spreadResources, known: b.resources });
@@ -417,6 +418,8 @@ export class AppointmentsService {
       try {
         return await this.retryConflicts(`move of appointment ${current.id}`, () =>
           this.db.transaction(async (tx) => {
+            // The new time's turn first, then the row: as a booking of that time would.
+            await lockSlotOf(tx, current.clinicianId, current.patientId, startsAt);
             const row = await this.get(ctx, data.id, tx, true);
             this.assertActive(row, 'reschedule');
             this.assertNotCheckedIn(row, 'reschedule');
