@@ -7,7 +7,7 @@ import type pg from 'pg';
 import { createTestDatabase } from '@aftercare/testing';
 import { createPool } from './connection.js';
 import type { Db } from './database.module.js';
-import { PreparedQuery } from './prepared-query.js';
+import { NamedStatement, PreparedQuery } from './prepared-query.js';
 
 const s = pgSchema('prepared_spec');
 const people = s.table('people', {
@@ -156,5 +156,67 @@ describe('PreparedQuery (a drizzle query built once, run on the pool or in any t
     // The same query made again (a second instance of a service in one process) shares the name.
     const again = new PreparedQuery('prepared_spec.by_id', (d) => d.select().from(people).where(eq(people.id, sql.placeholder('id'))));
     expect(await again.execute(db, { id: ann.id })).toEqual([ann]);
+  });
+});
+
+describe('NamedStatement (SQL text run as a named prepared statement, on the pool or in any transaction)', () => {
+  let database: Awaited<ReturnType<typeof createTestDatabase>>;
+  let pool: pg.Pool;
+  let db: Db;
+  // Closes a group's open rows and reads the group back in one round trip, as they are after the close.
+  const closeAndRead = new NamedStatement<[string, string], { id: string; status: string; closedNow: boolean }>(
+    'named_spec.close_and_read',
+    `WITH closed AS (UPDATE named_spec.items SET status = 'closed' WHERE grp = $1 AND status = 'open' AND id <> $2 RETURNING id)
+     SELECT i.id, COALESCE(CASE WHEN c.id IS NOT NULL THEN 'closed' END, i.status) AS status, c.id IS NOT NULL AS "closedNow"
+       FROM named_spec.items i LEFT JOIN closed c ON c.id = i.id
+      WHERE i.grp = $1 ORDER BY i.id`,
+  );
+
+  beforeAll(async () => {
+    database = await createTestDatabase();
+    pool = createPool(database.url, 'aftercare-named-spec', 4);
+    db = drizzle({ client: pool });
+    await pool.query(`CREATE SCHEMA named_spec; CREATE TABLE named_spec.items (id text PRIMARY KEY, grp text NOT NULL, status text NOT NULL)`);
+    await pool.query(`INSERT INTO named_spec.items VALUES ('a1', 'a', 'open'), ('a2', 'a', 'open'), ('a3', 'a', 'done'), ('b1', 'b', 'open')`);
+  });
+
+  afterAll(async () => {
+    await pool?.end();
+    await database?.drop();
+  });
+
+  it('inside a transaction runs on its connection: the rows come back as changed, and a rollback takes the change away', async () => {
+    await expect(
+      db.transaction(async (tx) => {
+        expect(await closeAndRead.execute(tx, ['a', 'a2'])).toEqual([
+          { id: 'a1', status: 'closed', closedNow: true },
+          { id: 'a2', status: 'open', closedNow: false },
+          { id: 'a3', status: 'done', closedNow: false },
+        ]);
+        // Not yet committed: the pool's other connections still see the rows open.
+        expect((await pool.query(`SELECT status FROM named_spec.items WHERE id = 'a1'`)).rows).toEqual([{ status: 'open' }]);
+        throw new Error('roll back');
+      }),
+    ).rejects.toThrow('roll back');
+    expect((await pool.query(`SELECT status FROM named_spec.items WHERE id = 'a1'`)).rows).toEqual([{ status: 'open' }]);
+
+    // On the pool, each run is its own transaction; a second run finds nothing left to close.
+    expect((await closeAndRead.execute(db, ['a', 'a2'])).filter((r) => r.closedNow).map((r) => r.id)).toEqual(['a1']);
+    expect((await closeAndRead.execute(db, ['a', 'a2'])).filter((r) => r.closedNow)).toEqual([]);
+    expect(await closeAndRead.execute(db, ['b', 'none'])).toEqual([{ id: 'b1', status: 'closed', closedNow: true }]);
+  });
+
+  it('is one named statement per connection, and refuses another text under its name', async () => {
+    const client = await pool.connect();
+    try {
+      const tx = drizzle({ client }) as unknown as Db;
+      for (let i = 0; i < 3; i++) await closeAndRead.execute(tx, ['c', 'none']);
+      const { rows } = await client.query<{ name: string }>('SELECT name FROM pg_prepared_statements');
+      expect(rows.filter((r) => r.name === 'named_spec.close_and_read')).toHaveLength(1);
+    } finally {
+      client.release();
+    }
+    expect(() => new NamedStatement('named_spec.close_and_read', 'SELECT 1')).toThrow(/named_spec\.close_and_read exists already with another statement/);
+    expect(new NamedStatement('named_spec.close_and_read', closeAndRead.text).name).toBe('named_spec.close_and_read');
   });
 });

@@ -84,3 +84,26 @@ function clientOf(db: Executor): unknown {
 export function placeholders<K extends string>(keys: readonly K[]): { [P in K]: Placeholder<P> } {
   return Object.fromEntries(keys.map((key) => [key, sql.placeholder(key)])) as { [P in K]: Placeholder<P> };
 }
+
+/**
+ * A statement written as SQL text (what drizzle cannot build, e.g. an UPDATE in a WITH that the
+ * SELECT after it reads back) run as a named prepared statement on the pool or inside any
+ * transaction, like PreparedQuery: PostgreSQL parses it once per connection. Rows come back as pg
+ * gives them (column names as the text's aliases; timestamps as Dates).
+ */
+export class NamedStatement<P extends unknown[], R> {
+  constructor(
+    readonly name: string,
+    readonly text: string,
+  ) {
+    const known = texts.get(name);
+    if (known !== undefined && known !== text) throw new Error(`the prepared query ${name} exists already with another statement: give this one a name of its own`);
+    texts.set(name, text);
+  }
+
+  async execute(db: Executor, values: P): Promise<R[]> {
+    const client = clientOf(db) as { query(config: { name: string; text: string; values: unknown[] }): Promise<{ rows: R[] }> };
+    const { rows } = await client.query({ name: this.name, text: this.text, values });
+    return rows;
+  }
+}
