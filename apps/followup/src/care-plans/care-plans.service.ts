@@ -66,8 +66,10 @@ export const toCarePlanResource = (plan: CarePlanRow, planSteps: StepRow[], chan
 });
 
 /** The statements of every step that comes due, built once (PreparedQuery). */
-const STEP = new PreparedQuery('followup.care_plans.step', (db) => db.select().from(steps).where(eq(steps.id, sql.placeholder('id'))));
-const PLAN = new PreparedQuery('followup.care_plans.plan', (db) => db.select().from(carePlans).where(eq(carePlans.id, sql.placeholder('id'))));
+/** A step with its plan, in one round trip: every job of a step starts here. */
+const STEP_WITH_PLAN = new PreparedQuery('followup.care_plans.step_with_plan', (db) =>
+  db.select({ step: steps, plan: carePlans }).from(steps).leftJoin(carePlans, eq(carePlans.id, steps.carePlanId)).where(eq(steps.id, sql.placeholder('id'))),
+);
 const CLAIM_STEP = new PreparedQuery('followup.care_plans.claim_step', (db) =>
   db
     .update(steps)
@@ -236,11 +238,12 @@ export class CarePlansService {
 
   /** The job handler: runs one step once. A step that is no longer scheduled is left alone. */
   async runStep(stepId: string): Promise<void> {
-    const [step] = await STEP.execute(this.db, { id: stepId });
+    const [found] = await STEP_WITH_PLAN.execute(this.db, { id: stepId });
+    const step = found?.step;
     if (!step || step.status !== 'scheduled') return;
     // Woken early (a stale job): leave the row scheduled; the reconciler gives it a new alarm.
     if (step.dueAt > this.clock.now()) return;
-    const [plan] = await PLAN.execute(this.db, { id: step.carePlanId });
+    const plan = found.plan;
     // Paused since the step was read: the pause has moved the step to 'paused' (claim() below
     // would refuse it anyway); resume gives it a new job.
     if (plan?.status === 'paused') return;

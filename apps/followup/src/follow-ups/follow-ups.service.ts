@@ -1,13 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
-import { and, desc, eq, inArray, isNotNull, sql } from 'drizzle-orm';
+import { and, desc, eq, getTableName, inArray, sql } from 'drizzle-orm';
 import type { BookingTaskSource, EventEnvelope, FollowUpKind, RequestContext, TimelineEntry } from '@aftercare/contracts';
 import { Clock } from '@aftercare/clock';
-import { DRIZZLE, PreparedQuery, type Db, type Executor } from '@aftercare/database';
-import { carePlans, items, painScores, steps, type AttentionEvidence, type CarePlanRow } from '../database/schema.js';
+import { DRIZZLE, NamedStatement, PreparedQuery, type Db, type Executor } from '@aftercare/database';
+import { carePlans, escalationSettings, items, painScores, steps, type AttentionEvidence, type CarePlanRow } from '../database/schema.js';
 import { AttentionService } from '../escalation/attention.service.js';
 import { EscalationSettingsService } from '../escalation/escalation-settings.service.js';
-import { evaluateAnswer, evaluateMissed, type EscalationFinding } from '../escalation/escalation.rules.js';
+import { DEFAULT_RULES, evaluateAnswer, evaluateMissed, type EscalationFinding } from '../escalation/escalation.rules.js';
 import { ItemAudit, SYSTEM } from './item-audit.js';
 
 interface RaiseItemBase {
@@ -32,28 +32,32 @@ export interface BookingTaskFields {
 export type RaiseItem = RaiseItemBase &
   ({ kind: Exclude<FollowUpKind, 'booking_task'>; task?: never } | { kind: 'booking_task'; task: BookingTaskFields });
 
-/** The statements of every check-in that goes out, built once (PreparedQuery). */
-const CLOSE_UNANSWERED = new PreparedQuery('followup.follow_ups.close_unanswered', (db) =>
-  db
-    .update(steps)
-    .set({ status: 'unanswered' })
-    .where(
-      and(
-        eq(steps.patientId, sql.placeholder('patientId')),
-        eq(steps.carePlanId, sql.placeholder('carePlanId')),
-        eq(steps.kind, 'checkin'),
-        // Written into the statement, not a parameter: a generic plan can then use the partial index of open check-ins.
-        sql`${steps.status} = 'sent'`,
-        sql`${steps.id} <> ${sql.placeholder('currentStepId')}`,
-      ),
-    ),
-);
-const FIRED_CHECKINS = new PreparedQuery('followup.follow_ups.fired_checkins', (db) =>
-  db
-    .select({ status: steps.status })
-    .from(steps)
-    .where(and(eq(steps.carePlanId, sql.placeholder('carePlanId')), eq(steps.kind, 'checkin'), isNotNull(steps.firedAt), sql`${steps.id} <> ${sql.placeholder('currentStepId')}`))
-    .orderBy(desc(steps.firedAt)),
+const STEPS = `followup.${getTableName(steps)}`;
+const RULES = `followup.${getTableName(escalationSettings)}`;
+
+/**
+ * A new check-in went out: the plan's earlier check-ins still waiting for an answer become
+ * unanswered, and the plan's fired check-ins come back newest first as they are after that
+ * (the SELECT sees the table from before the UPDATE in its WITH, so the rows it closed are
+ * marked by the join), with the clinic's missed-in-a-row rule: one round trip where there were
+ * three. The patient narrows the UPDATE to the open check-ins' index (patient_id, fired_at WHERE
+ * sent): by the plan alone, PostgreSQL chose that index's whole range (every check-in waiting
+ * for an answer, 100,000 in a busy hour) over the plan's eight steps, and each sent check-in took
+ * ms. 'sent' is written into the text, not a parameter, so that a generic plan can use that
+ * partial index. ($1 patient, $2 plan, $3 the new check-in's step, $4 clinic.)
+ */
+const CLOSE_UNANSWERED = new NamedStatement<[string, string, string, string], { status: string; hasRules: boolean; missedInARow: number | null }>(
+  'followup.follow_ups.close_unanswered',
+  `WITH closed AS (
+     UPDATE ${STEPS} SET status = 'unanswered'
+      WHERE patient_id = $1::uuid AND care_plan_id = $2::uuid AND kind = 'checkin' AND status = 'sent' AND id <> $3::uuid
+      RETURNING id)
+   SELECT CASE WHEN c.id IS NULL THEN s.status ELSE 'unanswered' END AS "status",
+          EXISTS (SELECT 1 FROM ${RULES} r WHERE r.clinic_id = $4::uuid) AS "hasRules",
+          (SELECT r.missed_in_a_row FROM ${RULES} r WHERE r.clinic_id = $4::uuid) AS "missedInARow"
+     FROM ${STEPS} s LEFT JOIN closed c ON c.id = s.id
+    WHERE s.care_plan_id = $2::uuid AND s.kind = 'checkin' AND s.fired_at IS NOT NULL AND s.id <> $3::uuid
+    ORDER BY s.fired_at DESC`,
 );
 
 /**
@@ -112,19 +116,16 @@ export class FollowUpsService {
    * raise an attention item.
    */
   async closeUnansweredCheckins(tx: Executor, plan: CarePlanRow, currentStepId: string): Promise<void> {
-    // The patient narrows it to the open check-ins' index (patient_id, fired_at WHERE sent): by
-    // the plan alone, PostgreSQL chose that index's whole range (every check-in waiting for an
-    // answer, 100,000 in a busy hour) over the plan's eight steps, and each sent check-in took ms.
-    await CLOSE_UNANSWERED.execute(tx, { patientId: plan.patientId, carePlanId: plan.id, currentStepId });
-    const fired = await FIRED_CHECKINS.execute(tx, { carePlanId: plan.id, currentStepId });
+    const fired = await CLOSE_UNANSWERED.execute(tx, [plan.patientId, plan.id, currentStepId, plan.clinicId]);
     let inARow = 0;
     for (const s of fired) {
       if (s.status !== 'unanswered') break;
       inARow++;
     }
+    if (inARow === 0) return;
     // At the threshold and every miss after it: the open item gathers them (one per cause).
-    const rules = await this.settings.rulesOf(plan.clinicId, tx);
-    await this.raiseFindings(tx, plan, evaluateMissed({ consecutiveUnanswered: inARow }, rules));
+    const missedInARow = fired[0]!.hasRules ? fired[0]!.missedInARow : DEFAULT_RULES.missedInARow;
+    await this.raiseFindings(tx, plan, evaluateMissed({ consecutiveUnanswered: inARow }, { ...DEFAULT_RULES, missedInARow }));
   }
 
   /** A pain score came back by SMS: store it against the open check-in and escalate at once. */
