@@ -7,11 +7,12 @@ import { JOBS, QUEUES, type ListMessagesData, type MessageResource,
   type MessageStatusChange, type MessageStatus, type RequestContext, type TimelineEntry } from '@aftercare/contracts';
 import { APP_CONFIG, type AppConfig } from '@aftercare/config';
 import { Clock } from '@aftercare/clock';
+import { alias } from 'drizzle-orm/pg-core';
 import { DRIZZLE, placeholders, PreparedQuery, type Db, type Executor } from '@aftercare/database';
 import { DomainError, notFound } from '@aftercare/messaging';
 import { JobScheduler } from '@aftercare/jobs';
 import { buildInvite } from '../calendar/ics.js';
-import { messageEvents, messages, recipients, waitlistOffers, type AppointmentCopyRow, type ClinicRow, type MessageRow, type RecipientRow, type WaitlistOfferRow } from '../database/schema.js';
+import { clinics, messageEvents, messages, recipients, templateOverrides, waitlistOffers, type AppointmentCopyRow, type ClinicRow, type MessageRow, type RecipientRow, type WaitlistOfferRow } from '../database/schema.js';
 import { setStatusSource } from '../delivery/status-source.js';
 import { DirectoryService } from '../directory/directory.service.js';
 import { formatAppointmentTime, hasEmailTemplate, type MessageKind, type TemplateVars } from '../templates/message.templates.js';
@@ -42,6 +43,29 @@ export interface ComposeRequest {
    */
   respectQuietHours?: boolean;
 }
+
+/**
+ * What every compose reads first, in one round trip: the recipient, the clinic and the clinic's
+ * override of the message's template in the recipient's language (null: none). LOCKED holds the
+ * recipient's row for the rest of the transaction (FOR UPDATE of that row alone), so that a
+ * capped SMS's count of the patient's other SMS, read after it, cannot interleave with another
+ * compose for them. That count stays a statement of its own: in this one, its snapshot would be
+ * taken before the wait for the lock and could miss an SMS committed meanwhile.
+ */
+const composeContext = (locked: boolean) =>
+  new PreparedQuery(`notifications.messages.compose_context${locked ? '_locked' : ''}`, (db) => {
+    // Aliased: FOR UPDATE OF names a relation without its schema.
+    const r = alias(recipients, 'r');
+    const query = db
+      .select({ recipient: r, clinic: clinics, override: { smsBody: templateOverrides.smsBody, emailSubject: templateOverrides.emailSubject, emailBody: templateOverrides.emailBody } })
+      .from(r)
+      .leftJoin(clinics, eq(clinics.id, sql.placeholder('clinicId')))
+      .leftJoin(templateOverrides, and(eq(templateOverrides.clinicId, sql.placeholder('clinicId')), eq(templateOverrides.kind, sql.placeholder('kind')), eq(templateOverrides.language, r.language)))
+      .where(eq(r.id, sql.placeholder('patientId')));
+    return locked ? query.for('update', { of: r }) : query;
+  });
+const COMPOSE_CONTEXT = composeContext(false);
+const COMPOSE_CONTEXT_LOCKED = composeContext(true);
 
 /** Statuses of an SMS that the frequency cap counts: it went, or still will. */
 const CAP_COUNTED: MessageStatus[] = ['scheduled', 'queued', 'sending', 'sent', 'delivered'];
@@ -197,8 +221,9 @@ export class MessagesService {
     const timing = this.timingOf(request);
     const capped = timing.kind !== 'at_once' && countsTowardCap(request.kind);
     // Counting the patient's SMS and adding one must not interleave with another compose for them.
-    const recipient = capped ? await this.directory.lockRecipient(tx, request.patientId) : await this.directory.recipient(request.patientId, tx);
-    const clinic = await this.directory.clinic(request.clinicId, tx);
+    const [context] = await (capped ? COMPOSE_CONTEXT_LOCKED : COMPOSE_CONTEXT).execute(tx, { patientId: request.patientId, clinicId: request.clinicId, kind: request.kind });
+    const recipient = context?.recipient;
+    const clinic = context?.clinic;
     // Copies arrive in event order, so both exist; if not, fail so the event is redelivered.
     if (!recipient) throw new Error(`patient ${request.patientId} is not known to notifications yet`);
     if (!clinic) throw new Error(`clinic ${request.clinicId} is not known to notifications yet`);
@@ -231,7 +256,7 @@ export class MessagesService {
       timing: timing.kind,
       createdAt: now,
     };
-    const templates = await this.templates.templatesOf(tx, clinic.id, request.kind, recipient.language);
+    const templates = this.templates.templatesWith(request.kind, recipient.language, context.override);
     const rows: ComposedRow[] = [];
     for (const channel of channels) {
       const decision = decideSendTime({

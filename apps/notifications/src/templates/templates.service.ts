@@ -71,7 +71,11 @@ export class TemplatesService {
    * once, not per channel).
    */
   async templatesOf(db: Executor, clinicId: string, kind: MessageKind, lang: Language): Promise<KindTemplates> {
-    const override = await this.override(db, clinicId, kind, lang);
+    return this.templatesWith(kind, lang, await this.override(db, clinicId, kind, lang));
+  }
+
+  /** As templatesOf, with the clinic's override of the kind and language already read (or null: none). */
+  templatesWith(kind: MessageKind, lang: Language, override: Pick<TemplateOverrideRow, 'smsBody' | 'emailSubject' | 'emailBody'> | null): KindTemplates {
     return {
       sms: (vars) => {
         if (override?.smsBody) {
