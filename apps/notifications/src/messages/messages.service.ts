@@ -3,11 +3,11 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import { InjectQueue } from '@nestjs/bullmq';
 import type { Queue } from 'bullmq';
 import { and, asc, desc, eq, gte, inArray, lt, or, sql, type SQL } from 'drizzle-orm';
+import { alias } from 'drizzle-orm/pg-core';
 import { JOBS, QUEUES, type ListMessagesData, type MessageResource,
   type MessageStatusChange, type MessageStatus, type RequestContext, type TimelineEntry } from '@aftercare/contracts';
 import { APP_CONFIG, type AppConfig } from '@aftercare/config';
 import { Clock } from '@aftercare/clock';
-import { alias } from 'drizzle-orm/pg-core';
 import { DRIZZLE, placeholders, PreparedQuery, type Db, type Executor } from '@aftercare/database';
 import { DomainError, notFound } from '@aftercare/messaging';
 import { JobScheduler } from '@aftercare/jobs';
