@@ -184,6 +184,16 @@ describe('templates: overrides are stored per clinic and used when composing', (
     expect((await outbound(later.patientId, 'reminder'))[0]!.body).toMatch(/^Hi Ana, a reminder of your appointment at Riverside Clinic/);
   });
 
+  it('uses an admin’s e-mail-only override for the e-mail, and the default SMS beside it', async () => {
+    const subject = 'See you soon at {{clinicName}}: {{appointmentTime}}';
+    expect((await templates.put(adminCtx, { kind: 'reminder', language: 'en', emailSubject: subject })).overridden).toEqual({ smsBody: false, emailSubject: true, emailBody: false });
+    const patient = await registerPatient({ preferredChannel: 'both' }, TEMPLATE_CLINIC_ID);
+    await book(patient.patientId, '2026-01-16T15:00:00Z', TEMPLATE_CLINIC_ID);
+    expect((await outbound(patient.patientId, 'reminder', 'email'))[0]!.subject).toBe('See you soon at Riverside Clinic: Fri, Jan 16 at 10:00 AM EST');
+    expect((await outbound(patient.patientId, 'reminder'))[0]!.body).toMatch(/^Hi Ana, a reminder of your appointment at Riverside Clinic/);
+    await templates.reset(adminCtx, { kind: 'reminder', language: 'en' });
+  });
+
   it('answers HELP with the clinic’s own HELP text', async () => {
     await templates.put(adminCtx, { kind: 'help', language: 'en', smsBody: '{{clinicName}} care texts. Help: {{clinicPhone}}. STOP to opt out.' });
     const patient = await registerPatient({}, TEMPLATE_CLINIC_ID);

@@ -57,7 +57,13 @@ const composeContext = (locked: boolean) =>
     // Aliased: FOR UPDATE OF names a relation without its schema.
     const r = alias(recipients, 'r');
     const query = db
-      .select({ recipient: r, clinic: clinics, override: { smsBody: templateOverrides.smsBody, emailSubject: templateOverrides.emailSubject, emailBody: templateOverrides.emailBody } })
+      // The override's first column is one that is never null: drizzle makes a left-joined object null
+      // when its first column is (an e-mail-only override has no smsBody).
+      .select({
+        recipient: r,
+        clinic: clinics,
+        override: { kind: templateOverrides.kind, smsBody: templateOverrides.smsBody, emailSubject: templateOverrides.emailSubject, emailBody: templateOverrides.emailBody },
+      })
       .from(r)
       .leftJoin(clinics, eq(clinics.id, sql.placeholder('clinicId')))
       .leftJoin(templateOverrides, and(eq(templateOverrides.clinicId, sql.placeholder('clinicId')), eq(templateOverrides.kind, sql.placeholder('kind')), eq(templateOverrides.language, r.language)))
