@@ -65,8 +65,7 @@ export const toCarePlanResource = (plan: CarePlanRow, planSteps: StepRow[], chan
     : {}),
 });
 
-/** The statements of every step that comes due, built once (PreparedQuery). */
-/** A step with its plan, in one round trip: every job of a step starts here. */
+/** The statements of every step that comes due, built once (PreparedQuery). A step with its plan, in one round trip: every job of a step starts here. */
 const STEP_WITH_PLAN = new PreparedQuery('followup.care_plans.step_with_plan', (db) =>
   db.select({ step: steps, plan: carePlans }).from(steps).leftJoin(carePlans, eq(carePlans.id, steps.carePlanId)).where(eq(steps.id, sql.placeholder('id'))),
 );
@@ -244,8 +243,9 @@ export class CarePlansService {
     // Woken early (a stale job): leave the row scheduled; the reconciler gives it a new alarm.
     if (step.dueAt > this.clock.now()) return;
     const plan = found.plan;
-    // Paused since the step was read: the pause has moved the step to 'paused' (claim() below
-    // would refuse it anyway); resume gives it a new job.
+    // A pause moves the plan's steps to 'paused' in its own transaction, so this one read sees
+    // both or neither; a step of a paused plan that still reads 'scheduled' is left alone, never
+    // cancelled: resume gives it a new job.
     if (plan?.status === 'paused') return;
     if (!plan || plan.status !== 'active') {
       await this.db.update(steps).set({ status: 'cancelled' }).where(and(eq(steps.id, step.id), eq(steps.status, 'scheduled')));
