@@ -4,10 +4,10 @@ import { and, desc, eq, getTableName, inArray, sql } from 'drizzle-orm';
 import type { BookingTaskSource, EventEnvelope, FollowUpKind, RequestContext, TimelineEntry } from '@aftercare/contracts';
 import { Clock } from '@aftercare/clock';
 import { DRIZZLE, NamedStatement, PreparedQuery, type Db, type Executor } from '@aftercare/database';
-import { carePlans, escalationSettings, items, painScores, steps, type AttentionEvidence, type CarePlanRow } from '../database/schema.js';
+import { carePlans, items, painScores, steps, type AttentionEvidence, type CarePlanRow } from '../database/schema.js';
 import { AttentionService } from '../escalation/attention.service.js';
 import { EscalationSettingsService } from '../escalation/escalation-settings.service.js';
-import { DEFAULT_RULES, evaluateAnswer, evaluateMissed, type EscalationFinding } from '../escalation/escalation.rules.js';
+import { evaluateAnswer, evaluateMissed, type EscalationFinding, type EscalationRules } from '../escalation/escalation.rules.js';
 import { ItemAudit, SYSTEM } from './item-audit.js';
 
 interface RaiseItemBase {
@@ -33,28 +33,24 @@ export type RaiseItem = RaiseItemBase &
   ({ kind: Exclude<FollowUpKind, 'booking_task'>; task?: never } | { kind: 'booking_task'; task: BookingTaskFields });
 
 const STEPS = `followup.${getTableName(steps)}`;
-const RULES = `followup.${getTableName(escalationSettings)}`;
 
 /**
  * A new check-in went out: the plan's earlier check-ins still waiting for an answer become
  * unanswered, and the plan's fired check-ins come back newest first as they are after that
  * (the SELECT sees the table from before the UPDATE in its WITH, so the rows it closed are
- * marked by the join), with the clinic's missed-in-a-row rule: one round trip where there were
- * three. The patient narrows the UPDATE to the open check-ins' index (patient_id, fired_at WHERE
+ * marked by the join): one round trip where there were two. The patient narrows the UPDATE to the open check-ins' index (patient_id, fired_at WHERE
  * sent): by the plan alone, PostgreSQL chose that index's whole range (every check-in waiting
  * for an answer, 100,000 in a busy hour) over the plan's eight steps, and each sent check-in took
  * ms. 'sent' is written into the text, not a parameter, so that a generic plan can use that
- * partial index. ($1 patient, $2 plan, $3 the new check-in's step, $4 clinic.)
+ * partial index. ($1 patient, $2 plan, $3 the new check-in's step.)
  */
-const CLOSE_UNANSWERED = new NamedStatement<[string, string, string, string], { status: string; hasRules: boolean; missedInARow: number | null }>(
+const CLOSE_UNANSWERED = new NamedStatement<[string, string, string], { status: string }>(
   'followup.follow_ups.close_unanswered',
   `WITH closed AS (
      UPDATE ${STEPS} SET status = 'unanswered'
       WHERE patient_id = $1::uuid AND care_plan_id = $2::uuid AND kind = 'checkin' AND status = 'sent' AND id <> $3::uuid
       RETURNING id)
-   SELECT CASE WHEN c.id IS NULL THEN s.status ELSE 'unanswered' END AS "status",
-          EXISTS (SELECT 1 FROM ${RULES} r WHERE r.clinic_id = $4::uuid) AS "hasRules",
-          (SELECT r.missed_in_a_row FROM ${RULES} r WHERE r.clinic_id = $4::uuid) AS "missedInARow"
+   SELECT CASE WHEN c.id IS NULL THEN s.status ELSE 'unanswered' END AS "status"
      FROM ${STEPS} s LEFT JOIN closed c ON c.id = s.id
     WHERE s.care_plan_id = $2::uuid AND s.kind = 'checkin' AND s.fired_at IS NOT NULL AND s.id <> $3::uuid
     ORDER BY s.fired_at DESC`,
@@ -106,9 +102,15 @@ export class FollowUpsService {
   }
 
   /** Escalation findings under the clinic's rules: one open attention item per cause. */
-  private async raiseFindings(tx: Executor, plan: CarePlanRow, findings: EscalationFinding[], facts: Omit<AttentionEvidence, 'at' | 'reason'> = {}): Promise<void> {
+  private async raiseFindings(
+    tx: Executor,
+    plan: CarePlanRow,
+    findings: EscalationFinding[],
+    rules: EscalationRules,
+    facts: Omit<AttentionEvidence, 'at' | 'reason'> = {},
+  ): Promise<void> {
     if (findings.length === 0) return;
-    await this.attention.raise(tx, plan, findings, await this.settings.rulesOf(plan.clinicId, tx), facts);
+    await this.attention.raise(tx, plan, findings, rules, facts);
   }
 
   /**
@@ -116,16 +118,16 @@ export class FollowUpsService {
    * raise an attention item.
    */
   async closeUnansweredCheckins(tx: Executor, plan: CarePlanRow, currentStepId: string): Promise<void> {
-    const fired = await CLOSE_UNANSWERED.execute(tx, [plan.patientId, plan.id, currentStepId, plan.clinicId]);
+    const fired = await CLOSE_UNANSWERED.execute(tx, [plan.patientId, plan.id, currentStepId]);
     let inARow = 0;
     for (const s of fired) {
       if (s.status !== 'unanswered') break;
       inARow++;
     }
-    if (inARow === 0) return;
+    if (inARow === 0) return; // no rule counts from 0 (missedInARow is 1 to 10, or off)
     // At the threshold and every miss after it: the open item gathers them (one per cause).
-    const missedInARow = fired[0]!.hasRules ? fired[0]!.missedInARow : DEFAULT_RULES.missedInARow;
-    await this.raiseFindings(tx, plan, evaluateMissed({ consecutiveUnanswered: inARow }, { ...DEFAULT_RULES, missedInARow }));
+    const rules = await this.settings.rulesOf(plan.clinicId, tx);
+    await this.raiseFindings(tx, plan, evaluateMissed({ consecutiveUnanswered: inARow }, rules), rules);
   }
 
   /** A pain score came back by SMS: store it against the open check-in and escalate at once. */
@@ -166,8 +168,8 @@ export class FollowUpsService {
     }
     if (plan) {
       const previousScore = previous?.score ?? null;
-      const findings = evaluateAnswer({ score, previousScore }, await this.settings.rulesOf(plan.clinicId, tx));
-      await this.raiseFindings(tx, plan, findings, { score, previousScore, messageId });
+      const rules = await this.settings.rulesOf(plan.clinicId, tx);
+      await this.raiseFindings(tx, plan, evaluateAnswer({ score, previousScore }, rules), rules, { score, previousScore, messageId });
     }
   }
 
