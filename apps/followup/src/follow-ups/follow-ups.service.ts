@@ -4,7 +4,7 @@ import { and, desc, eq, getTableName, inArray, sql } from 'drizzle-orm';
 import type { BookingTaskSource, EventEnvelope, FollowUpKind, RequestContext, TimelineEntry } from '@aftercare/contracts';
 import { Clock } from '@aftercare/clock';
 import { DRIZZLE, NamedStatement, PreparedQuery, type Db, type Executor } from '@aftercare/database';
-import { carePlans, items, painScores, steps, type AttentionEvidence, type CarePlanRow } from '../database/schema.js';
+import { carePlans, items, painScores, steps, type AttentionEvidence, type CarePlanRow, type StepRow } from '../database/schema.js';
 import { AttentionService } from '../escalation/attention.service.js';
 import { EscalationSettingsService } from '../escalation/escalation-settings.service.js';
 import { evaluateAnswer, evaluateMissed, type EscalationFinding, type EscalationRules } from '../escalation/escalation.rules.js';
@@ -133,43 +133,54 @@ export class FollowUpsService {
   /** A pain score came back by SMS: store it against the open check-in and escalate at once. */
   async recordAnswer(tx: Executor, event: EventEnvelope<'checkin.answered'>): Promise<void> {
     const { patientId, messageId, score, answeredAt } = event.payload;
-    const [open] = await tx
-      .select()
-      .from(steps)
-      .where(and(eq(steps.patientId, patientId), eq(steps.kind, 'checkin'), eq(steps.status, 'sent')))
-      .orderBy(desc(steps.firedAt))
-      .limit(1);
-    const [plan] = open
-      ? await tx.select().from(carePlans).where(eq(carePlans.id, open.carePlanId))
-      : await tx.select().from(carePlans).where(and(eq(carePlans.patientId, patientId), eq(carePlans.status, 'active'))).orderBy(desc(carePlans.createdAt)).limit(1);
+    const at = new Date(answeredAt);
     const [previous] = await tx
       .select({ score: painScores.score })
       .from(painScores)
       .where(eq(painScores.patientId, patientId))
       .orderBy(desc(painScores.answeredAt))
       .limit(1);
-    const inserted = await tx
+    // The score first: a second event for the same message waits here for the first to commit,
+    // then finds it and changes nothing.
+    const [recorded] = await tx
       .insert(painScores)
-      .values({
-        id: randomUUID(),
-        clinicId: event.clinicId,
-        patientId,
-        carePlanId: plan?.id ?? null,
-        stepId: open?.id ?? null,
-        messageId,
-        score,
-        answeredAt: new Date(answeredAt),
-      })
+      .values({ id: randomUUID(), clinicId: event.clinicId, patientId, carePlanId: null, stepId: null, messageId, score, answeredAt: at })
       .onConflictDoNothing()
       .returning({ id: painScores.id });
-    if (inserted.length === 0) return;
-    if (open) {
-      await tx.update(steps).set({ status: 'answered', answeredAt: new Date(answeredAt), score }).where(eq(steps.id, open.id));
-    }
-    if (plan) {
-      const previousScore = previous?.score ?? null;
-      const rules = await this.settings.rulesOf(plan.clinicId, tx);
-      await this.raiseFindings(tx, plan, evaluateAnswer({ score, previousScore }, rules), rules, { score, previousScore, messageId });
+    if (!recorded) return;
+    const open = await this.answerOpenCheckin(tx, patientId, at, score);
+    const [plan] = open
+      ? await tx.select().from(carePlans).where(eq(carePlans.id, open.carePlanId))
+      : await tx.select().from(carePlans).where(and(eq(carePlans.patientId, patientId), eq(carePlans.status, 'active'))).orderBy(desc(carePlans.createdAt)).limit(1);
+    if (!plan) return;
+    await tx.update(painScores).set({ carePlanId: plan.id, stepId: open?.id ?? null }).where(eq(painScores.id, recorded.id));
+    const previousScore = previous?.score ?? null;
+    const rules = await this.settings.rulesOf(plan.clinicId, tx);
+    await this.raiseFindings(tx, plan, evaluateAnswer({ score, previousScore }, rules), rules, { score, previousScore, messageId });
+  }
+
+  /**
+   * Marks the patient's newest open check-in answered and returns it (none open: undefined).
+   * The next check-in going out closes this one as unanswered in its own transaction; if that
+   * happens between the read and the write, the write (only of a check-in still `sent`) waits
+   * for it, changes nothing, and the next read finds the check-in that closed it: an answer
+   * never reopens a check-in already counted as missed.
+   */
+  private async answerOpenCheckin(tx: Executor, patientId: string, answeredAt: Date, score: number): Promise<StepRow | undefined> {
+    for (;;) {
+      const [open] = await tx
+        .select()
+        .from(steps)
+        .where(and(eq(steps.patientId, patientId), eq(steps.kind, 'checkin'), eq(steps.status, 'sent')))
+        .orderBy(desc(steps.firedAt))
+        .limit(1);
+      if (!open) return undefined;
+      const marked = await tx
+        .update(steps)
+        .set({ status: 'answered', answeredAt, score })
+        .where(and(eq(steps.id, open.id), eq(steps.status, 'sent')))
+        .returning({ id: steps.id });
+      if (marked.length > 0) return open;
     }
   }
 

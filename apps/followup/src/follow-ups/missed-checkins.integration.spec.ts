@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { beforeAll, describe, expect, it, jest } from '@jest/globals';
-import { and, asc, eq } from 'drizzle-orm';
+import { and, asc, eq, sql } from 'drizzle-orm';
 import type { Db } from '@aftercare/database';
 import { CarePlansService } from '../care-plans/care-plans.service.js';
-import { steps, items } from '../database/schema.js';
+import { items, painScores, steps } from '../database/schema.js';
 import { EscalationSettingsService } from '../escalation/escalation-settings.service.js';
 import type { FollowupEventsController } from '../events/followup-events.controller.js';
 import { envelopesOf, insertCarePlan, insertPatient, requestContext, useFollowupModule } from '../followup.spec-support.js';
@@ -93,5 +93,42 @@ describe('check-ins that go unanswered (followup, real PostgreSQL and Redis)', (
     for (const id of off.stepIds) await carePlans.runStep(id);
     expect(await statuses(off.carePlanId)).toEqual(['unanswered', 'unanswered', 'unanswered', 'sent']);
     expect(await missedItems(off.carePlanId)).toEqual([]);
+  });
+
+  it('an answer that meets the next check-in going out is the next check-in\'s, and the closed one stays unanswered', async () => {
+    const plan = await planOfCheckins(2);
+    await carePlans.runStep(plan.stepIds[0]!);
+    // Hold the next check-in's transaction open after it has closed the first check-in (its
+    // outbox write waits for a lock on the outbox), and let the answer arrive meanwhile: the
+    // answer reads the first check-in as still open, and its write waits for the closing one.
+    let release!: () => void;
+    const released = new Promise<void>((resolve) => (release = resolve));
+    let locked!: () => void;
+    const lockTaken = new Promise<void>((resolve) => (locked = resolve));
+    const locker = db.transaction(async (tx) => {
+      await tx.execute(sql`LOCK TABLE followup.outbox IN EXCLUSIVE MODE`);
+      locked();
+      await released;
+    });
+    await lockTaken;
+    const waitingForLocks = async (n: number) => {
+      for (let i = 0; i < 200; i++) {
+        const rows = await db.execute<{ n: number }>(sql`SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'`);
+        if (rows.rows[0]!.n >= n) return;
+        await new Promise((resolve) => setTimeout(resolve, 25));
+      }
+      throw new Error(`expected ${n} transactions waiting for a lock`);
+    };
+    const next = carePlans.runStep(plan.stepIds[1]!);
+    await waitingForLocks(1); // the next check-in: claimed, the first closed, its event waits
+    const messageId = randomUUID();
+    const answer = events.checkinAnswered(envelopesOf(plan.clinicId)('checkin.answered', { patientId: plan.patientId, messageId, score: 4, answeredAt: new Date().toISOString() }));
+    await waitingForLocks(2); // the answer waits for the first check-in's row
+    release();
+    await Promise.all([locker, next, answer]);
+
+    expect(await statuses(plan.carePlanId)).toEqual(['unanswered', 'answered']);
+    const [score] = await db.select({ stepId: painScores.stepId, carePlanId: painScores.carePlanId, score: painScores.score }).from(painScores).where(eq(painScores.messageId, messageId));
+    expect(score).toEqual({ stepId: plan.stepIds[1], carePlanId: plan.carePlanId, score: 4 });
   });
 });
