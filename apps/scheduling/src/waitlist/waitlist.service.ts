@@ -199,6 +199,16 @@ export class WaitlistService {
       const [patient] = await tx.select({ timezone: patients.timezone }).from(patients).where(eq(patients.id, entry.patientId));
       const expiresAt = offerExpiry({ now, slotStartsAt: slot.startsAt, offerMinutes: this.config.waitlist.offerMinutes, patientTimezone: patient!.timezone, quietHours: this.config.quietHours });
       if (!expiresAt) continue;
+      // The entry is claimed before its offer is written, and only while it still waits: the
+      // front desk may have taken the patient off the list, or another freed time offered to
+      // them, since the read above (that write waits for this one, or this one for it). One
+      // open offer per entry: a patient never holds two times at once.
+      const claimed = await tx
+        .update(waitlistEntries)
+        .set({ status: 'offered', updatedAt: now })
+        .where(and(eq(waitlistEntries.id, entry.id), eq(waitlistEntries.status, 'waiting')))
+        .returning({ id: waitlistEntries.id });
+      if (claimed.length === 0) continue;
       const [offer] = await tx
         .insert(waitlistOffers)
         .values({
@@ -217,8 +227,11 @@ export class WaitlistService {
         })
         .onConflictDoNothing()
         .returning();
-      if (!offer) continue;
-      await tx.update(waitlistEntries).set({ status: 'offered', updatedAt: now }).where(eq(waitlistEntries.id, entry.id));
+      if (!offer) {
+        // Offered this time before (excluded above, under the time's lock): it waits again.
+        await tx.update(waitlistEntries).set({ status: 'waiting', updatedAt: now }).where(eq(waitlistEntries.id, entry.id));
+        continue;
+      }
       await this.outbox.publish(
         tx,
         'waitlist.offered',

@@ -1,0 +1,133 @@
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
+import { Test, type TestingModule } from '@nestjs/testing';
+import { and, eq, sql } from 'drizzle-orm';
+import { DateTime } from 'luxon';
+import { loadConfig, logLevels } from '@aftercare/config';
+import { DEMO, type RequestContext } from '@aftercare/contracts';
+import { DRIZZLE, type Db } from '@aftercare/database';
+import { OutboxWriter } from '@aftercare/messaging';
+import { createTestDatabase, PrivateRedis, type TestDatabase } from '@aftercare/testing';
+import { seedDemoClinic } from '../clinic/demo-clinic.seeder.js';
+import { patients, waitlistEntries, waitlistOffers } from '../database/schema.js';
+import { SchedulingModule } from '../scheduling.module.js';
+import { WaitlistService } from './waitlist.service.js';
+
+/**
+ * The waitlist when two things happen to one entry at once, on a real PostgreSQL: the scheduling
+ * module compiled (not started: no relay, no queue worker), each transaction held where the
+ * test needs it by a lock another connection holds.
+ */
+
+jest.setTimeout(30_000);
+
+describe('waitlist races (scheduling, real PostgreSQL)', () => {
+  const redis = new PrivateRedis();
+  let database: TestDatabase;
+  let app: TestingModule;
+  let db: Db;
+  let waitlist: WaitlistService;
+  const ctx: RequestContext = { clinicId: DEMO.clinicId, userId: null, role: 'front_desk', clinicianId: null, correlationId: randomUUID() };
+  const clinician = DEMO.clinicians[0].id;
+
+  beforeAll(async () => {
+    await redis.start();
+    database = await createTestDatabase('aftercare_test_waitlist_races');
+    const config = loadConfig({ DATABASE_URL: database.url, REDIS_URL: redis.url, LOG_LEVEL: 'error' });
+    app = await Test.createTestingModule({ imports: [SchedulingModule.forRoot(config)] }).compile();
+    app.useLogger(logLevels(config.logLevel));
+    db = app.get<Db>(DRIZZLE);
+    waitlist = app.get(WaitlistService);
+    await seedDemoClinic(db, app.get(OutboxWriter));
+  }, 60_000);
+
+  afterAll(async () => {
+    await app?.close();
+    await database?.drop();
+    await redis.stop();
+  }, 30_000);
+
+  /** A Wednesday at 10:00 in the clinic, `weeks` weeks ahead: inside the clinician's hours. */
+  const wednesdayAt10 = (weeks: number) => {
+    const now = DateTime.now().setZone(DEMO.clinicTimezone);
+    return now.plus({ weeks, days: (3 - now.weekday + 7) % 7 || 7 }).set({ hour: 10, minute: 0, second: 0, millisecond: 0 });
+  };
+
+  async function waitingPatient(day: DateTime) {
+    const patientId = randomUUID();
+    await db.insert(patients).values({ id: patientId, clinicId: DEMO.clinicId, firstName: 'Wren', lastName: 'Test', phone: '+12125550142', timezone: DEMO.clinicTimezone, preferredChannel: 'sms', smsConsent: true });
+    const entry = await waitlist.create(ctx, { patientId, procedureType: 'consultation', clinicianId: clinician, earliestDate: day.toISODate()!, latestDate: day.toISODate()! });
+    return { patientId, entryId: entry.id };
+  }
+
+  /** Runs `hold` in a transaction of its own until the returned release is called. */
+  async function holding(hold: string) {
+    let release!: () => void;
+    const released = new Promise<void>((resolve) => (release = resolve));
+    let taken!: () => void;
+    const held = new Promise<void>((resolve) => (taken = resolve));
+    const done = db.transaction(async (tx) => {
+      await tx.execute(sql.raw(hold));
+      taken();
+      await released;
+    });
+    await held;
+    return { release: () => (release(), done) };
+  }
+
+  const waitingForLocks = async (n: number) => {
+    for (let i = 0; i < 200; i++) {
+      const rows = await db.execute<{ n: number }>(sql`SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'`);
+      if (rows.rows[0]!.n >= n) return;
+      await new Promise((resolve) => setTimeout(resolve, 25));
+    }
+    throw new Error(`expected ${n} transactions waiting for a lock`);
+  };
+
+  it('a patient who leaves the list while freed time is being offered gets no offer', async () => {
+    const day = wednesdayAt10(2);
+    const { entryId } = await waitingPatient(day);
+    // The offer has read the entry as waiting; its writes wait for a lock on the offers table.
+    const lock = await holding('LOCK TABLE scheduling.waitlist_offers IN EXCLUSIVE MODE');
+    const offering = db.transaction((tx) =>
+      waitlist.offerFreedTime(tx, { clinicId: DEMO.clinicId, clinicianId: clinician, startsAt: day.toJSDate(), slotKey: `test:${randomUUID()}`, releasedByPatientId: null, correlationId: randomUUID() }),
+    );
+    await waitingForLocks(1);
+    // Meanwhile the front desk takes the patient off the list.
+    const cancelling = waitlist.cancel(ctx, entryId);
+    await Promise.race([cancelling, waitingForLocks(2)]);
+    await lock.release();
+    const [, cancelled] = await Promise.all([offering, cancelling]);
+
+    expect(cancelled.status).toBe('cancelled');
+    const [entry] = await db.select({ status: waitlistEntries.status }).from(waitlistEntries).where(eq(waitlistEntries.id, entryId));
+    expect(entry!.status).toBe('cancelled');
+    const pending = await db.select().from(waitlistOffers).where(and(eq(waitlistOffers.entryId, entryId), eq(waitlistOffers.status, 'pending')));
+    expect(pending).toEqual([]);
+  });
+
+  it('two freed times offered at once give each waiting patient one offer, not two', async () => {
+    const day = wednesdayAt10(3);
+    const first = await waitingPatient(day);
+    const second = await waitingPatient(day);
+    const freed = (minutes: number) => ({
+      clinicId: DEMO.clinicId,
+      clinicianId: clinician,
+      startsAt: day.plus({ minutes }).toJSDate(),
+      slotKey: `test:${randomUUID()}`,
+      releasedByPatientId: null,
+      correlationId: randomUUID(),
+    });
+    // Both offers read the same patients waiting before either writes.
+    const lock = await holding('LOCK TABLE scheduling.waitlist_offers IN EXCLUSIVE MODE');
+    const a = db.transaction((tx) => waitlist.offerFreedTime(tx, freed(0)));
+    const b = db.transaction((tx) => waitlist.offerFreedTime(tx, freed(60)));
+    await waitingForLocks(2);
+    await lock.release();
+    await Promise.all([a, b]);
+
+    const pendingOf = async (entryId: string) => db.select().from(waitlistOffers).where(and(eq(waitlistOffers.entryId, entryId), eq(waitlistOffers.status, 'pending')));
+    expect((await pendingOf(first.entryId)).length).toBe(1);
+    expect((await pendingOf(second.entryId)).length).toBe(1);
+  });
+});
