@@ -4,10 +4,10 @@ import { Inject, Injectable, Module, type DynamicModule, type INestApplicationCo
 import { NestFactory } from '@nestjs/core';
 import { BullModule, getQueueToken, InjectQueue, Processor, WorkerHost } from '@nestjs/bullmq';
 import { SchedulerRegistry } from '@nestjs/schedule';
-import type { Job, Queue } from 'bullmq';
+import { UnrecoverableError, type Job, type Queue } from 'bullmq';
 import { and, eq, inArray, lte } from 'drizzle-orm';
 import { pgSchema, text, timestamp, uuid } from 'drizzle-orm/pg-core';
-import { Clock, ClockModule } from '@aftercare/clock';
+import { Clock, ClockModule, VirtualClock } from '@aftercare/clock';
 import { ConfigModule, loadConfig, logLevels, type AppConfig } from '@aftercare/config';
 import { JOBS, type JobPayloads } from '@aftercare/contracts';
 import { DatabaseModule, DRIZZLE, PG_POOL, type Db } from '@aftercare/database';
@@ -52,6 +52,8 @@ const MIGRATIONS = [
 class FireLog {
   readonly runs = new Map<string, number>();
   readonly effective = new Map<string, number>();
+  /** Rows whose handler fails for good while they are here (a dependency down past the job's attempts). */
+  readonly failing = new Set<string>();
   runsOf = (id: string) => this.runs.get(id) ?? 0;
   effectiveOf = (id: string) => this.effective.get(id) ?? 0;
 }
@@ -90,6 +92,7 @@ class AlarmProcessor extends WorkerHost {
   process(job: Job<JobPayloads[typeof JOB]>): Promise<void> {
     return runJob(job, JOB, this.activity, async ({ id }) => {
       this.log.runs.set(id, this.log.runsOf(id) + 1);
+      if (this.log.failing.has(id)) throw new UnrecoverableError('the test says this dependency is down');
       const now = this.clock.now();
       const done = await this.db
         .update(alarms)
@@ -363,6 +366,34 @@ describe('scheduled rows, their BullMQ jobs and the reconciler', () => {
 
       expectFiredOnceOnTime(await waitDone([row!.id]));
       expect(log.runsOf(row!.id)).toBe(2); // the stale run, then the real one
+    });
+
+    it('retries a job that failed for good while its row is still owed, once per pass', async () => {
+      const [row] = await addRows([200]);
+      log.failing.add(row!.id);
+      await scheduler.schedule(queue, JOB, row!.id, row!.dueAt);
+      await waitFor(async () => ((await jobState(row!.id)) === 'failed' ? true : undefined), { ...WAIT, what: 'the job to fail' });
+      expect((await rowsOf([row!.id]))[0]!.status).toBe('pending');
+
+      log.failing.delete(row!.id); // the dependency is back
+      expect(await reconciler.reconcile()).toEqual({ checked: 1, recreated: 0, moved: 0, retried: 1 });
+      await waitDone([row!.id]);
+      expect(log.effectiveOf(row!.id)).toBe(1);
+      expect(log.runsOf(row!.id)).toBe(2);
+      expect(await reconciler.reconcile()).toEqual({ checked: 0, recreated: 0, moved: 0, retried: 0 });
+    });
+
+    it("under the virtual clock, moves a delayed job that would ring off its row's due time", async () => {
+      expect(app.get(Clock)).toBeInstanceOf(VirtualClock);
+      const [row] = await addRows([2_000]);
+      // An alarm set for a minute too late (the row's time changed, or the clock moved).
+      await scheduler.schedule(queue, JOB, row!.id, new Date(row!.dueAt.getTime() + 60_000));
+      expect(await reconciler.reconcile()).toEqual({ checked: 1, recreated: 0, moved: 1, retried: 0 });
+      const job = (await queue.getJob(row!.id))!;
+      expect(await job.getState()).toBe('delayed');
+      expect(Math.abs(job.timestamp + job.delay - row!.dueAt.getTime())).toBeLessThan(1_000);
+      expect(await reconciler.reconcile()).toEqual({ checked: 1, recreated: 0, moved: 0, retried: 0 });
+      expectFiredOnceOnTime(await waitDone([row!.id]));
     });
 
     // A pass reads the pending rows, then looks at each job: a row finished in between keeps
