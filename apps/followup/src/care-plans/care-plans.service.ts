@@ -21,7 +21,7 @@ import { JobScheduler, RetryableError } from '@aftercare/jobs';
 import { DomainError, notFound, OutboxWriter, ServiceClient } from '@aftercare/messaging';
 import { BOOKING_TASK_REASONS, FOLLOW_UP_VISIT } from '../booking-tasks/domain/booking-task.rules.js';
 import { carePlanChanges, carePlans, steps, type CarePlanRow, type StepRow } from '../database/schema.js';
-import { FollowUpsService } from '../follow-ups/follow-ups.service.js';
+import { FollowUpsService, VISIT_OF_ENDED_PLAN } from '../follow-ups/follow-ups.service.js';
 import { PatientsService } from '../patients/patients.service.js';
 import { protocolDefinition, ProtocolsService } from '../protocols/protocols.service.js';
 import { BatchedCalls } from './batched-calls.js';
@@ -66,6 +66,9 @@ export const toCarePlanResource = (plan: CarePlanRow, planSteps: StepRow[], chan
 });
 
 /** The statements of every step that comes due, built once (PreparedQuery). A step with its plan, in one round trip: every job of a step starts here. */
+/** A step's status once its plan has ended (cancelled, or superseded by a new procedure's plan). */
+const ENDED_STEP: ReadonlySet<StepRow['status']> = new Set(['cancelled', 'superseded']);
+
 const STEP_WITH_PLAN = new PreparedQuery('followup.care_plans.step_with_plan', (db) =>
   db.select({ step: steps, plan: carePlans }).from(steps).leftJoin(carePlans, eq(carePlans.id, steps.carePlanId)).where(eq(steps.id, sql.placeholder('id'))),
 );
@@ -239,7 +242,12 @@ export class CarePlansService {
   async runStep(stepId: string): Promise<void> {
     const [found] = await STEP_WITH_PLAN.execute(this.db, { id: stepId });
     const step = found?.step;
-    if (!step || step.status !== 'scheduled') return;
+    if (!step) return;
+    if (step.status !== 'scheduled') {
+      // A retry of a visit step whose plan ended while it booked: the visit is still to cancel.
+      if (step.kind === 'follow_up_visit' && ENDED_STEP.has(step.status)) await this.cancelVisitOfEndedPlan(step);
+      return;
+    }
     // Woken early (a stale job): leave the row scheduled; the reconciler gives it a new alarm.
     if (step.dueAt > this.clock.now()) return;
     const plan = found.plan;
@@ -295,8 +303,8 @@ export class CarePlansService {
       throw error;
     }
     const now = this.clock.now();
-    await this.db.transaction(async (tx) => {
-      if (!(await this.claim(tx, step, 'done', now))) return;
+    const endedMeanwhile = await this.db.transaction(async (tx) => {
+      if (!(await this.claim(tx, step, 'done', now))) return result.appointment ? this.recordIfPlanEnded(tx, plan, step, result.appointment) : false;
       if (result.appointment) {
         await this.followUps.raise(tx, {
           plan,
@@ -319,7 +327,41 @@ export class CarePlansService {
           task: { source: 'follow_up_visit', procedureType: FOLLOW_UP_VISIT, bookBy },
         });
       }
+      return false;
     });
+    if (endedMeanwhile) await this.cancelVisitOfEndedPlan(step);
+  }
+
+  /**
+   * The step left 'scheduled' while its visit was being booked. Cancelled or superseded: the plan
+   * ended, and the visit it booked is recorded on it to be cancelled (true). Done: another run
+   * of the step recorded the same appointment (the booking is idempotent on the step). Paused:
+   * the resumed step books again and finds this appointment.
+   */
+  private async recordIfPlanEnded(tx: Executor, plan: CarePlanRow, step: StepRow, appointment: { id: string; startsAt: string }): Promise<boolean> {
+    const [current] = await tx.select({ status: steps.status }).from(steps).where(eq(steps.id, step.id));
+    if (!current || !ENDED_STEP.has(current.status)) return false;
+    await this.followUps.recordVisitOfEndedPlan(tx, plan, step.id, appointment);
+    return true;
+  }
+
+  /**
+   * Cancels the visit recorded by recordIfPlanEnded (cancelling twice is harmless). Scheduling
+   * out of reach: the job is retried, and its run finds the step ended and comes back here.
+   */
+  private async cancelVisitOfEndedPlan(step: StepRow): Promise<void> {
+    const appointmentId = await this.followUps.visitOfEndedPlan(step.id);
+    if (!appointmentId) return;
+    const ctx: RequestContext = { clinicId: step.clinicId, userId: null, role: 'system', clinicianId: null, correlationId: step.id };
+    try {
+      await this.services.send(PATTERNS.scheduling.appointmentsCancel, { ctx, data: { id: appointmentId, reason: VISIT_OF_ENDED_PLAN } });
+    } catch (error) {
+      if (error instanceof DomainError && error.statusCode === 503) throw new RetryableError(error.message, error.code, { cause: error });
+      // Completed, checked in or missed already: the visit happened (or not) as the clinic decided.
+      if (error instanceof DomainError && error.statusCode === 409) return;
+      throw error;
+    }
+    this.logger.log(`step ${step.id}: its care plan ended while the follow-up visit was booked; appointment ${appointmentId} cancelled`);
   }
 
   private async raiseEvaluation(plan: CarePlanRow, step: StepRow): Promise<void> {

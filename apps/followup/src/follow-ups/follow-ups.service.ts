@@ -34,6 +34,9 @@ export type RaiseItem = RaiseItemBase &
 
 const STEPS = `followup.${getTableName(steps)}`;
 
+/** The note on a visit the care plan booked as it ended; the visit is cancelled. */
+export const VISIT_OF_ENDED_PLAN = 'Cancelled: the care plan ended while this follow-up visit was being booked';
+
 /**
  * A new check-in went out: the plan's earlier check-ins still waiting for an answer become
  * unanswered, and the plan's fired check-ins come back newest first as they are after that
@@ -99,6 +102,40 @@ export class FollowUpsService {
       await this.audit.record(tx, { clinicId: item.plan.clinicId, itemId: created.id, action: 'raised', actor: SYSTEM, details: { cause: item.cause, stepId: item.stepId ?? null } });
     }
     return inserted.length > 0;
+  }
+
+  /**
+   * A follow-up visit the care plan booked as the plan ended (cancelled or superseded while the
+   * booking was under way): recorded on the ended plan as a closed item, so that the visit's
+   * cancellation is known as this plan's (no rebook task for another plan), and so that a retry
+   * of the step's job finds the appointment still to cancel.
+   */
+  async recordVisitOfEndedPlan(tx: Executor, plan: CarePlanRow, stepId: string, appointment: { id: string; startsAt: string }): Promise<void> {
+    await this.raise(tx, {
+      plan,
+      stepId,
+      kind: 'follow_up_visit',
+      cause: 'follow_up_visit',
+      reason: 'Follow-up visit booked by the care plan',
+      dueAt: new Date(appointment.startsAt),
+      appointmentId: appointment.id,
+    });
+    const now = this.clock.now();
+    const [closed] = await tx
+      .update(items)
+      .set({ status: 'done', note: VISIT_OF_ENDED_PLAN, completedAt: now })
+      .where(and(eq(items.stepId, stepId), eq(items.kind, 'follow_up_visit'), eq(items.status, 'open')))
+      .returning({ id: items.id });
+    if (closed) await this.audit.record(tx, { clinicId: plan.clinicId, itemId: closed.id, action: 'completed', actor: SYSTEM, details: { note: VISIT_OF_ENDED_PLAN } });
+  }
+
+  /** The appointment of a visit recorded by recordVisitOfEndedPlan for this step, if any. */
+  async visitOfEndedPlan(stepId: string): Promise<string | null> {
+    const [item] = await this.db
+      .select({ appointmentId: items.appointmentId })
+      .from(items)
+      .where(and(eq(items.stepId, stepId), eq(items.kind, 'follow_up_visit'), eq(items.note, VISIT_OF_ENDED_PLAN)));
+    return item?.appointmentId ?? null;
   }
 
   /** Escalation findings under the clinic's rules: one open attention item per cause. */

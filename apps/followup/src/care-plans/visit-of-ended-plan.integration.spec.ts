@@ -1,0 +1,161 @@
+import { randomUUID } from 'node:crypto';
+import { beforeAll, beforeEach, describe, expect, it, jest } from '@jest/globals';
+import { and, eq } from 'drizzle-orm';
+import { PATTERNS, type AppointmentResource, type CancelData, type RpcRequest } from '@aftercare/contracts';
+import type { Db } from '@aftercare/database';
+import { DomainError } from '@aftercare/messaging';
+import { items, steps } from '../database/schema.js';
+import type { FollowupEventsController } from '../events/followup-events.controller.js';
+import { FollowupController } from '../followup.controller.js';
+import { envelopesOf, FakeScheduling, insertCarePlan, insertPatient, requestContext, useFollowupModule } from '../followup.spec-support.js';
+import { CarePlanLifecycleService } from './care-plan-lifecycle.service.js';
+import { CarePlansService } from './care-plans.service.js';
+
+/**
+ * The care plan books its follow-up visit by asking scheduling, and records it once the answer
+ * is back. A clinician who cancels the plan in between must not be left with a visit nobody
+ * tracks: the visit is recorded on the ended plan and cancelled, and its cancellation opens no
+ * rebook task. Real PostgreSQL; scheduling is a fake behind ServiceClient that lets the test act
+ * while the booking is under way.
+ */
+
+const CLINIC = randomUUID();
+const CLINICIAN = randomUUID();
+const ZONE = 'Europe/Madrid';
+const DAY = 86_400_000;
+
+jest.setTimeout(30_000);
+
+describe('a care plan that ends while its follow-up visit is being booked (followup, real PostgreSQL)', () => {
+  /** Runs while book-in-window is under way, before it answers. */
+  let duringBooking: () => Promise<void> = async () => undefined;
+  let visit: AppointmentResource | null = null;
+  /** Cancellations scheduling was asked for, and how many to refuse as out of reach first. */
+  const cancels: CancelData[] = [];
+  let unreachableCancels = 0;
+  const scheduling = new FakeScheduling({
+    [PATTERNS.scheduling.appointmentsBookInWindow]: async () => {
+      await duringBooking();
+      return { appointment: visit };
+    },
+    [PATTERNS.scheduling.appointmentsCancel]: (request: RpcRequest) => {
+      if (unreachableCancels > 0) {
+        unreachableCancels--;
+        throw new DomainError('SERVICE_UNAVAILABLE', 'scheduling did not answer', 503);
+      }
+      cancels.push(request.data as CancelData);
+      return { ...visit!, status: 'cancelled' };
+    },
+  });
+  const followup = useFollowupModule('aftercare_test_visit_of_ended_plan', scheduling);
+  let db: Db;
+  let events: FollowupEventsController;
+  let carePlans: CarePlansService;
+  let lifecycle: CarePlanLifecycleService;
+  let requests: FollowupController;
+
+  beforeEach(() => {
+    duringBooking = async () => undefined;
+    unreachableCancels = 0;
+  });
+
+  beforeAll(() => {
+    ({ db, events } = followup);
+    carePlans = followup.app.get(CarePlansService);
+    lifecycle = followup.app.get(CarePlanLifecycleService);
+    requests = followup.app.get(FollowupController);
+  });
+
+  async function planWithVisitDue() {
+    const patientId = await insertPatient(db, { clinicId: CLINIC, timezone: ZONE });
+    const completedAt = new Date(Date.now() - 13 * DAY);
+    const planId = await insertCarePlan(db, { clinicId: CLINIC, patientId, clinicianId: CLINICIAN, procedureCompletedAt: completedAt, timezone: ZONE });
+    const stepId = randomUUID();
+    await db.insert(steps).values({
+      id: stepId,
+      clinicId: CLINIC,
+      carePlanId: planId,
+      patientId,
+      key: 'follow-up-visit',
+      kind: 'follow_up_visit',
+      dueAt: new Date(Date.now() - 60_000),
+      windowStart: new Date(completedAt.getTime() + 12 * DAY),
+      windowEnd: new Date(completedAt.getTime() + 16 * DAY),
+      status: 'scheduled',
+    });
+    const startsAt = new Date(Date.now() + 2 * DAY);
+    visit = {
+      id: randomUUID(),
+      patientId,
+      clinicianId: CLINICIAN,
+      procedureType: 'follow_up_visit',
+      startsAt: startsAt.toISOString(),
+      endsAt: new Date(startsAt.getTime() + 30 * 60_000).toISOString(),
+      status: 'booked',
+      notes: null,
+      site: null,
+      completedAt: null,
+      createdAt: new Date().toISOString(),
+      resourceIds: [],
+      sequence: 0,
+    };
+    return { patientId, planId, stepId, visit };
+  }
+
+  const cancelPlan = (planId: string) => lifecycle.cancel(requestContext(CLINIC, 'clinician'), { id: planId, reason: 'patient moved away' });
+  const stepStatus = async (stepId: string) => (await db.select({ status: steps.status }).from(steps).where(eq(steps.id, stepId)))[0]!.status;
+  const visitItems = (stepId: string) =>
+    db.select({ status: items.status, appointmentId: items.appointmentId, note: items.note }).from(items).where(and(eq(items.stepId, stepId), eq(items.kind, 'follow_up_visit')));
+  const openTasks = (patientId: string) => requests.bookingTasksList({ ctx: requestContext(CLINIC, 'front_desk'), data: { patientId, state: 'open' } });
+
+  it('cancels the visit booked for a plan the clinician cancelled meanwhile, and its cancellation opens no task', async () => {
+    const { patientId, planId, stepId, visit } = await planWithVisitDue();
+    duringBooking = () => cancelPlan(planId);
+    await carePlans.runStep(stepId);
+
+    expect(await stepStatus(stepId)).toBe('cancelled');
+    expect(cancels.filter((c) => c.id === visit.id)).toHaveLength(1);
+    expect(cancels.find((c) => c.id === visit.id)!.reason).toMatch(/care plan ended/);
+    const [item] = await visitItems(stepId);
+    expect(item).toMatchObject({ status: 'done', appointmentId: visit.id });
+    expect(item!.note).toMatch(/care plan ended/);
+
+    // Scheduling reports the cancellation: it is the ended plan's visit, so no task to book it again.
+    await events.appointmentCancelled(
+      envelopesOf(CLINIC)('appointment.cancelled', {
+        appointmentId: visit.id,
+        patientId,
+        clinicianId: CLINICIAN,
+        procedureType: 'follow_up_visit',
+        startsAt: visit.startsAt,
+        reason: item!.note,
+        sequence: 1,
+        bookedByCarePlan: true,
+      }),
+    );
+    expect(await openTasks(patientId)).toEqual([]);
+  });
+
+  it('with scheduling out of reach at the cancellation, the retried job cancels it', async () => {
+    const { planId, stepId, visit } = await planWithVisitDue();
+    duringBooking = () => cancelPlan(planId);
+    unreachableCancels = 1;
+    await expect(carePlans.runStep(stepId)).rejects.toMatchObject({ code: 'SERVICE_UNAVAILABLE' });
+    expect(cancels.filter((c) => c.id === visit.id)).toHaveLength(0);
+    expect(await visitItems(stepId)).toMatchObject([{ status: 'done', appointmentId: visit.id }]);
+
+    // BullMQ runs the job again.
+    await carePlans.runStep(stepId);
+    expect(cancels.filter((c) => c.id === visit.id)).toHaveLength(1);
+  });
+
+  it('a visit booked before the plan was cancelled stays: only one caught in between is cancelled', async () => {
+    const { planId, stepId, visit } = await planWithVisitDue();
+    await carePlans.runStep(stepId);
+    await cancelPlan(planId);
+    await carePlans.runStep(stepId); // a late duplicate of the job
+    expect(await stepStatus(stepId)).toBe('done');
+    expect(await visitItems(stepId)).toMatchObject([{ appointmentId: visit.id }]);
+    expect(cancels.filter((c) => c.id === visit.id)).toEqual([]);
+  });
+});
