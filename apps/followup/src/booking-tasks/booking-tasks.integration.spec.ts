@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
-import { and, eq } from 'drizzle-orm';
+import { and, eq, sql } from 'drizzle-orm';
 import { drizzle } from 'drizzle-orm/node-postgres';
 import { DateTime } from 'luxon';
 import pg from 'pg';
@@ -241,6 +241,34 @@ describe('booking tasks (followup, real PostgreSQL)', () => {
     await runVisitStep(stepId, visit);
     await db.update(carePlans).set({ status: 'completed' }).where(eq(carePlans.id, planId));
     await events.appointmentCancelled(cancelled(visit, 1, true));
+    expect(await tasksOf(patientId)).toEqual([]);
+  });
+
+  it('a visit cancelled while its plan is being cancelled opens no task on the ended plan', async () => {
+    const { patientId, planId, stepId } = await givenPlan(8);
+    const visit = appointment(patientId, 'follow_up_visit', new Date(Date.now() + 5 * DAY));
+    await runVisitStep(stepId, visit);
+    // The clinician's cancel of the plan has locked it and not committed yet.
+    let release!: () => void;
+    const released = new Promise<void>((resolve) => (release = resolve));
+    let locked!: () => void;
+    const planLocked = new Promise<void>((resolve) => (locked = resolve));
+    const cancelling = db.transaction(async (tx) => {
+      await tx.select({ id: carePlans.id }).from(carePlans).where(eq(carePlans.id, planId)).for('update');
+      await tx.update(carePlans).set({ status: 'cancelled' }).where(eq(carePlans.id, planId));
+      locked();
+      await released;
+    });
+    await planLocked;
+    const handled = events.appointmentCancelled(cancelled(visit, 1, true));
+    for (let i = 0; i < 200; i++) {
+      const waiting = await db.execute<{ n: number }>(sql`SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'`);
+      if (waiting.rows[0]!.n > 0) break;
+      await new Promise((resolve) => setTimeout(resolve, 25));
+    }
+    release();
+    await cancelling;
+    await handled;
     expect(await tasksOf(patientId)).toEqual([]);
   });
 

@@ -184,6 +184,10 @@ export class BookingTasksService {
     const p = event.payload;
     const visit = await this.carePlanOfVisit(tx, event.clinicId, p);
     if (!visit || visit.plan.status !== 'active') return false;
+    // Still active once nothing can end it under us: a cancel or a takeover locks the plan to
+    // close its open items, and would not see a task written meanwhile.
+    const [plan] = await tx.select({ status: carePlans.status }).from(carePlans).where(eq(carePlans.id, visit.plan.id)).for('share');
+    if (plan?.status !== 'active') return false;
     const at = new Date(event.occurredAt);
     const bookBy = rebookBookBy(await this.visitWindowEnd(tx, visit.plan.id, visit.stepId), at, visit.plan.timezone);
     await this.followUps.raise(tx, {
