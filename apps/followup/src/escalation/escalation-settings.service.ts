@@ -40,21 +40,26 @@ export class EscalationSettingsService {
 
   /** Changes the clinic's rules: fields left out keep their value (the gateway checked the shapes). */
   async put(ctx: RequestContext, data: PutEscalationRulesData): Promise<EscalationRulesResource> {
-    const current = await this.rulesOf(ctx.clinicId);
-    const rules: EscalationRules = {
-      highScore: data.highScore !== undefined ? data.highScore : current.highScore,
-      riseBy: data.riseBy !== undefined ? data.riseBy : current.riseBy,
-      missedInARow: data.missedInARow !== undefined ? data.missedInARow : current.missedInARow,
-      freeText: data.freeText ?? current.freeText,
-      emailAlerts: data.emailAlerts ?? current.emailAlerts,
-    };
-    const problem = rulesProblem(rules);
-    if (problem) throw new DomainError('ESCALATION.INVALID_RULE', problem.message, 400, problem.field);
-    const values = { ...rules, updatedAt: this.clock.now(), updatedBy: ctx.userId };
-    await this.db
-      .insert(escalationSettings)
-      .values({ clinicId: ctx.clinicId, ...values })
-      .onConflictDoUpdate({ target: escalationSettings.clinicId, set: values });
+    await this.db.transaction(async (tx) => {
+      // One change of a clinic's rules at a time (its row may not exist yet, so the lock is on
+      // the clinic's key): each merges into what the one before wrote, and both keep their fields.
+      await tx.execute(sql`SELECT pg_advisory_xact_lock(hashtext(${`followup.escalation_settings:${ctx.clinicId}`}))`);
+      const current = await this.rulesOf(ctx.clinicId, tx);
+      const rules: EscalationRules = {
+        highScore: data.highScore !== undefined ? data.highScore : current.highScore,
+        riseBy: data.riseBy !== undefined ? data.riseBy : current.riseBy,
+        missedInARow: data.missedInARow !== undefined ? data.missedInARow : current.missedInARow,
+        freeText: data.freeText ?? current.freeText,
+        emailAlerts: data.emailAlerts ?? current.emailAlerts,
+      };
+      const problem = rulesProblem(rules);
+      if (problem) throw new DomainError('ESCALATION.INVALID_RULE', problem.message, 400, problem.field);
+      const values = { ...rules, updatedAt: this.clock.now(), updatedBy: ctx.userId };
+      await tx
+        .insert(escalationSettings)
+        .values({ clinicId: ctx.clinicId, ...values })
+        .onConflictDoUpdate({ target: escalationSettings.clinicId, set: values });
+    });
     return this.get(ctx);
   }
 }

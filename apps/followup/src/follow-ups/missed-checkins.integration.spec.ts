@@ -131,4 +131,16 @@ describe('check-ins that go unanswered (followup, real PostgreSQL and Redis)', (
     const [score] = await db.select({ stepId: painScores.stepId, carePlanId: painScores.carePlanId, score: painScores.score }).from(painScores).where(eq(painScores.messageId, messageId));
     expect(score).toEqual({ stepId: plan.stepIds[1], carePlanId: plan.carePlanId, score: 4 });
   });
+
+  it("two admins changing different rules at once both keep their change", async () => {
+    for (let i = 0; i < 10; i++) {
+      const clinicId = randomUUID();
+      await settings.put(requestContext(clinicId, 'admin'), { missedInARow: 2, highScore: 8 });
+      await Promise.all([
+        settings.put(requestContext(clinicId, 'admin'), { missedInARow: 4 }),
+        settings.put(requestContext(clinicId, 'admin'), { highScore: 6 }),
+      ]);
+      expect(await settings.rulesOf(clinicId)).toMatchObject({ missedInARow: 4, highScore: 6 });
+    }
+  });
 });
