@@ -8,20 +8,21 @@ import { DEMO, type RequestContext } from '@aftercare/contracts';
 import { DRIZZLE, type Db } from '@aftercare/database';
 import { OutboxWriter } from '@aftercare/messaging';
 import { createTestDatabase, PrivateRedis, type TestDatabase } from '@aftercare/testing';
-import { seedDemoClinic } from '../clinic/demo-clinic.seeder.js';
-import { patients, waitlistEntries, waitlistOffers } from '../database/schema.js';
-import { SchedulingModule } from '../scheduling.module.js';
-import { WaitlistService } from './waitlist.service.js';
+import { seedDemoClinic } from './clinic/demo-clinic.seeder.js';
+import { clinics, patients, waitlistEntries, waitlistOffers } from './database/schema.js';
+import { ClinicSetupService } from './clinic/clinic-setup.service.js';
+import { SchedulingModule } from './scheduling.module.js';
+import { WaitlistService } from './waitlist/waitlist.service.js';
 
 /**
- * The waitlist when two things happen to one entry at once, on a real PostgreSQL: the scheduling
+ * Scheduling when two things happen to one row at once, on a real PostgreSQL: the scheduling
  * module compiled (not started: no relay, no queue worker), each transaction held where the
  * test needs it by a lock another connection holds.
  */
 
 jest.setTimeout(30_000);
 
-describe('waitlist races (scheduling, real PostgreSQL)', () => {
+describe('scheduling races (real PostgreSQL)', () => {
   const redis = new PrivateRedis();
   let database: TestDatabase;
   let app: TestingModule;
@@ -129,5 +130,19 @@ describe('waitlist races (scheduling, real PostgreSQL)', () => {
     const pendingOf = async (entryId: string) => db.select().from(waitlistOffers).where(and(eq(waitlistOffers.entryId, entryId), eq(waitlistOffers.status, 'pending')));
     expect((await pendingOf(first.entryId)).length).toBe(1);
     expect((await pendingOf(second.entryId)).length).toBe(1);
+  });
+
+  it("two admins saving different clinic settings at once both keep their change", async () => {
+    const setup = app.get(ClinicSetupService);
+    const admin: RequestContext = { ...ctx, role: 'admin' };
+    // The first admin's save has written the phone and not committed yet.
+    const first = await holding(`UPDATE scheduling.clinics SET phone = '+12125550177' WHERE id = '${DEMO.clinicId}'`);
+    const second = setup.updateClinic(admin, { name: 'Aftercare Riverside' });
+    await Promise.race([second, waitingForLocks(1)]);
+    await first.release();
+    const saved = await second;
+    expect([saved.name, saved.phone]).toEqual(['Aftercare Riverside', '+12125550177']);
+    const [row] = await db.select({ name: clinics.name, phone: clinics.phone }).from(clinics).where(eq(clinics.id, DEMO.clinicId));
+    expect(row).toEqual({ name: 'Aftercare Riverside', phone: '+12125550177' });
   });
 });

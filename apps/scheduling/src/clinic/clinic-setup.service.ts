@@ -61,6 +61,9 @@ export class ClinicSetupService {
   async updateClinic(ctx: RequestContext, data: UpdateClinicData): Promise<ClinicSettingsResource> {
     if (data.openingHours) checkHours(data.openingHours, 'openingHours');
     return this.db.transaction(async (tx) => {
+      // The row locked before it is read: two admins saving different fields at once each keep
+      // theirs (the second merges into what the first wrote, not into what both read).
+      await tx.select({ id: clinics.id }).from(clinics).where(eq(clinics.id, ctx.clinicId)).for('update');
       const current = await this.clinic.clinic(ctx.clinicId, tx);
       const [row] = await tx
         .update(clinics)
