@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
-import { and, asc, eq } from 'drizzle-orm';
+import { and, asc, eq, sql } from 'drizzle-orm';
 import { drizzle } from 'drizzle-orm/node-postgres';
 import ICAL from 'ical.js';
 import type { Pool } from 'pg';
@@ -489,6 +489,30 @@ describe('inbound YES', () => {
     expect((await outboxRows('waitlist.offer-accepted')).filter((r) => (r.envelope as EventEnvelope<'waitlist.offer-accepted'>).payload.offerId === offer.offerId)).toHaveLength(1);
   });
 
+  it('a YES in time meets the expiry job on the way: no "expired" text, the booking follows', async () => {
+    const patient = await registerPatient({ preferredChannel: 'sms' });
+    const offer = await offerFor(patient.patientId);
+    clock.advance(HOUR);
+    await inbound.receive(text(patient.phone, 'YES'));
+    // Scheduling's expiry job ran before the YES reached it: it reports the offer expired, then books it for the YES.
+    await controller.waitlistOfferClosed(envelope('waitlist.offer-closed', { offerId: offer.offerId, patientId: patient.patientId, reason: 'expired', appointmentId: null }));
+    expect(only(await db.select().from(waitlistOffers).where(eq(waitlistOffers.id, offer.offerId))).status).toBe('accepted');
+    expect((await messagesOf(patient.patientId)).filter((r) => r.kind === 'waitlist_expired')).toEqual([]);
+    const appointmentId = randomUUID();
+    await controller.waitlistOfferClosed(envelope('waitlist.offer-closed', { offerId: offer.offerId, patientId: patient.patientId, reason: 'booked', appointmentId }));
+    expect(only(await db.select().from(waitlistOffers).where(eq(waitlistOffers.id, offer.offerId)))).toMatchObject({ status: 'booked', appointmentId });
+  });
+
+  it('a YES that loses the time to a faster one is told it was taken', async () => {
+    const patient = await registerPatient({ preferredChannel: 'sms' });
+    const offer = await offerFor(patient.patientId);
+    clock.advance(HOUR);
+    await inbound.receive(text(patient.phone, 'YES'));
+    await controller.waitlistOfferClosed(envelope('waitlist.offer-closed', { offerId: offer.offerId, patientId: patient.patientId, reason: 'taken', appointmentId: null }));
+    expect(only(await db.select().from(waitlistOffers).where(eq(waitlistOffers.id, offer.offerId))).status).toBe('taken');
+    expect((await messagesOf(patient.patientId)).filter((r) => r.kind === 'waitlist_taken')).toHaveLength(1);
+  });
+
   it('answers as before when the offer has run out by the clock (even before offer-closed arrives)', async () => {
     const patient = await registerPatient({ preferredChannel: 'sms' });
     const offer = await offerFor(patient.patientId);
@@ -523,6 +547,32 @@ describe('inbound YES', () => {
     await inbound.receive(text(patient.phone, 'STOP'));
     const { reply } = await inbound.receive(text(patient.phone, 'YES'));
     expect(reply).toBe('Aftercare Demo Clinic: you are opted back in to appointment and care texts. Reply STOP to opt out or HELP for help.');
+    expect(only(await db.select().from(recipients).where(eq(recipients.id, patient.patientId))).smsOptedOut).toBe(false);
+  });
+
+  it('a START that arrives while a STOP is being applied opts the patient back in, as they asked last', async () => {
+    const patient = await registerPatient({ preferredChannel: 'sms' });
+    // Another transaction (the STOP, or the front desk) is opting the patient out and has not committed yet.
+    let release!: () => void;
+    const released = new Promise<void>((resolve) => (release = resolve));
+    let applied!: () => void;
+    const stopApplied = new Promise<void>((resolve) => (applied = resolve));
+    const stop = db.transaction(async (tx) => {
+      await tx.update(recipients).set({ smsOptedOut: true }).where(eq(recipients.id, patient.patientId));
+      applied();
+      await released;
+    });
+    await stopApplied;
+    const start = inbound.receive(text(patient.phone, 'START'));
+    for (let i = 0; i < 200; i++) {
+      const waiting = await db.execute<{ n: number }>(sql`SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'`);
+      if (waiting.rows[0]!.n > 0) break;
+      await new Promise((resolve) => setTimeout(resolve, 25));
+    }
+    release();
+    await stop;
+    const { reply } = await start;
+    expect(reply).toContain('you are opted back in');
     expect(only(await db.select().from(recipients).where(eq(recipients.id, patient.patientId))).smsOptedOut).toBe(false);
   });
 });

@@ -55,7 +55,11 @@ export class InboundSmsService {
   }
 
   private async handle(tx: Executor, sms: InboundSms, after: AfterCommit): Promise<InboundSmsReply> {
-    const recipient = await this.directory.recipientByPhone(sms.from, tx);
+    // The patient's row locked, and read again once the lock is ours: what this text does
+    // (STOP, START, YES) depends on their SMS state, which another text, a delivery report or
+    // the front desk may be changing right now; this one then acts on what that left.
+    const sender = await this.directory.recipientByPhone(sms.from, tx);
+    const recipient = sender ? await this.directory.lockRecipient(tx, sender.id) : null;
     const now = this.clock.now();
     const inboundId = randomUUID();
     const recorded = await tx

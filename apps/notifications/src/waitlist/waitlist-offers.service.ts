@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { and, desc, eq, gt } from 'drizzle-orm';
+import { and, desc, eq, gt, ne } from 'drizzle-orm';
 import type { EventEnvelope, EventPayloads } from '@aftercare/contracts';
 import { Clock } from '@aftercare/clock';
 import { DRIZZLE, type Db, type Executor } from '@aftercare/database';
@@ -67,10 +67,13 @@ export class WaitlistOffersService {
 
   async closed(tx: Executor, e: EventEnvelope<'waitlist.offer-closed'>): Promise<Outcome> {
     const p = e.payload;
+    // A YES taken here in time (the copy is `accepted`) wins in scheduling even when its expiry
+    // job ran first: that expiry is not the end, scheduling's answer to the YES is (booked, or
+    // taken by someone faster). The patient hears no "expired" before their confirmation.
     const [offer] = await tx
       .update(waitlistOffers)
       .set({ status: p.reason, appointmentId: p.appointmentId, closedAt: this.clock.now() })
-      .where(eq(waitlistOffers.id, p.offerId))
+      .where(and(eq(waitlistOffers.id, p.offerId), p.reason === 'expired' ? ne(waitlistOffers.status, 'accepted') : undefined))
       .returning();
     if (!offer) return { created: [], cancelled: [] };
     const cancelled = await this.messages.cancelPendingForOffer(tx, p.offerId);
