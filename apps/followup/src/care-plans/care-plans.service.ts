@@ -19,7 +19,7 @@ import { Clock } from '@aftercare/clock';
 import { DRIZZLE, PreparedQuery, type Db, type Executor } from '@aftercare/database';
 import { JobScheduler, RetryableError } from '@aftercare/jobs';
 import { DomainError, notFound, OutboxWriter, ServiceClient } from '@aftercare/messaging';
-import { BOOKING_TASK_REASONS, FOLLOW_UP_VISIT } from '../booking-tasks/domain/booking-task.rules.js';
+import { BOOKING_TASK_REASONS, defaultVisitWindowEnd, FOLLOW_UP_VISIT } from '../booking-tasks/domain/booking-task.rules.js';
 import { carePlanChanges, carePlans, steps, type CarePlanRow, type StepRow } from '../database/schema.js';
 import { FollowUpsService, VISIT_OF_ENDED_PLAN } from '../follow-ups/follow-ups.service.js';
 import { PatientsService } from '../patients/patients.service.js';
@@ -291,7 +291,7 @@ export class CarePlansService {
       clinicianId: plan.clinicianId,
       procedureType: FOLLOW_UP_VISIT,
       windowStart: (step.windowStart ?? step.dueAt).toISOString(),
-      windowEnd: (step.windowEnd ?? new Date(step.dueAt.getTime() + 2 * 86_400_000)).toISOString(),
+      windowEnd: (step.windowEnd ?? defaultVisitWindowEnd(step.dueAt, plan.timezone)).toISOString(),
       idempotencyKey: step.id,
     };
     let result: BookInWindowResult;
@@ -316,7 +316,7 @@ export class CarePlansService {
           appointmentId: result.appointment.id,
         });
       } else {
-        const bookBy = step.windowEnd ?? step.dueAt;
+        const bookBy = step.windowEnd ?? defaultVisitWindowEnd(step.dueAt, plan.timezone);
         await this.followUps.raise(tx, {
           plan,
           stepId: step.id,

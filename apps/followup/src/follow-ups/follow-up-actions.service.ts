@@ -3,7 +3,6 @@ import { Inject, Injectable } from '@nestjs/common';
 import { InjectQueue } from '@nestjs/bullmq';
 import type { Queue } from 'bullmq';
 import { and, inArray, eq } from 'drizzle-orm';
-import { DateTime } from 'luxon';
 import {
   JOBS,
   PATTERNS,
@@ -22,7 +21,7 @@ import { Clock } from '@aftercare/clock';
 import { DRIZZLE, type Db, type Executor } from '@aftercare/database';
 import { JobScheduler } from '@aftercare/jobs';
 import { DomainError, notFound, OutboxWriter, ServiceClient } from '@aftercare/messaging';
-import { BOOKING_TASK_REASONS, repeatInjectionBookBy } from '../booking-tasks/domain/booking-task.rules.js';
+import { BOOKING_TASK_REASONS, repeatInjectionBookBy, repeatInjectionDueAt } from '../booking-tasks/domain/booking-task.rules.js';
 import { carePlans, items, patients, steps, type CarePlanRow, type ItemRow, type StepRow } from '../database/schema.js';
 import { ActionProblem, checkDecisionFields, chosenBookBy, decisionOf, reassessDueAt, snoozeEnd } from './domain/item-actions.rules.js';
 import { DueListService } from './due-list.service.js';
@@ -115,13 +114,12 @@ export class FollowUpActionsService {
       if (kind === 'repeat') {
         const bookBy = data.bookBy ? this.rule(() => chosenBookBy(data.bookBy!, now, plan.timezone)) : repeatInjectionBookBy(now, plan.timezone);
         decision.bookBy = bookBy.toISOString();
-        const fortnight = DateTime.fromJSDate(now).plus({ days: 14 }).toJSDate();
         await this.followUps.raise(tx, {
           plan,
           kind: 'booking_task',
           cause: 'repeat_injection',
           reason: BOOKING_TASK_REASONS.repeat_injection,
-          dueAt: bookBy < fortnight ? bookBy : fortnight,
+          dueAt: repeatInjectionDueAt(now, bookBy, plan.timezone),
           // Another injection with the plan's clinician.
           task: { source: 'repeat_injection', procedureType: REPEAT_PROCEDURE_TYPE, bookBy },
         });

@@ -7,6 +7,8 @@ import {
   REBOOK_WITHIN_DAYS,
   REPEAT_INJECTION_BOOK_WITHIN_DAYS,
   repeatInjectionBookBy,
+  repeatInjectionDueAt,
+  defaultVisitWindowEnd,
 } from './booking-task.rules.js';
 
 const NY = 'America/New_York';
@@ -20,6 +22,32 @@ describe('repeatInjectionBookBy', () => {
   it('counts calendar days in the patient zone, so the local time survives a DST change', () => {
     // 10:00 in New York on 2025-03-01 (EST) is 10:00 on 2025-03-29 (EDT): one hour less in UTC.
     expect(repeatInjectionBookBy(new Date('2025-03-01T15:00:00Z'), NY).toISOString()).toBe('2025-03-29T14:00:00.000Z');
+  });
+});
+
+describe('repeatInjectionDueAt', () => {
+  it('is the book-by date when it is sooner than two weeks', () => {
+    const decided = new Date('2025-01-06T15:00:00Z');
+    const bookBy = new Date('2025-01-10T15:00:00Z');
+    expect(repeatInjectionDueAt(decided, bookBy, NY)).toBe(bookBy);
+  });
+
+  it('is two calendar weeks after the decision in the patient zone otherwise, at the same local time across DST', () => {
+    // Decided at 10:00 EST on 2027-03-08; two weeks later is 10:00 EDT on 2027-03-22, not 11:00.
+    const decided = new Date('2027-03-08T15:00:00Z');
+    expect(repeatInjectionDueAt(decided, repeatInjectionBookBy(decided, NY), NY).toISOString()).toBe('2027-03-22T14:00:00.000Z');
+    // Late evening stays on its local day: 23:30 EST on 2027-03-08 is 23:30 EDT on 2027-03-22.
+    const late = new Date('2027-03-09T04:30:00Z');
+    expect(repeatInjectionDueAt(late, repeatInjectionBookBy(late, NY), NY).toISOString()).toBe('2027-03-23T03:30:00.000Z');
+  });
+});
+
+describe('defaultVisitWindowEnd', () => {
+  it('is two calendar days after the visit came due in the patient zone, across either DST change', () => {
+    // 10:00 EST on Saturday 2027-03-13 → 10:00 EDT on Monday 2027-03-15 (47 hours later).
+    expect(defaultVisitWindowEnd(new Date('2027-03-13T15:00:00Z'), NY).toISOString()).toBe('2027-03-15T14:00:00.000Z');
+    // 10:00 EDT on Saturday 2027-11-06 → 10:00 EST on Monday 2027-11-08 (49 hours later).
+    expect(defaultVisitWindowEnd(new Date('2027-11-06T14:00:00Z'), NY).toISOString()).toBe('2027-11-08T15:00:00.000Z');
   });
 });
 

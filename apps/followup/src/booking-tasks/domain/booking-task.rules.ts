@@ -51,6 +51,24 @@ export function repeatInjectionBookBy(decidedAt: Date, zone: string): Date {
   return plusDays(decidedAt, REPEAT_INJECTION_BOOK_WITHIN_DAYS, zone);
 }
 
+/** The repeat-injection task comes due on the front desk's list at its book-by date, or two weeks after the decision if that is sooner. */
+export const REPEAT_INJECTION_DUE_WITHIN_DAYS = 14;
+
+export function repeatInjectionDueAt(decidedAt: Date, bookBy: Date, zone: string): Date {
+  const fortnight = plusDays(decidedAt, REPEAT_INJECTION_DUE_WITHIN_DAYS, zone);
+  return bookBy < fortnight ? bookBy : fortnight;
+}
+
+/**
+ * The end of a follow-up visit's booking window when its protocol step gives none: two calendar
+ * days after the step came due, in the patient's zone.
+ */
+export const VISIT_WINDOW_DEFAULT_DAYS = 2;
+
+export function defaultVisitWindowEnd(dueAt: Date, zone: string): Date {
+  return plusDays(dueAt, VISIT_WINDOW_DEFAULT_DAYS, zone);
+}
+
 /**
  * A cancelled or missed follow-up visit is rebooked within the care plan's original window
  * while its end is still ahead; once the window has passed, within REBOOK_WITHIN_DAYS of the
