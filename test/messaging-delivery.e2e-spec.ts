@@ -30,6 +30,7 @@ interface Message {
   errorCode: string | null;
   fallbackOf: string | null;
   numberUndeliverable: boolean;
+  sentAt: string | null;
   statusHistory: { status: string; at: string; errorCode: string | null; source: string }[];
 }
 
@@ -348,6 +349,9 @@ describe('messaging delivery, end to end', () => {
     expect((await frontDesk.get(`/api/patients/${patient.id}`)).body.smsOptedOut).toBe(true);
     const log = await messagesOf(patient.id);
     expect(log.filter((m) => m.direction === 'inbound')).toHaveLength(3);
+    // Each held text keeps when it came, on the (virtual) clock the rest of the system reads.
+    const clockNow = (await admin.now()).getTime();
+    for (const m of log.filter((x) => x.direction === 'inbound')) expect(Math.abs(new Date(m.sentAt!).getTime() - clockNow)).toBeLessThan(120_000);
     // The answers could not go back in the webhooks' responses: recorded as not sent, with why.
     const answers = log.filter((m) => ['opted_out', 'opted_in'].includes(m.kind));
     expect(answers.map((m) => [m.kind, m.status, m.errorCode]).sort()).toEqual([

@@ -1,6 +1,7 @@
 import { Inject, Injectable, Logger, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
 import { asc, eq, sql } from 'drizzle-orm';
 import type { RequestContext } from '@aftercare/contracts';
+import { Clock } from '@aftercare/clock';
 import { DRIZZLE, type Db } from '@aftercare/database';
 import { DomainError, DrainLoop, listenerCount, REDIS_COMMANDS, safeErrorMessage, settledWithin } from '@aftercare/messaging';
 import type { Redis } from 'ioredis';
@@ -53,6 +54,7 @@ export class HeldWebhooks implements OnApplicationBootstrap, BeforeApplicationSh
     @Inject(DRIZZLE) private readonly db: Db,
     private readonly services: ServiceForwarder,
     @Inject(REDIS_COMMANDS) private readonly redis: Redis,
+    private readonly clock: Clock,
     metrics: AppMetrics,
   ) {
     const held = () => this.heldCount();
@@ -88,10 +90,11 @@ export class HeldWebhooks implements OnApplicationBootstrap, BeforeApplicationSh
         this.logger.warn(`${pattern}: notifications cannot take it now (${safeErrorMessage(error)}); held, to be forwarded when it can`);
       }
     }
+    // When it came is the Clock's time (what notifications records for a held text); the retries are paced in real time.
     const now = new Date();
     await this.db
       .insert(heldWebhooks)
-      .values({ pattern, dedupeKey: `${pattern}:${dedupeKey}`, payload: asHeld(now), correlationId: ctx.correlationId, receivedAt: now, nextAttemptAt: now })
+      .values({ pattern, dedupeKey: `${pattern}:${dedupeKey}`, payload: asHeld(this.clock.now()), correlationId: ctx.correlationId, receivedAt: now, nextAttemptAt: now })
       .onConflictDoNothing({ target: heldWebhooks.dedupeKey });
     this.loop.kick();
     return heldAnswer;
