@@ -65,10 +65,10 @@ export const toCarePlanResource = (plan: CarePlanRow, planSteps: StepRow[], chan
     : {}),
 });
 
-/** The statements of every step that comes due, built once (PreparedQuery). A step with its plan, in one round trip: every job of a step starts here. */
 /** A step's status once its plan has ended (cancelled, or superseded by a new procedure's plan). */
 const ENDED_STEP: ReadonlySet<StepRow['status']> = new Set(['cancelled', 'superseded']);
 
+/** The statements of every step that comes due, built once (PreparedQuery). A step with its plan, in one round trip: every job of a step starts here. */
 const STEP_WITH_PLAN = new PreparedQuery('followup.care_plans.step_with_plan', (db) =>
   db.select({ step: steps, plan: carePlans }).from(steps).leftJoin(carePlans, eq(carePlans.id, steps.carePlanId)).where(eq(steps.id, sql.placeholder('id'))),
 );
