@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
-import { and, asc, eq, sql } from 'drizzle-orm';
+import { and, asc, eq } from 'drizzle-orm';
 import { drizzle } from 'drizzle-orm/node-postgres';
 import ICAL from 'ical.js';
 import type { Pool } from 'pg';
@@ -9,7 +9,7 @@ import { DEFAULT_QUIET_HOURS, ManualClock } from '@aftercare/clock';
 import type { AppConfig } from '@aftercare/config';
 import { EVENT_VERSIONS, type EventEnvelope, type EventPayloads, type EventType } from '@aftercare/contracts';
 import { createPool, migrate, type Db } from '@aftercare/database';
-import { createTestDatabase, type TestDatabase } from '@aftercare/testing';
+import { createTestDatabase, waitForLockWaiters, type TestDatabase } from '@aftercare/testing';
 import { NOTIFICATIONS_MIGRATIONS } from './database/migrations.js';
 import { appointments, messages, notificationsMessaging, recipients, waitlistOffers, type MessageRow } from './database/schema.js';
 import { MessageSenderService } from './delivery/message-sender.service.js';
@@ -564,11 +564,7 @@ describe('inbound YES', () => {
     });
     await stopApplied;
     const start = inbound.receive(text(patient.phone, 'START'));
-    for (let i = 0; i < 200; i++) {
-      const waiting = await db.execute<{ n: number }>(sql`SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'`);
-      if (waiting.rows[0]!.n > 0) break;
-      await new Promise((resolve) => setTimeout(resolve, 25));
-    }
+    await Promise.race([start, waitForLockWaiters(db, 1).catch(() => undefined)]);
     release();
     await stop;
     const { reply } = await start;

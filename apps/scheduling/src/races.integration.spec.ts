@@ -7,7 +7,7 @@ import { loadConfig, logLevels } from '@aftercare/config';
 import { DEMO, type RequestContext } from '@aftercare/contracts';
 import { DRIZZLE, type Db } from '@aftercare/database';
 import { OutboxWriter } from '@aftercare/messaging';
-import { createTestDatabase, PrivateRedis, type TestDatabase } from '@aftercare/testing';
+import { createTestDatabase, PrivateRedis, waitForLockWaiters, type TestDatabase } from '@aftercare/testing';
 import { seedDemoClinic } from './clinic/demo-clinic.seeder.js';
 import { clinics, patients, waitlistEntries, waitlistOffers } from './database/schema.js';
 import { ClinicSetupService } from './clinic/clinic-setup.service.js';
@@ -76,14 +76,6 @@ describe('scheduling races (real PostgreSQL)', () => {
     return { release: () => (release(), done) };
   }
 
-  const waitingForLocks = async (n: number) => {
-    for (let i = 0; i < 200; i++) {
-      const rows = await db.execute<{ n: number }>(sql`SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'`);
-      if (rows.rows[0]!.n >= n) return;
-      await new Promise((resolve) => setTimeout(resolve, 25));
-    }
-    throw new Error(`expected ${n} transactions waiting for a lock`);
-  };
 
   it('a patient who leaves the list while freed time is being offered gets no offer', async () => {
     const day = wednesdayAt10(2);
@@ -93,10 +85,10 @@ describe('scheduling races (real PostgreSQL)', () => {
     const offering = db.transaction((tx) =>
       waitlist.offerFreedTime(tx, { clinicId: DEMO.clinicId, clinicianId: clinician, startsAt: day.toJSDate(), slotKey: `test:${randomUUID()}`, releasedByPatientId: null, correlationId: randomUUID() }),
     );
-    await waitingForLocks(1);
+    await waitForLockWaiters(db, 1);
     // Meanwhile the front desk takes the patient off the list.
     const cancelling = waitlist.cancel(ctx, entryId);
-    await Promise.race([cancelling, waitingForLocks(2)]);
+    await Promise.race([cancelling, waitForLockWaiters(db, 2).catch(() => undefined)]);
     await lock.release();
     const [, cancelled] = await Promise.all([offering, cancelling]);
 
@@ -123,7 +115,7 @@ describe('scheduling races (real PostgreSQL)', () => {
     const lock = await holding('LOCK TABLE scheduling.waitlist_offers IN EXCLUSIVE MODE');
     const a = db.transaction((tx) => waitlist.offerFreedTime(tx, freed(0)));
     const b = db.transaction((tx) => waitlist.offerFreedTime(tx, freed(60)));
-    await waitingForLocks(2);
+    await waitForLockWaiters(db, 2);
     await lock.release();
     await Promise.all([a, b]);
 
@@ -138,7 +130,7 @@ describe('scheduling races (real PostgreSQL)', () => {
     // The first admin's save has written the phone and not committed yet.
     const first = await holding(`UPDATE scheduling.clinics SET phone = '+12125550177' WHERE id = '${DEMO.clinicId}'`);
     const second = setup.updateClinic(admin, { name: 'Aftercare Riverside' });
-    await Promise.race([second, waitingForLocks(1)]);
+    await Promise.race([second, waitForLockWaiters(db, 1).catch(() => undefined)]);
     await first.release();
     const saved = await second;
     expect([saved.name, saved.phone]).toEqual(['Aftercare Riverside', '+12125550177']);

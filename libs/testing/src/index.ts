@@ -1,4 +1,5 @@
 export { waitFor, type WaitForOptions } from './wait.js';
+export { waitForLockWaiters, type SqlExecutor } from './lock-waiters.js';
 export { freePort, freePorts } from './free-port.js';
 export { TcpProxy } from './tcp-proxy.js';
 export { metricValue, parsePrometheusText, type MetricSample } from './prometheus-text.js';

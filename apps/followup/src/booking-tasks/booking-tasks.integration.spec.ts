@@ -1,12 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
-import { and, eq, sql } from 'drizzle-orm';
+import { and, eq } from 'drizzle-orm';
 import { drizzle } from 'drizzle-orm/node-postgres';
 import { DateTime } from 'luxon';
 import pg from 'pg';
 import { PATTERNS, type AppointmentResource, type BookingTaskResource, type RequestContext } from '@aftercare/contracts';
 import { migrate, type Db } from '@aftercare/database';
-import { createTestDatabase, type TestDatabase } from '@aftercare/testing';
+import { createTestDatabase, waitForLockWaiters, type TestDatabase } from '@aftercare/testing';
 import { CarePlansService } from '../care-plans/care-plans.service.js';
 import { FOLLOWUP_MIGRATIONS } from '../database/migrations.js';
 import { carePlans, items, steps, type ItemRow } from '../database/schema.js';
@@ -261,11 +261,7 @@ describe('booking tasks (followup, real PostgreSQL)', () => {
     });
     await planLocked;
     const handled = events.appointmentCancelled(cancelled(visit, 1, true));
-    for (let i = 0; i < 200; i++) {
-      const waiting = await db.execute<{ n: number }>(sql`SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'`);
-      if (waiting.rows[0]!.n > 0) break;
-      await new Promise((resolve) => setTimeout(resolve, 25));
-    }
+    await waitForLockWaiters(db, 1); // it waits for the plan
     release();
     await cancelling;
     await handled;

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { beforeAll, describe, expect, it, jest } from '@jest/globals';
 import { and, asc, eq, sql } from 'drizzle-orm';
 import type { Db } from '@aftercare/database';
+import { waitForLockWaiters } from '@aftercare/testing';
 import { CarePlansService } from '../care-plans/care-plans.service.js';
 import { items, painScores, steps } from '../database/schema.js';
 import { EscalationSettingsService } from '../escalation/escalation-settings.service.js';
@@ -111,19 +112,11 @@ describe('check-ins that go unanswered (followup, real PostgreSQL and Redis)', (
       await released;
     });
     await lockTaken;
-    const waitingForLocks = async (n: number) => {
-      for (let i = 0; i < 200; i++) {
-        const rows = await db.execute<{ n: number }>(sql`SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'`);
-        if (rows.rows[0]!.n >= n) return;
-        await new Promise((resolve) => setTimeout(resolve, 25));
-      }
-      throw new Error(`expected ${n} transactions waiting for a lock`);
-    };
     const next = carePlans.runStep(plan.stepIds[1]!);
-    await waitingForLocks(1); // the next check-in: claimed, the first closed, its event waits
+    await waitForLockWaiters(db, 1); // the next check-in: claimed, the first closed, its event waits
     const messageId = randomUUID();
     const answer = events.checkinAnswered(envelopesOf(plan.clinicId)('checkin.answered', { patientId: plan.patientId, messageId, score: 4, answeredAt: new Date().toISOString() }));
-    await waitingForLocks(2); // the answer waits for the first check-in's row
+    await waitForLockWaiters(db, 2); // the answer waits for the first check-in's row
     release();
     await Promise.all([locker, next, answer]);
 
