@@ -66,6 +66,6 @@ export const SCHEDULING_PAYLOADS: PayloadShapes<Pattern> = {
   [P.appointmentsNoShow]: BY_ID,
   [P.appointmentsCheckIn]: BY_ID,
   [P.appointmentsComplete]: { id: 'id', notes: 'string?', site: 'string?' },
-  [P.appointmentsBookInWindow]: { patientId: 'id', clinicianId: 'id', procedureType: 'string', windowStart: 'instant', windowEnd: 'instant', idempotencyKey: 'string' },
+  [P.appointmentsBookInWindow]: { patientId: 'id', clinicianId: 'id', procedureType: 'string', windowStart: 'instant', windowEnd: 'instant', idempotencyKey: 'string', existingOnly: 'boolean?' },
   ...queueAdminPayloads(P),
 };

@@ -657,6 +657,8 @@ export interface BookInWindowData {
   windowEnd: string;
   /** Makes a retried request book nothing new (the care-plan step id). */
   idempotencyKey: string;
+  /** Only the visit booked under idempotencyKey, if any: book nothing (its plan has ended). */
+  existingOnly?: boolean | null;
 }
 export interface BookInWindowResult {
   appointment: AppointmentResource | null;

@@ -3,7 +3,7 @@ import { beforeAll, describe, expect, it, jest } from '@jest/globals';
 import { getQueueToken } from '@nestjs/bullmq';
 import type { Queue } from 'bullmq';
 import { and, eq } from 'drizzle-orm';
-import { PATTERNS, QUEUES, type CarePlanResource, type EventEnvelope, type ProtocolStepData, type RequestContext } from '@aftercare/contracts';
+import { PATTERNS, QUEUES, type BookInWindowData, type CarePlanResource, type EventEnvelope, type ProtocolStepData, type RequestContext } from '@aftercare/contracts';
 import type { Db } from '@aftercare/database';
 import { DomainError } from '@aftercare/messaging';
 import { carePlans, followupMessaging, items, steps } from '../database/schema.js';
@@ -30,6 +30,11 @@ const DAY = 86_400_000;
 const scheduling = new FakeScheduling({
   [PATTERNS.scheduling.procedureTypesList]: () =>
     ['consultation', 'bmac_injection', 'follow_up_visit'].map((code) => ({ code, name: code, durationMinutes: 30, bufferAfterMinutes: 0, requires: [] })),
+  // Asked only about an ended plan's visit step (was one booked while it ended?): none was.
+  [PATTERNS.scheduling.appointmentsBookInWindow]: (request) => {
+    if (!(request.data as BookInWindowData).existingOnly) throw new Error('this spec books no visit');
+    return { appointment: null };
+  },
 });
 const envelope = envelopesOf(CLINIC);
 const ctx = (role: RequestContext['role'] = 'admin'): RequestContext => requestContext(CLINIC, role, { userId: ADMIN });

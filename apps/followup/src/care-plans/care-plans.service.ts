@@ -245,7 +245,7 @@ export class CarePlansService {
     if (!step) return;
     if (step.status !== 'scheduled') {
       // A retry of a visit step whose plan ended while it booked: the visit is still to cancel.
-      if (step.kind === 'follow_up_visit' && ENDED_STEP.has(step.status)) await this.cancelVisitOfEndedPlan(step);
+      if (step.kind === 'follow_up_visit' && ENDED_STEP.has(step.status)) await this.cancelVisitOfEndedPlan(step, found.plan);
       return;
     }
     // Woken early (a stale job): leave the row scheduled; the reconciler gives it a new alarm.
@@ -284,8 +284,8 @@ export class CarePlansService {
     });
   }
 
-  private async bookFollowUpVisit(plan: CarePlanRow, step: StepRow): Promise<void> {
-    const ctx: RequestContext = { clinicId: plan.clinicId, userId: null, role: 'system', clinicianId: null, correlationId: step.id };
+  /** Asks scheduling for the step's visit (book-in-window, idempotent on the step id); out of reach: the job is retried. */
+  private async visitOf(plan: CarePlanRow, step: StepRow, existingOnly = false): Promise<BookInWindowResult> {
     const data: BookInWindowData = {
       patientId: plan.patientId,
       clinicianId: plan.clinicianId,
@@ -293,15 +293,24 @@ export class CarePlansService {
       windowStart: (step.windowStart ?? step.dueAt).toISOString(),
       windowEnd: (step.windowEnd ?? defaultVisitWindowEnd(step.dueAt, plan.timezone)).toISOString(),
       idempotencyKey: step.id,
+      ...(existingOnly ? { existingOnly } : {}),
     };
-    let result: BookInWindowResult;
+    return this.askScheduling(PATTERNS.scheduling.appointmentsBookInWindow, step, data);
+  }
+
+  private async askScheduling<T>(pattern: string, step: StepRow, data: object): Promise<T> {
+    const ctx: RequestContext = { clinicId: step.clinicId, userId: null, role: 'system', clinicianId: null, correlationId: step.id };
     try {
-      // Idempotent on the step id: a retry after a crash finds the same appointment.
-      result = await this.services.send<BookInWindowResult>(PATTERNS.scheduling.appointmentsBookInWindow, { ctx, data });
+      return await this.services.send<T>(pattern, { ctx, data });
     } catch (error) {
       if (error instanceof DomainError && error.statusCode === 503) throw new RetryableError(error.message, error.code, { cause: error });
       throw error;
     }
+  }
+
+  private async bookFollowUpVisit(plan: CarePlanRow, step: StepRow): Promise<void> {
+    // Idempotent on the step id: a retry after a crash finds the same appointment.
+    const result = await this.visitOf(plan, step);
     const now = this.clock.now();
     const endedMeanwhile = await this.db.transaction(async (tx) => {
       if (!(await this.claim(tx, step, 'done', now))) return result.appointment ? this.recordIfPlanEnded(tx, plan, step, result.appointment) : false;
@@ -329,7 +338,7 @@ export class CarePlansService {
       }
       return false;
     });
-    if (endedMeanwhile) await this.cancelVisitOfEndedPlan(step);
+    if (endedMeanwhile) await this.cancelVisitOfEndedPlan(step, plan);
   }
 
   /**
@@ -346,17 +355,24 @@ export class CarePlansService {
   }
 
   /**
-   * Cancels the visit recorded by recordIfPlanEnded (cancelling twice is harmless). Scheduling
-   * out of reach: the job is retried, and its run finds the step ended and comes back here.
+   * Cancels the visit of a step whose plan ended while it was booked (cancelling twice is
+   * harmless). Scheduling out of reach: the job is retried, and its run comes back here. A visit
+   * not recorded yet - the run that booked it died, or lost scheduling's answer, before it could
+   * record it - is asked of scheduling, which books nothing new for an ended plan.
    */
-  private async cancelVisitOfEndedPlan(step: StepRow): Promise<void> {
-    const appointmentId = await this.followUps.visitOfEndedPlan(step.id);
-    if (!appointmentId) return;
-    const ctx: RequestContext = { clinicId: step.clinicId, userId: null, role: 'system', clinicianId: null, correlationId: step.id };
+  private async cancelVisitOfEndedPlan(step: StepRow, plan: CarePlanRow | null): Promise<void> {
+    let appointmentId = await this.followUps.visitOfEndedPlan(step.id);
+    if (!appointmentId) {
+      // Only a step due before its plan ended can have been booking then; the later ones' jobs wake to nothing.
+      if (!plan?.closedAt || step.dueAt > plan.closedAt) return;
+      const { appointment } = await this.visitOf(plan, step, true);
+      if (!appointment || appointment.status === 'cancelled') return;
+      await this.db.transaction((tx) => this.followUps.recordVisitOfEndedPlan(tx, plan, step.id, appointment));
+      appointmentId = appointment.id;
+    }
     try {
-      await this.services.send(PATTERNS.scheduling.appointmentsCancel, { ctx, data: { id: appointmentId, reason: VISIT_OF_ENDED_PLAN } });
+      await this.askScheduling(PATTERNS.scheduling.appointmentsCancel, step, { id: appointmentId, reason: VISIT_OF_ENDED_PLAN });
     } catch (error) {
-      if (error instanceof DomainError && error.statusCode === 503) throw new RetryableError(error.message, error.code, { cause: error });
       // Completed, checked in or missed already: the visit happened (or not) as the clinic decided.
       if (error instanceof DomainError && error.statusCode === 409) return;
       throw error;

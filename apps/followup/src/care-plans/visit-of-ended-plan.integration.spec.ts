@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { beforeAll, beforeEach, describe, expect, it, jest } from '@jest/globals';
 import { and, eq } from 'drizzle-orm';
-import { PATTERNS, type AppointmentResource, type CancelData, type RpcRequest } from '@aftercare/contracts';
+import { PATTERNS, type AppointmentResource, type BookInWindowData, type CancelData, type RpcRequest } from '@aftercare/contracts';
 import type { Db } from '@aftercare/database';
 import { DomainError } from '@aftercare/messaging';
 import { items, steps } from '../database/schema.js';
@@ -30,12 +30,20 @@ describe('a care plan that ends while its follow-up visit is being booked (follo
   /** Runs while book-in-window is under way, before it answers. */
   let duringBooking: () => Promise<void> = async () => undefined;
   let visit: AppointmentResource | null = null;
+  /** Visits scheduling has booked, by the step id they were booked under. */
+  const booked = new Map<string, AppointmentResource>();
+  /** Book, then lose the answer (as if followup died before it came back). */
+  let loseBookingAnswer = false;
   /** Cancellations scheduling was asked for, and how many to refuse as out of reach first. */
   const cancels: CancelData[] = [];
   let unreachableCancels = 0;
   const scheduling = new FakeScheduling({
-    [PATTERNS.scheduling.appointmentsBookInWindow]: async () => {
+    [PATTERNS.scheduling.appointmentsBookInWindow]: async (request: RpcRequest) => {
+      const data = request.data as BookInWindowData;
+      if (data.existingOnly) return { appointment: booked.get(data.idempotencyKey) ?? null };
       await duringBooking();
+      if (visit) booked.set(data.idempotencyKey, visit);
+      if (loseBookingAnswer) throw new DomainError('SERVICE_UNAVAILABLE', 'scheduling did not answer in time', 503);
       return { appointment: visit };
     },
     [PATTERNS.scheduling.appointmentsCancel]: (request: RpcRequest) => {
@@ -57,6 +65,7 @@ describe('a care plan that ends while its follow-up visit is being booked (follo
   beforeEach(() => {
     duringBooking = async () => undefined;
     unreachableCancels = 0;
+    loseBookingAnswer = false;
   });
 
   beforeAll(() => {
@@ -157,5 +166,30 @@ describe('a care plan that ends while its follow-up visit is being booked (follo
     expect(await stepStatus(stepId)).toBe('done');
     expect(await visitItems(stepId)).toMatchObject([{ appointmentId: visit.id }]);
     expect(cancels.filter((c) => c.id === visit.id)).toEqual([]);
+  });
+
+  it('a visit booked by a run that never recorded it (its answer lost, or followup killed) is found by the retried job and cancelled', async () => {
+    const { planId, stepId, visit } = await planWithVisitDue();
+    duringBooking = () => cancelPlan(planId);
+    loseBookingAnswer = true;
+    await expect(carePlans.runStep(stepId)).rejects.toMatchObject({ code: 'SERVICE_UNAVAILABLE' });
+    expect(await visitItems(stepId)).toEqual([]); // nothing recorded: the run never heard of the visit
+    expect(await stepStatus(stepId)).toBe('cancelled');
+
+    // BullMQ runs the job again: the step has ended, and scheduling is asked for what it booked (nothing new).
+    loseBookingAnswer = false;
+    await carePlans.runStep(stepId);
+    expect(cancels.filter((c) => c.id === visit.id)).toHaveLength(1);
+    expect(await visitItems(stepId)).toMatchObject([{ status: 'done', appointmentId: visit.id }]);
+    const lookups = scheduling.calls.filter((c) => c.pattern === PATTERNS.scheduling.appointmentsBookInWindow && (c.data as BookInWindowData).idempotencyKey === stepId);
+    expect(lookups.map((c) => (c.data as BookInWindowData).existingOnly ?? false)).toEqual([false, true]);
+  });
+
+  it('a step of a cancelled plan that never booked a visit asks, finds none, and cancels nothing', async () => {
+    const { planId, stepId } = await planWithVisitDue();
+    await cancelPlan(planId);
+    await carePlans.runStep(stepId); // a job whose removal failed
+    expect(await visitItems(stepId)).toEqual([]);
+    expect(cancels.filter((c) => c.id === visit!.id)).toEqual([]);
   });
 });

@@ -273,11 +273,16 @@ export class AppointmentsService {
     return { ...row!, resourceIds };
   }
 
-  /** The care plan's follow-up visit: the first free slot of the window, or null. */
+  /**
+   * The care plan's follow-up visit: the first free slot of the window, or null. With
+   * `existingOnly`, only the visit an earlier call booked under the key (the plan has ended, and
+   * followup looks for a visit to cancel).
+   */
   async bookInWindow(ctx: RequestContext, data: BookInWindowData): Promise<{ appointment: AppointmentResource | null }> {
     const key = `care-plan:${data.idempotencyKey}`;
     const [existing] = await this.db.select().from(appointments).where(and(eq(appointments.clinicId, ctx.clinicId), eq(appointments.idempotencyKey, key)));
     if (existing) return { appointment: toAppointmentResource((await this.withResources([existing]))[0]!) };
+    if (data.existingOnly) return { appointment: null };
     const now = this.clock.now();
     const from = new Date(Math.max(new Date(data.windowStart).getTime(), now.getTime()));
     const to = new Date(data.windowEnd);

@@ -9,20 +9,21 @@ import { DRIZZLE, type Db } from '@aftercare/database';
 import { OutboxWriter } from '@aftercare/messaging';
 import { createTestDatabase, PrivateRedis, waitForLockWaiters, type TestDatabase } from '@aftercare/testing';
 import { seedDemoClinic } from './clinic/demo-clinic.seeder.js';
-import { clinics, patients, waitlistEntries, waitlistOffers } from './database/schema.js';
+import { appointments as appointmentsTable, clinics, patients, waitlistEntries, waitlistOffers } from './database/schema.js';
+import { AppointmentsService } from './appointments/appointments.service.js';
 import { ClinicSetupService } from './clinic/clinic-setup.service.js';
 import { SchedulingModule } from './scheduling.module.js';
 import { WaitlistService } from './waitlist/waitlist.service.js';
 
 /**
- * Scheduling when two things happen to one row at once, on a real PostgreSQL: the scheduling
- * module compiled (not started: no relay, no queue worker), each transaction held where the
- * test needs it by a lock another connection holds.
+ * The scheduling module compiled (not started: no relay, no queue worker) on a real PostgreSQL:
+ * what happens when two things happen to one row at once (each transaction held where the test
+ * needs it by a lock another connection holds), and the care plan's visit booking.
  */
 
 jest.setTimeout(30_000);
 
-describe('scheduling races (real PostgreSQL)', () => {
+describe('scheduling (module compiled, real PostgreSQL)', () => {
   const redis = new PrivateRedis();
   let database: TestDatabase;
   let app: TestingModule;
@@ -136,5 +137,23 @@ describe('scheduling races (real PostgreSQL)', () => {
     expect([saved.name, saved.phone]).toEqual(['Aftercare Riverside', '+12125550177']);
     const [row] = await db.select({ name: clinics.name, phone: clinics.phone }).from(clinics).where(eq(clinics.id, DEMO.clinicId));
     expect(row).toEqual({ name: 'Aftercare Riverside', phone: '+12125550177' });
+  });
+
+  it("the care plan's visit: booked once per step, and only looked up when the plan has ended", async () => {
+    const appointments = app.get(AppointmentsService);
+    const day = wednesdayAt10(5);
+    const patientId = randomUUID();
+    await db.insert(patients).values({ id: patientId, clinicId: DEMO.clinicId, firstName: 'Vera', lastName: 'Test', phone: '+12125550143', timezone: DEMO.clinicTimezone, preferredChannel: 'sms', smsConsent: true });
+    const system: RequestContext = { ...ctx, role: 'system' };
+    const request = { patientId, clinicianId: clinician, procedureType: 'follow_up_visit', windowStart: day.toISO()!, windowEnd: day.plus({ days: 2 }).toISO()!, idempotencyKey: randomUUID() };
+    const countOf = async () => (await db.select({ id: appointmentsTable.id }).from(appointmentsTable).where(eq(appointmentsTable.patientId, patientId))).length;
+
+    expect(await appointments.bookInWindow(system, { ...request, existingOnly: true })).toEqual({ appointment: null });
+    expect(await countOf()).toBe(0);
+    const first = await appointments.bookInWindow(system, request);
+    expect(first.appointment).toMatchObject({ patientId, status: 'booked' });
+    expect((await appointments.bookInWindow(system, request)).appointment!.id).toBe(first.appointment!.id);
+    expect((await appointments.bookInWindow(system, { ...request, existingOnly: true })).appointment!.id).toBe(first.appointment!.id);
+    expect(await countOf()).toBe(1);
   });
 });
