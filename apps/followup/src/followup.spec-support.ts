@@ -2,11 +2,11 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll } from '@jest/globals';
 import { Test, type TestingModule } from '@nestjs/testing';
 import { loadConfig, logLevels } from '@aftercare/config';
-import { EVENT_VERSIONS, type ByIdData, type EventEnvelope, type EventPayloads, type EventType, type RequestContext, type RpcRequest } from '@aftercare/contracts';
+import { EVENT_VERSIONS, type AppointmentResource, type ByIdData, type EventEnvelope, type EventPayloads, type EventType, type RequestContext, type RpcRequest } from '@aftercare/contracts';
 import { DRIZZLE, type Db } from '@aftercare/database';
 import { DomainError, ServiceClient } from '@aftercare/messaging';
 import { createTestDatabase, PrivateRedis, type TestDatabase } from '@aftercare/testing';
-import { carePlans, patients } from './database/schema.js';
+import { carePlans, patients, steps } from './database/schema.js';
 import { FollowupEventsController } from './events/followup-events.controller.js';
 import { FollowupModule } from './followup.module.js';
 
@@ -101,6 +101,25 @@ export function requestContext(clinicId: string, role: RequestContext['role'], o
   return { clinicId, userId: randomUUID(), role, clinicianId: null, correlationId: randomUUID(), ...over };
 }
 
+/** A booked 30-minute appointment as scheduling answers it (AppointmentResource). */
+export function bookedAppointment(patientId: string, clinicianId: string, procedureType: string, startsAt: Date): AppointmentResource {
+  return {
+    id: randomUUID(),
+    patientId,
+    clinicianId,
+    procedureType,
+    startsAt: startsAt.toISOString(),
+    endsAt: new Date(startsAt.getTime() + 30 * 60_000).toISOString(),
+    status: 'booked',
+    notes: null,
+    site: null,
+    completedAt: null,
+    createdAt: new Date().toISOString(),
+    resourceIds: [],
+    sequence: 0,
+  };
+}
+
 /** A patient as followup keeps it (a copy of scheduling's); returns the id. */
 export async function insertPatient(
   db: Db,
@@ -133,4 +152,33 @@ export async function insertCarePlan(
     id,
   });
   return id;
+}
+
+/**
+ * A patient with a running bmac_injection plan completed `daysAgo` days ago, whose follow-up
+ * visit step (window days 12–16 after the procedure) is due now.
+ */
+export async function insertPlanWithVisitDue(
+  db: Db,
+  plan: { clinicId: string; clinicianId: string; timezone: string; daysAgo: number },
+): Promise<{ patientId: string; planId: string; stepId: string; windowEnd: Date }> {
+  const { clinicId, clinicianId, timezone } = plan;
+  const completedAt = new Date(Date.now() - plan.daysAgo * 86_400_000);
+  const patientId = await insertPatient(db, { clinicId, timezone });
+  const planId = await insertCarePlan(db, { clinicId, patientId, clinicianId, procedureCompletedAt: completedAt, timezone });
+  const stepId = randomUUID();
+  const windowEnd = new Date(completedAt.getTime() + 16 * 86_400_000);
+  await db.insert(steps).values({
+    id: stepId,
+    clinicId,
+    carePlanId: planId,
+    patientId,
+    key: 'follow-up-visit',
+    kind: 'follow_up_visit',
+    dueAt: new Date(Date.now() - 60_000),
+    windowStart: new Date(completedAt.getTime() + 12 * 86_400_000),
+    windowEnd,
+    status: 'scheduled',
+  });
+  return { patientId, planId, stepId, windowEnd };
 }

@@ -9,12 +9,12 @@ import { migrate, type Db } from '@aftercare/database';
 import { createTestDatabase, waitForLockWaiters, type TestDatabase } from '@aftercare/testing';
 import { CarePlansService } from '../care-plans/care-plans.service.js';
 import { FOLLOWUP_MIGRATIONS } from '../database/migrations.js';
-import { carePlans, items, steps, type ItemRow } from '../database/schema.js';
+import { carePlans, items, type ItemRow } from '../database/schema.js';
 import type { FollowupEventsController } from '../events/followup-events.controller.js';
 import { FollowupController } from '../followup.controller.js';
 import { FollowUpActionsService } from '../follow-ups/follow-up-actions.service.js';
 import { FollowUpsService } from '../follow-ups/follow-ups.service.js';
-import { byId, envelopesOf, FakeScheduling, insertCarePlan, insertPatient, requestContext, useFollowupModule } from '../followup.spec-support.js';
+import { bookedAppointment, byId, envelopesOf, FakeScheduling, insertPlanWithVisitDue, requestContext, useFollowupModule } from '../followup.spec-support.js';
 
 /**
  * Booking tasks on a real PostgreSQL (a fresh database) with the whole followup module; its
@@ -29,23 +29,7 @@ const CLINICIAN = randomUUID();
 const ZONE = 'America/New_York';
 const DAY = 86_400_000;
 
-function appointment(patientId: string, procedureType: string, startsAt: Date): AppointmentResource {
-  return {
-    id: randomUUID(),
-    patientId,
-    clinicianId: CLINICIAN,
-    procedureType,
-    startsAt: startsAt.toISOString(),
-    endsAt: new Date(startsAt.getTime() + 30 * 60_000).toISOString(),
-    status: 'booked',
-    notes: null,
-    site: null,
-    completedAt: null,
-    createdAt: new Date().toISOString(),
-    resourceIds: [],
-    sequence: 0,
-  };
-}
+const appointment = (patientId: string, procedureType: string, startsAt: Date): AppointmentResource => bookedAppointment(patientId, CLINICIAN, procedureType, startsAt);
 
 const envelope = envelopesOf(CLINIC);
 const ctx = (clinicId = CLINIC): RequestContext => requestContext(clinicId, 'front_desk', { userId: null });
@@ -78,23 +62,7 @@ describe('booking tasks (followup, real PostgreSQL)', () => {
    * reach a booking task.
    */
   async function givenPlan(daysAgo: number, clinicId = CLINIC) {
-    const stepId = randomUUID();
-    const completedAt = new Date(Date.now() - daysAgo * DAY);
-    const patientId = await insertPatient(db, { clinicId, timezone: ZONE });
-    const planId = await insertCarePlan(db, { clinicId, patientId, clinicianId: CLINICIAN, procedureCompletedAt: completedAt, timezone: ZONE });
-    const windowEnd = new Date(completedAt.getTime() + 16 * DAY);
-    await db.insert(steps).values({
-      id: stepId,
-      clinicId,
-      carePlanId: planId,
-      patientId,
-      key: 'follow-up-visit',
-      kind: 'follow_up_visit',
-      dueAt: new Date(Date.now() - 60_000),
-      windowStart: new Date(completedAt.getTime() + 12 * DAY),
-      windowEnd,
-      status: 'scheduled',
-    });
+    const { patientId, planId, stepId, windowEnd } = await insertPlanWithVisitDue(db, { clinicId, clinicianId: CLINICIAN, timezone: ZONE, daysAgo });
     await events.checkinAnswered(envelope('checkin.answered', { patientId, messageId: randomUUID(), score: 9, answeredAt: new Date().toISOString() }, new Date(), clinicId));
     return { patientId, planId, stepId, windowEnd };
   }

@@ -7,7 +7,7 @@ import { DomainError } from '@aftercare/messaging';
 import { items, steps } from '../database/schema.js';
 import type { FollowupEventsController } from '../events/followup-events.controller.js';
 import { FollowupController } from '../followup.controller.js';
-import { envelopesOf, FakeScheduling, insertCarePlan, insertPatient, requestContext, useFollowupModule } from '../followup.spec-support.js';
+import { bookedAppointment, envelopesOf, FakeScheduling, insertPlanWithVisitDue, requestContext, useFollowupModule } from '../followup.spec-support.js';
 import { CarePlanLifecycleService } from './care-plan-lifecycle.service.js';
 import { CarePlansService } from './care-plans.service.js';
 
@@ -76,38 +76,8 @@ describe('a care plan that ends while its follow-up visit is being booked (follo
   });
 
   async function planWithVisitDue() {
-    const patientId = await insertPatient(db, { clinicId: CLINIC, timezone: ZONE });
-    const completedAt = new Date(Date.now() - 13 * DAY);
-    const planId = await insertCarePlan(db, { clinicId: CLINIC, patientId, clinicianId: CLINICIAN, procedureCompletedAt: completedAt, timezone: ZONE });
-    const stepId = randomUUID();
-    await db.insert(steps).values({
-      id: stepId,
-      clinicId: CLINIC,
-      carePlanId: planId,
-      patientId,
-      key: 'follow-up-visit',
-      kind: 'follow_up_visit',
-      dueAt: new Date(Date.now() - 60_000),
-      windowStart: new Date(completedAt.getTime() + 12 * DAY),
-      windowEnd: new Date(completedAt.getTime() + 16 * DAY),
-      status: 'scheduled',
-    });
-    const startsAt = new Date(Date.now() + 2 * DAY);
-    visit = {
-      id: randomUUID(),
-      patientId,
-      clinicianId: CLINICIAN,
-      procedureType: 'follow_up_visit',
-      startsAt: startsAt.toISOString(),
-      endsAt: new Date(startsAt.getTime() + 30 * 60_000).toISOString(),
-      status: 'booked',
-      notes: null,
-      site: null,
-      completedAt: null,
-      createdAt: new Date().toISOString(),
-      resourceIds: [],
-      sequence: 0,
-    };
+    const { patientId, planId, stepId } = await insertPlanWithVisitDue(db, { clinicId: CLINIC, clinicianId: CLINICIAN, timezone: ZONE, daysAgo: 13 });
+    visit = bookedAppointment(patientId, CLINICIAN, 'follow_up_visit', new Date(Date.now() + 2 * DAY));
     return { patientId, planId, stepId, visit };
   }
 
