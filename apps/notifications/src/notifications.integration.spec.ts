@@ -573,6 +573,58 @@ describe('inbound YES', () => {
   });
 });
 
+describe('one phone number, patients of two clinics', () => {
+  const OTHER_CLINIC = randomUUID();
+  const text = (from: string, body: string) => ({ messageSid: `SM${randomUUID().replace(/-/g, '')}`, from, to: '+12125550100', body });
+  const inOther = <T extends EventType>(type: T, payload: EventPayloads[T]): EventEnvelope<T> => ({ ...envelope(type, payload), clinicId: OTHER_CLINIC });
+  const recipientOf = async (patientId: string) => only(await db.select().from(recipients).where(eq(recipients.id, patientId)));
+
+  beforeAll(async () => {
+    await controller.clinicUpserted(inOther('clinic.upserted', { clinicId: OTHER_CLINIC, name: 'Riverside Sports Clinic', phone: '+12125550199', email: null, timezone: NY }));
+  });
+
+  async function sharedNumber() {
+    const phone = `+1212555${phoneCounter++}`;
+    // The other clinic's patient registered first; ours is the more recently updated record.
+    const theirs = { patientId: randomUUID(), firstName: 'Ana', lastName: 'García', phone, email: null, timezone: NY, preferredChannel: 'sms' as const, smsConsent: true, language: 'en' as const };
+    await controller.patientRegistered(inOther('patient.registered', theirs));
+    clock.advance(60_000);
+    const ours = await registerPatient({ phone, preferredChannel: 'sms' });
+    return { phone, theirs, ours };
+  }
+
+  it('a reply goes to the clinic whose text it answers, not to whichever record changed last', async () => {
+    const { phone, theirs, ours } = await sharedNumber();
+    await controller.booked(inOther('appointment.booked', bookedPayload(theirs.patientId, '2025-10-29T14:00:00Z')));
+    await sendDue(theirs.patientId);
+    expect((await messagesOf(theirs.patientId)).some((m) => m.direction === 'outbound' && m.channel === 'sms' && m.status === 'sent')).toBe(true);
+
+    clock.advance(HOUR);
+    const { reply } = await inbound.receive(text(phone, '7'));
+    expect(reply).toContain('Riverside Sports Clinic');
+    const inboundOf = async (patientId: string) => (await messagesOf(patientId)).filter((m) => m.direction === 'inbound');
+    expect((await inboundOf(theirs.patientId)).map((m) => [m.clinicId, m.body])).toEqual([[OTHER_CLINIC, '7']]);
+    expect(await inboundOf(ours.patientId)).toEqual([]);
+    const answers = (await outboxRows('checkin.answered')).map((r) => r.envelope as EventEnvelope<'checkin.answered'>).filter((e) => e.payload.patientId === theirs.patientId);
+    expect(answers.map((e) => [e.clinicId, e.payload.score])).toContainEqual([OTHER_CLINIC, 7]);
+  });
+
+  it("STOP opts the number out at every clinic (Twilio blocks our number for it), and START opts it back in", async () => {
+    const { phone, theirs, ours } = await sharedNumber();
+    await inbound.receive(text(phone, 'STOP'));
+    expect([(await recipientOf(ours.patientId)).smsOptedOut, (await recipientOf(theirs.patientId)).smsOptedOut]).toEqual([true, true]);
+    const optedOut = (await outboxRows('patient.opted-out')).map((r) => r.envelope as EventEnvelope<'patient.opted-out'>);
+    for (const [patientId, clinicId] of [[ours.patientId, CLINIC_ID], [theirs.patientId, OTHER_CLINIC]]) {
+      expect(optedOut.some((e) => e.payload.patientId === patientId && e.clinicId === clinicId)).toBe(true);
+    }
+
+    await inbound.receive(text(phone, 'START'));
+    expect([(await recipientOf(ours.patientId)).smsOptedOut, (await recipientOf(theirs.patientId)).smsOptedOut]).toEqual([false, false]);
+    const optedIn = (await outboxRows('patient.opted-in')).map((r) => r.envelope as EventEnvelope<'patient.opted-in'>);
+    expect(optedIn.some((e) => e.payload.patientId === theirs.patientId && e.clinicId === OTHER_CLINIC)).toBe(true);
+  });
+});
+
 describe('a written request to stop, and the reminders of an appointment days away', () => {
   const text = (from: string, body: string) => ({ messageSid: `SM${randomUUID().replace(/-/g, '')}`, from, to: '+12125550100', body });
 

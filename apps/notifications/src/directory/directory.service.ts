@@ -1,8 +1,8 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { and, asc, desc, eq, gt, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, gt, inArray, isNotNull, sql } from 'drizzle-orm';
 import type { EventEnvelope } from '@aftercare/contracts';
 import { DRIZZLE, placeholders, PreparedQuery, type Db, type Executor } from '@aftercare/database';
-import { appointments, clinics, recipients, type AppointmentCopyRow, type AppointmentCopyStatus, type ClinicRow, type RecipientRow } from '../database/schema.js';
+import { appointments, clinics, messages, recipients, type AppointmentCopyRow, type AppointmentCopyStatus, type ClinicRow, type RecipientRow } from '../database/schema.js';
 import { DEFAULT_LANGUAGE } from '../templates/message.templates.js';
 
 /** The reads every composed message makes, built once (PreparedQuery). */
@@ -85,10 +85,33 @@ export class DirectoryService {
     return row ?? null;
   }
 
-  /** The patient a text came from: the most recently updated one with that number. */
-  async recipientByPhone(phone: string, db: Executor = this.db): Promise<RecipientRow | null> {
-    const [row] = await db.select().from(recipients).where(eq(recipients.phone, phone)).orderBy(desc(recipients.updatedAt)).limit(1);
-    return row ?? null;
+  /**
+   * Whom a text from `phone` is from, with their rows locked (in id order), for the texts and
+   * reports that change SMS state to take turns. One number may be a patient of more than one
+   * clinic (or a family's shared phone), and every clinic texts from the same number: the text
+   * answers the conversation we last had with it - the patient our latest SMS to it went to -
+   * else the most recently updated patient. `sharing`: the others with that number, for what
+   * applies to the number itself (Twilio's opt-out is per pair of numbers).
+   */
+  async recipientsOfInbound(tx: Executor, phone: string): Promise<{ recipient: RecipientRow | null; sharing: RecipientRow[] }> {
+    const all = await tx.select().from(recipients).where(eq(recipients.phone, phone)).orderBy(asc(recipients.id)).for('update');
+    if (all.length <= 1) return { recipient: all[0] ?? null, sharing: [] };
+    const [latest] = await tx
+      .select({ patientId: messages.patientId })
+      .from(messages)
+      .where(
+        and(
+          inArray(messages.patientId, all.map((r) => r.id)),
+          eq(messages.direction, 'outbound'),
+          eq(messages.channel, 'sms'),
+          eq(messages.toAddress, phone),
+          isNotNull(messages.sentAt),
+        ),
+      )
+      .orderBy(desc(messages.sentAt))
+      .limit(1);
+    const recipient = all.find((r) => r.id === latest?.patientId) ?? [...all].sort((a, b) => b.updatedAt.getTime() - a.updatedAt.getTime())[0]!;
+    return { recipient, sharing: all.filter((r) => r !== recipient) };
   }
 
   async appointment(id: string, db: Executor = this.db): Promise<AppointmentCopyRow | null> {

@@ -55,11 +55,10 @@ export class InboundSmsService {
   }
 
   private async handle(tx: Executor, sms: InboundSms, after: AfterCommit): Promise<InboundSmsReply> {
-    // The patient's row locked, and read again once the lock is ours: what this text does
+    // The patients of the number locked, and read once the lock is ours: what this text does
     // (STOP, START, YES) depends on their SMS state, which another text, a delivery report or
     // the front desk may be changing right now; this one then acts on what that left.
-    const sender = await this.directory.recipientByPhone(sms.from, tx);
-    const recipient = sender ? await this.directory.lockRecipient(tx, sender.id) : null;
+    const { recipient, sharing } = await this.directory.recipientsOfInbound(tx, sms.from);
     const now = this.clock.now();
     const inboundId = randomUUID();
     const recorded = await tx
@@ -100,8 +99,20 @@ export class InboundSmsService {
       await this.directory.releaseSmsHold(tx, recipient.id);
       held = false;
     };
+    /**
+     * STOP and START (and YES) change the number's state at Twilio, for every clinic texting from
+     * our number: the other patients of this number follow, each clinic told by its own event.
+     */
+    const setNumberOptedOut = async (value: boolean) => {
+      for (const other of sharing) {
+        if (other.smsOptedOut === value) continue;
+        await this.directory.setSmsOptedOut(tx, other.id, value, now);
+        await this.outbox.publish(tx, value ? 'patient.opted-out' : 'patient.opted-in', { patientId: other.id, channel: 'sms', at: now.toISOString() }, { clinicId: other.clinicId });
+      }
+    };
     const optIn = async () => {
       await releaseHold();
+      await setNumberOptedOut(false);
       if (!optedOut) return;
       await this.directory.setSmsOptedOut(tx, recipient.id, false, now);
       await this.outbox.publish(tx, 'patient.opted-in', { patientId: recipient.id, channel: 'sms', at: now.toISOString() }, meta);
@@ -122,6 +133,7 @@ export class InboundSmsService {
     switch (reply.kind) {
       case 'stop':
         await releaseHold(); // the opt-out settles it
+        await setNumberOptedOut(true);
         if (optedOut) return { reply: null }; // one confirmation, not one per STOP
         await this.directory.setSmsOptedOut(tx, recipient.id, true, now);
         await this.outbox.publish(tx, 'patient.opted-out', { patientId: recipient.id, channel: 'sms', at: now.toISOString() }, meta);
