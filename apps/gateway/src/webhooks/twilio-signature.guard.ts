@@ -16,8 +16,8 @@ export function signedParams(req: Pick<GatewayRequest, 'rawBody' | 'body'>): Rec
 
 /**
  * Refuses a webhook that Twilio did not sign: 400 without an X-Twilio-Signature, 403 with one
- * that does not match. With no TWILIO_AUTH_TOKEN configured (the log
- * provider, development) there is nothing to check against and every call is let through.
+ * that does not match. With no TWILIO_AUTH_TOKEN configured (the log provider) there is nothing
+ * to check against: in development every call is let through, in production every call is refused.
  * The signature covers PUBLIC_URL + the path Twilio called, so PUBLIC_URL must be the URL
  * Twilio uses, including behind a proxy.
  */
@@ -28,8 +28,14 @@ export class TwilioSignatureGuard implements CanActivate {
 
   canActivate(context: ExecutionContext): boolean {
     const authToken = this.config.twilioAuthToken;
-    if (!authToken) return true;
     const req = context.switchToHttp().getRequest<GatewayRequest>();
+    if (!authToken) {
+      // In production a webhook nobody can check is refused: without Twilio configured this
+      // deployment sends no SMS, so anything posted here is not from Twilio.
+      if (!this.config.production) return true;
+      this.logger.warn(`refused ${req.route?.path ?? 'webhook'}: TWILIO_AUTH_TOKEN is not set, so no signature can be checked`);
+      throw new ForbiddenException('This deployment takes no Twilio webhooks: set TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN and TWILIO_FROM to use Twilio');
+    }
     const signature = req.headers['x-twilio-signature'];
     if (typeof signature !== 'string' || signature.length === 0) {
       this.logger.warn(`refused ${req.route?.path ?? 'webhook'}: no X-Twilio-Signature header`);
