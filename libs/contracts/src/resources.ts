@@ -210,7 +210,8 @@ export type StepKind = 'aftercare' | 'checkin' | 'follow_up_visit' | 'repeat_eva
  * paused: waits for its plan to resume; skipped: came due while the plan was paused and was not
  * sent (see the care plan lifecycle); superseded: a new procedure's plan took over.
  */
-export type StepStatus = 'scheduled' | 'sent' | 'done' | 'answered' | 'unanswered' | 'cancelled' | 'paused' | 'skipped' | 'superseded';
+/** `cancelling`: a follow-up visit step whose plan ended while its visit may have been booked; the visit is being cancelled. */
+export type StepStatus = 'scheduled' | 'sent' | 'done' | 'answered' | 'unanswered' | 'cancelled' | 'paused' | 'skipped' | 'superseded' | 'cancelling';
 export type CarePlanStatus = 'active' | 'paused' | 'completed' | 'cancelled' | 'superseded';
 
 export interface CarePlanStepResource {

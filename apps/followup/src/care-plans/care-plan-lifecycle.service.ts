@@ -86,18 +86,35 @@ export class CarePlanLifecycleService {
   /** Ends the plan: the remaining steps are cancelled and the clinic's open items of it closed. */
   async cancel(ctx: RequestContext, data: CarePlanChangeData): Promise<void> {
     const now = this.clock.now();
-    const cancelledIds = await this.db.transaction(async (tx) => {
+    const { cancelledIds, cancelling } = await this.db.transaction(async (tx) => {
       const plan = await this.lockPlan(tx, ctx, data.id, 'cancel');
+      const cancelling = await this.visitsToCancel(tx, plan.id, now);
       const cancelled = await this.moveSteps(tx, plan.id, REMAINING, 'cancelled');
       await tx
         .update(carePlans)
         .set({ status: 'cancelled', outcome: 'cancelled', closedAt: now, pausedAt: null, statusReason: data.reason })
         .where(eq(carePlans.id, plan.id));
       const closed = await this.closeItems(tx, plan.id, `Closed: the care plan was cancelled${data.reason ? ` (${data.reason})` : ''}`, ctx.userId, now);
-      await this.record(tx, ctx, plan, 'cancel', data.reason, now, { cancelledSteps: cancelled.length, closedItems: closed });
-      return cancelled;
+      await this.record(tx, ctx, plan, 'cancel', data.reason, now, { cancelledSteps: cancelled.length + cancelling.length, closedItems: closed });
+      return { cancelledIds: cancelled, cancelling };
     });
-    await this.removeJobs(cancelledIds);
+    await this.removeJobs([...cancelledIds, ...cancelling.map((s) => s.id)]);
+    await this.scheduler.scheduleMany(this.queue, JOBS.carePlanStepDue, cancelling);
+  }
+
+  /**
+   * The plan's follow-up visit steps that came due and have not booked yet as far as this
+   * transaction sees: their job may be booking right now (or died after booking, or lost the
+   * answer; a pause may have stopped it halfway). They become 'cancelling': their job asks
+   * scheduling for a visit booked under the step and cancels it, then the step takes the plan's
+   * end. Pending like 'scheduled', so the reconciler keeps a job for each until that is done.
+   */
+  private async visitsToCancel(tx: Executor, planId: string, now: Date): Promise<{ id: string; dueAt: Date }[]> {
+    return tx
+      .update(steps)
+      .set({ status: 'cancelling' })
+      .where(and(eq(steps.carePlanId, planId), eq(steps.kind, 'follow_up_visit'), inArray(steps.status, [...REMAINING]), lte(steps.dueAt, now)))
+      .returning({ id: steps.id, dueAt: steps.dueAt });
   }
 
   /**
@@ -126,6 +143,8 @@ export class CarePlanLifecycleService {
     const system: RequestContext = { clinicId: newPlan.clinicId, userId: null, role: 'system', clinicianId: null, correlationId: newPlan.id };
     for (const plan of older) {
       const reason = `A new procedure started care plan ${newPlan.id}`;
+      // A due visit step's job is re-created by the reconciler (it is pending): none is added here.
+      const cancelling = await this.visitsToCancel(tx, plan.id, now);
       const superseded = await this.moveSteps(tx, plan.id, REMAINING, 'superseded');
       await tx
         .update(carePlans)
@@ -135,7 +154,7 @@ export class CarePlanLifecycleService {
       await this.record(tx, system, plan, 'supersede', reason, now, {
         supersededBy: newPlan.id,
         appointmentId: newPlan.appointmentId,
-        supersededSteps: superseded.length,
+        supersededSteps: superseded.length + cancelling.length,
         closedItems: closed,
       });
     }

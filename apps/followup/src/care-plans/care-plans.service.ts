@@ -65,8 +65,8 @@ export const toCarePlanResource = (plan: CarePlanRow, planSteps: StepRow[], chan
     : {}),
 });
 
-/** A step's status once its plan has ended (cancelled, or superseded by a new procedure's plan). */
-const ENDED_STEP: ReadonlySet<StepRow['status']> = new Set(['cancelled', 'superseded']);
+/** A step's status once its plan has ended (cancelled, or superseded by a new procedure's plan; cancelling: a visit step on its way there). */
+const ENDED_STEP: ReadonlySet<StepRow['status']> = new Set(['cancelled', 'superseded', 'cancelling']);
 
 /** The statements of every step that comes due, built once (PreparedQuery). A step with its plan, in one round trip: every job of a step starts here. */
 const STEP_WITH_PLAN = new PreparedQuery('followup.care_plans.step_with_plan', (db) =>
@@ -244,8 +244,8 @@ export class CarePlansService {
     const step = found?.step;
     if (!step) return;
     if (step.status !== 'scheduled') {
-      // A retry of a visit step whose plan ended while it booked: the visit is still to cancel.
-      if (step.kind === 'follow_up_visit' && ENDED_STEP.has(step.status)) await this.cancelVisitOfEndedPlan(step, found.plan);
+      // A visit step whose plan ended when it may have been booking: its visit is to cancel.
+      if (step.status === 'cancelling') await this.cancelVisitOfEndedPlan(step);
       return;
     }
     // Woken early (a stale job): leave the row scheduled; the reconciler gives it a new alarm.
@@ -338,14 +338,14 @@ export class CarePlansService {
       }
       return false;
     });
-    if (endedMeanwhile) await this.cancelVisitOfEndedPlan(step, plan);
+    if (endedMeanwhile) await this.cancelVisitOfEndedPlan(step);
   }
 
   /**
-   * The step left 'scheduled' while its visit was being booked. Cancelled or superseded: the plan
-   * ended, and the visit it booked is recorded on it to be cancelled (true). Done: another run
-   * of the step recorded the same appointment (the booking is idempotent on the step). Paused:
-   * the resumed step books again and finds this appointment.
+   * The step left 'scheduled' while its visit was being booked. Its plan ended (the step reads
+   * cancelling, cancelled or superseded): the visit it booked is recorded on it, to be cancelled
+   * (true). Done: another run of the step recorded the same appointment (the booking is
+   * idempotent on the step). Paused: the resumed step books again and finds this appointment.
    */
   private async recordIfPlanEnded(tx: Executor, plan: CarePlanRow, step: StepRow, appointment: { id: string; startsAt: string }): Promise<boolean> {
     const [current] = await tx.select({ status: steps.status }).from(steps).where(eq(steps.id, step.id));
@@ -355,29 +355,37 @@ export class CarePlansService {
   }
 
   /**
-   * Cancels the visit of a step whose plan ended while it was booked (cancelling twice is
-   * harmless). Scheduling out of reach: the job is retried, and its run comes back here. A visit
-   * not recorded yet - the run that booked it died, or lost scheduling's answer, before it could
-   * record it - is asked of scheduling, which books nothing new for an ended plan.
+   * Cancels the visit of a visit step whose plan ended while it may have been booking, then the
+   * step takes its plan's end. The visit is the one recorded on the plan, else the one scheduling
+   * booked under the step (the run that booked it died, lost scheduling's answer, or was paused
+   * halfway): asked with existingOnly, which books nothing. Cancelling twice is harmless.
+   * Scheduling out of reach: the job is retried; once its attempts are spent, the reconciler
+   * retries it while the step is 'cancelling'.
    */
-  private async cancelVisitOfEndedPlan(step: StepRow, plan: CarePlanRow | null): Promise<void> {
+  private async cancelVisitOfEndedPlan(step: StepRow): Promise<void> {
+    const [plan] = await this.db.select().from(carePlans).where(eq(carePlans.id, step.carePlanId));
+    if (!plan) return;
     let appointmentId = await this.followUps.visitOfEndedPlan(step.id);
     if (!appointmentId) {
-      // Only a step due before its plan ended can have been booking then; the later ones' jobs wake to nothing.
-      if (!plan?.closedAt || step.dueAt > plan.closedAt) return;
       const { appointment } = await this.visitOf(plan, step, true);
-      if (!appointment || appointment.status === 'cancelled') return;
-      await this.db.transaction((tx) => this.followUps.recordVisitOfEndedPlan(tx, plan, step.id, appointment));
-      appointmentId = appointment.id;
+      if (appointment && appointment.status !== 'cancelled') {
+        await this.db.transaction((tx) => this.followUps.recordVisitOfEndedPlan(tx, plan, step.id, appointment));
+        appointmentId = appointment.id;
+      }
     }
-    try {
-      await this.askScheduling(PATTERNS.scheduling.appointmentsCancel, step, { id: appointmentId, reason: VISIT_OF_ENDED_PLAN });
-    } catch (error) {
-      // Completed, checked in or missed already: the visit happened (or not) as the clinic decided.
-      if (error instanceof DomainError && error.statusCode === 409) return;
-      throw error;
+    if (appointmentId) {
+      try {
+        await this.askScheduling(PATTERNS.scheduling.appointmentsCancel, step, { id: appointmentId, reason: VISIT_OF_ENDED_PLAN });
+        this.logger.log(`step ${step.id}: its care plan ended while the follow-up visit was booked; appointment ${appointmentId} cancelled`);
+      } catch (error) {
+        // Completed, checked in or missed already: the visit happened (or not) as the clinic decided.
+        if (!(error instanceof DomainError && error.statusCode === 409)) throw error;
+      }
     }
-    this.logger.log(`step ${step.id}: its care plan ended while the follow-up visit was booked; appointment ${appointmentId} cancelled`);
+    await this.db
+      .update(steps)
+      .set({ status: plan.status === 'superseded' ? 'superseded' : 'cancelled' })
+      .where(and(eq(steps.id, step.id), eq(steps.status, 'cancelling')));
   }
 
   private async raiseEvaluation(plan: CarePlanRow, step: StepRow): Promise<void> {

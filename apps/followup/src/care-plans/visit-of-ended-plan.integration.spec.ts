@@ -9,6 +9,7 @@ import type { FollowupEventsController } from '../events/followup-events.control
 import { FollowupController } from '../followup.controller.js';
 import { bookedAppointment, envelopesOf, FakeScheduling, insertPlanWithVisitDue, requestContext, useFollowupModule } from '../followup.spec-support.js';
 import { CarePlanLifecycleService } from './care-plan-lifecycle.service.js';
+import { CarePlanStepSource } from './care-plan-step.source.js';
 import { CarePlansService } from './care-plans.service.js';
 
 /**
@@ -61,6 +62,7 @@ describe('a care plan that ends while its follow-up visit is being booked (follo
   let carePlans: CarePlansService;
   let lifecycle: CarePlanLifecycleService;
   let requests: FollowupController;
+  let source: CarePlanStepSource;
 
   beforeEach(() => {
     duringBooking = async () => undefined;
@@ -73,6 +75,7 @@ describe('a care plan that ends while its follow-up visit is being booked (follo
     carePlans = followup.app.get(CarePlansService);
     lifecycle = followup.app.get(CarePlanLifecycleService);
     requests = followup.app.get(FollowupController);
+    source = followup.app.get(CarePlanStepSource);
   });
 
   async function planWithVisitDue() {
@@ -122,10 +125,44 @@ describe('a care plan that ends while its follow-up visit is being booked (follo
     await expect(carePlans.runStep(stepId)).rejects.toMatchObject({ code: 'SERVICE_UNAVAILABLE' });
     expect(cancels.filter((c) => c.id === visit.id)).toHaveLength(0);
     expect(await visitItems(stepId)).toMatchObject([{ status: 'done', appointmentId: visit.id }]);
+    expect(await stepStatus(stepId)).toBe('cancelling'); // still owed: the reconciler keeps its job
 
     // BullMQ runs the job again.
     await carePlans.runStep(stepId);
     expect(cancels.filter((c) => c.id === visit.id)).toHaveLength(1);
+    expect(await stepStatus(stepId)).toBe('cancelled');
+  });
+
+  it('scheduling down for longer than the job\'s attempts: the step stays owed, and the reconciler keeps a job for it until the cancel is done', async () => {
+    const { planId, stepId, visit } = await planWithVisitDue();
+    duringBooking = () => cancelPlan(planId);
+    unreachableCancels = 10;
+    await expect(carePlans.runStep(stepId)).rejects.toMatchObject({ code: 'SERVICE_UNAVAILABLE' });
+    for (let attempt = 0; attempt < 8; attempt++) await expect(carePlans.runStep(stepId)).rejects.toMatchObject({ code: 'SERVICE_UNAVAILABLE' });
+    // The job is out of attempts now; the step is still among the rows the reconciler owes a job.
+    expect((await source.pendingRows(500, null, new Date(Date.now() + 60_000))).map((r) => r.id)).toContain(stepId);
+
+    unreachableCancels = 0;
+    await carePlans.runStep(stepId); // the job the reconciler retried
+    expect(cancels.filter((c) => c.id === visit.id)).toHaveLength(1);
+    expect(await stepStatus(stepId)).toBe('cancelled');
+    expect((await source.pendingRows(500, null, new Date(Date.now() + 60_000))).map((r) => r.id)).not.toContain(stepId);
+  });
+
+  it('a plan paused while its visit was being booked, then cancelled: the visit is found and cancelled', async () => {
+    const { planId, stepId, visit } = await planWithVisitDue();
+    duringBooking = () => lifecycle.pause(requestContext(CLINIC, 'clinician'), { id: planId, reason: 'patient travelling' });
+    await carePlans.runStep(stepId);
+    duringBooking = async () => undefined;
+    expect(await stepStatus(stepId)).toBe('paused'); // the resumed step would book again and find this visit
+    expect(await visitItems(stepId)).toEqual([]);
+
+    await cancelPlan(planId); // not resumed after all
+    expect(await stepStatus(stepId)).toBe('cancelling');
+    await carePlans.runStep(stepId); // the job the cancel gave it
+    expect(cancels.filter((c) => c.id === visit.id)).toHaveLength(1);
+    expect(await visitItems(stepId)).toMatchObject([{ status: 'done', appointmentId: visit.id }]);
+    expect(await stepStatus(stepId)).toBe('cancelled');
   });
 
   it('a visit booked before the plan was cancelled stays: only one caught in between is cancelled', async () => {
@@ -144,7 +181,7 @@ describe('a care plan that ends while its follow-up visit is being booked (follo
     loseBookingAnswer = true;
     await expect(carePlans.runStep(stepId)).rejects.toMatchObject({ code: 'SERVICE_UNAVAILABLE' });
     expect(await visitItems(stepId)).toEqual([]); // nothing recorded: the run never heard of the visit
-    expect(await stepStatus(stepId)).toBe('cancelled');
+    expect(await stepStatus(stepId)).toBe('cancelling');
 
     // BullMQ runs the job again: the step has ended, and scheduling is asked for what it booked (nothing new).
     loseBookingAnswer = false;
@@ -153,13 +190,16 @@ describe('a care plan that ends while its follow-up visit is being booked (follo
     expect(await visitItems(stepId)).toMatchObject([{ status: 'done', appointmentId: visit.id }]);
     const lookups = scheduling.calls.filter((c) => c.pattern === PATTERNS.scheduling.appointmentsBookInWindow && (c.data as BookInWindowData).idempotencyKey === stepId);
     expect(lookups.map((c) => (c.data as BookInWindowData).existingOnly ?? false)).toEqual([false, true]);
+    expect(await stepStatus(stepId)).toBe('cancelled');
   });
 
-  it('a step of a cancelled plan that never booked a visit asks, finds none, and cancels nothing', async () => {
+  it('a due visit step of a cancelled plan that never booked asks, finds none, cancels nothing and ends', async () => {
     const { planId, stepId } = await planWithVisitDue();
     await cancelPlan(planId);
-    await carePlans.runStep(stepId); // a job whose removal failed
+    expect(await stepStatus(stepId)).toBe('cancelling');
+    await carePlans.runStep(stepId);
     expect(await visitItems(stepId)).toEqual([]);
     expect(cancels.filter((c) => c.id === visit!.id)).toEqual([]);
+    expect(await stepStatus(stepId)).toBe('cancelled');
   });
 });

@@ -279,4 +279,17 @@ CREATE INDEX follow_up_items_repeat_booked ON followup.follow_up_items (care_pla
 `,
   },
   outboxNotifyMigration('followup', '0007_outbox_notify'),
+  {
+    id: '0008_visit_cancelling',
+    sql: `
+-- A follow-up visit step whose plan ended while its visit may have been booked: 'cancelling'
+-- until scheduling has cancelled that visit (or found none), then 'cancelled' or 'superseded'.
+-- Pending like 'scheduled', so the reconciler keeps its job until the cancel is done.
+ALTER TABLE followup.care_plan_steps DROP CONSTRAINT IF EXISTS care_plan_steps_status_check;
+ALTER TABLE followup.care_plan_steps ADD CONSTRAINT care_plan_steps_status_check
+  CHECK (status IN ('scheduled', 'sent', 'done', 'answered', 'unanswered', 'cancelled', 'paused', 'skipped', 'superseded', 'cancelling'));
+DROP INDEX followup.care_plan_steps_pending;
+CREATE INDEX care_plan_steps_pending ON followup.care_plan_steps (due_at, id) WHERE status IN ('scheduled', 'cancelling');
+`,
+  },
 ];

@@ -55,6 +55,7 @@ export const STEP_TONES: Record<StepStatus, Tone> = {
   paused: 'warn',
   skipped: 'neutral',
   superseded: 'neutral',
+  cancelling: 'warn',
 };
 
 export const PLAN_TONES: Record<CarePlanStatus, Tone> = { active: 'good', paused: 'warn', completed: 'neutral', cancelled: 'neutral', superseded: 'neutral' };
