@@ -16,6 +16,21 @@ import { planResume, transition, type CarePlanAction } from './domain/care-plan.
 const REMAINING = ['scheduled', 'paused'] as const;
 
 /**
+ * The plan's follow-up visit steps that came due and have not booked yet as far as this
+ * transaction sees, as the plan ends: their job may be booking right now (or died after booking,
+ * or lost the answer; a pause may have stopped it halfway). They become 'cancelling': their job
+ * asks scheduling for a visit booked under the step and cancels it, then the step takes the
+ * plan's end. Pending like 'scheduled', so the reconciler keeps a job for each until that is done.
+ */
+export function dueVisitsToCancelling(tx: Executor, planId: string, now: Date): Promise<{ id: string; dueAt: Date }[]> {
+  return tx
+    .update(steps)
+    .set({ status: 'cancelling' })
+    .where(and(eq(steps.carePlanId, planId), eq(steps.kind, 'follow_up_visit'), inArray(steps.status, [...REMAINING]), lte(steps.dueAt, now)))
+    .returning({ id: steps.id, dueAt: steps.dueAt });
+}
+
+/**
  * Pause, resume, cancel, and the takeover by a new procedure's plan (see
  * domain/care-plan.lifecycle.ts for the rules). Rows change first, in one transaction with the
  * change's record; jobs follow after the commit. A job that still wakes a step that is no longer
@@ -88,7 +103,7 @@ export class CarePlanLifecycleService {
     const now = this.clock.now();
     const { cancelledIds, cancelling } = await this.db.transaction(async (tx) => {
       const plan = await this.lockPlan(tx, ctx, data.id, 'cancel');
-      const cancelling = await this.visitsToCancel(tx, plan.id, now);
+      const cancelling = await dueVisitsToCancelling(tx, plan.id, now);
       const cancelled = await this.moveSteps(tx, plan.id, REMAINING, 'cancelled');
       await tx
         .update(carePlans)
@@ -100,21 +115,6 @@ export class CarePlanLifecycleService {
     });
     await this.removeJobs([...cancelledIds, ...cancelling.map((s) => s.id)]);
     await this.scheduler.scheduleMany(this.queue, JOBS.carePlanStepDue, cancelling);
-  }
-
-  /**
-   * The plan's follow-up visit steps that came due and have not booked yet as far as this
-   * transaction sees: their job may be booking right now (or died after booking, or lost the
-   * answer; a pause may have stopped it halfway). They become 'cancelling': their job asks
-   * scheduling for a visit booked under the step and cancels it, then the step takes the plan's
-   * end. Pending like 'scheduled', so the reconciler keeps a job for each until that is done.
-   */
-  private async visitsToCancel(tx: Executor, planId: string, now: Date): Promise<{ id: string; dueAt: Date }[]> {
-    return tx
-      .update(steps)
-      .set({ status: 'cancelling' })
-      .where(and(eq(steps.carePlanId, planId), eq(steps.kind, 'follow_up_visit'), inArray(steps.status, [...REMAINING]), lte(steps.dueAt, now)))
-      .returning({ id: steps.id, dueAt: steps.dueAt });
   }
 
   /**
@@ -144,7 +144,7 @@ export class CarePlanLifecycleService {
     for (const plan of older) {
       const reason = `A new procedure started care plan ${newPlan.id}`;
       // A due visit step's job is re-created by the reconciler (it is pending): none is added here.
-      const cancelling = await this.visitsToCancel(tx, plan.id, now);
+      const cancelling = await dueVisitsToCancelling(tx, plan.id, now);
       const superseded = await this.moveSteps(tx, plan.id, REMAINING, 'superseded');
       await tx
         .update(carePlans)

@@ -4,7 +4,8 @@ import { and, eq } from 'drizzle-orm';
 import { PATTERNS, type AppointmentResource, type BookInWindowData, type CancelData, type RpcRequest } from '@aftercare/contracts';
 import type { Db } from '@aftercare/database';
 import { DomainError } from '@aftercare/messaging';
-import { items, steps } from '../database/schema.js';
+import { carePlans as carePlansTable, items, steps } from '../database/schema.js';
+import { FollowUpActionsService } from '../follow-ups/follow-up-actions.service.js';
 import type { FollowupEventsController } from '../events/followup-events.controller.js';
 import { FollowupController } from '../followup.controller.js';
 import { bookedAppointment, envelopesOf, FakeScheduling, insertPlanWithVisitDue, requestContext, useFollowupModule } from '../followup.spec-support.js';
@@ -201,5 +202,35 @@ describe('a care plan that ends while its follow-up visit is being booked (follo
     expect(await visitItems(stepId)).toEqual([]);
     expect(cancels.filter((c) => c.id === visit!.id)).toEqual([]);
     expect(await stepStatus(stepId)).toBe('cancelled');
+  });
+
+  it('a plan closed by a "no repeat" decision while its visit was being booked (the answer lost): the retried job cancels the visit too', async () => {
+    const { planId, stepId, visit } = await planWithVisitDue();
+    const [plan] = await db.select().from(carePlansTable).where(eq(carePlansTable.id, planId));
+    const evaluation = randomUUID();
+    await db.insert(items).values({
+      id: evaluation,
+      clinicId: CLINIC,
+      patientId: plan!.patientId,
+      carePlanId: planId,
+      clinicianId: CLINICIAN,
+      kind: 'repeat_evaluation',
+      cause: 'repeat_evaluation',
+      reason: 'Decide on a repeat injection',
+      dueAt: new Date(),
+      status: 'open',
+      createdAt: new Date(),
+    });
+    duringBooking = async () => {
+      await followup.app.get(FollowUpActionsService).decide(requestContext(CLINIC, 'clinician'), { id: evaluation, decision: 'no_repeat' });
+    };
+    loseBookingAnswer = true;
+    await expect(carePlans.runStep(stepId)).rejects.toMatchObject({ code: 'SERVICE_UNAVAILABLE' });
+    expect(await stepStatus(stepId)).toBe('cancelling');
+    loseBookingAnswer = false;
+    await carePlans.runStep(stepId); // the retried job
+    expect(cancels.filter((c) => c.id === visit.id)).toHaveLength(1);
+    expect(await stepStatus(stepId)).toBe('cancelled');
+    expect(await visitItems(stepId)).toMatchObject([{ status: 'done', appointmentId: visit.id }]);
   });
 });

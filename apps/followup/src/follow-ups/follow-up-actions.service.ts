@@ -27,6 +27,7 @@ import { ActionProblem, checkDecisionFields, chosenBookBy, decisionOf, reassessD
 import { DueListService } from './due-list.service.js';
 import { FollowUpsService } from './follow-ups.service.js';
 import { ItemAudit } from './item-audit.js';
+import { dueVisitsToCancelling } from '../care-plans/care-plan-lifecycle.service.js';
 
 /** A repeat decision books another injection of this type (PRODUCT.md, step 5). */
 export const REPEAT_PROCEDURE_TYPE = 'bmac_injection';
@@ -98,6 +99,7 @@ export class FollowUpActionsService {
   async decide(ctx: RequestContext, data: DecideData): Promise<FollowUpItemDetailResource> {
     const now = this.clock.now();
     let newStep: StepRow | null = null;
+    let cancelling: { id: string; dueAt: Date }[] = [];
     await this.db.transaction(async (tx) => {
       const [item] = await tx.select().from(items).where(and(eq(items.id, data.id), eq(items.clinicId, ctx.clinicId))).for('update');
       if (!item) throw notFound('Follow-up item', data.id);
@@ -125,7 +127,7 @@ export class FollowUpActionsService {
         });
       } else if (kind === 'no_repeat') {
         if (data.outcome) decision.outcome = data.outcome;
-        await this.closePlan(tx, plan, now);
+        cancelling = await this.closePlan(tx, plan, now);
       } else {
         if (ENDED_PLAN.has(plan.status)) {
           throw new DomainError('CARE_PLAN.ENDED', `The care plan is ${plan.status}: it takes no new evaluation`, 409, 'decision');
@@ -160,16 +162,21 @@ export class FollowUpActionsService {
     });
     // Rows first, then the job; if this fails, the reconciler finds the step without one.
     if (newStep && (newStep as StepRow).status === 'scheduled') await this.scheduler.schedule(this.stepQueue, JOBS.carePlanStepDue, (newStep as StepRow).id, (newStep as StepRow).dueAt);
+    // A job left from the step's own run is re-created by the reconciler (the step is pending).
+    await this.scheduler.scheduleMany(this.stepQueue, JOBS.carePlanStepDue, cancelling);
     return this.dueList.get(ctx, data.id);
   }
 
   /** No repeat: the plan is complete, and its steps still waiting will not run. */
-  private async closePlan(tx: Executor, plan: CarePlanRow, now: Date): Promise<void> {
+  private async closePlan(tx: Executor, plan: CarePlanRow, now: Date): Promise<{ id: string; dueAt: Date }[]> {
     if (!ENDED_PLAN.has(plan.status)) {
       await tx.update(carePlans).set({ status: 'completed', outcome: 'no_repeat', closedAt: now }).where(eq(carePlans.id, plan.id));
     }
+    // A due visit step may be booking right now: it cancels what it booked, then ends (as on cancel).
+    const cancelling = await dueVisitsToCancelling(tx, plan.id, now);
     // Paused steps too: a paused plan that is closed has nothing left to resume.
     await tx.update(steps).set({ status: 'cancelled' }).where(and(eq(steps.carePlanId, plan.id), inArray(steps.status, ['scheduled', 'paused'])));
+    return cancelling;
   }
 
   /** The user's action on the item, recorded in the transaction that makes it (item_actions). */
