@@ -9,7 +9,7 @@ import { DEFAULT_QUIET_HOURS, ManualClock } from '@aftercare/clock';
 import type { AppConfig } from '@aftercare/config';
 import { EVENT_VERSIONS, type EventEnvelope, type EventPayloads, type EventType } from '@aftercare/contracts';
 import { createPool, migrate, type Db } from '@aftercare/database';
-import { createTestDatabase, waitForLockWaiters, type TestDatabase } from '@aftercare/testing';
+import { createTestDatabase, holdTransaction, waitForLockWaiters, type TestDatabase } from '@aftercare/testing';
 import { NOTIFICATIONS_MIGRATIONS } from './database/migrations.js';
 import { appointments, messages, notificationsMessaging, recipients, waitlistOffers, type MessageRow } from './database/schema.js';
 import { MessageSenderService } from './delivery/message-sender.service.js';
@@ -553,20 +553,10 @@ describe('inbound YES', () => {
   it('a START that arrives while a STOP is being applied opts the patient back in, as they asked last', async () => {
     const patient = await registerPatient({ preferredChannel: 'sms' });
     // Another transaction (the STOP, or the front desk) is opting the patient out and has not committed yet.
-    let release!: () => void;
-    const released = new Promise<void>((resolve) => (release = resolve));
-    let applied!: () => void;
-    const stopApplied = new Promise<void>((resolve) => (applied = resolve));
-    const stop = db.transaction(async (tx) => {
-      await tx.update(recipients).set({ smsOptedOut: true }).where(eq(recipients.id, patient.patientId));
-      applied();
-      await released;
-    });
-    await stopApplied;
+    const stop = await holdTransaction(db, (tx) => tx.update(recipients).set({ smsOptedOut: true }).where(eq(recipients.id, patient.patientId)));
     const start = inbound.receive(text(patient.phone, 'START'));
     await Promise.race([start, waitForLockWaiters(db, 1).catch(() => undefined)]);
-    release();
-    await stop;
+    await stop.release();
     const { reply } = await start;
     expect(reply).toContain('you are opted back in');
     expect(only(await db.select().from(recipients).where(eq(recipients.id, patient.patientId))).smsOptedOut).toBe(false);

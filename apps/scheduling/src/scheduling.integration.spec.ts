@@ -7,7 +7,7 @@ import { loadConfig, logLevels } from '@aftercare/config';
 import { DEMO, type RequestContext } from '@aftercare/contracts';
 import { DRIZZLE, type Db } from '@aftercare/database';
 import { OutboxWriter } from '@aftercare/messaging';
-import { createTestDatabase, PrivateRedis, waitForLockWaiters, type TestDatabase } from '@aftercare/testing';
+import { createTestDatabase, holdTransaction, PrivateRedis, waitForLockWaiters, type TestDatabase } from '@aftercare/testing';
 import { seedDemoClinic } from './clinic/demo-clinic.seeder.js';
 import { appointments as appointmentsTable, clinics, patients, waitlistEntries, waitlistOffers } from './database/schema.js';
 import { AppointmentsService } from './appointments/appointments.service.js';
@@ -62,20 +62,8 @@ describe('scheduling (module compiled, real PostgreSQL)', () => {
     return { patientId, entryId: entry.id };
   }
 
-  /** Runs `hold` in a transaction of its own until the returned release is called. */
-  async function holding(hold: string) {
-    let release!: () => void;
-    const released = new Promise<void>((resolve) => (release = resolve));
-    let taken!: () => void;
-    const held = new Promise<void>((resolve) => (taken = resolve));
-    const done = db.transaction(async (tx) => {
-      await tx.execute(sql.raw(hold));
-      taken();
-      await released;
-    });
-    await held;
-    return { release: () => (release(), done) };
-  }
+  /** Runs `statement` in a transaction of its own, kept open until the returned release is called. */
+  const holding = (statement: string) => holdTransaction(db, (tx) => tx.execute(sql.raw(statement)));
 
 
   it('a patient who leaves the list while freed time is being offered gets no offer', async () => {

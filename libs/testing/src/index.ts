@@ -1,5 +1,5 @@
 export { waitFor, type WaitForOptions } from './wait.js';
-export { waitForLockWaiters, type SqlExecutor } from './lock-waiters.js';
+export { holdTransaction, waitForLockWaiters, type SqlExecutor, type Transactor } from './lock-waiters.js';
 export { freePort, freePorts } from './free-port.js';
 export { TcpProxy } from './tcp-proxy.js';
 export { metricValue, parsePrometheusText, type MetricSample } from './prometheus-text.js';

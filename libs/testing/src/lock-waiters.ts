@@ -20,3 +20,36 @@ export async function waitForLockWaiters(db: SqlExecutor, n = 1, timeoutMs = 5_0
     { timeoutMs, what: `${n} transaction(s) waiting for a lock` },
   );
 }
+
+/** What starts a transaction: a drizzle database. */
+export interface Transactor<Tx> {
+  transaction<T>(work: (tx: Tx) => Promise<T>): Promise<T>;
+}
+
+/**
+ * Starts a transaction on `db`, runs `first` in it, and keeps it open - with the locks `first`
+ * took - until `release()`, which resolves once it has committed. How a race test holds another
+ * writer halfway.
+ */
+export async function holdTransaction<Tx>(db: Transactor<Tx>, first: (tx: Tx) => Promise<unknown>): Promise<{ release(): Promise<void> }> {
+  let release!: () => void;
+  const released = new Promise<void>((resolve) => (release = resolve));
+  let started!: () => void;
+  let failed!: (error: unknown) => void;
+  const holding = new Promise<void>((resolve, reject) => ((started = resolve), (failed = reject)));
+  const done = db.transaction(async (tx) => {
+    await first(tx);
+    started();
+    await released;
+  }).catch((error: unknown) => {
+    failed(error);
+    throw error;
+  });
+  await holding;
+  return {
+    release: async () => {
+      release();
+      await done;
+    },
+  };
+}

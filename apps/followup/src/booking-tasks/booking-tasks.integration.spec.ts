@@ -6,7 +6,7 @@ import { DateTime } from 'luxon';
 import pg from 'pg';
 import { PATTERNS, type AppointmentResource, type BookingTaskResource, type RequestContext } from '@aftercare/contracts';
 import { migrate, type Db } from '@aftercare/database';
-import { createTestDatabase, waitForLockWaiters, type TestDatabase } from '@aftercare/testing';
+import { createTestDatabase, holdTransaction, waitForLockWaiters, type TestDatabase } from '@aftercare/testing';
 import { CarePlansService } from '../care-plans/care-plans.service.js';
 import { FOLLOWUP_MIGRATIONS } from '../database/migrations.js';
 import { carePlans, items, type ItemRow } from '../database/schema.js';
@@ -217,21 +217,13 @@ describe('booking tasks (followup, real PostgreSQL)', () => {
     const visit = appointment(patientId, 'follow_up_visit', new Date(Date.now() + 5 * DAY));
     await runVisitStep(stepId, visit);
     // The clinician's cancel of the plan has locked it and not committed yet.
-    let release!: () => void;
-    const released = new Promise<void>((resolve) => (release = resolve));
-    let locked!: () => void;
-    const planLocked = new Promise<void>((resolve) => (locked = resolve));
-    const cancelling = db.transaction(async (tx) => {
+    const cancelling = await holdTransaction(db, async (tx) => {
       await tx.select({ id: carePlans.id }).from(carePlans).where(eq(carePlans.id, planId)).for('update');
       await tx.update(carePlans).set({ status: 'cancelled' }).where(eq(carePlans.id, planId));
-      locked();
-      await released;
     });
-    await planLocked;
     const handled = events.appointmentCancelled(cancelled(visit, 1, true));
     await waitForLockWaiters(db, 1); // it waits for the plan
-    release();
-    await cancelling;
+    await cancelling.release();
     await handled;
     expect(await tasksOf(patientId)).toEqual([]);
   });

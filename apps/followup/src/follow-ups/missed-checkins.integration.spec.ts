@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { beforeAll, describe, expect, it, jest } from '@jest/globals';
 import { and, asc, eq, sql } from 'drizzle-orm';
 import type { Db } from '@aftercare/database';
-import { waitForLockWaiters } from '@aftercare/testing';
+import { holdTransaction, waitForLockWaiters } from '@aftercare/testing';
 import { CarePlansService } from '../care-plans/care-plans.service.js';
 import { items, painScores, steps } from '../database/schema.js';
 import { EscalationSettingsService } from '../escalation/escalation-settings.service.js';
@@ -102,23 +102,14 @@ describe('check-ins that go unanswered (followup, real PostgreSQL and Redis)', (
     // Hold the next check-in's transaction open after it has closed the first check-in (its
     // outbox write waits for a lock on the outbox), and let the answer arrive meanwhile: the
     // answer reads the first check-in as still open, and its write waits for the closing one.
-    let release!: () => void;
-    const released = new Promise<void>((resolve) => (release = resolve));
-    let locked!: () => void;
-    const lockTaken = new Promise<void>((resolve) => (locked = resolve));
-    const locker = db.transaction(async (tx) => {
-      await tx.execute(sql`LOCK TABLE followup.outbox IN EXCLUSIVE MODE`);
-      locked();
-      await released;
-    });
-    await lockTaken;
+    const locker = await holdTransaction(db, (tx) => tx.execute(sql`LOCK TABLE followup.outbox IN EXCLUSIVE MODE`));
     const next = carePlans.runStep(plan.stepIds[1]!);
     await waitForLockWaiters(db, 1); // the next check-in: claimed, the first closed, its event waits
     const messageId = randomUUID();
     const answer = events.checkinAnswered(envelopesOf(plan.clinicId)('checkin.answered', { patientId: plan.patientId, messageId, score: 4, answeredAt: new Date().toISOString() }));
     await waitForLockWaiters(db, 2); // the answer waits for the first check-in's row
-    release();
-    await Promise.all([locker, next, answer]);
+    await locker.release();
+    await Promise.all([next, answer]);
 
     expect(await statuses(plan.carePlanId)).toEqual(['unanswered', 'answered']);
     const [score] = await db.select({ stepId: painScores.stepId, carePlanId: painScores.carePlanId, score: painScores.score }).from(painScores).where(eq(painScores.messageId, messageId));
