@@ -101,22 +101,22 @@ export class InboundSmsService {
     };
     /**
      * STOP and START (and YES) change the number's state at Twilio, for every clinic texting from
-     * our number: the other patients of this number follow, each clinic told by its own event.
+     * our number: this patient and the others with the number follow, each clinic told by its own
+     * event. True when this patient's state changed.
      */
-    const setNumberOptedOut = async (value: boolean) => {
-      for (const other of sharing) {
-        if (other.smsOptedOut === value) continue;
-        await this.directory.setSmsOptedOut(tx, other.id, value, now);
-        await this.outbox.publish(tx, value ? 'patient.opted-out' : 'patient.opted-in', { patientId: other.id, channel: 'sms', at: now.toISOString() }, { clinicId: other.clinicId });
+    const setNumberOptedOut = async (value: boolean): Promise<boolean> => {
+      const changed = optedOut !== value;
+      for (const patient of [recipient, ...sharing]) {
+        if ((patient === recipient ? optedOut : patient.smsOptedOut) === value) continue;
+        await this.directory.setSmsOptedOut(tx, patient.id, value, now);
+        await this.outbox.publish(tx, value ? 'patient.opted-out' : 'patient.opted-in', { patientId: patient.id, channel: 'sms', at: now.toISOString() }, { clinicId: patient.clinicId });
       }
+      optedOut = value;
+      return changed;
     };
     const optIn = async () => {
       await releaseHold();
       await setNumberOptedOut(false);
-      if (!optedOut) return;
-      await this.directory.setSmsOptedOut(tx, recipient.id, false, now);
-      await this.outbox.publish(tx, 'patient.opted-in', { patientId: recipient.id, channel: 'sms', at: now.toISOString() }, meta);
-      optedOut = false;
     };
     /** The patient's words go to their clinician (or the front desk) as an attention item. */
     const wrote = async (text: string, asksToStop: boolean) => {
@@ -133,11 +133,7 @@ export class InboundSmsService {
     switch (reply.kind) {
       case 'stop':
         await releaseHold(); // the opt-out settles it
-        await setNumberOptedOut(true);
-        if (optedOut) return { reply: null }; // one confirmation, not one per STOP
-        await this.directory.setSmsOptedOut(tx, recipient.id, true, now);
-        await this.outbox.publish(tx, 'patient.opted-out', { patientId: recipient.id, channel: 'sms', at: now.toISOString() }, meta);
-        optedOut = true;
+        if (!(await setNumberOptedOut(true))) return { reply: null }; // one confirmation, not one per STOP
         kind = 'opted_out';
         break;
       case 'start':
