@@ -245,7 +245,7 @@ export class CarePlansService {
     if (!step) return;
     if (step.status !== 'scheduled') {
       // A visit step whose plan ended when it may have been booking: its visit is to cancel.
-      if (step.status === 'cancelling') await this.cancelVisitOfEndedPlan(step);
+      if (step.status === 'cancelling' && found.plan) await this.cancelVisitOfEndedPlan(step, found.plan);
       return;
     }
     // Woken early (a stale job): leave the row scheduled; the reconciler gives it a new alarm.
@@ -338,7 +338,11 @@ export class CarePlansService {
       }
       return false;
     });
-    if (endedMeanwhile) await this.cancelVisitOfEndedPlan(step);
+    // The plan read when the job started is out of date now: it has ended since.
+    if (endedMeanwhile) {
+      const [ended] = await this.db.select().from(carePlans).where(eq(carePlans.id, plan.id));
+      if (ended) await this.cancelVisitOfEndedPlan(step, ended);
+    }
   }
 
   /**
@@ -362,9 +366,7 @@ export class CarePlansService {
    * Scheduling out of reach: the job is retried; once its attempts are spent, the reconciler
    * retries it while the step is 'cancelling'.
    */
-  private async cancelVisitOfEndedPlan(step: StepRow): Promise<void> {
-    const [plan] = await this.db.select().from(carePlans).where(eq(carePlans.id, step.carePlanId));
-    if (!plan) return;
+  private async cancelVisitOfEndedPlan(step: StepRow, plan: CarePlanRow): Promise<void> {
     let appointmentId = await this.followUps.visitOfEndedPlan(step.id);
     if (!appointmentId) {
       const { appointment } = await this.visitOf(plan, step, true);

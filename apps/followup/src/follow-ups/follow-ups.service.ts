@@ -129,12 +129,12 @@ export class FollowUpsService {
     if (closed) await this.audit.record(tx, { clinicId: plan.clinicId, itemId: closed.id, action: 'completed', actor: SYSTEM, details: { note: VISIT_OF_ENDED_PLAN } });
   }
 
-  /** The appointment of a visit recorded by recordVisitOfEndedPlan for this step, if any. */
+  /**
+   * The appointment of the step's visit item, if any. A visit step whose plan ended before it
+   * was done has one only from recordVisitOfEndedPlan (a step that booked normally is done).
+   */
   async visitOfEndedPlan(stepId: string): Promise<string | null> {
-    const [item] = await this.db
-      .select({ appointmentId: items.appointmentId })
-      .from(items)
-      .where(and(eq(items.stepId, stepId), eq(items.kind, 'follow_up_visit'), eq(items.note, VISIT_OF_ENDED_PLAN)));
+    const [item] = await this.db.select({ appointmentId: items.appointmentId }).from(items).where(and(eq(items.stepId, stepId), eq(items.kind, 'follow_up_visit')));
     return item?.appointmentId ?? null;
   }
 
