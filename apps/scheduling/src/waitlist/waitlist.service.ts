@@ -225,13 +225,7 @@ export class WaitlistService {
           expiresAt,
           createdAt: now,
         })
-        .onConflictDoNothing()
         .returning();
-      if (!offer) {
-        // Offered this time before (excluded above, under the time's lock): it waits again.
-        await tx.update(waitlistEntries).set({ status: 'waiting', updatedAt: now }).where(eq(waitlistEntries.id, entry.id));
-        continue;
-      }
       await this.outbox.publish(
         tx,
         'waitlist.offered',
