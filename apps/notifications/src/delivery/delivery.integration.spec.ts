@@ -9,7 +9,7 @@ import { loadConfig } from '@aftercare/config';
 import { EVENT_VERSIONS, type EventEnvelope, type EventPayloads, type EventType, type RequestContext } from '@aftercare/contracts';
 import { createPool, migrate, type Db } from '@aftercare/database';
 import { ActivityCounter } from '@aftercare/messaging';
-import { createTestDatabase, SmtpCapture, TwilioFake, type TestDatabase } from '@aftercare/testing';
+import { createTestDatabase, SmtpCapture, TwilioFake, waitFor, type TestDatabase } from '@aftercare/testing';
 import { NOTIFICATIONS_MIGRATIONS } from '../database/migrations.js';
 import { deliveryCallbacks, messageEvents, messages, notificationsMessaging, recipients, type MessageRow } from '../database/schema.js';
 import { NotificationsEventsController } from '../events/notifications-events.controller.js';
@@ -20,7 +20,7 @@ import { InboundSmsService } from '../inbound/inbound-sms.service.js';
 import { DeliveryStatusService } from './delivery-status.service.js';
 import { DeliveryReportCheckService } from './report-check.service.js';
 import { NO_CHANNEL } from './fallback.service.js';
-import { MessageSenderService } from './message-sender.service.js';
+import { MessageSenderService, SEND_CALL_BY_MS, SEND_LEASE_MS } from './message-sender.service.js';
 import { MAX_SEND_ATTEMPTS } from './retry.policy.js';
 import { RecordingQueue, wireNotifications } from '../notifications.spec-support.js';
 
@@ -50,6 +50,8 @@ let sender: MessageSenderService;
 let delivery: DeliveryStatusService;
 let reportCheck: DeliveryReportCheckService;
 let inbound: InboundSmsService;
+/** A sender with one provider call at a time, built from the same parts as `sender`. */
+let oneCallSender: MessageSenderService;
 
 beforeAll(async () => {
   await Promise.all([fake.start(), smtp.start()]);
@@ -75,6 +77,7 @@ beforeAll(async () => {
   const twilio = new TwilioSmsSender({ accountSid: fake.accountSid, authToken: fake.authToken, from: FROM, apiUrl: fake.url, timeoutMs: 1_000 });
   const mailer = new SmtpMailer({ smtpUrl: smtp.url, from: 'Aftercare Demo Clinic <care@aftercare.local>', timeoutMs: 2000 });
   sender = new MessageSenderService(db, config, clock, twilio, mailer, fallback, messagesService);
+  oneCallSender = new MessageSenderService(db, { ...config, providerConcurrency: 1 }, clock, twilio, mailer, fallback, messagesService);
   delivery = new DeliveryStatusService(db, clock, fallback, messagesService, new ActivityCounter());
   reportCheck = new DeliveryReportCheckService(db, config, clock, twilio, delivery);
 
@@ -291,12 +294,15 @@ describe('sending with retries', () => {
   it('a worker killed between "accepted" and "recorded" (row left sending): the next run finds the message and does not send it again', async () => {
     const patient = await registerPatient();
     const row = await queueSms(patient);
-    // What a killed worker leaves behind: the claim committed, Twilio has the message, no answer recorded.
-    await db.update(messages).set({ status: 'sending', attempts: 1, unconfirmedSince: sql`now()` }).where(eq(messages.id, row.id));
+    // What a killed worker leaves behind: the claim committed (due again at its lease's end), Twilio has the message, no answer recorded.
+    await db.update(messages).set({ status: 'sending', attempts: 1, unconfirmedSince: sql`now()`, updatedAt: clock.now(), nextAttemptAt: new Date(NOW.getTime() + SEND_LEASE_MS) }).where(eq(messages.id, row.id));
     const twilio = new TwilioSmsSender({ accountSid: fake.accountSid, authToken: fake.authToken, from: FROM, apiUrl: fake.url });
     const accepted = await twilio.send({ to: patient.phone, body: row.body });
 
-    expect(await runJob(row.id)).toBe(1);
+    // The job comes back (its lock ran out) while the claim's lease holds: it waits for the lease, then asks.
+    expect(await sender.send(row.id)).toEqual({ wakeAt: new Date(NOW.getTime() + SEND_LEASE_MS) });
+    expect(fake.listCount).toBe(0);
+    expect(await runJob(row.id)).toBe(2);
     expect(fake.messages).toHaveLength(1);
     expect(await messageRow(row.id)).toMatchObject({ status: 'sent', providerMessageId: accepted.providerMessageId, unconfirmedSince: null });
   });
@@ -306,12 +312,70 @@ describe('sending with retries', () => {
     const earlier = await queueSms(patient);
     await runJob(earlier.id);
     const row = await queueSms(patient, { body: earlier.body });
-    await db.update(messages).set({ status: 'sending', attempts: 1, unconfirmedSince: sql`now()` }).where(eq(messages.id, row.id));
+    await db.update(messages).set({ status: 'sending', attempts: 1, unconfirmedSince: sql`now()`, updatedAt: clock.now(), nextAttemptAt: new Date(NOW.getTime() + SEND_LEASE_MS) }).where(eq(messages.id, row.id));
 
     await runJob(row.id);
     expect(fake.messages).toHaveLength(2);
     const [a, b] = [await messageRow(earlier.id), await messageRow(row.id)];
     expect(b.providerMessageId).not.toBe(a.providerMessageId);
+  });
+
+  it('a job handed to a second worker while the first is still calling Twilio (its lock ran out) waits for the claim\'s lease: sent once', async () => {
+    const patient = await registerPatient();
+    const row = await queueSms(patient);
+    fake.delayNext(1, 600, { to: patient.phone }); // the first call has reached Twilio, which has not taken it yet (no list shows it)
+    const first = sender.send(row.id);
+    await waitFor(() => fake.requestCount === 1, { what: 'the first worker\'s call to reach Twilio' });
+
+    // The second worker: no lookup, no call, the row untouched; back when the lease ends.
+    expect(await sender.send(row.id)).toEqual({ wakeAt: new Date(NOW.getTime() + SEND_LEASE_MS) });
+    expect(await messageRow(row.id)).toMatchObject({ status: 'sending', attempts: 1 });
+
+    expect(await first).toEqual({ wakeAt: null });
+    clock.set(new Date(NOW.getTime() + SEND_LEASE_MS));
+    expect(await sender.send(row.id)).toEqual({ wakeAt: null });
+    expect(fake.requestCount).toBe(1);
+    expect(fake.listCount).toBe(0);
+    expect(fake.messages).toHaveLength(1);
+    expect(await messageRow(row.id)).toMatchObject({ status: 'sent', providerMessageId: fake.messages[0]!.sid, attempts: 1 });
+  });
+
+  it('a STOP that reaches a second worker while the first is calling Twilio does not mark the message as not sent: it went, and the log says so', async () => {
+    const patient = await registerPatient();
+    const row = await queueSms(patient);
+    fake.delayNext(1, 600, { to: patient.phone });
+    const first = sender.send(row.id);
+    await waitFor(() => fake.requestCount === 1, { what: 'the first worker\'s call to reach Twilio' });
+    await db.update(recipients).set({ smsOptedOut: true, smsOptedOutAt: clock.now() }).where(eq(recipients.id, patient.patientId));
+
+    expect(await sender.send(row.id)).toEqual({ wakeAt: new Date(NOW.getTime() + SEND_LEASE_MS) });
+    await first;
+    clock.set(new Date(NOW.getTime() + SEND_LEASE_MS));
+    await sender.send(row.id);
+    expect(fake.messages).toHaveLength(1);
+    expect(await messageRow(row.id)).toMatchObject({ status: 'sent', providerMessageId: fake.messages[0]!.sid });
+    expect((await messagesOf(patient.patientId)).filter((m) => m.channel === 'email')).toEqual([]);
+  });
+
+  it('a claim that waited too long for its turn at the provider makes no call; after the lease the message is asked about, then sent once', async () => {
+    const [held, late] = [await registerPatient(), await registerPatient()];
+    const [heldRow, lateRow] = [await queueSms(held), await queueSms(late)];
+    fake.delayNext(1, 600, { to: held.phone }); // holds the one provider call there is
+    const sends = [oneCallSender.send(heldRow.id), oneCallSender.send(lateRow.id)];
+    await waitFor(() => fake.requestCount === 1, { what: 'the held call to reach Twilio' });
+    clock.set(new Date(NOW.getTime() + SEND_CALL_BY_MS + 1_000)); // the second claim's turn comes too late
+
+    const [heldOutcome, lateOutcome] = await Promise.all(sends);
+    expect(heldOutcome).toEqual({ wakeAt: null });
+    expect(lateOutcome).toEqual({ wakeAt: new Date(NOW.getTime() + SEND_LEASE_MS) });
+    expect(fake.requestCount).toBe(1);
+    expect(await messageRow(lateRow.id)).toMatchObject({ status: 'sending', attempts: 1 });
+
+    clock.set(new Date(NOW.getTime() + SEND_LEASE_MS));
+    expect(await oneCallSender.send(lateRow.id)).toEqual({ wakeAt: null });
+    expect(fake.listCount).toBe(1); // its claim's outcome was not known to the next run: it asked first
+    expect(fake.messages.filter((m) => m.to === late.phone)).toHaveLength(1);
+    expect(await messageRow(lateRow.id)).toMatchObject({ status: 'sent', attempts: 2 });
   });
 
   it('21211 (invalid number) fails at once, with no retry, and falls back to e-mail', async () => {

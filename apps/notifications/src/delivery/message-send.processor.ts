@@ -11,8 +11,10 @@ import { MessageSenderService } from './message-sender.service.js';
  * Wakes one outgoing message at its send time. Provider errors are the sender's to retry (the
  * row keeps the count and the next attempt's time; the job is moved to that time), so BullMQ's
  * own attempts only cover a failure of ours (the database down). A worker that dies mid-send
- * loses its lock after `lockDuration`; the stalled check hands the job to another worker, and the
- * row's `unconfirmed_since` makes it ask the provider before sending again.
+ * loses its lock after `lockDuration`; the stalled check hands the job to another worker, which
+ * leaves the row alone until the claim's lease (SEND_LEASE_MS) has run out - the first worker may
+ * only have paused - and then, as the row's `unconfirmed_since` says, asks the provider before
+ * sending again.
  */
 // MESSAGE_SEND_CONCURRENCY (default 256) sends at once, set when the worker starts: a send is
 // mostly waiting (for its shared database statements, for the provider), and the sends under way

@@ -38,6 +38,27 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
  */
 const BATCHES = { maxBatch: 256, maxInFlight: 1 };
 
+/**
+ * A claim keeps the row its worker's for this long: the claim sets `next_attempt_at` to its end,
+ * so a `sending` row is due again only then. BullMQ hands a job to another worker when its lock
+ * runs out (`lockDuration`, 15 s without a renewal: a process paused that long, or cut off from
+ * Redis), yet the first worker may wake and make its provider call after all. So a worker that
+ * finds the row `sending` before its due time leaves it alone - no call, no suppression - and
+ * comes back then: by then the first worker has recorded its call, or never will (it died), and
+ * the lookup before a resend settles whether the provider has the message. The reconciler and the
+ * virtual clock see the same due time.
+ */
+export const SEND_LEASE_MS = 45_000;
+/**
+ * The worker holding a claim makes its provider calls only this long after the claim, so that a
+ * call (Twilio's times out after 10 s) ends well inside the lease. Past it - a long wait for the
+ * provider gate, or a pause - it makes no call and comes back at the lease's end, like any worker.
+ */
+export const SEND_CALL_BY_MS = 25_000;
+
+/** The claim's time ran out before its provider call began: no call was made. */
+class ClaimLapsed extends Error {}
+
 
 interface Suppression {
   status: 'cancelled' | 'suppressed';
@@ -105,6 +126,8 @@ export class MessageSenderService {
     const { row, ...facts } = loaded;
     if (!(PENDING_STATUSES as readonly string[]).includes(row.status)) return DONE;
     const now = this.clock.now();
+    // Not yet: its time, a retry's, the end of quiet hours - or, for a row `sending`, the end of
+    // another worker's claim (its lease, SEND_LEASE_MS): that worker may be about to call the provider.
     if (row.dueAt && row.dueAt > now) return { wakeAt: row.dueAt };
     if (row.providerMessageId) {
       // The provider has it already: never a second time.
@@ -147,6 +170,7 @@ export class MessageSenderService {
       try {
         found = await this.alreadyAccepted(claimed, unconfirmedSince);
       } catch (error) {
+        if (error instanceof ClaimLapsed) return this.claimLapsed(claimed);
         return this.recordFailedAttempt(claimed, error, { priorUnknown: true, lookupFailed: true }, facts);
       }
       if (found) {
@@ -160,6 +184,7 @@ export class MessageSenderService {
     try {
       result = row.channel === 'sms' ? await this.sendSms(claimed) : await this.sendEmail(claimed);
     } catch (error) {
+      if (error instanceof ClaimLapsed) return this.claimLapsed(claimed);
       return this.recordFailedAttempt(claimed, error, { priorUnknown: unconfirmedSince !== null, lookupFailed: false }, facts);
     }
     const accepted = { row: claimed, provider: this.providerName(row), providerMessageId: result.providerMessageId };
@@ -185,7 +210,24 @@ export class MessageSenderService {
   private readonly acceptances = new Coalescer<Acceptance, boolean>((accepted) => this.statements.recordAccepted(accepted, this.clock.now()), BATCHES);
 
   private claimMany(rows: MessageRow[]): Promise<(MessageRow | null)[]> {
-    return this.statements.claim(rows, this.clock.now(), new Date(this.clock.now().getTime() - this.messages.unreachableFlagMs()));
+    const now = this.clock.now();
+    return this.statements.claim(rows, now, new Date(now.getTime() - this.messages.unreachableFlagMs()), new Date(now.getTime() + SEND_LEASE_MS));
+  }
+
+  /**
+   * A provider call for the claimed row, when its turn at the gate comes - unless the claim is past
+   * SEND_CALL_BY_MS by then (ClaimLapsed): another worker may have the row after the lease.
+   */
+  private providerCall<T>(claimed: MessageRow, call: () => Promise<T>): Promise<T> {
+    const callBy = claimed.updatedAt.getTime() + SEND_CALL_BY_MS;
+    return this.providerCalls.run(() => (this.clock.now().getTime() > callBy ? Promise.reject(new ClaimLapsed()) : call()));
+  }
+
+  /** No call was made under a claim that ran late: the row stays `sending` (asked about first next time) until its lease ends. */
+  private claimLapsed(claimed: MessageRow): SendOutcome {
+    const wakeAt = claimed.dueAt ?? new Date(claimed.updatedAt.getTime() + SEND_LEASE_MS);
+    this.logger.warn(`message ${claimed.id}: the claim ran out before its provider call could start; no call made, back at ${wakeAt.toISOString()}`);
+    return { wakeAt };
   }
 
   private providerName(row: MessageRow): string {
@@ -196,11 +238,11 @@ export class MessageSenderService {
     // Our id rides in the callback URL: the report finds the message even if the answer to
     // this call is lost.
     const statusCallbackUrl = this.config.twilio ? `${this.config.publicUrl}/webhooks/twilio/status?messageId=${row.id}` : undefined;
-    return this.providerCalls.run(() => this.sms.send({ to: row.toAddress!, body: row.body, statusCallbackUrl }));
+    return this.providerCall(row, () => this.sms.send({ to: row.toAddress!, body: row.body, statusCallbackUrl }));
   }
 
   private sendEmail(row: MessageRow) {
-    return this.providerCalls.run(() => this.mailer.send({
+    return this.providerCall(row, () => this.mailer.send({
       // The same Message-ID on every attempt: a mail sent twice is one mail to most clients.
       messageId: `<${row.id}@${mailDomain(this.config)}>`,
       to: row.toAddress!,
@@ -212,7 +254,7 @@ export class MessageSenderService {
 
   /** The provider's copy of this message, if it has one that is not another message of ours. */
   private async alreadyAccepted(row: MessageRow, since: Date): Promise<SmsSendResult | null> {
-    const candidates = await this.providerCalls.run(() => this.sms.findAccepted({ to: row.toAddress!, body: row.body, since }));
+    const candidates = await this.providerCall(row, () => this.sms.findAccepted({ to: row.toAddress!, body: row.body, since }));
     if (candidates.length === 0) return null;
     const taken = await this.db
       .select({ sid: messages.providerMessageId })

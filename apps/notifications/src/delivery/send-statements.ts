@@ -61,16 +61,17 @@ const LOAD = {
 };
 
 /**
- * The claim: `sending`, one more attempt, and the time from which the call's outcome is unknown,
- * for each row still as it was read (pending, same attempts) - and for an SMS only while the
- * patient's SMS are still allowed (not opted out, consented, not held, the number not flagged),
- * decided in this very statement. $4: the codes of a temporary flag, $5: when such a flag expires.
+ * The claim: `sending`, one more attempt, the time from which the call's outcome is unknown, and
+ * the end of the claim's lease as the row's next time ($7, SEND_LEASE_MS), for each row still as
+ * it was read (pending, same attempts) - and for an SMS only while the patient's SMS are still
+ * allowed (not opted out, consented, not held, the number not flagged), decided in this very
+ * statement. $4: the codes of a temporary flag, $5: when such a flag expires.
  */
 const CLAIM = {
   name: 'notifications.send.claim',
   text: `UPDATE ${M} m
             SET status = 'sending', attempts = m.attempts + 1, unconfirmed_since = COALESCE(m.unconfirmed_since, now()),
-                next_attempt_at = NULL, updated_at = $3
+                next_attempt_at = $7, updated_at = $3
            FROM unnest($1::uuid[], $2::int[]) AS c(id, attempts)
           WHERE m.id = c.id AND m.attempts = c.attempts AND m.status IN (${PENDING})
             AND NOT EXISTS (
@@ -145,10 +146,10 @@ export class SendStatements {
    * Claims the rows still as read; each gets its claimed row (the row as read with the claim's
    * changes: the claim matched it unchanged), or null (one claim per row: a second request for it gets null).
    */
-  async claim(rows: MessageRow[], now: Date, flagExpired: Date): Promise<(MessageRow | null)[]> {
+  async claim(rows: MessageRow[], now: Date, flagExpired: Date, leaseEnd: Date): Promise<(MessageRow | null)[]> {
     const { rows: claimed } = await this.pool.query<ClaimChanges>({
       ...CLAIM,
-      values: [rows.map((r) => r.id), rows.map((r) => r.attempts), now, TEMPORARY_UNDELIVERABLE_CODES, flagExpired, this.source],
+      values: [rows.map((r) => r.id), rows.map((r) => r.attempts), now, TEMPORARY_UNDELIVERABLE_CODES, flagExpired, this.source, leaseEnd],
     });
     const byId = new Map(claimed.map((c) => [c.id, c]));
     return rows.map((r) => {
