@@ -126,6 +126,7 @@ const BAD_BODIES: BadBody[] = [
   { route: 'POST /api/follow-ups/{item}/snooze', why: 'until is "tomorrow"', as: 'clinician', body: () => ({ until: 'tomorrow' }), field: 'until' },
   { route: 'POST /api/follow-ups/{item}/reassign', why: 'clinicianId is not a UUID', as: 'clinician', body: () => ({ clinicianId: 'dr-okafor' }), field: 'clinicianId' },
   { route: 'PUT /api/escalation-rules', why: 'highScore is 11', as: 'admin', body: () => ({ highScore: 11 }), field: 'highScore' },
+  { route: 'PUT /api/escalation-rules', why: 'answerWindowHours is 0', as: 'admin', body: () => ({ answerWindowHours: 0 }), field: 'answerWindowHours' },
   { route: 'POST /api/follow-ups/{item}/decision', why: 'repeatInjection is the string "yes"', as: 'clinician', body: () => ({ repeatInjection: 'yes' }), field: 'repeatInjection' },
   { route: 'POST /api/follow-ups/{item}/decision', why: 'an unknown field', as: 'clinician', body: () => ({ repeatInjection: true, injections: 2 }), field: 'injections' },
 

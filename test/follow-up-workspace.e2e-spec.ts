@@ -42,7 +42,7 @@ describe('the follow-up workspace, end to end', () => {
   }, 60_000);
 
   it('lets an admin set the clinic\'s escalation rules; clinicians read them; the front desk neither', async () => {
-    expect((await clinician.get('/api/escalation-rules')).body).toMatchObject({ highScore: 8, riseBy: 3, missedInARow: 2, freeText: true, emailAlerts: false });
+    expect((await clinician.get('/api/escalation-rules')).body).toMatchObject({ highScore: 8, riseBy: 3, missedInARow: 2, answerWindowHours: 48, freeText: true, emailAlerts: false });
     expect((await clinician.request<any>('PUT', '/api/escalation-rules', { emailAlerts: true })).status).toBe(403);
     expect((await frontDesk.get('/api/escalation-rules')).status).toBe(403);
     const bad = await admin.request<any>('PUT', '/api/escalation-rules', { riseBy: 'three' });
@@ -50,7 +50,10 @@ describe('the follow-up workspace, end to end', () => {
     expect(bad.body.message).toContain('riseBy');
     const put = await admin.request<any>('PUT', '/api/escalation-rules', { emailAlerts: true, missedInARow: null });
     expect(put.status).toBe(200);
-    expect(put.body).toMatchObject({ highScore: 8, riseBy: 3, missedInARow: null, emailAlerts: true });
+    expect(put.body).toMatchObject({ highScore: 8, riseBy: 3, missedInARow: null, answerWindowHours: 48, emailAlerts: true });
+    const window = await admin.request<any>('PUT', '/api/escalation-rules', { answerWindowHours: 24 });
+    expect(window.body).toMatchObject({ missedInARow: null, answerWindowHours: 24, emailAlerts: true });
+    expect((await admin.request<any>('PUT', '/api/escalation-rules', { answerWindowHours: 48 })).status).toBe(200);
   });
 
   it('puts one attention item per cause on the due list, with the evidence of each worrying answer', async () => {

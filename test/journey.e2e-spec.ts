@@ -330,9 +330,14 @@ describe('a patient journey, end to end', () => {
     const evaluations = (await clinician.get<any[]>(`/api/follow-ups?clinicianId=${CLINICIAN.id}&kind=repeat_evaluation`)).body;
     expect(evaluations).toHaveLength(1);
     expect(evaluations[0]).toMatchObject({ patient: { id: patientId }, site: 'left knee', painTrend: [3, 9, 10] });
-    // Week 2 and week 4 went unanswered: two in a row is worth a look.
+    // Week 2 and week 4 went unanswered: two in a row is worth a look, raised as soon as week 4's
+    // answer window (48 hours) ended, two weeks before this evaluation came due.
     const attention = (await clinician.get<any[]>(`/api/follow-ups?kind=attention`)).body;
-    expect(attention.map((i) => i.reason).join(' ')).toMatch(/check-in/i);
+    const missed = attention.find((i) => /check-in/i.test(i.reason));
+    expect(missed).toBeDefined();
+    const weekFourWindowEnd = new Date(step('checkin-week-4').dueAt).getTime() + 48 * 3_600_000;
+    expect(new Date(missed.dueAt).getTime()).toBeGreaterThanOrEqual(weekFourWindowEnd);
+    expect(new Date(missed.dueAt).getTime()).toBeLessThan(weekFourWindowEnd + 60_000); // the virtual clock runs on while the step runs
 
     const decided = await clinician.post(`/api/follow-ups/${evaluations[0].id}/decision`, { repeatInjection: true, note: 'partial response' });
     expect(decided.status).toBe(200);

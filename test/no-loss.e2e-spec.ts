@@ -121,4 +121,38 @@ describe('nothing lost, nothing twice', () => {
     const bodies = system.twilio.messages.filter((m) => m.to === phone).map((m) => m.body);
     expect(bodies.filter((b) => /0 \(none\)|from 0/.test(b)).length).toBe(5);
   }, 180_000);
+
+  it('check-ins waiting for their answers survive the follow-up service killed and Redis flushed: each is missed once at its window\'s end, and two in a row raise one attention item', async () => {
+    const patientId = await registerPatient(frontDesk, '+12125550303');
+    const appointment = await bookAndFinish(frontDesk, admin, patientId);
+    expect((await clinician.post(`/api/appointments/${appointment.id}/complete`, {})).status).toBe(200);
+    const [plan] = await carePlansOf(clinician, patientId);
+    const dueOf = (key: string) => new Date(plan.steps.find((s: { key: string }) => s.key === key).dueAt).getTime();
+    const stepStatus = async (key: string) => (await clinician.get(`/api/care-plans/${plan.id}`)).body.steps.find((s: { key: string }) => s.key === key).status;
+    const missedItems = async () =>
+      (await clinician.get<any[]>(`/api/follow-ups?kind=attention&state=open`)).body.filter((i) => i.patient.id === patientId && /check-in/i.test(i.reason));
+
+    await admin.advance(isoDuration(dueOf('checkin-day-1') + 60_000 - (await admin.now()).getTime()));
+    expect(await stepStatus('checkin-day-1')).toBe('sent'); // waiting for its answer
+
+    // The service that waits for the answers dies, and Redis loses every job: the rows are what is left.
+    await system.processes.killService('followup');
+    await system.redis.flushAll();
+    system.processes.startService('followup');
+    await system.processes.waitHealthy();
+
+    // Past the day-3 check-in's answer window (48 hours): both went unanswered.
+    await admin.advance(isoDuration(dueOf('checkin-day-3') + 48 * 3_600_000 + 60_000 - (await admin.now()).getTime()));
+    expect(await stepStatus('checkin-day-1')).toBe('unanswered');
+    expect(await stepStatus('checkin-day-3')).toBe('unanswered');
+    const items = await missedItems();
+    expect(items).toHaveLength(1);
+    expect(items[0].reason).toMatch(/2 check-ins in a row/);
+    expect(new Date(items[0].dueAt).getTime()).toBeLessThan(dueOf('checkin-week-2')); // raised at the window's end, not with week 2
+
+    // A second restart changes nothing: each miss was counted once.
+    await system.restart('followup');
+    await admin.advance('PT1H');
+    expect(await missedItems()).toEqual(items);
+  }, 180_000);
 });

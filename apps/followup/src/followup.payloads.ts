@@ -23,7 +23,7 @@ export const FOLLOWUP_PAYLOADS: PayloadShapes<Pattern> = {
   [P.itemsSnooze]: { id: 'id', until: 'string', note: 'string?' },
   [P.itemsReassign]: { id: 'id', clinicianId: 'id', note: 'string?' },
   [P.escalationRulesGet]: {},
-  [P.escalationRulesPut]: { highScore: 'int?', riseBy: 'int?', missedInARow: 'int?', freeText: 'boolean?', emailAlerts: 'boolean?' },
+  [P.escalationRulesPut]: { highScore: 'int?', riseBy: 'int?', missedInARow: 'int?', answerWindowHours: 'int?', freeText: 'boolean?', emailAlerts: 'boolean?' },
   [P.carePlansList]: { patientId: 'id?' },
   [P.carePlansGet]: BY_ID,
   [P.carePlansPause]: PLAN_CHANGE,

@@ -448,6 +448,11 @@ export interface EscalationRulesResource {
   highScore: number | null;
   riseBy: number | null;
   missedInARow: number | null;
+  /**
+   * Hours a check-in waits for its answer before it counts as missed (default 48; 1 to 336), or
+   * until the next check-in goes out if that is sooner; null: only then.
+   */
+  answerWindowHours: number | null;
   /** A text that is no keyword and no score goes to the clinician (off: to the front desk as a call). */
   freeText: boolean;
   /** E-mail the clinician when a new attention item is raised (no diagnosis, ids only). */

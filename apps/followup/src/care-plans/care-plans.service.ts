@@ -21,6 +21,8 @@ import { JobScheduler, RetryableError } from '@aftercare/jobs';
 import { DomainError, notFound, OutboxWriter, ServiceClient } from '@aftercare/messaging';
 import { BOOKING_TASK_REASONS, defaultVisitWindowEnd, FOLLOW_UP_VISIT } from '../booking-tasks/domain/booking-task.rules.js';
 import { carePlanChanges, carePlans, steps, type CarePlanRow, type StepRow } from '../database/schema.js';
+import { answerDueAt } from '../escalation/escalation.rules.js';
+import { EscalationSettingsService } from '../escalation/escalation-settings.service.js';
 import { FollowUpsService, VISIT_OF_ENDED_PLAN } from '../follow-ups/follow-ups.service.js';
 import { PatientsService } from '../patients/patients.service.js';
 import { protocolDefinition, ProtocolsService } from '../protocols/protocols.service.js';
@@ -75,7 +77,7 @@ const STEP_WITH_PLAN = new PreparedQuery('followup.care_plans.step_with_plan', (
 const CLAIM_STEP = new PreparedQuery('followup.care_plans.claim_step', (db) =>
   db
     .update(steps)
-    .set({ status: sql`${sql.placeholder('status')}`, firedAt: sql`${sql.placeholder('firedAt')}` })
+    .set({ status: sql`${sql.placeholder('status')}`, firedAt: sql`${sql.placeholder('firedAt')}`, answerDueAt: sql`${sql.placeholder('answerDueAt')}` })
     .where(and(eq(steps.id, sql.placeholder('id')), eq(steps.status, 'scheduled')))
     .returning({ id: steps.id }),
 );
@@ -96,6 +98,7 @@ export class CarePlansService {
     private readonly protocols: ProtocolsService,
     private readonly followUps: FollowUpsService,
     private readonly lifecycle: CarePlanLifecycleService,
+    private readonly escalation: EscalationSettingsService,
   ) {}
 
   /**
@@ -246,6 +249,8 @@ export class CarePlansService {
     if (step.status !== 'scheduled') {
       // A visit step whose plan ended when it may have been booking: its visit is to cancel.
       if (step.status === 'cancelling' && found.plan) await this.cancelVisitOfEndedPlan(step, found.plan);
+      // A check-in that went out, woken at the end of its answer window.
+      else if (step.status === 'sent' && found.plan) await this.closeAtAnswerDeadline(step, found.plan);
       return;
     }
     // Woken early (a stale job): leave the row scheduled; the reconciler gives it a new alarm.
@@ -273,8 +278,13 @@ export class CarePlansService {
   private async sendMessageStep(plan: CarePlanRow, step: StepRow): Promise<void> {
     const now = this.clock.now();
     await this.db.transaction(async (tx) => {
-      if (!(await this.claim(tx, step, step.kind === 'checkin' ? 'sent' : 'done', now))) return;
-      if (step.kind === 'checkin') await this.followUps.closeUnansweredCheckins(tx, plan, step.id);
+      if (step.kind === 'checkin') {
+        // A check-in waits for its answer until the end of the clinic's answer window (its job
+        // wakes it again then: the row is pending as `sent` until answer_due_at).
+        const rules = await this.escalation.rulesOf(plan.clinicId, tx);
+        if (!(await this.claim(tx, step, 'sent', now, answerDueAt(now, rules)))) return;
+        await this.followUps.closeUnansweredCheckins(tx, plan, step.id, rules);
+      } else if (!(await this.claim(tx, step, 'done', now))) return;
       await this.outbox.publish(
         tx,
         'care-plan.message-due',
@@ -406,9 +416,20 @@ export class CarePlansService {
   }
 
   /** Moves a step out of 'scheduled' once: false when another run got there first. */
-  private async claim(tx: Executor, step: StepRow, status: 'sent' | 'done', now: Date): Promise<boolean> {
-    const claimed = await CLAIM_STEP.execute(tx, { id: step.id, status, firedAt: now });
+  private async claim(tx: Executor, step: StepRow, status: 'sent' | 'done', now: Date, answerDueAt: Date | null = null): Promise<boolean> {
+    const claimed = await CLAIM_STEP.execute(tx, { id: step.id, status, firedAt: now, answerDueAt });
     return claimed.length > 0;
+  }
+
+  /**
+   * The job of a check-in that went out, at the end of its answer window: unanswered if no answer
+   * came, and the missed-in-a-row rule applied. Woken early (a stale job): left as it is; the
+   * reconciler gives it a new alarm.
+   */
+  private async closeAtAnswerDeadline(step: StepRow, plan: CarePlanRow): Promise<void> {
+    const now = this.clock.now();
+    if (!step.answerDueAt || step.answerDueAt > now) return;
+    await this.db.transaction((tx) => this.followUps.closeCheckinAtAnswerDeadline(tx, plan, step.id, now));
   }
 
   async list(ctx: RequestContext, patientId?: string): Promise<CarePlanResource[]> {

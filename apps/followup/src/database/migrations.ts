@@ -292,4 +292,23 @@ DROP INDEX followup.care_plan_steps_pending;
 CREATE INDEX care_plan_steps_pending ON followup.care_plan_steps (due_at, id) WHERE status IN ('scheduled', 'cancelling');
 `,
   },
+  {
+    id: '0009_checkin_answer_window',
+    sql: `
+-- A check-in that went out waits for its answer until answer_due_at (the clinic's answer window
+-- after it went out; none when the clinic turned the window off). Then its job wakes it again:
+-- it is unanswered, and the missed-in-a-row rule is applied at once, not when the next check-in
+-- goes out (the last check-in of a plan has no next one). wake_at is when a step's job is due:
+-- its due time while it waits to run, its answer's deadline while it waits for an answer.
+ALTER TABLE followup.care_plan_steps ADD COLUMN answer_due_at timestamptz;
+ALTER TABLE followup.care_plan_steps ADD COLUMN wake_at timestamptz
+  GENERATED ALWAYS AS (CASE WHEN status = 'sent' THEN answer_due_at ELSE due_at END) STORED;
+DROP INDEX followup.care_plan_steps_pending;
+CREATE INDEX care_plan_steps_pending ON followup.care_plan_steps (wake_at, id)
+  WHERE status IN ('scheduled', 'cancelling') OR (status = 'sent' AND answer_due_at IS NOT NULL);
+-- The clinic's answer window in hours (null: off, a check-in is missed only when the next goes
+-- out); clinics with rules of their own get the default, as clinics without a row do.
+ALTER TABLE followup.escalation_settings ADD COLUMN answer_window_hours integer DEFAULT 48;
+`,
+  },
 ];

@@ -97,6 +97,10 @@ export const steps = s.table('care_plan_steps', {
   firedAt: ts('fired_at'),
   answeredAt: ts('answered_at'),
   score: integer('score'),
+  /** A check-in that went out: unanswered from this time on (the clinic's answer window); null: only when the next goes out. */
+  answerDueAt: ts('answer_due_at'),
+  /** When the step's job is due: due_at while it waits to run, answer_due_at while it waits for an answer (generated). */
+  wakeAt: ts('wake_at').generatedAlwaysAs(sql`CASE WHEN status = 'sent' THEN answer_due_at ELSE due_at END`),
 });
 
 export const items = s.table('follow_up_items', {
@@ -167,6 +171,7 @@ export const escalationSettings = s.table('escalation_settings', {
   highScore: integer('high_score'),
   riseBy: integer('rise_by'),
   missedInARow: integer('missed_in_a_row'),
+  answerWindowHours: integer('answer_window_hours'),
   freeText: boolean('free_text').notNull(),
   emailAlerts: boolean('email_alerts').notNull(),
   updatedAt: ts('updated_at').notNull(),

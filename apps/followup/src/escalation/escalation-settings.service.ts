@@ -21,7 +21,7 @@ export class EscalationSettingsService {
   async rulesOf(clinicId: string, db: Executor = this.db): Promise<EscalationRules> {
     const [row] = await RULES.execute(db, { clinicId });
     if (!row) return DEFAULT_RULES;
-    return { highScore: row.highScore, riseBy: row.riseBy, missedInARow: row.missedInARow, freeText: row.freeText, emailAlerts: row.emailAlerts };
+    return { highScore: row.highScore, riseBy: row.riseBy, missedInARow: row.missedInARow, answerWindowHours: row.answerWindowHours, freeText: row.freeText, emailAlerts: row.emailAlerts };
   }
 
   async get(ctx: RequestContext): Promise<EscalationRulesResource> {
@@ -31,6 +31,7 @@ export class EscalationSettingsService {
       highScore: row.highScore,
       riseBy: row.riseBy,
       missedInARow: row.missedInARow,
+      answerWindowHours: row.answerWindowHours,
       freeText: row.freeText,
       emailAlerts: row.emailAlerts,
       updatedAt: row.updatedAt.toISOString(),
@@ -49,6 +50,7 @@ export class EscalationSettingsService {
         highScore: data.highScore !== undefined ? data.highScore : current.highScore,
         riseBy: data.riseBy !== undefined ? data.riseBy : current.riseBy,
         missedInARow: data.missedInARow !== undefined ? data.missedInARow : current.missedInARow,
+        answerWindowHours: data.answerWindowHours !== undefined ? data.answerWindowHours : current.answerWindowHours,
         freeText: data.freeText ?? current.freeText,
         emailAlerts: data.emailAlerts ?? current.emailAlerts,
       };

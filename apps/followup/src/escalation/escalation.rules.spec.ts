@@ -1,9 +1,9 @@
 import { describe, expect, it } from '@jest/globals';
-import { DEFAULT_ESCALATION, DEFAULT_RULES, evaluateAnswer, evaluateMissed, rulesProblem } from './escalation.rules.js';
+import { answerDueAt, DEFAULT_ESCALATION, DEFAULT_RULES, evaluateAnswer, evaluateMissed, MAX_ANSWER_WINDOW_HOURS, rulesProblem } from './escalation.rules.js';
 
 describe('DEFAULT_ESCALATION', () => {
   it('holds the PRODUCT.md defaults', () => {
-    expect(DEFAULT_ESCALATION).toEqual({ highScore: 8, riseBy: 3, missedInARow: 2 });
+    expect(DEFAULT_ESCALATION).toEqual({ highScore: 8, riseBy: 3, missedInARow: 2, answerWindowHours: 48 });
   });
 });
 
@@ -44,7 +44,7 @@ describe('evaluateAnswer', () => {
   });
 
   it('follows a configured threshold', () => {
-    const cfg = { highScore: 6, riseBy: 2, missedInARow: 3 };
+    const cfg = { highScore: 6, riseBy: 2, missedInARow: 3, answerWindowHours: 48 };
     expect(evaluateAnswer({ score: 6, previousScore: 4 }, cfg).map((f) => f.reason)).toEqual([
       'Pain 6/10 reported (threshold 6)',
       'Pain rose by 2 since the previous answer, from 4/10 to 6/10 (threshold 2)',
@@ -81,21 +81,37 @@ describe('evaluateMissed', () => {
 
 describe('rules turned off and checked', () => {
   it('a null threshold turns its rule off', () => {
-    const off = { highScore: null, riseBy: null, missedInARow: null };
+    const off = { highScore: null, riseBy: null, missedInARow: null, answerWindowHours: null };
     expect(evaluateAnswer({ score: 10, previousScore: 0 }, off)).toEqual([]);
     expect(evaluateMissed({ consecutiveUnanswered: 5 }, off)).toEqual([]);
     expect(evaluateAnswer({ score: 10, previousScore: 0 }, { ...off, riseBy: 3 }).map((f) => f.cause)).toEqual(['score_rise']);
   });
 
   it('the defaults are PRODUCT.md\'s, with free text to the clinician and no e-mail', () => {
-    expect(DEFAULT_RULES).toEqual({ highScore: 8, riseBy: 3, missedInARow: 2, freeText: true, emailAlerts: false });
+    expect(DEFAULT_RULES).toEqual({ highScore: 8, riseBy: 3, missedInARow: 2, answerWindowHours: 48, freeText: true, emailAlerts: false });
   });
 
   it('names the field of a threshold out of range', () => {
     expect(rulesProblem(DEFAULT_ESCALATION)).toBeNull();
-    expect(rulesProblem({ highScore: null, riseBy: null, missedInARow: null })).toBeNull();
+    expect(rulesProblem({ highScore: null, riseBy: null, missedInARow: null, answerWindowHours: null })).toBeNull();
     expect(rulesProblem({ ...DEFAULT_ESCALATION, highScore: 11 })).toMatchObject({ field: 'highScore' });
     expect(rulesProblem({ ...DEFAULT_ESCALATION, riseBy: 0 })).toMatchObject({ field: 'riseBy' });
     expect(rulesProblem({ ...DEFAULT_ESCALATION, missedInARow: 1.5 })).toMatchObject({ field: 'missedInARow' });
+    expect(rulesProblem({ ...DEFAULT_ESCALATION, answerWindowHours: 0 })).toMatchObject({ field: 'answerWindowHours' });
+    expect(rulesProblem({ ...DEFAULT_ESCALATION, answerWindowHours: MAX_ANSWER_WINDOW_HOURS + 1 })).toMatchObject({ field: 'answerWindowHours', message: expect.stringContaining('1 to 336') });
+    expect(rulesProblem({ ...DEFAULT_ESCALATION, answerWindowHours: MAX_ANSWER_WINDOW_HOURS })).toBeNull();
+  });
+});
+
+describe('answerDueAt', () => {
+  const firedAt = new Date('2027-03-13T15:00:00Z'); // Saturday 10:00 in New York, the night before DST starts
+
+  it('is the clinic\'s window after the check-in went out, in elapsed hours (48 h stays 48 h across a DST change)', () => {
+    expect(answerDueAt(firedAt, DEFAULT_ESCALATION)).toEqual(new Date('2027-03-15T15:00:00Z')); // Monday 11:00 New York time
+    expect(answerDueAt(firedAt, { answerWindowHours: 1 })).toEqual(new Date('2027-03-13T16:00:00Z'));
+  });
+
+  it('is none with the window off: the check-in waits for the next one', () => {
+    expect(answerDueAt(firedAt, { answerWindowHours: null })).toBeNull();
   });
 });

@@ -11,9 +11,23 @@ export interface EscalationConfig {
   riseBy: number | null;
   /** This many check-ins in a row without an answer escalates (default 2); null: off. */
   missedInARow: number | null;
+  /**
+   * A check-in that went out is unanswered this many hours later (default 48), or when the next
+   * one goes out if that comes first; null: only then (the last check-in of a plan is then never
+   * counted as missed).
+   */
+  answerWindowHours: number | null;
 }
 
-export const DEFAULT_ESCALATION: EscalationConfig = { highScore: 8, riseBy: 3, missedInARow: 2 };
+export const DEFAULT_ESCALATION: EscalationConfig = { highScore: 8, riseBy: 3, missedInARow: 2, answerWindowHours: 48 };
+
+/** The longest answer window a clinic may set: two weeks, the longest gap between two check-ins of the default protocol. */
+export const MAX_ANSWER_WINDOW_HOURS = 336;
+
+/** When a check-in that goes out at `firedAt` is unanswered under the clinic's rules (null: only when the next goes out). */
+export function answerDueAt(firedAt: Date, cfg: Pick<EscalationConfig, 'answerWindowHours'>): Date | null {
+  return cfg.answerWindowHours === null ? null : new Date(firedAt.getTime() + cfg.answerWindowHours * 3_600_000);
+}
 
 /** A clinic's whole rule set: the thresholds, the free-text rule and the e-mail alert. */
 export interface EscalationRules extends EscalationConfig {
@@ -91,6 +105,12 @@ export function rulesProblem(rules: EscalationConfig): { field: keyof Escalation
   if (!whole(rules.riseBy, 1, 10)) return { field: 'riseBy', message: 'riseBy must be a whole number from 1 to 10, or null to turn the rule off' };
   if (!whole(rules.missedInARow, 1, 10)) {
     return { field: 'missedInARow', message: 'missedInARow must be a whole number from 1 to 10, or null to turn the rule off' };
+  }
+  if (!whole(rules.answerWindowHours, 1, MAX_ANSWER_WINDOW_HOURS)) {
+    return {
+      field: 'answerWindowHours',
+      message: `answerWindowHours must be a whole number of hours from 1 to ${MAX_ANSWER_WINDOW_HOURS}, or null to count a check-in as missed only when the next one goes out`,
+    };
   }
   return null;
 }

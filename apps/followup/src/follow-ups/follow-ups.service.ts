@@ -47,15 +47,39 @@ export const VISIT_OF_ENDED_PLAN = 'Cancelled: the care plan ended while this fo
  * ms. 'sent' is written into the text, not a parameter, so that a generic plan can use that
  * partial index. ($1 patient, $2 plan, $3 the new check-in's step.)
  */
-const CLOSE_UNANSWERED = new NamedStatement<[string, string, string], { status: string }>(
+/** A fired check-in of the plan, newest first, as a closing statement left it: `closed` if that statement closed it. */
+interface FiredCheckin {
+  status: string;
+  closed: boolean;
+}
+
+/**
+ * The next check-in went out ($3): the plan's earlier ones still waiting are unanswered. Answers
+ * the plan's other fired check-ins as they are now (the UPDATE's rows are not visible to the
+ * SELECT of the same statement, hence the join).
+ */
+const CLOSE_UNANSWERED = new NamedStatement<[string, string, string], FiredCheckin>(
   'followup.follow_ups.close_unanswered',
   `WITH closed AS (
      UPDATE ${STEPS} SET status = 'unanswered'
       WHERE patient_id = $1::uuid AND care_plan_id = $2::uuid AND kind = 'checkin' AND status = 'sent' AND id <> $3::uuid
       RETURNING id)
-   SELECT CASE WHEN c.id IS NULL THEN s.status ELSE 'unanswered' END AS "status"
+   SELECT CASE WHEN c.id IS NULL THEN s.status ELSE 'unanswered' END AS "status", c.id IS NOT NULL AS "closed"
      FROM ${STEPS} s LEFT JOIN closed c ON c.id = s.id
     WHERE s.care_plan_id = $2::uuid AND s.kind = 'checkin' AND s.fired_at IS NOT NULL AND s.id <> $3::uuid
+    ORDER BY s.fired_at DESC`,
+);
+
+/** A check-in ($1) whose answer window ended by $3: unanswered, if it still waits. Answers the plan's fired check-ins. */
+const CLOSE_AT_ANSWER_DEADLINE = new NamedStatement<[string, string, Date], FiredCheckin>(
+  'followup.follow_ups.close_at_answer_deadline',
+  `WITH closed AS (
+     UPDATE ${STEPS} SET status = 'unanswered'
+      WHERE id = $1::uuid AND care_plan_id = $2::uuid AND kind = 'checkin' AND status = 'sent' AND answer_due_at <= $3::timestamptz
+      RETURNING id)
+   SELECT CASE WHEN c.id IS NULL THEN s.status ELSE 'unanswered' END AS "status", c.id IS NOT NULL AS "closed"
+     FROM ${STEPS} s LEFT JOIN closed c ON c.id = s.id
+    WHERE s.care_plan_id = $2::uuid AND s.kind = 'checkin' AND s.fired_at IS NOT NULL
     ORDER BY s.fired_at DESC`,
 );
 
@@ -151,11 +175,33 @@ export class FollowUpsService {
   }
 
   /**
-   * A new check-in went out: earlier ones still waiting are now unanswered; two in a row
-   * raise an attention item.
+   * A new check-in went out: earlier ones still waiting are now unanswered (their answer window
+   * ends here at the latest); as many in a row as the clinic's rule says raise an attention item.
+   * `rules`: the clinic's, as the caller has read them.
    */
-  async closeUnansweredCheckins(tx: Executor, plan: CarePlanRow, currentStepId: string): Promise<void> {
+  async closeUnansweredCheckins(tx: Executor, plan: CarePlanRow, currentStepId: string, rules: EscalationRules): Promise<void> {
     const fired = await CLOSE_UNANSWERED.execute(tx, [plan.patientId, plan.id, currentStepId]);
+    await this.raiseMissed(tx, plan, fired, rules);
+  }
+
+  /**
+   * A check-in's answer window has ended (its job woke at `answer_due_at`): if it still waits, it
+   * is unanswered now, and the missed-in-a-row rule applies at once. Of a plan that is not
+   * running (paused, or ended since the check-in went out) the check-in is closed all the same,
+   * and nobody is alerted.
+   */
+  async closeCheckinAtAnswerDeadline(tx: Executor, plan: CarePlanRow, stepId: string, now: Date): Promise<void> {
+    const fired = await CLOSE_AT_ANSWER_DEADLINE.execute(tx, [stepId, plan.id, now]);
+    if (plan.status !== 'active') return;
+    await this.raiseMissed(tx, plan, fired, null);
+  }
+
+  /**
+   * The missed-in-a-row rule over the plan's fired check-ins (newest first), when a statement has
+   * just closed one of them: a miss is counted once, when it becomes one.
+   */
+  private async raiseMissed(tx: Executor, plan: CarePlanRow, fired: FiredCheckin[], rules: EscalationRules | null): Promise<void> {
+    if (!fired.some((s) => s.closed)) return;
     let inARow = 0;
     for (const s of fired) {
       if (s.status !== 'unanswered') break;
@@ -163,8 +209,8 @@ export class FollowUpsService {
     }
     if (inARow === 0) return; // no rule counts from 0 (missedInARow is 1 to 10, or off)
     // At the threshold and every miss after it: the open item gathers them (one per cause).
-    const rules = await this.settings.rulesOf(plan.clinicId, tx);
-    await this.raiseFindings(tx, plan, evaluateMissed({ consecutiveUnanswered: inARow }, rules), rules);
+    const clinicRules = rules ?? (await this.settings.rulesOf(plan.clinicId, tx));
+    await this.raiseFindings(tx, plan, evaluateMissed({ consecutiveUnanswered: inARow }, clinicRules), clinicRules);
   }
 
   /** A pain score came back by SMS: store it against the open check-in and escalate at once. */

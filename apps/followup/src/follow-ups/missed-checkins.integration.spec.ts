@@ -4,7 +4,8 @@ import { and, asc, eq, sql } from 'drizzle-orm';
 import type { Db } from '@aftercare/database';
 import { holdTransaction, waitForLockWaiters } from '@aftercare/testing';
 import { CarePlansService } from '../care-plans/care-plans.service.js';
-import { items, painScores, steps } from '../database/schema.js';
+import { carePlans as carePlans_, items, painScores, steps } from '../database/schema.js';
+import { CarePlanStepSource } from '../care-plans/care-plan-step.source.js';
 import { EscalationSettingsService } from '../escalation/escalation-settings.service.js';
 import type { FollowupEventsController } from '../events/followup-events.controller.js';
 import { envelopesOf, insertCarePlan, insertPatient, requestContext, useFollowupModule } from '../followup.spec-support.js';
@@ -35,7 +36,7 @@ describe('check-ins that go unanswered (followup, real PostgreSQL and Redis)', (
   });
 
   /** A patient of a clinic of its own with a running plan of `count` check-ins, all due (hours ago, oldest first). */
-  async function planOfCheckins(count: number, rules?: { missedInARow: number | null }) {
+  async function planOfCheckins(count: number, rules?: { missedInARow?: number | null; answerWindowHours?: number | null }) {
     const clinicId = randomUUID();
     if (rules) await settings.put(requestContext(clinicId, 'admin'), rules);
     const patientId = await insertPatient(db, { clinicId, timezone: ZONE });
@@ -114,6 +115,120 @@ describe('check-ins that go unanswered (followup, real PostgreSQL and Redis)', (
     expect(await statuses(plan.carePlanId)).toEqual(['unanswered', 'answered']);
     const [score] = await db.select({ stepId: painScores.stepId, carePlanId: painScores.carePlanId, score: painScores.score }).from(painScores).where(eq(painScores.messageId, messageId));
     expect(score).toEqual({ stepId: plan.stepIds[1], carePlanId: plan.carePlanId, score: 4 });
+  });
+
+  describe("the clinic's answer window", () => {
+    /** Time has passed: the check-in's answer window ended a minute ago. */
+    const endWindow = (stepId: string) => db.update(steps).set({ answerDueAt: new Date(Date.now() - 60_000) }).where(eq(steps.id, stepId));
+    const stepRow = async (stepId: string) => (await db.select().from(steps).where(eq(steps.id, stepId)))[0]!;
+    const evidenceOf = async (carePlanId: string) =>
+      (await db.select({ evidence: items.evidence }).from(items).where(and(eq(items.carePlanId, carePlanId), eq(items.cause, 'missed_checkins'))))[0]?.evidence ?? [];
+
+    it('a check-in not answered within 48 hours is missed then, and the second miss in a row raises the attention item at once, not when the next check-in goes out', async () => {
+      const plan = await planOfCheckins(3);
+      await carePlans.runStep(plan.stepIds[0]!);
+      const sent = await stepRow(plan.stepIds[0]!);
+      expect(sent.answerDueAt!.getTime() - sent.firedAt!.getTime()).toBe(48 * HOUR);
+      // Its job woken before the window ends changes nothing.
+      await carePlans.runStep(plan.stepIds[0]!);
+      expect(await statuses(plan.carePlanId)).toEqual(['sent', 'scheduled', 'scheduled']);
+
+      await endWindow(plan.stepIds[0]!);
+      await carePlans.runStep(plan.stepIds[0]!);
+      expect(await statuses(plan.carePlanId)).toEqual(['unanswered', 'scheduled', 'scheduled']);
+      expect(await missedItems(plan.carePlanId)).toEqual([]);
+      await carePlans.runStep(plan.stepIds[1]!);
+      expect(await missedItems(plan.carePlanId)).toEqual([]); // still one miss: counted when it became one
+
+      await endWindow(plan.stepIds[1]!);
+      await carePlans.runStep(plan.stepIds[1]!);
+      expect(await statuses(plan.carePlanId)).toEqual(['unanswered', 'unanswered', 'scheduled']);
+      expect(await missedItems(plan.carePlanId)).toEqual([{ reason: 'No answer to 2 check-ins in a row (threshold 2)', status: 'open' }]);
+      const evidence = await evidenceOf(plan.carePlanId);
+      // The next check-in going out closes nothing new, and adds nothing to the item.
+      await carePlans.runStep(plan.stepIds[2]!);
+      expect(await evidenceOf(plan.carePlanId)).toEqual(evidence);
+    });
+
+    it('the last check-in of a plan counts too: it has no next one to close it', async () => {
+      const plan = await planOfCheckins(2);
+      await carePlans.runStep(plan.stepIds[0]!);
+      await carePlans.runStep(plan.stepIds[1]!);
+      expect(await statuses(plan.carePlanId)).toEqual(['unanswered', 'sent']);
+      expect(await missedItems(plan.carePlanId)).toEqual([]);
+      await endWindow(plan.stepIds[1]!);
+      await carePlans.runStep(plan.stepIds[1]!);
+      expect(await missedItems(plan.carePlanId)).toEqual([{ reason: 'No answer to 2 check-ins in a row (threshold 2)', status: 'open' }]);
+    });
+
+    it('an answer within the window: the job at its end changes nothing', async () => {
+      const plan = await planOfCheckins(2, { missedInARow: 1 });
+      await carePlans.runStep(plan.stepIds[0]!);
+      await events.checkinAnswered(envelopesOf(plan.clinicId)('checkin.answered', { patientId: plan.patientId, messageId: randomUUID(), score: 2, answeredAt: new Date().toISOString() }));
+      await endWindow(plan.stepIds[0]!);
+      await carePlans.runStep(plan.stepIds[0]!);
+      expect(await statuses(plan.carePlanId)).toEqual(['answered', 'scheduled']);
+      expect(await missedItems(plan.carePlanId)).toEqual([]);
+    });
+
+    it("follows the clinic's window, and with the window off a check-in waits for the next one, as before", async () => {
+      const day = await planOfCheckins(1, { answerWindowHours: 24 });
+      await carePlans.runStep(day.stepIds[0]!);
+      const sent = await stepRow(day.stepIds[0]!);
+      expect(sent.answerDueAt!.getTime() - sent.firedAt!.getTime()).toBe(24 * HOUR);
+
+      const off = await planOfCheckins(2, { answerWindowHours: null });
+      await carePlans.runStep(off.stepIds[0]!);
+      expect(await stepRow(off.stepIds[0]!)).toMatchObject({ status: 'sent', answerDueAt: null });
+      await carePlans.runStep(off.stepIds[0]!);
+      expect(await statuses(off.carePlanId)).toEqual(['sent', 'scheduled']);
+      await carePlans.runStep(off.stepIds[1]!);
+      expect(await statuses(off.carePlanId)).toEqual(['unanswered', 'sent']);
+    });
+
+    it('a plan that is paused, or has ended, when the window ends: the check-in is missed, and nobody is alerted', async () => {
+      for (const status of ['paused', 'cancelled'] as const) {
+        const plan = await planOfCheckins(1, { missedInARow: 1 });
+        await carePlans.runStep(plan.stepIds[0]!);
+        await db.update(carePlans_).set({ status }).where(eq(carePlans_.id, plan.carePlanId));
+        await endWindow(plan.stepIds[0]!);
+        await carePlans.runStep(plan.stepIds[0]!);
+        expect(await statuses(plan.carePlanId)).toEqual(['unanswered']);
+        expect(await missedItems(plan.carePlanId)).toEqual([]);
+      }
+    });
+
+    it("the reconciler and the virtual clock see a check-in waiting for its answer at its window's end, and no longer once answered", async () => {
+      const source = followup.app.get(CarePlanStepSource);
+      const plan = await planOfCheckins(2);
+      await carePlans.runStep(plan.stepIds[0]!);
+      const sent = await stepRow(plan.stepIds[0]!);
+      const waiting = async () => (await source.pendingRows(100_000, null)).filter((r) => plan.stepIds.includes(r.id));
+      expect(await waiting()).toEqual(expect.arrayContaining([{ id: sent.id, dueAt: sent.answerDueAt }]));
+      expect(await source.isPending(sent.id)).toBe(true);
+      await events.checkinAnswered(envelopesOf(plan.clinicId)('checkin.answered', { patientId: plan.patientId, messageId: randomUUID(), score: 5, answeredAt: new Date().toISOString() }));
+      expect((await waiting()).map((r) => r.id)).toEqual([plan.stepIds[1]]);
+      expect(await source.isPending(sent.id)).toBe(false);
+    });
+
+    it('an answer that meets the end of the window: the check-in is one or the other, never both', async () => {
+      const plan = await planOfCheckins(1, { missedInARow: 1 });
+      await carePlans.runStep(plan.stepIds[0]!);
+      await endWindow(plan.stepIds[0]!);
+      // Hold the closing transaction open after its UPDATE (its raise waits for the items table), and answer meanwhile.
+      const locker = await holdTransaction(db, (tx) => tx.execute(sql`LOCK TABLE followup.follow_up_items IN EXCLUSIVE MODE`));
+      const closing = carePlans.runStep(plan.stepIds[0]!);
+      await waitForLockWaiters(db, 1);
+      const messageId = randomUUID();
+      const answer = events.checkinAnswered(envelopesOf(plan.clinicId)('checkin.answered', { patientId: plan.patientId, messageId, score: 4, answeredAt: new Date().toISOString() }));
+      await waitForLockWaiters(db, 2);
+      await locker.release();
+      await Promise.all([closing, answer]);
+      expect(await statuses(plan.carePlanId)).toEqual(['unanswered']);
+      expect(await missedItems(plan.carePlanId)).toHaveLength(1);
+      const [score] = await db.select({ stepId: painScores.stepId }).from(painScores).where(eq(painScores.messageId, messageId));
+      expect(score).toEqual({ stepId: null }); // kept, and still read for escalation, but not the closed check-in's
+    });
   });
 
   it("two admins changing different rules at once both keep their change", async () => {

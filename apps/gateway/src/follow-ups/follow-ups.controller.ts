@@ -127,6 +127,7 @@ export class EscalationRulesController {
     if (body.highScore !== undefined) data.highScore = body.highScore;
     if (body.riseBy !== undefined) data.riseBy = body.riseBy;
     if (body.missedInARow !== undefined) data.missedInARow = body.missedInARow;
+    if (body.answerWindowHours !== undefined) data.answerWindowHours = body.answerWindowHours;
     if (body.freeText !== undefined && body.freeText !== null) data.freeText = body.freeText;
     if (body.emailAlerts !== undefined && body.emailAlerts !== null) data.emailAlerts = body.emailAlerts;
     return this.services.send(P.escalationRulesPut, ctx, data);

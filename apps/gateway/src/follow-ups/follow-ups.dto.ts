@@ -129,6 +129,11 @@ export class PutEscalationRulesDto {
   @IsThreshold()
   missedInARow?: number | null;
 
+  /** Hours a check-in waits for its answer (1 to 336), or null: until the next check-in goes out. */
+  @ValidateIf((o: PutEscalationRulesDto) => o.answerWindowHours !== undefined && o.answerWindowHours !== null)
+  @IsWholeNumber(1, 336)
+  answerWindowHours?: number | null;
+
   @IsOptional()
   @IsStrictBoolean()
   freeText?: boolean;
