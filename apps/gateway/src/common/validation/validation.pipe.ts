@@ -15,13 +15,32 @@ function reservedKeyPath(value: unknown, path = ''): string | null {
   return null;
 }
 
+/**
+ * A query parameter given empty (`?patientId=&kind=`, as PRODUCT.md writes the routes) is one not
+ * given: no filter, rather than a 400 for an empty id. Repeated parameters keep their non-empty values.
+ */
+function withoutEmptyParameters(query: unknown): unknown {
+  if (!query || typeof query !== 'object' || Array.isArray(query)) return query;
+  const kept: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(query)) {
+    if (value === '') continue;
+    if (Array.isArray(value)) {
+      const nonEmpty = value.filter((v) => v !== '');
+      if (nonEmpty.length > 0) kept[key] = nonEmpty.length === 1 ? nonEmpty[0] : nonEmpty;
+      continue;
+    }
+    kept[key] = value;
+  }
+  return kept;
+}
+
 class GatewayValidationPipe extends ValidationPipe {
   override async transform(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
     const reserved = metadata.type === 'body' || metadata.type === 'query' ? reservedKeyPath(value) : null;
     if (reserved) {
       throw new BadRequestException({ statusCode: 400, error: 'Bad Request', message: `property ${reserved} should not exist`, field: reserved });
     }
-    return super.transform(value, metadata);
+    return super.transform(metadata.type === 'query' ? withoutEmptyParameters(value) : value, metadata);
   }
 }
 
