@@ -203,7 +203,7 @@ describe('check-ins that go unanswered (followup, real PostgreSQL and Redis)', (
       const plan = await planOfCheckins(2);
       await carePlans.runStep(plan.stepIds[0]!);
       const sent = await stepRow(plan.stepIds[0]!);
-      const waiting = async () => (await source.pendingRows(100_000, null)).filter((r) => plan.stepIds.includes(r.id));
+      const waiting = async () => (await source.pendingRows(100_000, null)).filter((r) => (plan.stepIds as string[]).includes(r.id));
       expect(await waiting()).toEqual(expect.arrayContaining([{ id: sent.id, dueAt: sent.answerDueAt }]));
       expect(await source.isPending(sent.id)).toBe(true);
       await events.checkinAnswered(envelopesOf(plan.clinicId)('checkin.answered', { patientId: plan.patientId, messageId: randomUUID(), score: 5, answeredAt: new Date().toISOString() }));
