@@ -119,6 +119,7 @@ const BAD_BODIES: BadBody[] = [
 
   { route: 'POST /api/follow-ups/{item}/complete', why: 'note is a number', as: 'clinician', body: () => ({ note: 5 }), field: 'note' },
   { route: 'POST /api/follow-ups/{item}/complete', why: 'an unknown field', as: 'clinician', body: () => ({ note: 'called her', done: true }), field: 'done' },
+  { route: 'POST /api/follow-ups/{item}/complete', why: 'seenOccurrences is 0', as: 'clinician', body: () => ({ seenOccurrences: 0 }), field: 'seenOccurrences' },
   { route: 'POST /api/follow-ups/item-1/complete', why: 'the id is not a UUID', as: 'clinician', body: () => ({ note: 'called her' }), field: 'id' },
 
   { route: 'POST /api/follow-ups/{item}/decision', why: 'neither decision nor repeatInjection', as: 'clinician', body: () => ({ note: 'better' }), field: 'decision' },

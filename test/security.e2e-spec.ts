@@ -486,6 +486,25 @@ describe('the route × role matrix, from the router itself', () => {
     expect(JSON.stringify(timeline.body)).toContain(FREE_TEXT);
     expect(keysOf(timeline.body).some((k) => /pain|score/i.test(k))).toBe(true);
   });
+
+  it("lets the front desk read the due list's booking tasks (PRODUCT.md: it sees what needs booking), without pain scores; the rest of the list stays closed", async () => {
+    for (const path of ['/api/follow-ups?kind=booking_task', '/api/follow-ups?kind=booking_task&limit=50']) {
+      const answer = await send(system.baseUrl, 'GET', path, { token: tokens.front_desk });
+      expect([path, answer.status]).toEqual([path, 200]);
+      const items = listOf(answer.body);
+      expect(items.map((i: { id: string }) => i.id)).toContain(w.bookingTask);
+      expect(items.every((i: { kind: string }) => i.kind === 'booking_task')).toBe(true);
+      expect(keysOf(answer.body).filter((k) => /pain|score|trend|answer|outcome/i.test(k))).toEqual([]);
+      expect(JSON.stringify(answer.body)).not.toContain(FREE_TEXT);
+    }
+    // The clinician's view of the same items has the plan's pain fields (so the check above looks at data that is there).
+    expect(keysOf((await clinician.get('/api/follow-ups?kind=booking_task')).body).some((k) => /pain/i.test(k))).toBe(true);
+    for (const query of ['', '?kind=attention', '?kind=repeat_evaluation', '?state=open']) {
+      const refused = await send(system.baseUrl, 'GET', `/api/follow-ups${query}`, { token: tokens.front_desk });
+      expect([query, refusedByRole(refused)]).toEqual([query, true]);
+      expect(refused.body.message).toContain('kind=booking_task');
+    }
+  });
 });
 
 describe('clinic scoping: another clinic sharing the deployment sees none of this one', () => {
@@ -709,11 +728,11 @@ describe('fuzzing every POST/PUT/PATCH body never gets a 5xx', () => {
     'POST /api/appointments/:id/reschedule': () => ({ startsAt: w.freeSlot }),
     'POST /api/appointments/:id/cancel': () => ({ reason: 'fuzz' }),
     'POST /api/appointments/:id/complete': () => ({ notes: 'fuzz', site: 'left knee' }),
-    'POST /api/follow-ups/:id/complete': () => ({ note: 'fuzz' }),
+    'POST /api/follow-ups/:id/complete': () => ({ note: 'fuzz', seenOccurrences: 1 }),
     'POST /api/follow-ups/:id/snooze': () => ({ until: w.freeSlot, note: 'fuzz' }),
     'POST /api/follow-ups/:id/reassign': () => ({ clinicianId: DR_OKAFOR.id, note: 'fuzz' }),
     'POST /api/follow-ups/:id/decision': () => ({ decision: 'reassess', reassessInWeeks: 4, note: 'fuzz' }),
-    'PUT /api/escalation-rules': () => ({ highScore: 8, riseBy: 3, missedInARow: 2, freeText: true, emailAlerts: false }),
+    'PUT /api/escalation-rules': () => ({ highScore: 8, riseBy: 3, missedInARow: 2, answerWindowHours: 48, freeText: true, emailAlerts: false }),
     'POST /api/care-plans/:id/pause': () => ({ reason: 'fuzz' }),
     'POST /api/care-plans/:id/resume': () => ({ reason: 'fuzz' }),
     'POST /api/care-plans/:id/cancel': () => ({ reason: 'fuzz' }),

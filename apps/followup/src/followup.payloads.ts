@@ -17,7 +17,7 @@ export const FOLLOWUP_PAYLOADS: PayloadShapes<Pattern> = {
   [P.itemsCounts]: { clinicianId: 'id?', kind: 'string?' },
   [P.bookingTasksList]: { state: 'string?', patientId: 'id?' },
   [P.bookingTasksComplete]: { id: 'id', note: 'string?' },
-  [P.itemsComplete]: { id: 'id', note: 'string?' },
+  [P.itemsComplete]: { id: 'id', note: 'string?', seenOccurrences: 'int?' },
   [P.itemsDecide]: { id: 'id', decision: 'string?', repeatInjection: 'boolean?', note: 'string?', bookBy: 'string?', reassessInWeeks: 'int?', outcome: 'string?' },
   [P.itemsGet]: BY_ID,
   [P.itemsSnooze]: { id: 'id', until: 'string', note: 'string?' },

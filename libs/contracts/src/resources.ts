@@ -701,6 +701,8 @@ export type PutEscalationRulesData = Partial<Omit<EscalationRulesResource, 'upda
 export interface CompleteFollowUpData {
   id: string;
   note?: string | null;
+  /** The item's `occurrences` as the clinician saw it: more by now is a 409 (new evidence, unseen). */
+  seenOccurrences?: number;
 }
 /**
  * A decision on a repeat evaluation: `decision`, or (the first API) `repeatInjection`

@@ -212,6 +212,28 @@ describe('the due list (followup, real PostgreSQL)', () => {
     expect(back.history[1]).toMatchObject({ note: 'spoke to her, ice and rest', details: { until } });
   });
 
+  it('completing an attention item raised again since the clinician read it is refused (409): the new evidence is read first, never closed unseen', async () => {
+    const { patientId } = await givenPatient();
+    await answer(patientId, 9);
+    const [item] = await db.select().from(items).where(and(eq(items.patientId, patientId), eq(items.cause, 'high_score')));
+    const read = await api.item({ ctx: clinician, data: { id: item!.id } });
+    expect(read.occurrences).toBe(1);
+    await answer(patientId, 10); // while the clinician writes the note
+
+    await expect(api.complete({ ctx: clinician, data: { id: item!.id, note: 'settled', seenOccurrences: read.occurrences } })).rejects.toMatchObject({
+      code: 'FOLLOW_UP.NEW_EVIDENCE',
+      statusCode: 409,
+      field: 'seenOccurrences',
+      message: expect.stringContaining('raised again since you opened it (1 more time, 2 in all)'),
+    });
+    const unchanged = await api.item({ ctx: clinician, data: { id: item!.id } });
+    expect(unchanged).toMatchObject({ state: 'today', occurrences: 2, completedAt: null });
+    expect(unchanged.history.map((h) => h.action)).toEqual(['raised', 'evidence']);
+    // Read again (2 raises, the 10 first), it completes; without the count it is not checked.
+    expect(unchanged.evidence.map((e) => e.score)).toEqual([10, 9]);
+    expect(await api.complete({ ctx: clinician, data: { id: item!.id, note: 'called her: settled', seenOccurrences: unchanged.occurrences } })).toMatchObject({ state: 'done' });
+  });
+
   it('reassigns to an active clinician only, and completes with a note', async () => {
     const { id } = await givenItem('follow_up_visit', new Date());
     await expect(api.reassign({ ctx: clinician, data: { id, clinicianId: RETIRED } })).rejects.toMatchObject({ code: 'FOLLOW_UP.CLINICIAN_INACTIVE', field: 'clinicianId' });

@@ -60,6 +60,17 @@ export class FollowUpActionsService {
       if (item.kind === 'repeat_evaluation') {
         throw new DomainError('FOLLOW_UP.DECISION_REQUIRED', 'A repeat-injection evaluation is closed by a decision: POST /api/follow-ups/:id/decision', 409);
       }
+      // Evidence that came after the clinician read the item (a worse answer, another missed
+      // check-in) is not closed unseen: the clinician reads it, then completes the item again.
+      if (data.seenOccurrences !== undefined && item.occurrences > data.seenOccurrences) {
+        const since = item.occurrences - data.seenOccurrences;
+        throw new DomainError(
+          'FOLLOW_UP.NEW_EVIDENCE',
+          `This item was raised again since you opened it (${since} more time${since === 1 ? '' : 's'}, ${item.occurrences} in all): read the new evidence, then complete it`,
+          409,
+          'seenOccurrences',
+        );
+      }
       await tx.update(items).set({ status: 'done', note: data.note ?? null, completedAt: this.clock.now(), completedBy: ctx.userId, updatedAt: this.clock.now() }).where(eq(items.id, item.id));
       await this.recordAction(tx, ctx, item, 'completed', data.note);
     });

@@ -131,7 +131,8 @@ describe('the roles every route declares', () => {
     'POST /api/appointments/:id/check-in': ALL,
     'POST /api/appointments/:id/no-show': ALL,
     'POST /api/appointments/:id/complete': CLINICAL,
-    'GET /api/follow-ups': CLINICAL,
+    // The front desk may read the list's booking tasks only (kind=booking_task), without pain scores: the handler refuses the rest.
+    'GET /api/follow-ups': ALL,
     'GET /api/follow-ups/counts': CLINICAL,
     'POST /api/follow-ups/:id/complete': CLINICAL,
     'POST /api/follow-ups/:id/decision': CLINICAL,

@@ -1,4 +1,4 @@
-import { Body, Controller, Get, HttpCode, Param, Post, Put, Query } from '@nestjs/common';
+import { Body, Controller, ForbiddenException, Get, HttpCode, Param, Post, Put, Query } from '@nestjs/common';
 import {
   PATTERNS,
   type CompleteFollowUpData,
@@ -16,12 +16,12 @@ import {
   type SnoozeFollowUpData,
 } from '@aftercare/contracts';
 import { Roles } from '../auth/auth.decorators.js';
-import { ADMIN_ONLY, CLINICAL } from '../auth/roles.js';
+import { ADMIN_ONLY, ALL_STAFF, CLINICAL } from '../auth/roles.js';
 import { IdParamDto } from '../common/id-param.dto.js';
 import { Ctx } from '../common/request-context.js';
 import { ServiceForwarder } from '../common/service-forwarder.service.js';
 import {
-  CompleteFollowUpDto,
+  CompleteFollowUpItemDto,
   DecisionDto,
   FollowUpCountsQueryDto,
   ListFollowUpsQueryDto,
@@ -37,17 +37,29 @@ const P = PATTERNS.followup;
 export class FollowUpsController {
   constructor(private readonly services: ServiceForwarder) {}
 
-  /** Urgency first. With `limit` or `cursor`: `{ items, nextCursor }`; without: the first 500 as an array. */
+  /**
+   * Urgency first. With `limit` or `cursor`: `{ items, nextCursor }`; without: the first 500 as an
+   * array. The front desk may read the list's booking tasks (`kind=booking_task`: PRODUCT.md's
+   * "sees what needs booking"), without the plan's pain scores; the rest of the list is clinical.
+   */
   @Get()
-  @Roles(...CLINICAL)
-  list(@Ctx() ctx: RequestContext, @Query() query: ListFollowUpsQueryDto): Promise<FollowUpPage | FollowUpItemResource[]> {
+  @Roles(...ALL_STAFF)
+  async list(@Ctx() ctx: RequestContext, @Query() query: ListFollowUpsQueryDto): Promise<FollowUpPage | FollowUpItemResource[]> {
+    const frontDesk = ctx.role === 'front_desk';
+    if (frontDesk && query.kind !== 'booking_task') {
+      throw new ForbiddenException(
+        'The front_desk role may not read the whole due list (it shows check-in answers): ask for its booking tasks with kind=booking_task, or use GET /api/booking-tasks',
+      );
+    }
     const data: ListFollowUpsData = {};
     if (query.clinicianId) data.clinicianId = query.clinicianId;
     if (query.kind) data.kind = query.kind;
     if (query.state) data.state = query.state;
     if (query.limit !== undefined) data.limit = query.limit;
     if (query.cursor) data.cursor = query.cursor;
-    return this.services.send(P.itemsList, ctx, data);
+    const answer = await this.services.send<FollowUpPage | FollowUpItemResource[]>(P.itemsList, ctx, data);
+    if (!frontDesk) return answer;
+    return Array.isArray(answer) ? answer.map(forTheFrontDesk) : { ...answer, items: answer.items.map(forTheFrontDesk) };
   }
 
   /**
@@ -74,8 +86,9 @@ export class FollowUpsController {
   @Post(':id/complete')
   @HttpCode(200)
   @Roles(...CLINICAL)
-  complete(@Ctx() ctx: RequestContext, @Param() params: IdParamDto, @Body() body: CompleteFollowUpDto): Promise<FollowUpItemDetailResource> {
+  complete(@Ctx() ctx: RequestContext, @Param() params: IdParamDto, @Body() body: CompleteFollowUpItemDto): Promise<FollowUpItemDetailResource> {
     const data: CompleteFollowUpData = { id: params.id, note: body.note ?? null };
+    if (body.seenOccurrences !== undefined) data.seenOccurrences = body.seenOccurrences;
     return this.services.send(P.itemsComplete, ctx, data);
   }
 
@@ -132,4 +145,10 @@ export class EscalationRulesController {
     if (body.emailAlerts !== undefined && body.emailAlerts !== null) data.emailAlerts = body.emailAlerts;
     return this.services.send(P.escalationRulesPut, ctx, data);
   }
+}
+
+/** A due-list item without what the front desk may not see: the plan's pain scores and the evidence of check-in answers. */
+function forTheFrontDesk(item: FollowUpItemResource): FollowUpItemResource {
+  const { latestPainScore: _score, latestPainScoreAt: _at, painTrend: _trend, painDirection: _direction, evidence: _evidence, ...rest } = item;
+  return rest as FollowUpItemResource;
 }

@@ -59,6 +59,17 @@ export class CompleteFollowUpDto {
   note?: string | null;
 }
 
+/** Completing a due-list item: as a booking task, and what the clinician saw of it. */
+export class CompleteFollowUpItemDto extends CompleteFollowUpDto {
+  /**
+   * How many times the item had been raised when the clinician read it (its `occurrences`):
+   * evidence that came since gets a 409 instead of being closed unseen. Left out: not checked.
+   */
+  @IsOptional()
+  @IsWholeNumber(1, 1_000_000)
+  seenOccurrences?: number;
+}
+
 export class SnoozeFollowUpDto {
   /** Until then the item is off today and overdue: a date (the start of that day, patient's zone) or a date-time. */
   @Required()

@@ -21,6 +21,8 @@ export interface ActionableItem {
   patient: { id: string; name: string };
   /** The plan's pain scores, oldest first, shown with the decision. */
   painTrend?: number[];
+  /** How many times the item was raised, as shown: completing it is refused if it has been raised again since. */
+  occurrences?: number;
 }
 
 type Open = 'complete' | 'snooze' | 'reassign' | 'decide' | null;
@@ -88,7 +90,12 @@ interface DialogProps {
 
 function CompleteDialog({ item, onClose, onDone }: DialogProps) {
   const [draft, update, clear] = useDraft(`follow-up.${item.id}.complete`, { note: '' });
-  const { run, pending, error } = useAction(() => api(`/api/follow-ups/${item.id}/complete`, { method: 'POST', body: { note: draft.note.trim() || null } }));
+  const { run, pending, error } = useAction(() =>
+    api(`/api/follow-ups/${item.id}/complete`, {
+      method: 'POST',
+      body: { note: draft.note.trim() || null, ...(item.occurrences !== undefined ? { seenOccurrences: item.occurrences } : {}) },
+    }),
+  );
   async function submit() {
     if ((await run()) === undefined) return;
     clear();
