@@ -192,6 +192,8 @@ const BAD_QUERIES: BadQuery[] = [
   { route: 'GET /api/appointments', why: 'from is "tomorrow"', as: 'frontDesk', query: () => 'from=tomorrow', field: 'from' },
   { route: 'GET /api/appointments', why: 'patientId is not a UUID', as: 'frontDesk', query: () => 'patientId=42', field: 'patientId' },
   { route: 'GET /api/appointments', why: 'an unknown parameter', as: 'frontDesk', query: (w) => `patientId=${w.pat}&status=booked`, field: 'status' },
+  { route: 'GET /api/appointments', why: 'limit is 0', as: 'frontDesk', query: () => 'limit=0', field: 'limit' },
+  { route: 'GET /api/appointments', why: 'cursor is not one of ours', as: 'frontDesk', query: () => 'limit=5&cursor=bm90LWEtY3Vyc29y', field: 'cursor' },
 
   { route: 'GET /api/follow-ups', why: 'state is not a state', as: 'clinician', query: () => 'state=later', field: 'state' },
   { route: 'GET /api/follow-ups', why: 'kind is not a kind', as: 'clinician', query: () => 'kind=reminder', field: 'kind' },

@@ -66,6 +66,46 @@ describe('scheduling (module compiled, real PostgreSQL)', () => {
   const holding = (statement: string) => holdTransaction(db, (tx) => tx.execute(sql.raw(statement)));
 
 
+  it('lists appointments in time order: every match as an array, pages with limit and cursor, and a 400 saying how to narrow rather than the oldest 1,000 when more match', async () => {
+    const appointments = app.get(AppointmentsService);
+    const patientId = randomUUID();
+    await db.insert(patients).values({ id: patientId, clinicId: DEMO.clinicId, firstName: 'Lena', lastName: 'List', phone: '+12125550143', timezone: DEMO.clinicTimezone, preferredChannel: 'sms', smsConsent: true });
+    // 1,001 past appointments of one patient, an hour apart (cancelled, so none holds a slot), then one today.
+    const first = DateTime.fromISO('2025-01-06T15:00:00Z');
+    await db.execute(sql`
+      INSERT INTO scheduling.appointments (id, clinic_id, patient_id, clinician_id, procedure_type, starts_at, ends_at, blocks_until, status)
+      SELECT gen_random_uuid(), ${DEMO.clinicId}::uuid, ${patientId}::uuid, ${clinician}::uuid, 'consultation', t, t + interval '30 minutes', t + interval '30 minutes', 'cancelled'
+        FROM generate_series(${first.toISO()}::timestamptz, ${first.toISO()}::timestamptz + interval '1000 hours', interval '1 hour') AS t`);
+    const today = DateTime.now().toUTC().startOf('hour');
+    await db.execute(sql`
+      INSERT INTO scheduling.appointments (id, clinic_id, patient_id, clinician_id, procedure_type, starts_at, ends_at, blocks_until, status)
+      VALUES (gen_random_uuid(), ${DEMO.clinicId}::uuid, ${patientId}::uuid, ${clinician}::uuid, 'consultation', ${today.toISO()}::timestamptz, ${today.plus({ minutes: 30 }).toISO()}::timestamptz, ${today.plus({ minutes: 30 }).toISO()}::timestamptz, 'cancelled')`);
+
+    // 1,002 match: not the oldest 1,000 (today's would be missing), but how to ask.
+    await expect(appointments.list(ctx, { patientId })).rejects.toMatchObject({ code: 'APPOINTMENT.TOO_MANY', statusCode: 400, field: 'from', message: expect.stringContaining('limit and cursor') });
+    // Narrowed, an array as before.
+    const recent = await appointments.list(ctx, { patientId, from: today.minus({ days: 1 }).toISO()! });
+    expect(Array.isArray(recent) && recent.map((a) => a.startsAt)).toEqual([today.toJSDate().toISOString()]);
+
+    // Paged: every one once, in time order, the last page without a cursor.
+    const seen: string[] = [];
+    let cursor: string | undefined;
+    let pages = 0;
+    do {
+      const page = await appointments.list(ctx, { patientId, limit: 500, ...(cursor ? { cursor } : {}) });
+      if (Array.isArray(page)) throw new Error('a paged request answered an array');
+      seen.push(...page.items.map((a) => a.startsAt));
+      cursor = page.nextCursor ?? undefined;
+      pages++;
+    } while (cursor);
+    expect(pages).toBe(3);
+    expect(seen).toHaveLength(1002);
+    expect(new Set(seen).size).toBe(1002);
+    expect([...seen].sort()).toEqual(seen);
+    expect(seen.at(-1)).toBe(today.toJSDate().toISOString());
+    await expect(appointments.list(ctx, { patientId, cursor: 'bm90LWEtY3Vyc29y' })).rejects.toMatchObject({ code: 'APPOINTMENT.BAD_CURSOR', field: 'cursor' });
+  });
+
   it('a patient who leaves the list while freed time is being offered gets no offer', async () => {
     const day = wednesdayAt10(2);
     const { entryId } = await waitingPatient(day);

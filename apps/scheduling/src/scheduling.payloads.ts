@@ -59,7 +59,7 @@ export const SCHEDULING_PAYLOADS: PayloadShapes<Pattern> = {
     idempotencyKey: 'string?',
     bookingTaskId: 'id?',
   },
-  [P.appointmentsList]: { ...RANGE, clinicianId: 'id?', patientId: 'id?' },
+  [P.appointmentsList]: { ...RANGE, clinicianId: 'id?', patientId: 'id?', limit: 'int?', cursor: 'string?' },
   [P.appointmentsGet]: BY_ID,
   [P.appointmentsReschedule]: { id: 'id', startsAt: 'instant' },
   [P.appointmentsCancel]: { id: 'id', reason: 'string?' },

@@ -641,6 +641,15 @@ export interface ListAppointmentsData {
   to?: string;
   clinicianId?: string;
   patientId?: string;
+  /** Page size; with it (or a cursor) the answer is an AppointmentPage. */
+  limit?: number;
+  /** The nextCursor of the previous page (same filters). */
+  cursor?: string;
+}
+/** A page of appointments in time order; nextCursor null on the last page. */
+export interface AppointmentPage {
+  items: AppointmentResource[];
+  nextCursor: string | null;
 }
 export interface RescheduleData {
   id: string;

@@ -53,7 +53,7 @@ export class AppointmentsController {
   @Get()
   @Roles(...ALL_STAFF)
   list(@Ctx() ctx: RequestContext, @Query() query: ListAppointmentsQueryDto): Promise<unknown> {
-    const data: ListAppointmentsData = defined({ from: query.from, to: query.to, clinicianId: query.clinicianId, patientId: query.patientId });
+    const data: ListAppointmentsData = defined({ from: query.from, to: query.to, clinicianId: query.clinicianId, patientId: query.patientId, limit: query.limit, cursor: query.cursor });
     return this.services.send(P.appointmentsList, ctx, data);
   }
 

@@ -1,4 +1,5 @@
 import { IsId, IsIsoDateTime, IsOptional, IsProcedureTypeCode, IsText, IsWholeNumber, Required } from '../common/validation/validators.js';
+import { Matches } from 'class-validator';
 
 export class BookAppointmentDto {
   @Required()
@@ -43,6 +44,16 @@ export class ListAppointmentsQueryDto {
   @IsOptional()
   @IsId()
   patientId?: string;
+
+  /** Page size (1 to 500); with it (or a cursor) the answer is { items, nextCursor }. */
+  @IsOptional()
+  @IsWholeNumber(1, 500)
+  limit?: number;
+
+  /** The nextCursor of the previous page (same filters). */
+  @IsOptional()
+  @Matches(/^[A-Za-z0-9_-]{1,200}$/, { message: 'cursor must be the nextCursor of the previous page' })
+  cursor?: string;
 }
 
 export class RescheduleAppointmentDto {

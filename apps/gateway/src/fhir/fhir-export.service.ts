@@ -1,7 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import {
   PATTERNS,
-  type AppointmentResource,
   type ClinicianResource,
   type PatientCareRecord,
   type PatientResource,
@@ -9,13 +8,10 @@ import {
 } from '@aftercare/contracts';
 import { Clock } from '@aftercare/clock';
 import { APP_CONFIG, type AppConfig } from '@aftercare/config';
+import { patientAppointments } from '../appointments/patient-appointments.js';
 import { ServiceForwarder } from '../common/service-forwarder.service.js';
 import type { FhirBundle, FhirPatient } from './fhir.types.js';
 import { patientEverything, toFhirPatient } from './fhir.mapping.js';
-
-/** A list pattern answers an array, or a page `{ items, nextCursor }`. */
-type ListAnswer<T> = T[] | { items: T[]; nextCursor?: string | null };
-const itemsOf = <T>(answer: ListAnswer<T>): T[] => (Array.isArray(answer) ? answer : (answer?.items ?? []));
 
 /**
  * The FHIR export: asks scheduling (patient, appointments, clinicians) and followup (care plans,
@@ -41,10 +37,10 @@ export class FhirExportService {
   async everything(ctx: RequestContext, patientId: string): Promise<FhirBundle> {
     const [patient, appointments, clinicians, record] = await Promise.all([
       this.services.send<PatientResource>(PATTERNS.scheduling.patientsGet, ctx, { id: patientId }),
-      this.services.send<ListAnswer<AppointmentResource>>(PATTERNS.scheduling.appointmentsList, ctx, { patientId }),
+      patientAppointments(this.services, ctx, patientId),
       this.services.send<ClinicianResource[]>(PATTERNS.scheduling.cliniciansList, ctx, {}),
       this.services.send<PatientCareRecord>(PATTERNS.followup.careRecord, ctx, { id: patientId }),
     ]);
-    return patientEverything({ patient, appointments: itemsOf(appointments), clinicians: clinicians ?? [], record }, { baseUrl: this.baseUrl, now: this.clock.now() });
+    return patientEverything({ patient, appointments, clinicians: clinicians ?? [], record }, { baseUrl: this.baseUrl, now: this.clock.now() });
   }
 }

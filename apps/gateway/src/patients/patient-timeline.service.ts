@@ -1,10 +1,7 @@
 import { Injectable } from '@nestjs/common';
-import { PATTERNS, type AppointmentResource, type PatientResource, type RequestContext, type TimelineEntry } from '@aftercare/contracts';
+import { PATTERNS, type PatientResource, type RequestContext, type TimelineEntry } from '@aftercare/contracts';
+import { patientAppointments } from '../appointments/patient-appointments.js';
 import { ServiceForwarder } from '../common/service-forwarder.service.js';
-
-/** A list pattern answers an array, or a page `{ items, nextCursor }`. */
-type ListAnswer<T> = T[] | { items: T[]; nextCursor?: string | null };
-const itemsOf = <T>(answer: ListAnswer<T>): T[] => (Array.isArray(answer) ? answer : (answer?.items ?? []));
 
 /**
  * Everything that happened to one patient, from the three services that each own a part of
@@ -18,12 +15,12 @@ export class PatientTimelineService {
     const [, appointments, followup, notifications] = await Promise.all([
       // Asked only to answer 404 for an unknown patient rather than an empty timeline.
       this.services.send<PatientResource>(PATTERNS.scheduling.patientsGet, ctx, { id: patientId }),
-      this.services.send<ListAnswer<AppointmentResource>>(PATTERNS.scheduling.appointmentsList, ctx, { patientId }),
+      patientAppointments(this.services, ctx, patientId),
       this.services.send<TimelineEntry[]>(PATTERNS.followup.timeline, ctx, { id: patientId }),
       this.services.send<TimelineEntry[]>(PATTERNS.notifications.timeline, ctx, { id: patientId }),
     ]);
     return mergeTimeline([
-      itemsOf(appointments).map((a): TimelineEntry => ({ at: a.startsAt, type: 'appointment', data: a })),
+      appointments.map((a): TimelineEntry => ({ at: a.startsAt, type: 'appointment', data: a })),
       followup ?? [],
       notifications ?? [],
     ]);
