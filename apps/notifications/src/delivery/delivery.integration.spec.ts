@@ -20,7 +20,7 @@ import { InboundSmsService } from '../inbound/inbound-sms.service.js';
 import { DeliveryStatusService } from './delivery-status.service.js';
 import { DeliveryReportCheckService } from './report-check.service.js';
 import { NO_CHANNEL } from './fallback.service.js';
-import { MessageSenderService, SEND_CALL_BY_MS, SEND_LEASE_MS } from './message-sender.service.js';
+import { MessageSenderService, PROVIDER_BUSY, SEND_CALL_BY_MS, SEND_LEASE_MS } from './message-sender.service.js';
 import { MAX_SEND_ATTEMPTS } from './retry.policy.js';
 import { RecordingQueue, wireNotifications } from '../notifications.spec-support.js';
 
@@ -357,7 +357,7 @@ describe('sending with retries', () => {
     expect((await messagesOf(patient.patientId)).filter((m) => m.channel === 'email')).toEqual([]);
   });
 
-  it('a claim that waited too long for its turn at the provider makes no call; after the lease the message is asked about, then sent once', async () => {
+  it('a claim that waited too long for its turn at the provider makes no call and is given back, costing the message no attempt and no lookup; it is then sent once', async () => {
     const [held, late] = [await registerPatient(), await registerPatient()];
     const [heldRow, lateRow] = [await queueSms(held), await queueSms(late)];
     fake.delayNext(1, 600, { to: held.phone }); // holds the one provider call there is
@@ -367,15 +367,21 @@ describe('sending with retries', () => {
 
     const [heldOutcome, lateOutcome] = await Promise.all(sends);
     expect(heldOutcome).toEqual({ wakeAt: null });
-    expect(lateOutcome).toEqual({ wakeAt: new Date(NOW.getTime() + SEND_LEASE_MS) });
+    expect(lateOutcome).toEqual({ wakeAt: clock.now() }); // due again at once
     expect(fake.requestCount).toBe(1);
-    expect(await messageRow(lateRow.id)).toMatchObject({ status: 'sending', attempts: 1 });
+    expect(await messageRow(lateRow.id)).toMatchObject({ status: 'queued', attempts: 0, unconfirmedSince: null, errorCode: PROVIDER_BUSY });
 
-    clock.set(new Date(NOW.getTime() + SEND_LEASE_MS));
     expect(await oneCallSender.send(lateRow.id)).toEqual({ wakeAt: null });
-    expect(fake.listCount).toBe(1); // its claim's outcome was not known to the next run: it asked first
+    expect(fake.listCount).toBe(0); // no call was made under the claim given back: nothing to ask about
     expect(fake.messages.filter((m) => m.to === late.phone)).toHaveLength(1);
-    expect(await messageRow(lateRow.id)).toMatchObject({ status: 'sent', attempts: 2 });
+    expect(await messageRow(lateRow.id)).toMatchObject({ status: 'sent', attempts: 1, errorCode: null });
+    expect((await historyOf(lateRow.id)).map(([status, code]) => [status, code])).toEqual([
+      ['scheduled', null],
+      ['sending', null],
+      ['queued', PROVIDER_BUSY],
+      ['sending', null],
+      ['sent', null],
+    ]);
   });
 
   it('21211 (invalid number) fails at once, with no retry, and falls back to e-mail', async () => {

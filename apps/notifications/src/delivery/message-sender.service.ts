@@ -52,12 +52,14 @@ export const SEND_LEASE_MS = 45_000;
 /**
  * The worker holding a claim makes its provider calls only this long after the claim, so that a
  * call (Twilio's times out after 10 s) ends well inside the lease. Past it - a long wait for the
- * provider gate, or a pause - it makes no call and comes back at the lease's end, like any worker.
+ * provider gate, or a pause - it makes no call and gives the claim back (releaseLapsedClaim).
  */
 export const SEND_CALL_BY_MS = 25_000;
 
 /** The claim's time ran out before its provider call began: no call was made. */
 class ClaimLapsed extends Error {}
+/** The reason code of a claim given back unused: its turn at the provider came too late. */
+export const PROVIDER_BUSY = 'PROVIDER_BUSY';
 
 
 interface Suppression {
@@ -170,7 +172,7 @@ export class MessageSenderService {
       try {
         found = await this.alreadyAccepted(claimed, unconfirmedSince);
       } catch (error) {
-        if (error instanceof ClaimLapsed) return this.claimLapsed(claimed);
+        if (error instanceof ClaimLapsed) return this.releaseLapsedClaim(claimed, unconfirmedSince);
         return this.recordFailedAttempt(claimed, error, { priorUnknown: true, lookupFailed: true }, facts);
       }
       if (found) {
@@ -184,7 +186,7 @@ export class MessageSenderService {
     try {
       result = row.channel === 'sms' ? await this.sendSms(claimed) : await this.sendEmail(claimed);
     } catch (error) {
-      if (error instanceof ClaimLapsed) return this.claimLapsed(claimed);
+      if (error instanceof ClaimLapsed) return this.releaseLapsedClaim(claimed, unconfirmedSince);
       return this.recordFailedAttempt(claimed, error, { priorUnknown: unconfirmedSince !== null, lookupFailed: false }, facts);
     }
     const accepted = { row: claimed, provider: this.providerName(row), providerMessageId: result.providerMessageId };
@@ -223,11 +225,34 @@ export class MessageSenderService {
     return this.providerCalls.run(() => (this.clock.now().getTime() > callBy ? Promise.reject(new ClaimLapsed()) : call()));
   }
 
-  /** No call was made under a claim that ran late: the row stays `sending` (asked about first next time) until its lease ends. */
-  private claimLapsed(claimed: MessageRow): SendOutcome {
-    const wakeAt = claimed.dueAt ?? new Date(claimed.updatedAt.getTime() + SEND_LEASE_MS);
-    this.logger.warn(`message ${claimed.id}: the claim ran out before its provider call could start; no call made, back at ${wakeAt.toISOString()}`);
-    return { wakeAt };
+  /**
+   * No call was made under a claim whose turn at the provider came too late (the provider slow,
+   * or a pause): the claim is given back - `queued` and due now, the attempt not counted, and
+   * `unconfirmed_since` as it was before it - so that a busy provider costs a message neither an
+   * attempt nor a lookup. Only while the row is still this claim's: after a pause past the lease
+   * another worker may hold it, and it is left to that one.
+   */
+  private async releaseLapsedClaim(claimed: MessageRow, unconfirmedSince: Date | null): Promise<SendOutcome> {
+    const now = this.clock.now();
+    const [released] = await this.db.transaction(async (tx) => {
+      await setStatusSource(tx, 'sender');
+      return tx
+        .update(messages)
+        .set({
+          status: 'queued',
+          attempts: claimed.attempts - 1,
+          unconfirmedSince,
+          nextAttemptAt: null,
+          errorCode: PROVIDER_BUSY,
+          error: `No provider slot within ${SEND_CALL_BY_MS / 1000} s of the claim; no call was made, and it is queued again`,
+          updatedAt: now,
+        })
+        .where(and(eq(messages.id, claimed.id), eq(messages.status, 'sending'), eq(messages.attempts, claimed.attempts)))
+        .returning({ id: messages.id });
+    });
+    if (!released) return DONE;
+    this.logger.warn(`message ${claimed.id}: no provider slot within ${SEND_CALL_BY_MS / 1000} s of its claim; no call made, queued again`);
+    return { wakeAt: now };
   }
 
   private providerName(row: MessageRow): string {
