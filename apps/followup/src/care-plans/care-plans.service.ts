@@ -241,8 +241,17 @@ export class CarePlansService {
     await this.jobBatches.call(rows);
   }
 
-  /** The job handler: runs one step once. A step that is no longer scheduled is left alone. */
-  async runStep(stepId: string): Promise<void> {
+  /**
+   * The job handler: runs one step once. A step that is no longer scheduled is left alone, but for
+   * a check-in waiting for its answer: `wakeAt` is when the job is to wake it again (the end of
+   * its answer window), and the processor moves the job there.
+   */
+  async runStep(stepId: string): Promise<{ wakeAt: Date | null }> {
+    const wakeAt = await this.runStepOnce(stepId);
+    return { wakeAt: wakeAt ?? null };
+  }
+
+  private async runStepOnce(stepId: string): Promise<Date | null | void> {
     const [found] = await STEP_WITH_PLAN.execute(this.db, { id: stepId });
     const step = found?.step;
     if (!step) return;
@@ -250,7 +259,7 @@ export class CarePlansService {
       // A visit step whose plan ended when it may have been booking: its visit is to cancel.
       if (step.status === 'cancelling' && found.plan) await this.cancelVisitOfEndedPlan(step, found.plan);
       // A check-in that went out, woken at the end of its answer window.
-      else if (step.status === 'sent' && found.plan) await this.closeAtAnswerDeadline(step, found.plan);
+      else if (step.status === 'sent' && found.plan) return this.closeAtAnswerDeadline(step, found.plan);
       return;
     }
     // Woken early (a stale job): leave the row scheduled; the reconciler gives it a new alarm.
@@ -275,22 +284,26 @@ export class CarePlansService {
     }
   }
 
-  private async sendMessageStep(plan: CarePlanRow, step: StepRow): Promise<void> {
+  /** Claims the step and asks notifications for its message; a check-in's answer deadline, when it has one, is its job's next time. */
+  private async sendMessageStep(plan: CarePlanRow, step: StepRow): Promise<Date | null> {
     const now = this.clock.now();
-    await this.db.transaction(async (tx) => {
+    return this.db.transaction(async (tx) => {
+      let wakeAt: Date | null = null;
       if (step.kind === 'checkin') {
-        // A check-in waits for its answer until the end of the clinic's answer window (its job
-        // wakes it again then: the row is pending as `sent` until answer_due_at).
+        // A check-in waits for its answer until the end of the clinic's answer window: its job
+        // wakes it again then (the row is pending as `sent` until answer_due_at).
         const rules = await this.escalation.rulesOf(plan.clinicId, tx);
-        if (!(await this.claim(tx, step, 'sent', now, answerDueAt(now, rules)))) return;
+        wakeAt = answerDueAt(now, rules);
+        if (!(await this.claim(tx, step, 'sent', now, wakeAt))) return null;
         await this.followUps.closeUnansweredCheckins(tx, plan, step.id, rules);
-      } else if (!(await this.claim(tx, step, 'done', now))) return;
+      } else if (!(await this.claim(tx, step, 'done', now))) return null;
       await this.outbox.publish(
         tx,
         'care-plan.message-due',
         { stepId: step.id, carePlanId: plan.id, patientId: plan.patientId, kind: step.kind as 'aftercare' | 'checkin', dueAt: step.dueAt.toISOString() },
         { clinicId: plan.clinicId },
       );
+      return wakeAt;
     });
   }
 
@@ -423,13 +436,15 @@ export class CarePlansService {
 
   /**
    * The job of a check-in that went out, at the end of its answer window: unanswered if no answer
-   * came, and the missed-in-a-row rule applied. Woken early (a stale job): left as it is; the
-   * reconciler gives it a new alarm.
+   * came, and the missed-in-a-row rule applied. Woken early (the fire job run again): it waits for
+   * the deadline.
    */
-  private async closeAtAnswerDeadline(step: StepRow, plan: CarePlanRow): Promise<void> {
+  private async closeAtAnswerDeadline(step: StepRow, plan: CarePlanRow): Promise<Date | null> {
     const now = this.clock.now();
-    if (!step.answerDueAt || step.answerDueAt > now) return;
+    if (!step.answerDueAt) return null;
+    if (step.answerDueAt > now) return step.answerDueAt;
     await this.db.transaction((tx) => this.followUps.closeCheckinAtAnswerDeadline(tx, plan, step.id, now));
+    return null;
   }
 
   async list(ctx: RequestContext, patientId?: string): Promise<CarePlanResource[]> {

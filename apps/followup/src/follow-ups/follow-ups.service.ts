@@ -243,11 +243,11 @@ export class FollowUpsService {
   }
 
   /**
-   * Marks the patient's newest open check-in answered and returns it (none open: undefined).
-   * The next check-in going out closes this one as unanswered in its own transaction; if that
-   * happens between the read and the write, the write (only of a check-in still `sent`) waits
-   * for it, changes nothing, and the next read finds the check-in that closed it: an answer
-   * never reopens a check-in already counted as missed.
+   * Marks the patient's newest open check-in answered and returns it (none open: the one the
+   * answer came in time for, if any; else undefined). The next check-in going out closes this one
+   * as unanswered in its own transaction; if that happens between the read and the write, the
+   * write (only of a check-in still `sent`) waits for it, changes nothing, and the next read finds
+   * the check-in that closed it: an answer never reopens a check-in the next one has closed.
    */
   private async answerOpenCheckin(tx: Executor, patientId: string, answeredAt: Date, score: number): Promise<StepRow | undefined> {
     for (;;) {
@@ -257,7 +257,7 @@ export class FollowUpsService {
         .where(and(eq(steps.patientId, patientId), eq(steps.kind, 'checkin'), eq(steps.status, 'sent')))
         .orderBy(desc(steps.firedAt))
         .limit(1);
-      if (!open) return undefined;
+      if (!open) return this.answerInTime(tx, patientId, answeredAt, score);
       const marked = await tx
         .update(steps)
         .set({ status: 'answered', answeredAt, score })
@@ -265,6 +265,29 @@ export class FollowUpsService {
         .returning({ id: steps.id });
       if (marked.length > 0) return open;
     }
+  }
+
+  /**
+   * An answer the patient sent within a check-in's answer window that reached us only after the
+   * window was closed (followup or notifications down or behind at the deadline): that check-in
+   * was answered after all. The missed-check-ins item raised meanwhile stays open; the score is
+   * in its pain trend for the clinician to see.
+   */
+  private async answerInTime(tx: Executor, patientId: string, answeredAt: Date, score: number): Promise<StepRow | undefined> {
+    const [answered] = await tx
+      .update(steps)
+      .set({ status: 'answered', answeredAt, score })
+      .where(
+        and(
+          eq(steps.status, 'unanswered'),
+          sql`${steps.id} = (SELECT s.id FROM ${steps} s
+                              WHERE s.patient_id = ${patientId} AND s.kind = 'checkin' AND s.status = 'unanswered'
+                                AND s.fired_at <= ${answeredAt} AND s.answer_due_at >= ${answeredAt}
+                              ORDER BY s.fired_at DESC LIMIT 1)`,
+        ),
+      )
+      .returning();
+    return answered;
   }
 
   /** Followup's part of a patient's timeline: steps, pain scores, items. */
@@ -276,7 +299,11 @@ export class FollowUpsService {
     return [
       ...planSteps.map((s) => ({ at: (s.firedAt ?? s.dueAt).toISOString(), type: 'care_plan_step' as const, data: { id: s.id, carePlanId: s.carePlanId, key: s.key, kind: s.kind, dueAt: s.dueAt.toISOString(), status: s.status } })),
       ...scores.map((p) => ({ at: p.answeredAt.toISOString(), type: 'pain_score' as const, data: { score: p.score, answeredAt: p.answeredAt.toISOString(), stepId: p.stepId, messageId: p.messageId } })),
-      ...patientItems.map((i) => ({ at: i.createdAt.toISOString(), type: 'follow_up_item' as const, data: { id: i.id, kind: i.kind, status: i.status, dueAt: i.dueAt.toISOString(), reason: i.reason } })),
+      ...patientItems.map((i) => ({
+        at: i.createdAt.toISOString(),
+        type: 'follow_up_item' as const,
+        data: { id: i.id, kind: i.kind, status: i.status, dueAt: i.dueAt.toISOString(), reason: i.reason, occurrences: i.occurrences },
+      })),
     ];
   }
 }

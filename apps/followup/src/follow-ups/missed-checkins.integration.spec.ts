@@ -126,11 +126,12 @@ describe('check-ins that go unanswered (followup, real PostgreSQL and Redis)', (
 
     it('a check-in not answered within 48 hours is missed then, and the second miss in a row raises the attention item at once, not when the next check-in goes out', async () => {
       const plan = await planOfCheckins(3);
-      await carePlans.runStep(plan.stepIds[0]!);
+      const fired = await carePlans.runStep(plan.stepIds[0]!);
       const sent = await stepRow(plan.stepIds[0]!);
       expect(sent.answerDueAt!.getTime() - sent.firedAt!.getTime()).toBe(48 * HOUR);
-      // Its job woken before the window ends changes nothing.
-      await carePlans.runStep(plan.stepIds[0]!);
+      expect(fired).toEqual({ wakeAt: sent.answerDueAt }); // the job is moved to the window's end
+      // Its job woken before the window ends changes nothing, and waits for the end.
+      expect(await carePlans.runStep(plan.stepIds[0]!)).toEqual({ wakeAt: sent.answerDueAt });
       expect(await statuses(plan.carePlanId)).toEqual(['sent', 'scheduled', 'scheduled']);
 
       await endWindow(plan.stepIds[0]!);
@@ -209,6 +210,25 @@ describe('check-ins that go unanswered (followup, real PostgreSQL and Redis)', (
       await events.checkinAnswered(envelopesOf(plan.clinicId)('checkin.answered', { patientId: plan.patientId, messageId: randomUUID(), score: 5, answeredAt: new Date().toISOString() }));
       expect((await waiting()).map((r) => r.id)).toEqual([plan.stepIds[1]]);
       expect(await source.isPending(sent.id)).toBe(false);
+    });
+
+    it('an answer the patient sent within the window that reaches followup only after the window was closed (followup behind) still counts for its check-in', async () => {
+      const plan = await planOfCheckins(1, { missedInARow: 1 });
+      await carePlans.runStep(plan.stepIds[0]!);
+      // Went out 10 minutes ago; its window ended a minute ago, and the job closed it.
+      await db.update(steps).set({ firedAt: new Date(Date.now() - 10 * 60_000), answerDueAt: new Date(Date.now() - 60_000) }).where(eq(steps.id, plan.stepIds[0]!));
+      await carePlans.runStep(plan.stepIds[0]!);
+      expect(await statuses(plan.carePlanId)).toEqual(['unanswered']);
+      expect(await missedItems(plan.carePlanId)).toHaveLength(1);
+
+      // The answer was sent five minutes ago, inside the window, and arrives now.
+      const messageId = randomUUID();
+      await events.checkinAnswered(envelopesOf(plan.clinicId)('checkin.answered', { patientId: plan.patientId, messageId, score: 3, answeredAt: new Date(Date.now() - 5 * 60_000).toISOString() }));
+      expect(await statuses(plan.carePlanId)).toEqual(['answered']);
+      const [score] = await db.select({ stepId: painScores.stepId }).from(painScores).where(eq(painScores.messageId, messageId));
+      expect(score).toEqual({ stepId: plan.stepIds[0] });
+      // The item raised meanwhile stays for the clinician, who sees the answer in its pain trend.
+      expect(await missedItems(plan.carePlanId)).toHaveLength(1);
     });
 
     it('an answer that meets the end of the window: the check-in is one or the other, never both', async () => {

@@ -59,7 +59,7 @@ export function PatientPage() {
   const newestScores = outcomes.data?.procedures[0]?.scores.map((s) => s.score) ?? [];
   const openItems = (timeline.data ?? [])
     .filter((e) => e.type === 'follow_up_item')
-    .map((e) => e.data as { id: string; kind: FollowUpKind; status: string; dueAt: string; reason: string | null })
+    .map((e) => e.data as { id: string; kind: FollowUpKind; status: string; dueAt: string; reason: string | null; occurrences?: number })
     .filter((item) => item.status === 'open');
 
   function actionDone(message: string) {
@@ -106,7 +106,7 @@ export function PatientPage() {
                 <td>{item.reason ?? '—'}</td>
                 <td>
                   <FollowUpActions
-                    item={{ id: item.id, kind: item.kind, patient: { id, name }, painTrend: newestScores }}
+                    item={{ id: item.id, kind: item.kind, patient: { id, name }, painTrend: newestScores, occurrences: item.occurrences }}
                     clinicians={clinicians.data ?? []}
                     timeZone={timeZone}
                     onDone={actionDone}
