@@ -496,6 +496,8 @@ describe('the route × role matrix, from the router itself', () => {
       expect(items.every((i: { kind: string }) => i.kind === 'booking_task')).toBe(true);
       expect(keysOf(answer.body).filter((k) => /pain|score|trend|answer|outcome/i.test(k))).toEqual([]);
       expect(JSON.stringify(answer.body)).not.toContain(FREE_TEXT);
+      // Only the contract's item and its times: no clinician's note, no site of the procedure.
+      for (const item of items) expect(Object.keys(item).sort()).toEqual(['carePlanId', 'clinicianId', 'completedAt', 'createdAt', 'dueAt', 'id', 'kind', 'patient', 'reason', 'snoozedUntil', 'state', 'updatedAt']);
     }
     // The clinician's view of the same items has the plan's pain fields (so the check above looks at data that is there).
     expect(keysOf((await clinician.get('/api/follow-ups?kind=booking_task')).body).some((k) => /pain/i.test(k))).toBe(true);

@@ -44,7 +44,7 @@ export class FollowUpsController {
    */
   @Get()
   @Roles(...ALL_STAFF)
-  async list(@Ctx() ctx: RequestContext, @Query() query: ListFollowUpsQueryDto): Promise<FollowUpPage | FollowUpItemResource[]> {
+  async list(@Ctx() ctx: RequestContext, @Query() query: ListFollowUpsQueryDto): Promise<FollowUpPage | FollowUpItemResource[] | FrontDeskItem[] | { items: FrontDeskItem[]; nextCursor: string | null }> {
     const frontDesk = ctx.role === 'front_desk';
     if (frontDesk && query.kind !== 'booking_task') {
       throw new ForbiddenException(
@@ -147,8 +147,14 @@ export class EscalationRulesController {
   }
 }
 
-/** A due-list item without what the front desk may not see: the plan's pain scores and the evidence of check-in answers. */
-function forTheFrontDesk(item: FollowUpItemResource): FollowUpItemResource {
-  const { latestPainScore: _score, latestPainScoreAt: _at, painTrend: _trend, painDirection: _direction, evidence: _evidence, ...rest } = item;
-  return rest as FollowUpItemResource;
+/**
+ * The fields of a due-list item the front desk sees: the contract's item and when it was made and
+ * done - what its own booking-task list shows. Named one by one, so a field added to the item
+ * later (or a clinician's note, the plan's pain scores) is not shown to it unless added here.
+ */
+const FRONT_DESK_FIELDS = ['id', 'kind', 'state', 'dueAt', 'patient', 'clinicianId', 'carePlanId', 'reason', 'snoozedUntil', 'completedAt', 'createdAt', 'updatedAt'] as const;
+type FrontDeskItem = Pick<FollowUpItemResource, (typeof FRONT_DESK_FIELDS)[number]>;
+
+function forTheFrontDesk(item: FollowUpItemResource): FrontDeskItem {
+  return Object.fromEntries(FRONT_DESK_FIELDS.map((field) => [field, item[field]])) as FrontDeskItem;
 }
