@@ -15,7 +15,7 @@ import { NOTIFICATIONS_MIGRATIONS } from './database/migrations.js';
 import { messages, notificationsMessaging, recipients, type MessageRow } from './database/schema.js';
 import { DirectoryService } from './directory/directory.service.js';
 import { NotificationsEventsController } from './events/notifications-events.controller.js';
-import { InboundSmsService } from './inbound/inbound-sms.service.js';
+import { InboundSmsService, REPLY_LATE } from './inbound/inbound-sms.service.js';
 import { MessagesService } from './messages/messages.service.js';
 import { TemplatesService } from './templates/templates.service.js';
 import { RecordingQueue, wireNotifications } from './notifications.spec-support.js';
@@ -287,6 +287,21 @@ describe('quiet hours at compose time, in the patient’s zone', () => {
     const { reply } = await inbound.receive(text(patient.phone, 'HELP'));
     expect(reply).toContain('Aftercare Demo Clinic');
     expect((await outbound(patient.patientId, 'help')).map((m) => [m.status, iso(m.sentAt)])).toEqual([['sent', '2026-01-13T07:00:00.000Z']]);
+  });
+
+  it('an answer ready only after the gateway stopped waiting for it is logged as not sent (REPLY_LATE), not as sent', async () => {
+    const patient = await registerPatient();
+    const inTime = await inbound.receive({ ...text(patient.phone, 'HELP'), replyBy: new Date(Date.now() + 4_000).toISOString() });
+    expect(inTime.reply).toContain('Aftercare Demo Clinic');
+    // The gateway's wait (real time) ended a moment ago: its response to Twilio went out empty.
+    const late = await inbound.receive({ ...text(patient.phone, 'HELP'), replyBy: new Date(Date.now() - 1_000).toISOString() });
+    expect(late.reply).toBeNull();
+    expect((await outbound(patient.patientId, 'help')).map((m) => [m.status, m.errorCode])).toEqual([
+      ['sent', null],
+      ['suppressed', REPLY_LATE],
+    ]);
+    // An unknown number, too late: nothing to answer with.
+    expect((await inbound.receive({ ...text('+12125550999', 'hello?'), replyBy: new Date(Date.now() - 1_000).toISOString() })).reply).toBeNull();
   });
 });
 

@@ -15,7 +15,7 @@ const TEMPLATE = { kind: 'string', language: 'string' } as const;
 export const NOTIFICATIONS_PAYLOADS: PayloadShapes<Pattern> = {
   [P.messagesList]: { patientId: 'id?', status: 'string?', limit: 'int?', before: 'string?' },
   [P.timeline]: BY_ID,
-  [P.inboundSms]: { messageSid: 'string', from: 'string', to: 'string', body: 'string', heldSince: 'instant?' },
+  [P.inboundSms]: { messageSid: 'string', from: 'string', to: 'string', body: 'string', heldSince: 'instant?', replyBy: 'instant?' },
   [P.smsOptOut]: BY_ID,
   [P.smsHoldRelease]: BY_ID,
   [P.deliveryStatus]: { messageSid: 'string', status: 'string', errorCode: 'string?', messageId: 'id?' },

@@ -188,6 +188,11 @@ export interface InboundSms {
    * handled now, its answer can no longer go back in the webhook's response.
    */
   heldSince?: string | null;
+  /**
+   * Until when (real time) the gateway waits for the answer to go in the webhook's response; an
+   * answer ready only later is not heard by the patient, so it is recorded as not sent.
+   */
+  replyBy?: string | null;
 }
 export interface InboundSmsReply {
   /** Text to answer with (TwiML <Message>), or null for no reply. */

@@ -23,7 +23,7 @@ const LOCK_KEY = 'aftercare.gateway.held-webhooks';
  * How long a webhook waits for notifications before it is held: well inside Twilio's 15 s, and
  * far above the tens of milliseconds notifications takes.
  */
-const FORWARD_TIMEOUT_MS = 5_000;
+export const FORWARD_TIMEOUT_MS = 5_000;
 /** How long to wait for Redis to say whether notifications listens at all (else: try it). */
 const LISTENERS_TIMEOUT_MS = 250;
 
@@ -77,14 +77,46 @@ export class HeldWebhooks implements OnApplicationBootstrap, BeforeApplicationSh
   }
 
   /**
+   * Forwards being made right now, by order key (a patient's number): a later webhook of the key
+   * waits for the earlier one's forward to settle - answered, or held - so that it cannot overtake
+   * a text that is about to be held (a STOP then a START must not be applied START first).
+   */
+  private readonly turns = new Map<string, Promise<unknown>>();
+
+  /**
    * The webhook's answer from notifications, forwarded at once - or, when notifications cannot
    * take it now (or older webhooks are still held), `heldAnswer` once the webhook is kept (as
-   * `asHeld` makes it: what notifications should know of a webhook that waited).
+   * `asHeld` makes it: what notifications should know of a webhook that waited). `orderKey`:
+   * webhooks of one key are forwarded one after the other, in the order they came; `deadline`
+   * (epoch ms, default 5 s from now): the answer is waited for until then, the wait for an
+   * earlier webhook's turn included.
    */
-  async forward<T>(pattern: string, dedupeKey: string, ctx: RequestContext, data: object, heldAnswer: T, asHeld: (receivedAt: Date) => object = () => data): Promise<T> {
-    if (!(await this.anyHeld()) && !(await this.nobodyListens(pattern))) {
+  async forward<T>(
+    pattern: string,
+    dedupeKey: string,
+    ctx: RequestContext,
+    data: object,
+    heldAnswer: T,
+    asHeld: (receivedAt: Date) => object = () => data,
+    { orderKey, deadline = Date.now() + FORWARD_TIMEOUT_MS }: { orderKey?: string; deadline?: number } = {},
+  ): Promise<T> {
+    const now = () => this.forwardNow(pattern, dedupeKey, ctx, data, heldAnswer, asHeld, deadline);
+    if (orderKey === undefined) return now();
+    const mine = (this.turns.get(orderKey) ?? Promise.resolve()).then(now, now);
+    const settled = mine.catch(() => undefined);
+    this.turns.set(orderKey, settled);
+    try {
+      return await mine;
+    } finally {
+      if (this.turns.get(orderKey) === settled) this.turns.delete(orderKey);
+    }
+  }
+
+  private async forwardNow<T>(pattern: string, dedupeKey: string, ctx: RequestContext, data: object, heldAnswer: T, asHeld: (receivedAt: Date) => object, deadline: number): Promise<T> {
+    const left = deadline - Date.now();
+    if (left > 0 && !(await this.anyHeld()) && !(await this.nobodyListens(pattern))) {
       try {
-        return await this.services.send<T>(pattern, ctx, data, FORWARD_TIMEOUT_MS);
+        return await this.services.send<T>(pattern, ctx, data, left);
       } catch (error) {
         if (!notTakenNow(error)) throw error;
         this.logger.warn(`${pattern}: notifications cannot take it now (${safeErrorMessage(error)}); held, to be forwarded when it can`);

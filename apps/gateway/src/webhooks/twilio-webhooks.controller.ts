@@ -9,7 +9,7 @@ import {
 import { Public } from '../auth/auth.decorators.js';
 import { RateLimit } from '../rate-limit/rate-limit.decorator.js';
 import { SystemCtx } from '../common/request-context.js';
-import { HeldWebhooks } from './held-webhooks.service.js';
+import { FORWARD_TIMEOUT_MS, HeldWebhooks } from './held-webhooks.service.js';
 import { CallbackMessageId, TwilioForm } from './twilio-form.decorator.js';
 import { TwilioSignatureGuard } from './twilio-signature.guard.js';
 import { InboundSmsForm, StatusCallbackForm } from './twilio-webhooks.dto.js';
@@ -33,9 +33,15 @@ export class TwilioWebhooksController {
   @HttpCode(200)
   @Header('Content-Type', 'text/xml; charset=utf-8')
   async inboundSms(@SystemCtx() ctx: RequestContext, @TwilioForm() form: InboundSmsForm): Promise<string> {
-    const data: InboundSms = { messageSid: form.MessageSid, from: form.From, to: form.To, body: form.Body };
+    // The answer goes back in this response only if it comes before the forward gives up.
+    const deadline = Date.now() + FORWARD_TIMEOUT_MS;
+    const data: InboundSms = { messageSid: form.MessageSid, from: form.From, to: form.To, body: form.Body, replyBy: new Date(deadline).toISOString() };
     // Held: handled once notifications is back, when an answer can no longer go in this response.
-    const { reply } = await this.webhooks.forward<InboundSmsReply>(P.inboundSms, form.MessageSid, ctx, data, { reply: null }, (at) => ({ ...data, heldSince: at.toISOString() }));
+    // One number's texts go one after the other, so a later one cannot overtake one being held.
+    const { reply } = await this.webhooks.forward<InboundSmsReply>(P.inboundSms, form.MessageSid, ctx, data, { reply: null }, (at) => ({ ...data, heldSince: at.toISOString() }), {
+      orderKey: form.From,
+      deadline,
+    });
     return twimlReply(reply);
   }
 

@@ -13,8 +13,20 @@ import { TemplatesService } from '../templates/templates.service.js';
 import { WaitlistOffersService } from '../waitlist/waitlist-offers.service.js';
 import { parseSmsReply } from './sms-reply.parser.js';
 
-/** The reason code of an answer not sent because its text was held by the gateway. */
+/** The reason code of an answer not sent because its text was held by the gateway, or handled after the gateway stopped waiting. */
 export const REPLY_LATE = 'REPLY_LATE';
+/** Time the answer still needs after it is decided: the commit, and the way back to the gateway. */
+export const REPLY_MARGIN_MS = 500;
+
+/**
+ * Whether the answer can no longer go back in the webhook's response: the gateway held the text
+ * (notifications could not take it), or its wait (`replyBy`, real time: the gateway's timeout
+ * runs on the wall clock) is over, or nearly.
+ */
+export function replyTooLate(sms: Pick<InboundSms, 'heldSince' | 'replyBy'>, nowMs = Date.now()): boolean {
+  if (sms.heldSince) return true;
+  return !!sms.replyBy && nowMs > Date.parse(sms.replyBy) - REPLY_MARGIN_MS;
+}
 
 /** Jobs to add and remove once the transaction that decided them has committed. */
 interface AfterCommit {
@@ -87,7 +99,7 @@ export class InboundSmsService {
     const reply = parseSmsReply(sms.body);
     // A STOP from a number we do not know: Twilio has opted it out and confirmed it itself; an
     // answer from us would only say "Reply STOP to opt out" to someone who just did.
-    if (!recipient) return { reply: reply.kind === 'stop' || sms.heldSince ? null : await this.unknownSenderHelp(tx) };
+    if (!recipient) return { reply: reply.kind === 'stop' || replyTooLate(sms) ? null : await this.unknownSenderHelp(tx) };
 
     // A text from the number: it takes SMS after all (a carrier's 30003/30005/30006 no longer holds).
     await this.messages.numberHeardFrom(tx, recipient.id, sms.from);
@@ -163,7 +175,9 @@ export class InboundSmsService {
         kind = 'help';
         break;
       case 'pain':
-        await this.outbox.publish(tx, 'checkin.answered', { patientId: recipient.id, messageId: inboundId, score: reply.score, answeredAt: now.toISOString() }, meta);
+        // When the patient answered: for a text the gateway held, when it came, not when it is handled.
+        const answeredAt = sms.heldSince ?? now.toISOString();
+        await this.outbox.publish(tx, 'checkin.answered', { patientId: recipient.id, messageId: inboundId, score: reply.score, answeredAt }, meta);
         kind = 'checkin_thanks';
         break;
       case 'confirm':
@@ -210,7 +224,7 @@ export class InboundSmsService {
     // Once opted out, only the confirmation of STOP itself goes back by SMS - and the answer to
     // HELP, which carriers require whatever the patient's opt-out status.
     if (optedOut && reply.kind !== 'stop' && reply.kind !== 'help') return { reply: null };
-    const answer = await this.recordReply(tx, recipient, kind, about, sms.heldSince != null);
+    const answer = await this.recordReply(tx, recipient, kind, about, replyTooLate(sms));
     return { reply: answer };
   }
 
@@ -246,9 +260,10 @@ export class InboundSmsService {
 
   /**
    * The answer to the patient's text, recorded as an outbound message and returned for the
-   * webhook's TwiML. For a text the gateway held (notifications was unreachable when it came),
-   * there is no response left to carry it: recorded as suppressed with the reason, so the
-   * message log shows what the patient was not told, and null returned.
+   * webhook's TwiML. For a text the gateway held (notifications was unreachable when it came), or
+   * one whose answer is ready only after the gateway stopped waiting for it, there is no response
+   * left to carry it: recorded as suppressed with the reason, so the message log shows what the
+   * patient was not told, and null returned.
    */
   private async recordReply(tx: Executor, recipient: RecipientRow, kind: MessageKind, about: MessageSubject | null, late: boolean): Promise<string | null> {
     const clinic = await this.directory.clinic(recipient.clinicId, tx);
@@ -267,7 +282,7 @@ export class InboundSmsService {
       sendAt: now,
       createdAt: now,
       ...(late
-        ? { status: 'suppressed' as const, errorCode: REPLY_LATE, error: 'Not sent: the text came while this service was unreachable and was handled later, when the answer could no longer go back in the reply to it' }
+        ? { status: 'suppressed' as const, errorCode: REPLY_LATE, error: 'Not sent: the text was handled too late (this service was unreachable or slow), when the answer could no longer go back in the reply to it' }
         : { status: 'sent' as const, provider: 'twiml', sentAt: now }),
     });
     return late ? null : body;
