@@ -544,6 +544,13 @@ describe('inbound texts', () => {
     expect(await db.select().from(messages).where(eq(messages.providerMessageId, sms.messageSid))).toHaveLength(1);
   });
 
+  it('a pain score the gateway held counts from when the patient sent it, not from when it was handled', async () => {
+    const patient = await registerPatient();
+    const heldSince = new Date(clock.now().getTime() - 20 * 60_000).toISOString();
+    expect((await inbound.receive({ ...text(patient.phone, '6'), heldSince })).reply).toBeNull();
+    expect((await published('checkin.answered', patient.patientId)).map((p) => p.payload.answeredAt)).toEqual([heldSince]);
+  });
+
   it('ignores a replay of a patient’s text: one record, one event', async () => {
     const patient = await registerPatient();
     const sms = text(patient.phone, 'pain 4');
