@@ -10,7 +10,7 @@ import { DateTime } from 'luxon';
 import pg from 'pg';
 import { firstValueFrom, timeout } from 'rxjs';
 import twilio from 'twilio';
-import { DEMO, PATTERNS, type Role } from '@aftercare/contracts';
+import { DEMO, PATTERNS, QUEUES, type Role } from '@aftercare/contracts';
 import { loadConfig } from '@aftercare/config';
 import { redisTransportOptions } from '@aftercare/messaging';
 import { freePort, waitFor } from '@aftercare/testing';
@@ -633,6 +633,26 @@ describe('clinic scoping: another clinic sharing the deployment sees none of thi
     }
     expect(wrong).toEqual([]);
     expect(await snapshot()).toEqual(before);
+  });
+
+  it("keeps the shared queues to the admins of the clinic that runs the deployment: another clinic's admin can neither read nor pause them", async () => {
+    expect((await admin.get('/api/me')).body.operator).toBe(true); // the demo clinic runs this deployment
+    expect((await adminB.get('/api/me')).body.operator).toBe(false);
+    const name = encodeURIComponent(QUEUES.outboundMessages);
+    for (const [method, path] of [
+      ['GET', '/api/admin/queues'],
+      ['GET', `/api/admin/queues/${name}/jobs?state=failed`],
+      ['POST', `/api/admin/queues/${name}/pause`],
+      ['POST', `/api/admin/queues/${name}/retry-failed`],
+    ] as const) {
+      const answer = await adminB.request<any>(method, path, method === 'POST' ? {} : undefined);
+      expect([path, answer.status]).toEqual([path, 403]);
+      expect(answer.body.message).toContain('OPERATOR_CLINIC_ID');
+    }
+    const queues = (await admin.get<any[]>('/api/admin/queues')).body;
+    expect(queues.find((q) => q.name === QUEUES.outboundMessages)).toMatchObject({ paused: false });
+    // Its own failed messages stay open to it.
+    expect((await adminB.get('/api/messages?status=failed')).status).toBe(200);
   });
 
   it("lists none of the other clinic's data", async () => {

@@ -192,6 +192,17 @@ describe('loadConfig', () => {
     });
   });
 
+  describe('the clinic that runs the deployment (the queue dashboard is its admins\')', () => {
+    it('is OPERATOR_CLINIC_ID when set, as a lower-case UUID; unset, the gateway decides (the demo clinic outside production)', () => {
+      expect(loadConfig({}).operatorClinicId).toBeNull();
+      expect(loadConfig({ OPERATOR_CLINIC_ID: '7D3F0C1E-8A4B-4C2D-9E5F-0A1B2C3D4E5F' }).operatorClinicId).toBe('7d3f0c1e-8a4b-4c2d-9e5f-0a1b2c3d4e5f');
+    });
+
+    it('refuses a value that is not a clinic id, naming the variable', () => {
+      expect(() => loadConfig({ OPERATOR_CLINIC_ID: 'main-clinic' })).toThrow(/OPERATOR_CLINIC_ID.*UUID/);
+    });
+  });
+
   describe('operations', () => {
     it('gives each microservice its own operations port, no metrics token, and a 5-minute queue lag limit by default', () => {
       expect(loadConfig({}).ops).toEqual({ ports: { scheduling: 9101, followup: 9102, notifications: 9103 }, metricsToken: null, readyMaxQueueLagMs: 300_000 });

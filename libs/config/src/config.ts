@@ -74,6 +74,12 @@ export interface AppConfig {
    * going by e-mail; 30005 / 30006 hold until the number changes.
    */
   smsUnreachableFlagDays: number;
+  /**
+   * The clinic whose admins run the deployment (OPERATOR_CLINIC_ID): the BullMQ queues are shared
+   * by every clinic, so only they may see and change them. Unset: the demo clinic outside
+   * production, and nobody in production.
+   */
+  operatorClinicId: string | null;
   /** Health and metrics for operators (README, "Operations"). */
   ops: OpsConfig;
   rpc: RpcConfig;
@@ -358,9 +364,19 @@ export function loadConfig(env: Env = process.env): AppConfig {
     smsCap: { daily: smsDaily, weekly: smsWeekly, preset },
     deliveryReportCheckHours: parseInteger(env, 'DELIVERY_REPORT_CHECK_HOURS', 6, 1, 168),
     smsUnreachableFlagDays: parseInteger(env, 'SMS_UNREACHABLE_FLAG_DAYS', 7, 1, 365),
+    operatorClinicId: parseOperatorClinic(env),
     ops,
     rpc,
   };
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+function parseOperatorClinic(env: Env): string | null {
+  const raw = nonEmpty(env, 'OPERATOR_CLINIC_ID');
+  if (raw === undefined) return null;
+  if (!UUID.test(raw)) throw new ConfigError('OPERATOR_CLINIC_ID', `must be a clinic's id (a UUID such as 00000000-0000-4000-8000-000000000001), got "${raw.slice(0, 60)}"`);
+  return raw.toLowerCase();
 }
 
 /** Ports every process of one environment listens on: two services on one port would leave the second unable to start. */

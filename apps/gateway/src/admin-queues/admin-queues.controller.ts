@@ -1,4 +1,4 @@
-import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Param, Post, Query, UseGuards } from '@nestjs/common';
 import type {
   QueueHealthResource,
   QueueJobDetailResource,
@@ -13,6 +13,7 @@ import { EmptyBodyDto } from '../common/id-param.dto.js';
 import { Ctx } from '../common/request-context.js';
 import { ListQueueJobsQueryDto, QueueJobParamDto, QueueNameParamDto } from './admin-queues.dto.js';
 import { AdminQueuesService } from './admin-queues.service.js';
+import { OperatorClinicGuard } from './operator-clinic.guard.js';
 
 /** Jobs a page lists unless `limit` says otherwise. */
 const DEFAULT_PAGE = 20;
@@ -23,9 +24,11 @@ const DEFAULT_PAGE = 20;
  * retrying failed jobs (all, or one), pausing and resuming a queue. Every action is audited (a
  * POST, by AuditMiddleware). Nothing runs a job before its time: no "promote" or "run now",
  * which could send a patient a message at night. Jobs carry ids only, so the lists show no
- * patient data.
+ * patient data. The queues are every clinic's: only the admins of the clinic that runs the
+ * deployment may use this (OperatorClinicGuard).
  */
 @Controller('api/admin/queues')
+@UseGuards(OperatorClinicGuard)
 export class AdminQueuesController {
   constructor(private readonly queues: AdminQueuesService) {}
 

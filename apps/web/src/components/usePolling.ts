@@ -13,9 +13,9 @@ export interface Polled<T> {
 /**
  * GETs `path` now and then `everyMs` after each answer: the next request waits for the last one,
  * so a slow server never has requests piling up. A hidden tab skips its rounds; a failed round
- * keeps the last data and says why.
+ * keeps the last data and says why. A null path asks nothing (yet).
  */
-export function usePolling<T>(path: string, everyMs: number): Polled<T> {
+export function usePolling<T>(path: string | null, everyMs: number): Polled<T> {
   const [state, setState] = useState<Omit<Polled<T>, 'refresh'>>({ data: undefined, error: null, updatedAt: null });
   const [tick, setTick] = useState(0);
   useEffect(() => {
@@ -23,6 +23,7 @@ export function usePolling<T>(path: string, everyMs: number): Polled<T> {
     let timer: ReturnType<typeof setTimeout> | undefined;
     const controller = new AbortController();
     async function round() {
+      if (path === null) return;
       if (document.hidden) {
         timer = setTimeout(round, everyMs);
         return;

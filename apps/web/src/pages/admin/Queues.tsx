@@ -35,7 +35,10 @@ function queueLabel(name: string): string {
 }
 
 export function QueuesPage() {
-  const queues = usePolling<QueueHealth[]>('/api/admin/queues', REFRESH_MS);
+  // The queues are every clinic's: only the admins of the clinic that runs the deployment see them.
+  const me = useApi<{ operator?: boolean }>('/api/me');
+  const operator = me.data?.operator === true;
+  const queues = usePolling<QueueHealth[]>(operator ? '/api/admin/queues' : null, REFRESH_MS);
   const messages = useApi<FailedMessage[]>('/api/messages', FAILED_MESSAGES);
   const clinic = useClinic();
   const timeZone = clinic.data?.timezone;
@@ -82,7 +85,7 @@ export function QueuesPage() {
     <>
       <PageHeader title="Queue health">
         <span className="muted" aria-live="off">
-          {updatedAt ? `Updated at ${formatTime(updatedAt, timeZone)}; refreshed every ${REFRESH_MS / 1000} s.` : 'Loading…'}
+          {me.data && !operator ? null : updatedAt ? `Updated at ${formatTime(updatedAt, timeZone)}; refreshed every ${REFRESH_MS / 1000} s.` : 'Loading…'}
         </span>
       </PageHeader>
       {done ? <Notice>{done}</Notice> : null}
@@ -112,62 +115,70 @@ export function QueuesPage() {
       ) : null}
 
       <Section title="Queues" id="queues">
-        <LoadedTable
-          list={{
-            data: queues.data,
-            error: queues.error ? `${queues.error}${queues.data ? ' The counts below are from the last answer.' : ''}` : null,
-            loading: !queues.data && !queues.error,
-            reload: queues.refresh,
-          }}
-          label="Queues"
-          empty={<Empty title="No queues reported.">The services may still be starting; this page asks again every few seconds.</Empty>}
-          columns={['Queue', 'Service', 'State', 'Waiting', 'Delayed', 'Active', 'Failed', 'Completed (7 days)', 'Actions']}
-          row={(q) => (
-            <tr key={q.name}>
-              <td>
-                <code>{queueLabel(q.name)}</code>
-              </td>
-              <td>{humanize(q.service)}</td>
-              <td>
-                {q.error ? (
-                  <>
-                    <Badge tone="bad">Not answering</Badge>
-                    <div className="muted">{q.error}</div>
-                  </>
-                ) : q.paused ? (
-                  <Badge tone="warn">Paused</Badge>
-                ) : (
-                  <Badge tone="good">Running</Badge>
-                )}
-              </td>
-              <td>{count(q.waiting)}</td>
-              <td>{count(q.delayed)}</td>
-              <td>{count(q.active)}</td>
-              <td>{q.failed ? <strong className="text-bad">{count(q.failed)} failed</strong> : count(q.failed)}</td>
-              <td>{count(q.completed)}</td>
-              <td>
-                <div className="row">
-                  <Button variant="secondary" aria-expanded={shown === q.name} aria-label={`Jobs of ${queueLabel(q.name)}`} disabled={Boolean(q.error)} onClick={() => setShown(shown === q.name ? null : q.name)}>
-                    Jobs
-                  </Button>
-                  <Button variant="secondary" disabled={!q.failed || retrying !== null} busy={retrying === q.name} onClick={() => void retryJobs.run(q)}>
-                    {retrying === q.name ? 'Retrying…' : 'Retry failed jobs'}
-                  </Button>
-                  {q.paused === null ? null : (
-                    <Button variant="secondary" busy={setPaused.pending} aria-label={`${q.paused ? 'Resume' : 'Pause'} ${queueLabel(q.name)}`} onClick={() => void setPaused.run(q, !q.paused)}>
-                      {q.paused ? 'Resume' : 'Pause'}
-                    </Button>
-                  )}
-                </div>
-              </td>
-            </tr>
-          )}
-        />
-        <p className="hint">
-          Waiting: ready to run now. Delayed: waiting for their time (a reminder next week, a retry's back-off). Failed: out of attempts; kept 30 days. Pause stops every
-          instance taking the queue's jobs (the running ones finish); times are the servers' own.
-        </p>
-        {shown ? <QueueJobs key={shown} queue={shown} label={queueLabel(shown)} timeZone={timeZone} onChanged={queues.refresh} /> : null}
+        {me.data && !operator ? (
+          <p className="hint">
+            The queues are shared by every clinic on this deployment: the admins of the clinic that runs it see and manage them. Your clinic's failed messages are below.
+          </p>
+        ) : (
+          <>
+            <LoadedTable
+              list={{
+                data: queues.data,
+                error: queues.error ? `${queues.error}${queues.data ? ' The counts below are from the last answer.' : ''}` : null,
+                loading: !queues.data && !queues.error,
+                reload: queues.refresh,
+              }}
+              label="Queues"
+              empty={<Empty title="No queues reported.">The services may still be starting; this page asks again every few seconds.</Empty>}
+              columns={['Queue', 'Service', 'State', 'Waiting', 'Delayed', 'Active', 'Failed', 'Completed (7 days)', 'Actions']}
+              row={(q) => (
+                <tr key={q.name}>
+                  <td>
+                    <code>{queueLabel(q.name)}</code>
+                  </td>
+                  <td>{humanize(q.service)}</td>
+                  <td>
+                    {q.error ? (
+                      <>
+                        <Badge tone="bad">Not answering</Badge>
+                        <div className="muted">{q.error}</div>
+                      </>
+                    ) : q.paused ? (
+                      <Badge tone="warn">Paused</Badge>
+                    ) : (
+                      <Badge tone="good">Running</Badge>
+                    )}
+                  </td>
+                  <td>{count(q.waiting)}</td>
+                  <td>{count(q.delayed)}</td>
+                  <td>{count(q.active)}</td>
+                  <td>{q.failed ? <strong className="text-bad">{count(q.failed)} failed</strong> : count(q.failed)}</td>
+                  <td>{count(q.completed)}</td>
+                  <td>
+                    <div className="row">
+                      <Button variant="secondary" aria-expanded={shown === q.name} aria-label={`Jobs of ${queueLabel(q.name)}`} disabled={Boolean(q.error)} onClick={() => setShown(shown === q.name ? null : q.name)}>
+                        Jobs
+                      </Button>
+                      <Button variant="secondary" disabled={!q.failed || retrying !== null} busy={retrying === q.name} onClick={() => void retryJobs.run(q)}>
+                        {retrying === q.name ? 'Retrying…' : 'Retry failed jobs'}
+                      </Button>
+                      {q.paused === null ? null : (
+                        <Button variant="secondary" busy={setPaused.pending} aria-label={`${q.paused ? 'Resume' : 'Pause'} ${queueLabel(q.name)}`} onClick={() => void setPaused.run(q, !q.paused)}>
+                          {q.paused ? 'Resume' : 'Pause'}
+                        </Button>
+                      )}
+                    </div>
+                  </td>
+                </tr>
+              )}
+            />
+            <p className="hint">
+              Waiting: ready to run now. Delayed: waiting for their time (a reminder next week, a retry's back-off). Failed: out of attempts; kept 30 days. Pause stops every
+              instance taking the queue's jobs (the running ones finish); times are the servers' own.
+            </p>
+            {shown ? <QueueJobs key={shown} queue={shown} label={queueLabel(shown)} timeZone={timeZone} onChanged={queues.refresh} /> : null}
+          </>
+        )}
       </Section>
 
       <Section title="Failed messages" id="failed-messages">
