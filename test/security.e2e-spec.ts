@@ -655,6 +655,20 @@ describe('clinic scoping: another clinic sharing the deployment sees none of thi
     expect((await adminB.get('/api/messages?status=failed')).status).toBe(200);
   });
 
+  it("keeps the deployment's audit entries (requests nobody was signed in for, of no clinic) to the operator clinic's admins", async () => {
+    const requestId = randomUUID();
+    // Anonymous, with one of clinic A's patient ids in the path: refused, audited under no clinic.
+    expect((await fetch(`${system.baseUrl}/api/patients/${w.pat}`, { headers: { 'X-Request-Id': requestId } })).status).toBe(401);
+    const entry = await waitFor(
+      async () => ((await admin.get('/api/audit-log?limit=500')).body.items as { requestId: string; clinicId: string | null }[]).find((e) => e.requestId === requestId),
+      { timeoutMs: 15_000, what: 'the refused request in the audit log' },
+    );
+    expect(entry.clinicId).toBeNull();
+    const theirs = (await adminB.get('/api/audit-log?limit=500')).body.items as { requestId: string; clinicId: string | null }[];
+    expect(theirs.length).toBeGreaterThan(0); // clinic B's own entries are there
+    expect(theirs.filter((e) => e.clinicId !== CLINIC_B)).toEqual([]);
+  });
+
   it("lists none of the other clinic's data", async () => {
     const lists: [Api, string][] = [
       [frontDeskB, '/api/patients?query=Scoped'],

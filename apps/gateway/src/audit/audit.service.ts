@@ -76,10 +76,12 @@ export class AuditService implements OnModuleDestroy {
 
   /**
    * The clinic's audit log, newest first, a page at a time. Entries of requests nobody was
-   * signed in for (refused logins and tokens) belong to no clinic and are shown to every admin.
+   * signed in for (refused logins and tokens) belong to no clinic: they are listed with
+   * `withDeployment` (for the admins of the clinic that runs the deployment) and not otherwise,
+   * as their paths may carry another clinic's record ids.
    */
-  async list(clinicId: string, query: AuditQuery): Promise<{ items: AuditLogResource[]; nextCursor: string | null }> {
-    const conditions: (SQL | undefined)[] = [or(eq(auditLog.clinicId, clinicId), isNull(auditLog.clinicId))];
+  async list(clinicId: string, withDeployment: boolean, query: AuditQuery): Promise<{ items: AuditLogResource[]; nextCursor: string | null }> {
+    const conditions: (SQL | undefined)[] = [withDeployment ? or(eq(auditLog.clinicId, clinicId), isNull(auditLog.clinicId)) : eq(auditLog.clinicId, clinicId)];
     if (query.userId) conditions.push(eq(auditLog.userId, query.userId));
     if (query.patientId) conditions.push(eq(auditLog.patientId, query.patientId));
     if (query.recordType) conditions.push(eq(auditLog.recordType, query.recordType));
