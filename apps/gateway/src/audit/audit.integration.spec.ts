@@ -63,6 +63,8 @@ describe('the audit log', () => {
         JWT_SECRET: 'audit-integration-secret-audit-integration-secret',
         RPC_TIMEOUT_MS: '300',
         LOG_LEVEL: 'error',
+        // The demo clinic runs this deployment: its admin sees the entries of no clinic (refused anonymous requests).
+        OPERATOR_CLINIC_ID: DEMO.clinicId,
       }),
     );
     base = `http://127.0.0.1:${port}`;
