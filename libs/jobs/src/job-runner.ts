@@ -1,10 +1,11 @@
 import { Logger } from '@nestjs/common';
-import { UnrecoverableError, type Job } from 'bullmq';
+import { DelayedError, UnrecoverableError, type Job } from 'bullmq';
 import type { JobName } from '@aftercare/contracts';
 import { withLogContext } from '@aftercare/logging';
 import { safeErrorMessage, type ActivityCounter } from '@aftercare/messaging';
 import { PermanentError, RetryableError } from './errors.js';
 import { observeJobStart } from './job-metrics.js';
+import type { JobScheduler } from './job-scheduler.js';
 
 const logger = new Logger('Job');
 
@@ -33,4 +34,28 @@ export function runJob<T>(job: Job<T>, expected: JobName, activity: ActivityCoun
       if (Logger.isLevelEnabled('debug')) logger.debug(`${job.name} ${outcome} in ${Math.round(performance.now() - started)} ms (attempt ${job.attemptsMade + 1})`);
     }
   });
+}
+
+/**
+ * runJob for work that may ask to be woken again (its row's next time, in the Clock's time: a
+ * retry's backoff, quiet hours, a check-in's answer deadline): the job is then moved to that
+ * time and ends as delayed, the same job with the same id (BullMQ counts real milliseconds;
+ * `delayFor` turns the Clock's time into them).
+ */
+export async function runJobUntil<T>(
+  job: Job<T>,
+  token: string | undefined,
+  expected: JobName,
+  activity: ActivityCounter,
+  scheduler: Pick<JobScheduler, 'delayFor'>,
+  work: (data: T, job: Job<T>) => Promise<Date | null>,
+): Promise<void> {
+  let wakeAt: Date | null = null;
+  await runJob(job, expected, activity, async (data, j) => {
+    wakeAt = await work(data, j);
+  });
+  if (wakeAt) {
+    await job.moveToDelayed(Date.now() + scheduler.delayFor(wakeAt), token);
+    throw new DelayedError();
+  }
 }

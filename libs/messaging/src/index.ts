@@ -12,3 +12,4 @@ export * from './microservice.js';
 export * from './foundation.js';
 export * from './drain-loop.js';
 export * from './within.js';
+export * from './keyed-turns.js';

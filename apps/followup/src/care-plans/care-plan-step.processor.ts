@@ -1,7 +1,7 @@
 import { Processor, WorkerHost } from '@nestjs/bullmq';
-import { DelayedError, type Job } from 'bullmq';
+import type { Job } from 'bullmq';
 import { JOBS, QUEUES, type JobPayloads } from '@aftercare/contracts';
-import { JobScheduler, runJob } from '@aftercare/jobs';
+import { JobScheduler, runJobUntil } from '@aftercare/jobs';
 import { ActivityCounter } from '@aftercare/messaging';
 import { CarePlansService } from './care-plans.service.js';
 
@@ -20,15 +20,7 @@ export class CarePlanStepProcessor extends WorkerHost {
     super();
   }
 
-  async process(job: Job<JobPayloads[typeof JOBS.carePlanStepDue]>, token?: string): Promise<void> {
-    let wakeAt = null as Date | null;
-    await runJob(job, JOBS.carePlanStepDue, this.activity, async ({ id }) => {
-      ({ wakeAt } = await this.carePlans.runStep(id));
-    });
-    if (wakeAt) {
-      // BullMQ counts real milliseconds; delayFor turns the Clock's time into them.
-      await job.moveToDelayed(Date.now() + this.scheduler.delayFor(wakeAt), token);
-      throw new DelayedError();
-    }
+  process(job: Job<JobPayloads[typeof JOBS.carePlanStepDue]>, token?: string): Promise<void> {
+    return runJobUntil(job, token, JOBS.carePlanStepDue, this.activity, this.scheduler, async ({ id }) => (await this.carePlans.runStep(id)).wakeAt);
   }
 }

@@ -18,7 +18,7 @@ import { APP_CONFIG, type AppConfig } from '@aftercare/config';
 import { Clock } from '@aftercare/clock';
 import { DRIZZLE, PreparedQuery, type Db, type Executor } from '@aftercare/database';
 import { JobScheduler, RetryableError } from '@aftercare/jobs';
-import { DomainError, notFound, OutboxWriter, ServiceClient } from '@aftercare/messaging';
+import { DomainError, KeyedTurns, notFound, OutboxWriter, ServiceClient } from '@aftercare/messaging';
 import { BOOKING_TASK_REASONS, defaultVisitWindowEnd, FOLLOW_UP_VISIT } from '../booking-tasks/domain/booking-task.rules.js';
 import { carePlanChanges, carePlans, steps, type CarePlanRow, type StepRow } from '../database/schema.js';
 import { answerDueAt } from '../escalation/escalation.rules.js';
@@ -129,16 +129,9 @@ export class CarePlansService {
    * the later must find the earlier's plan to supersede it, and starts that run side by side
    * cannot see each other's. Other patients' completions pass by.
    */
-  private readonly turns = new Map<string, Promise<unknown>>();
-  private async inTurn<T>(key: string, work: () => Promise<T>): Promise<T> {
-    const mine = (this.turns.get(key) ?? Promise.resolve()).then(work, work);
-    const done = mine.catch(() => undefined);
-    this.turns.set(key, done);
-    try {
-      return await mine;
-    } finally {
-      if (this.turns.get(key) === done) this.turns.delete(key);
-    }
+  private readonly turns = new KeyedTurns();
+  private inTurn<T>(key: string, work: () => Promise<T>): Promise<T> {
+    return this.turns.run(key, work);
   }
 
   private async start(event: EventEnvelope<'procedure.completed'>): Promise<{ fresh: boolean; created: ScheduledStep[] } | null> {

@@ -3,7 +3,7 @@ import { asc, eq, sql } from 'drizzle-orm';
 import type { RequestContext } from '@aftercare/contracts';
 import { Clock } from '@aftercare/clock';
 import { DRIZZLE, type Db } from '@aftercare/database';
-import { DomainError, DrainLoop, listenerCount, REDIS_COMMANDS, safeErrorMessage, settledWithin } from '@aftercare/messaging';
+import { DomainError, DrainLoop, KeyedTurns, listenerCount, REDIS_COMMANDS, safeErrorMessage, settledWithin } from '@aftercare/messaging';
 import type { Redis } from 'ioredis';
 import { Gauge } from 'prom-client';
 import { AppMetrics } from '@aftercare/ops';
@@ -81,7 +81,7 @@ export class HeldWebhooks implements OnApplicationBootstrap, BeforeApplicationSh
    * waits for the earlier one's forward to settle - answered, or held - so that it cannot overtake
    * a text that is about to be held (a STOP then a START must not be applied START first).
    */
-  private readonly turns = new Map<string, Promise<unknown>>();
+  private readonly turns = new KeyedTurns();
 
   /**
    * The webhook's answer from notifications, forwarded at once - or, when notifications cannot
@@ -101,15 +101,7 @@ export class HeldWebhooks implements OnApplicationBootstrap, BeforeApplicationSh
     { orderKey, deadline = Date.now() + FORWARD_TIMEOUT_MS }: { orderKey?: string; deadline?: number } = {},
   ): Promise<T> {
     const now = () => this.forwardNow(pattern, dedupeKey, ctx, data, heldAnswer, asHeld, deadline);
-    if (orderKey === undefined) return now();
-    const mine = (this.turns.get(orderKey) ?? Promise.resolve()).then(now, now);
-    const settled = mine.catch(() => undefined);
-    this.turns.set(orderKey, settled);
-    try {
-      return await mine;
-    } finally {
-      if (this.turns.get(orderKey) === settled) this.turns.delete(orderKey);
-    }
+    return orderKey === undefined ? now() : this.turns.run(orderKey, now);
   }
 
   private async forwardNow<T>(pattern: string, dedupeKey: string, ctx: RequestContext, data: object, heldAnswer: T, asHeld: (receivedAt: Date) => object, deadline: number): Promise<T> {

@@ -1,9 +1,9 @@
 import { Inject, type OnApplicationBootstrap } from '@nestjs/common';
 import { Processor, WorkerHost } from '@nestjs/bullmq';
 import { APP_CONFIG, type AppConfig } from '@aftercare/config';
-import { DelayedError, type Job } from 'bullmq';
+import type { Job } from 'bullmq';
 import { JOBS, QUEUES, type JobPayloads } from '@aftercare/contracts';
-import { JobScheduler, runJob } from '@aftercare/jobs';
+import { JobScheduler, runJobUntil } from '@aftercare/jobs';
 import { ActivityCounter } from '@aftercare/messaging';
 import { MessageSenderService } from './message-sender.service.js';
 
@@ -35,15 +35,7 @@ export class MessageSendProcessor extends WorkerHost implements OnApplicationBoo
     this.worker.concurrency = this.config.messageSendConcurrency;
   }
 
-  async process(job: Job<JobPayloads[typeof JOBS.messageSend]>, token?: string): Promise<void> {
-    let wakeAt = null as Date | null;
-    await runJob(job, JOBS.messageSend, this.activity, async ({ id }) => {
-      ({ wakeAt } = await this.sender.send(id));
-    });
-    if (wakeAt) {
-      // BullMQ counts real milliseconds; delayFor turns the Clock's time into them.
-      await job.moveToDelayed(Date.now() + this.scheduler.delayFor(wakeAt), token);
-      throw new DelayedError();
-    }
+  process(job: Job<JobPayloads[typeof JOBS.messageSend]>, token?: string): Promise<void> {
+    return runJobUntil(job, token, JOBS.messageSend, this.activity, this.scheduler, async ({ id }) => (await this.sender.send(id)).wakeAt);
   }
 }
