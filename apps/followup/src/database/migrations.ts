@@ -306,6 +306,10 @@ ALTER TABLE followup.care_plan_steps ADD COLUMN wake_at timestamptz
 DROP INDEX followup.care_plan_steps_pending;
 CREATE INDEX care_plan_steps_pending ON followup.care_plan_steps (wake_at, id)
   WHERE status IN ('scheduled', 'cancelling') OR (status = 'sent' AND answer_due_at IS NOT NULL);
+-- An answer belongs to the check-in that was out when the patient sent it: the newest one that
+-- went out by then (a text held while a service was down is handled later).
+CREATE INDEX care_plan_steps_fired_checkins ON followup.care_plan_steps (patient_id, fired_at)
+  WHERE kind = 'checkin' AND fired_at IS NOT NULL;
 -- The clinic's answer window in hours (null: off, a check-in is missed only when the next goes
 -- out); clinics with rules of their own get the default, as clinics without a row do.
 ALTER TABLE followup.escalation_settings ADD COLUMN answer_window_hours integer DEFAULT 48;

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
-import { and, desc, eq, getTableName, inArray, sql } from 'drizzle-orm';
+import { and, desc, eq, getTableName, inArray, lte, sql } from 'drizzle-orm';
 import type { BookingTaskSource, EventEnvelope, FollowUpKind, RequestContext, TimelineEntry } from '@aftercare/contracts';
 import { Clock } from '@aftercare/clock';
 import { DRIZZLE, NamedStatement, PreparedQuery, type Db, type Executor } from '@aftercare/database';
@@ -231,7 +231,7 @@ export class FollowUpsService {
       .onConflictDoNothing()
       .returning({ id: painScores.id });
     if (!recorded) return;
-    const open = await this.answerOpenCheckin(tx, patientId, at, score);
+    const open = await this.answerCheckinOf(tx, patientId, at, score);
     const [plan] = open
       ? await tx.select().from(carePlans).where(eq(carePlans.id, open.carePlanId))
       : await tx.select().from(carePlans).where(and(eq(carePlans.patientId, patientId), eq(carePlans.status, 'active'))).orderBy(desc(carePlans.createdAt)).limit(1);
@@ -243,51 +243,33 @@ export class FollowUpsService {
   }
 
   /**
-   * Marks the patient's newest open check-in answered and returns it (none open: the one the
-   * answer came in time for, if any; else undefined). The next check-in going out closes this one
-   * as unanswered in its own transaction; if that happens between the read and the write, the
-   * write (only of a check-in still `sent`) waits for it, changes nothing, and the next read finds
-   * the check-in that closed it: an answer never reopens a check-in the next one has closed.
+   * Marks answered the check-in the patient answered - the one that was out when they sent the
+   * text (the newest check-in that went out by `answeredAt`), if it was still waiting then: `sent`,
+   * or closed since but not before `answeredAt` (its window ended later, or the next check-in
+   * went out later: a text held while a service was down, or handled just after the deadline) -
+   * and returns it; else undefined (the score is kept with no check-in). A closing that runs
+   * between the read and the write makes the write (only of the status read) wait, change
+   * nothing, and read again.
    */
-  private async answerOpenCheckin(tx: Executor, patientId: string, answeredAt: Date, score: number): Promise<StepRow | undefined> {
+  private async answerCheckinOf(tx: Executor, patientId: string, answeredAt: Date, score: number): Promise<StepRow | undefined> {
     for (;;) {
-      const [open] = await tx
+      const [current] = await tx
         .select()
         .from(steps)
-        .where(and(eq(steps.patientId, patientId), eq(steps.kind, 'checkin'), eq(steps.status, 'sent')))
+        // Written as text, not parameters, so that the partial index care_plan_steps_fired_checkins serves it.
+        .where(and(eq(steps.patientId, patientId), sql`${steps.kind} = 'checkin' AND ${steps.firedAt} IS NOT NULL`, lte(steps.firedAt, answeredAt)))
         .orderBy(desc(steps.firedAt))
         .limit(1);
-      if (!open) return this.answerInTime(tx, patientId, answeredAt, score);
+      if (!current) return undefined;
+      const waiting = current.status === 'sent' || (current.status === 'unanswered' && (current.answerDueAt === null || current.answerDueAt >= answeredAt));
+      if (!waiting) return undefined;
       const marked = await tx
         .update(steps)
         .set({ status: 'answered', answeredAt, score })
-        .where(and(eq(steps.id, open.id), eq(steps.status, 'sent')))
+        .where(and(eq(steps.id, current.id), eq(steps.status, current.status)))
         .returning({ id: steps.id });
-      if (marked.length > 0) return open;
+      if (marked.length > 0) return current;
     }
-  }
-
-  /**
-   * An answer the patient sent within a check-in's answer window that reached us only after the
-   * window was closed (followup or notifications down or behind at the deadline): that check-in
-   * was answered after all. The missed-check-ins item raised meanwhile stays open; the score is
-   * in its pain trend for the clinician to see.
-   */
-  private async answerInTime(tx: Executor, patientId: string, answeredAt: Date, score: number): Promise<StepRow | undefined> {
-    const [answered] = await tx
-      .update(steps)
-      .set({ status: 'answered', answeredAt, score })
-      .where(
-        and(
-          eq(steps.status, 'unanswered'),
-          sql`${steps.id} = (SELECT s.id FROM ${steps} s
-                              WHERE s.patient_id = ${patientId} AND s.kind = 'checkin' AND s.status = 'unanswered'
-                                AND s.fired_at <= ${answeredAt} AND s.answer_due_at >= ${answeredAt}
-                              ORDER BY s.fired_at DESC LIMIT 1)`,
-        ),
-      )
-      .returning();
-    return answered;
   }
 
   /** Followup's part of a patient's timeline: steps, pain scores, items. */

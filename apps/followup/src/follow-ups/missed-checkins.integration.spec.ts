@@ -231,6 +231,37 @@ describe('check-ins that go unanswered (followup, real PostgreSQL and Redis)', (
       expect(await missedItems(plan.carePlanId)).toHaveLength(1);
     });
 
+    it('a text the patient sent before the next check-in went out, handled after it (held while a service was down), answers the check-in that was out then', async () => {
+      const plan = await planOfCheckins(2);
+      await carePlans.runStep(plan.stepIds[0]!);
+      await db.update(steps).set({ firedAt: new Date(Date.now() - 2 * HOUR) }).where(eq(steps.id, plan.stepIds[0]!));
+      await carePlans.runStep(plan.stepIds[1]!); // out now: the first is closed
+      expect(await statuses(plan.carePlanId)).toEqual(['unanswered', 'sent']);
+      const messageId = randomUUID();
+      await events.checkinAnswered(envelopesOf(plan.clinicId)('checkin.answered', { patientId: plan.patientId, messageId, score: 6, answeredAt: new Date(Date.now() - 60_000).toISOString() }));
+      expect(await statuses(plan.carePlanId)).toEqual(['answered', 'sent']);
+      const [score] = await db.select({ stepId: painScores.stepId }).from(painScores).where(eq(painScores.messageId, messageId));
+      expect(score).toEqual({ stepId: plan.stepIds[0] });
+    });
+
+    it('a long window does not reopen a check-in the next one closed: a second text after the next was answered is kept with no check-in', async () => {
+      const plan = await planOfCheckins(2, { answerWindowHours: 336 });
+      await carePlans.runStep(plan.stepIds[0]!);
+      await db.update(steps).set({ firedAt: new Date(Date.now() - 2 * HOUR) }).where(eq(steps.id, plan.stepIds[0]!));
+      await carePlans.runStep(plan.stepIds[1]!);
+      const answer = (score: number) =>
+        events.checkinAnswered(envelopesOf(plan.clinicId)('checkin.answered', { patientId: plan.patientId, messageId: randomUUID(), score, answeredAt: new Date().toISOString() }));
+      await answer(4);
+      expect(await statuses(plan.carePlanId)).toEqual(['unanswered', 'answered']);
+      await answer(5);
+      expect(await statuses(plan.carePlanId)).toEqual(['unanswered', 'answered']);
+      const kept = await db.select({ stepId: painScores.stepId, score: painScores.score }).from(painScores).where(eq(painScores.patientId, plan.patientId)).orderBy(asc(painScores.score));
+      expect(kept).toEqual([
+        { stepId: plan.stepIds[1], score: 4 },
+        { stepId: null, score: 5 },
+      ]);
+    });
+
     it('an answer that meets the end of the window: the check-in is one or the other, never both', async () => {
       const plan = await planOfCheckins(1, { missedInARow: 1 });
       await carePlans.runStep(plan.stepIds[0]!);
