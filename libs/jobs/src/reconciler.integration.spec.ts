@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
 import { Inject, Injectable, Module, type DynamicModule, type INestApplicationContext } from '@nestjs/common';
@@ -392,6 +393,16 @@ describe('scheduled rows, their BullMQ jobs and the reconciler', () => {
       const job = (await queue.getJob(row!.id))!;
       expect(await job.getState()).toBe('delayed');
       expect(Math.abs(job.timestamp + job.delay - row!.dueAt.getTime())).toBeLessThan(1_000);
+      expect(await reconciler.reconcile()).toEqual({ checked: 1, recreated: 0, moved: 0, retried: 0 });
+      expectFiredOnceOnTime(await waitDone([row!.id]));
+    });
+
+    it('under the virtual clock, leaves alone a job that moved its own alarm to its row\'s time (its timestamp is then older than its delay says)', async () => {
+      const [row] = await addRows([4_000]);
+      await scheduler.schedule(queue, JOB, row!.id, row!.dueAt);
+      await sleep(1_500);
+      // As moveToDelayed leaves it: the same due time, counted from now, the job's timestamp kept.
+      await (await queue.getJob(row!.id))!.changeDelay(scheduler.delayFor(row!.dueAt));
       expect(await reconciler.reconcile()).toEqual({ checked: 1, recreated: 0, moved: 0, retried: 0 });
       expectFiredOnceOnTime(await waitDone([row!.id]));
     });

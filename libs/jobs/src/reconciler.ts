@@ -5,6 +5,7 @@ import { Clock, VirtualClock } from '@aftercare/clock';
 import { PG_POOL } from '@aftercare/database';
 import { SchedulerRegistry } from '@nestjs/schedule';
 import { countRepairs } from './job-metrics.js';
+import { dueAtOfDelayedScore } from './queue-lag.js';
 import { JobScheduler } from './job-scheduler.js';
 import { SCHEDULED_SOURCES, type DueRow, type ScheduledSource } from './scheduled-source.js';
 
@@ -125,14 +126,18 @@ export class Reconciler implements OnApplicationBootstrap, BeforeApplicationShut
             report.retried++;
           }
         } else if (state === 'delayed' && this.clock instanceof VirtualClock) {
-          const job = await source.queue.getJob(row.id);
-          if (!job) {
-            missing.push(row);
-            continue;
-          }
-          const firesAt = job.timestamp + (job.delay ?? 0);
+          // When it fires is its score in the delayed set: `timestamp + delay` is not, once a job
+          // has moved itself (moveToDelayed: a send's retry, a check-in's answer deadline).
+          const client = await source.queue.getBackend().connection.client;
+          const score = await client.zscore(source.queue.toKey('delayed'), row.id);
+          if (score === null) continue; // it left the delayed set meanwhile: in hand
           const wanted = Date.now() + this.scheduler.delayFor(row.dueAt);
-          if (Math.abs(firesAt - wanted) > DRIFT_TOLERANCE_MS) {
+          if (Math.abs(dueAtOfDelayedScore(Number(score)) - wanted) > DRIFT_TOLERANCE_MS) {
+            const job = await source.queue.getJob(row.id);
+            if (!job) {
+              missing.push(row);
+              continue;
+            }
             await job.changeDelay(this.scheduler.delayFor(row.dueAt));
             report.moved++;
           }
