@@ -85,19 +85,22 @@ export function QueuesPage() {
     <>
       <PageHeader title="Queue health">
         <span className="muted" aria-live="off">
-          {me.data && !operator ? null : updatedAt ? `Updated at ${formatTime(updatedAt, timeZone)}; refreshed every ${REFRESH_MS / 1000} s.` : 'Loading…'}
+          {me.error || (me.data && !operator) ? null : updatedAt ? `Updated at ${formatTime(updatedAt, timeZone)}; refreshed every ${REFRESH_MS / 1000} s.` : 'Loading…'}
         </span>
       </PageHeader>
       {done ? <Notice>{done}</Notice> : null}
       <ErrorBanner error={retryJobs.error} />
       <ErrorBanner error={setPaused.error} />
       <ErrorBanner error={retryMessage.error} />
-      {queues.data ? (
+      <ErrorBanner error={me.error} onRetry={me.reload} />
+      {queues.data || (me.data && !operator) ? (
         <ul className="counts" aria-label="Summary">
-          <li className={`count ${totalFailed ? 'count-bad' : 'count-info'}`}>
-            <strong>{totalFailed}</strong>
-            failed jobs
-          </li>
+          {queues.data ? (
+            <li className={`count ${totalFailed ? 'count-bad' : 'count-info'}`}>
+              <strong>{totalFailed}</strong>
+              failed jobs
+            </li>
+          ) : null}
           <li className={`count ${messages.data?.length ? 'count-bad' : 'count-info'}`}>
             <strong>
               {messages.data ? messages.data.length : '…'}
@@ -125,7 +128,7 @@ export function QueuesPage() {
               list={{
                 data: queues.data,
                 error: queues.error ? `${queues.error}${queues.data ? ' The counts below are from the last answer.' : ''}` : null,
-                loading: !queues.data && !queues.error,
+                loading: !me.error && !queues.data && !queues.error,
                 reload: queues.refresh,
               }}
               label="Queues"
