@@ -20,7 +20,7 @@ import { describeErrorCode } from './delivery.rules.js';
 import { SMS_HELD } from './fallback.rules.js';
 import { FallbackService } from './fallback.service.js';
 import { backoffDelayMs, MAX_SEND_ATTEMPTS, mayRetry } from './retry.policy.js';
-import { SendStatements, type Acceptance, type LoadedSend, type SendAppointment, type SendRecipient } from './send-statements.js';
+import { SendStatements, type Acceptance, type LoadedSend, type SendAppointment, type SendRecipient, type SendRow } from './send-statements.js';
 import { setStatusSource } from './status-source.js';
 
 export interface SendOutcome {
@@ -69,6 +69,9 @@ interface Suppression {
   /** Whether a `suppressed` message falls back (e-mail, or a call): not when it was only too late. */
   fallback?: boolean;
 }
+
+/** What a change of a row by the sender may set. */
+type MessageChanges = Partial<typeof messages.$inferInsert>;
 
 /** What the send decisions read besides the row: the patient's copy and the appointment's. */
 interface SendFacts {
@@ -208,10 +211,10 @@ export class MessageSenderService {
     return (this.statementsOnce ??= new SendStatements((this.db as unknown as { $client: Pool }).$client, 'sender'));
   }
   private readonly loads = new Coalescer<string, LoadedSend | null>((ids) => this.statements.load(ids), BATCHES);
-  private readonly claims = new Coalescer<MessageRow, MessageRow | null>((rows) => this.claimMany(rows), BATCHES);
+  private readonly claims = new Coalescer<SendRow, SendRow | null>((rows) => this.claimMany(rows), BATCHES);
   private readonly acceptances = new Coalescer<Acceptance, boolean>((accepted) => this.statements.recordAccepted(accepted, this.clock.now()), BATCHES);
 
-  private claimMany(rows: MessageRow[]): Promise<(MessageRow | null)[]> {
+  private claimMany(rows: SendRow[]): Promise<(SendRow | null)[]> {
     const now = this.clock.now();
     return this.statements.claim(rows, now, new Date(now.getTime() - this.messages.unreachableFlagMs()), new Date(now.getTime() + SEND_LEASE_MS));
   }
@@ -220,7 +223,7 @@ export class MessageSenderService {
    * A provider call for the claimed row, when its turn at the gate comes - unless the claim is past
    * SEND_CALL_BY_MS by then (ClaimLapsed): another worker may have the row after the lease.
    */
-  private providerCall<T>(claimed: MessageRow, call: () => Promise<T>): Promise<T> {
+  private providerCall<T>(claimed: SendRow, call: () => Promise<T>): Promise<T> {
     const callBy = claimed.updatedAt.getTime() + SEND_CALL_BY_MS;
     return this.providerCalls.run(() => (this.clock.now().getTime() > callBy ? Promise.reject(new ClaimLapsed()) : call()));
   }
@@ -232,41 +235,37 @@ export class MessageSenderService {
    * attempt nor a lookup. Only while the row is still this claim's: after a pause past the lease
    * another worker may hold it, and it is left to that one.
    */
-  private async releaseLapsedClaim(claimed: MessageRow, unconfirmedSince: Date | null): Promise<SendOutcome> {
+  private async releaseLapsedClaim(claimed: SendRow, unconfirmedSince: Date | null): Promise<SendOutcome> {
     const now = this.clock.now();
-    const [released] = await this.db.transaction(async (tx) => {
-      await setStatusSource(tx, 'sender');
-      return tx
-        .update(messages)
-        .set({
-          status: 'queued',
-          attempts: claimed.attempts - 1,
-          unconfirmedSince,
-          nextAttemptAt: null,
-          errorCode: PROVIDER_BUSY,
-          error: `No provider slot within ${SEND_CALL_BY_MS / 1000} s of the claim; no call was made, and it is queued again`,
-          updatedAt: now,
-        })
-        .where(and(eq(messages.id, claimed.id), eq(messages.status, 'sending'), eq(messages.attempts, claimed.attempts)))
-        .returning({ id: messages.id });
-    });
+    const released = await this.updateAsSender(
+      {
+        status: 'queued',
+        attempts: claimed.attempts - 1,
+        unconfirmedSince,
+        nextAttemptAt: null,
+        errorCode: PROVIDER_BUSY,
+        error: `No provider slot within ${SEND_CALL_BY_MS / 1000} s of the claim; no call was made, and it is queued again`,
+        updatedAt: now,
+      },
+      and(eq(messages.id, claimed.id), eq(messages.status, 'sending'), eq(messages.attempts, claimed.attempts))!,
+    );
     if (!released) return DONE;
     this.logger.warn(`message ${claimed.id}: no provider slot within ${SEND_CALL_BY_MS / 1000} s of its claim; no call made, queued again`);
     return { wakeAt: now };
   }
 
-  private providerName(row: MessageRow): string {
+  private providerName(row: SendRow): string {
     return row.channel === 'sms' ? this.sms.name : this.mailer.name;
   }
 
-  private sendSms(row: MessageRow): Promise<SmsSendResult> {
+  private sendSms(row: SendRow): Promise<SmsSendResult> {
     // Our id rides in the callback URL: the report finds the message even if the answer to
     // this call is lost.
     const statusCallbackUrl = this.config.twilio ? `${this.config.publicUrl}/webhooks/twilio/status?messageId=${row.id}` : undefined;
     return this.providerCall(row, () => this.sms.send({ to: row.toAddress!, body: row.body, statusCallbackUrl }));
   }
 
-  private sendEmail(row: MessageRow) {
+  private sendEmail(row: SendRow) {
     return this.providerCall(row, () => this.mailer.send({
       // The same Message-ID on every attempt: a mail sent twice is one mail to most clients.
       messageId: `<${row.id}@${mailDomain(this.config)}>`,
@@ -278,7 +277,7 @@ export class MessageSenderService {
   }
 
   /** The provider's copy of this message, if it has one that is not another message of ours. */
-  private async alreadyAccepted(row: MessageRow, since: Date): Promise<SmsSendResult | null> {
+  private async alreadyAccepted(row: SendRow, since: Date): Promise<SmsSendResult | null> {
     const candidates = await this.providerCall(row, () => this.sms.findAccepted({ to: row.toAddress!, body: row.body, since }));
     if (candidates.length === 0) return null;
     const taken = await this.db
@@ -289,14 +288,14 @@ export class MessageSenderService {
     return candidates.find((c) => !known.has(c.providerMessageId)) ?? null;
   }
 
-  private async factsOf(row: MessageRow): Promise<SendFacts> {
+  private async factsOf(row: SendRow): Promise<SendFacts> {
     const [recipient] = row.patientId ? await this.db.select().from(recipients).where(eq(recipients.id, row.patientId)) : [];
     const [appointment] = row.appointmentId ? await this.db.select().from(appointments).where(eq(appointments.id, row.appointmentId)) : [];
     return { recipient: recipient ?? null, appointment: appointment ?? null };
   }
 
   /** How the row is timed against quiet hours; null for a message to nobody we know. */
-  private timingOf(row: MessageRow, facts: SendFacts): Timing | null {
+  private timingOf(row: SendRow, facts: SendFacts): Timing | null {
     if (!facts.recipient || row.direction !== 'outbound') return null;
     return timingOfRow(row.timing, row.kind, facts.appointment?.startsAt ?? null);
   }
@@ -306,26 +305,17 @@ export class MessageSenderService {
    * the time it was meant for). A row left `sending` by a killed worker waits as `queued`, keeping
    * the time from which the provider is to be asked whether it has it.
    */
-  private async postpone(row: MessageRow, at: Date, unconfirmedSince: Date | null): Promise<SendOutcome> {
-    const [updated] = await this.db.transaction(async (tx) => {
-      await setStatusSource(tx, 'sender');
-      return tx
-        .update(messages)
-        .set({
-          status: row.status === 'sending' ? 'queued' : row.status,
-          nextAttemptAt: at,
-          unconfirmedSince: unconfirmedSince ?? null,
-          updatedAt: this.clock.now(),
-        })
-        .where(and(eq(messages.id, row.id), eq(messages.status, row.status), eq(messages.attempts, row.attempts)))
-        .returning({ id: messages.id });
-    });
+  private async postpone(row: SendRow, at: Date, unconfirmedSince: Date | null): Promise<SendOutcome> {
+    const updated = await this.updateAsSender(
+      { status: row.status === 'sending' ? 'queued' : row.status, nextAttemptAt: at, unconfirmedSince: unconfirmedSince ?? null, updatedAt: this.clock.now() },
+      and(eq(messages.id, row.id), eq(messages.status, row.status), eq(messages.attempts, row.attempts))!,
+    );
     if (!updated) return DONE;
     this.logger.log(`message ${row.id} (${row.kind}, ${row.channel}) waits for the end of quiet hours: ${at.toISOString()}`);
     return { wakeAt: at };
   }
 
-  private async recordAccepted(row: MessageRow, provider: string, providerMessageId: string): Promise<void> {
+  private async recordAccepted(row: SendRow, provider: string, providerMessageId: string): Promise<void> {
     const now = this.clock.now();
     await this.db.transaction(async (tx) => {
       await setStatusSource(tx, 'sender');
@@ -358,7 +348,7 @@ export class MessageSenderService {
    * asks first; it is cleared only when every call so far was clearly not taken (503, 429,
    * connection refused, a 4xx refusal, SMTP answers).
    */
-  private async recordFailedAttempt(row: MessageRow, error: unknown, context: AttemptContext, facts: SendFacts): Promise<SendOutcome> {
+  private async recordFailedAttempt(row: SendRow, error: unknown, context: AttemptContext, facts: SendFacts): Promise<SendOutcome> {
     const known = error instanceof PermanentError || error instanceof RetryableError;
     const code = known ? error.code : 'UNEXPECTED';
     const thisUnknown = context.lookupFailed || !known || SMS_OUTCOME_UNKNOWN_CODES.has(code);
@@ -383,45 +373,36 @@ export class MessageSenderService {
 
     if (!finalReason && retryAt) {
       const at = retryAt;
-      const [updated] = await this.db.transaction(async (tx) => {
-        await setStatusSource(tx, 'sender');
-        return tx
-          .update(messages)
-          .set({
-            status: 'queued',
-            errorCode: code,
-            error: `Attempt ${row.attempts} of ${MAX_SEND_ATTEMPTS} failed, will retry: ${described}`.slice(0, 300),
-            nextAttemptAt: at,
-            unconfirmedSince: unknownOutcome ? row.unconfirmedSince : null,
-            updatedAt: now,
-          })
-          .where(and(eq(messages.id, row.id), eq(messages.status, 'sending')))
-          .returning({ id: messages.id });
-      });
+      const updated = await this.updateAsSender(
+        {
+          status: 'queued',
+          errorCode: code,
+          error: `Attempt ${row.attempts} of ${MAX_SEND_ATTEMPTS} failed, will retry: ${described}`.slice(0, 300),
+          nextAttemptAt: at,
+          unconfirmedSince: unknownOutcome ? row.unconfirmedSince : null,
+          updatedAt: now,
+        },
+        and(eq(messages.id, row.id), eq(messages.status, 'sending'))!,
+      );
       this.logger.warn(`message ${row.id} (${row.channel}) attempt ${row.attempts} failed: ${code}; retry at ${at.toISOString()}`);
       return updated ? { wakeAt: at } : DONE;
     }
 
     const reason = finalReason!;
-    const created = await this.db.transaction(async (tx) => {
-      await setStatusSource(tx, 'sender');
-      const [updated] = await tx
-        .update(messages)
-        .set({
-          status: 'failed',
-          errorCode: code,
-          error: reason.slice(0, 300),
-          nextAttemptAt: null,
-          // A call that may have been taken may yet have gone out: a report then overrides `failed`.
-          unconfirmedSince: unknownOutcome ? row.unconfirmedSince : null,
-          updatedAt: now,
-        })
-        .where(and(eq(messages.id, row.id), eq(messages.status, 'sending')))
-        .returning();
-      return updated ? this.fallback.afterFailure(tx, updated) : [];
-    });
+    await this.updateAsSender(
+      {
+        status: 'failed',
+        errorCode: code,
+        error: reason.slice(0, 300),
+        nextAttemptAt: null,
+        // A call that may have been taken may yet have gone out: a report then overrides `failed`.
+        unconfirmedSince: unknownOutcome ? row.unconfirmedSince : null,
+        updatedAt: now,
+      },
+      and(eq(messages.id, row.id), eq(messages.status, 'sending'))!,
+      { fallback: true },
+    );
     this.logger.warn(`message ${row.id} (${row.channel}) failed for good after ${row.attempts} attempt(s): ${code}`);
-    await this.messages.scheduleJobs(created);
     return DONE;
   }
 
@@ -429,24 +410,36 @@ export class MessageSenderService {
    * `cancelled` (moot) or `suppressed` (not allowed, or too late), with the reason. `onlyIfUnchanged`:
    * only while the row is as it was read (a claim that failed may have lost to another worker).
    */
-  private async suppress(row: MessageRow, suppression: Suppression, { onlyIfUnchanged = false } = {}): Promise<void> {
+  private async suppress(row: SendRow, suppression: Suppression, { onlyIfUnchanged = false } = {}): Promise<void> {
     const conditions: SQL[] = [eq(messages.id, row.id), inArray(messages.status, [...PENDING_STATUSES])];
     if (onlyIfUnchanged) conditions.push(eq(messages.status, row.status), eq(messages.attempts, row.attempts));
-    const created = await this.db.transaction(async (tx) => {
-      await setStatusSource(tx, 'sender');
-      const [updated] = await tx
-        .update(messages)
-        .set({ status: suppression.status, errorCode: suppression.code, error: suppression.reason, nextAttemptAt: null, updatedAt: this.clock.now() })
-        .where(and(...conditions))
-        .returning();
-      if (updated) this.logger.log(`message ${row.id} (${row.kind}, ${row.channel}) not sent: ${suppression.code}`);
-      // Cancelled is moot; suppressed (SMS not allowed to this patient) falls back to e-mail.
-      return updated && updated.status === 'suppressed' && suppression.fallback !== false ? this.fallback.afterFailure(tx, updated) : [];
-    });
-    await this.messages.scheduleJobs(created);
+    const updated = await this.updateAsSender(
+      { status: suppression.status, errorCode: suppression.code, error: suppression.reason, nextAttemptAt: null, updatedAt: this.clock.now() },
+      and(...conditions)!,
+      // Cancelled is moot; suppressed (SMS not allowed to this patient) falls back to e-mail - unless it was only too late.
+      { fallback: suppression.status === 'suppressed' && suppression.fallback !== false },
+    );
+    if (updated) this.logger.log(`message ${row.id} (${row.kind}, ${row.channel}) not sent: ${suppression.code}`);
   }
 
-  private async suppressionOf(row: MessageRow, facts: SendFacts, now: Date, db: Executor = this.db): Promise<Suppression | null> {
+  /**
+   * A change of the row by the sender, only where `where` still holds (the row as the sender read
+   * or claimed it), in a transaction that names the sender as the source of its status change
+   * (the status history's trigger reads it). With `fallback`, a row so changed (`failed`, or
+   * `suppressed`) gets its fallback in the same transaction (an e-mail or a call task), whose
+   * messages' jobs are added once it commits (rows before jobs).
+   */
+  private async updateAsSender(set: MessageChanges, where: SQL, { fallback = false } = {}): Promise<MessageRow | null> {
+    const { updated, created } = await this.db.transaction(async (tx) => {
+      await setStatusSource(tx, 'sender');
+      const [row] = await tx.update(messages).set(set).where(where).returning();
+      return { updated: row ?? null, created: row && fallback ? await this.fallback.afterFailure(tx, row) : [] };
+    });
+    if (created.length > 0) await this.messages.scheduleJobs(created);
+    return updated;
+  }
+
+  private async suppressionOf(row: SendRow, facts: SendFacts, now: Date, db: Executor = this.db): Promise<Suppression | null> {
     const appointment = facts.appointment;
     if (appointment && row.kind === 'reminder') {
       const moot = REMINDER_MOOT[appointment.status];

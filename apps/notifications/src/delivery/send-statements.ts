@@ -33,8 +33,19 @@ const SEND_APPOINTMENT_COLUMNS = ['id', 'status', 'sequence', 'startsAt'] as con
 export type SendRecipient = Pick<RecipientRow, (typeof SEND_RECIPIENT_COLUMNS)[number]>;
 export type SendAppointment = Pick<AppointmentCopyRow, (typeof SEND_APPOINTMENT_COLUMNS)[number]>;
 
-/** The columns a claim changes: the claimed row is the row as read with these. */
-const CLAIM_CHANGES = ['status', 'attempts', 'unconfirmedSince', 'nextAttemptAt', 'dueAt', 'updatedAt'] as const;
+/**
+ * What a send reads of its message row: what the checks, the provider call and the state machine
+ * use - not the row's other timestamps and notes, which cost their parsing on every send and
+ * which nothing on this path reads.
+ */
+const SEND_MESSAGE_COLUMNS = [
+  'id', 'patientId', 'appointmentId', 'waitlistOfferId', 'channel', 'direction', 'kind', 'timing', 'dedupeKey', 'status', 'attempts',
+  'toAddress', 'subject', 'body', 'ics', 'provider', 'providerMessageId', 'sentAt', 'dueAt', 'unconfirmedSince', 'updatedAt',
+] as const;
+export type SendRow = Pick<MessageRow, (typeof SEND_MESSAGE_COLUMNS)[number]>;
+
+/** The columns a claim changes that a send reads: the claimed row is the row as read with these. */
+const CLAIM_CHANGES = ['status', 'attempts', 'unconfirmedSince', 'updatedAt'] as const;
 type ClaimChanges = Pick<MessageRow, (typeof CLAIM_CHANGES)[number] | 'id'>;
 
 /** The rows' prefixed columns back into an object (null when the joined row is absent: its id is null). */
@@ -49,7 +60,7 @@ const M = `notifications.${getTableName(messages)}`;
 const R = `notifications.${getTableName(recipients)}`;
 const A = `notifications.${getTableName(appointments)}`;
 const PENDING = PENDING_STATUSES.map((s) => `'${s}'`).join(', ');
-const MESSAGE_COLUMNS = columnList(messages, 'm');
+const MESSAGE_COLUMNS = columnList(messages, 'm', '', SEND_MESSAGE_COLUMNS);
 
 const LOAD = {
   name: 'notifications.send.load',
@@ -113,13 +124,13 @@ const RECORD = {
 };
 
 export interface LoadedSend {
-  row: MessageRow;
+  row: SendRow;
   recipient: SendRecipient | null;
   appointment: SendAppointment | null;
 }
 
 export interface Acceptance {
-  row: MessageRow;
+  row: SendRow;
   provider: string;
   providerMessageId: string;
 }
@@ -137,7 +148,7 @@ export class SendStatements {
     for (const raw of rows) {
       const row: Record<string, unknown> = {};
       for (const key in raw) if (!key.includes('.')) row[key] = raw[key];
-      byId.set(raw.id as string, { row: row as MessageRow, recipient: unprefix<SendRecipient>(raw, 'r.'), appointment: unprefix<SendAppointment>(raw, 'a.') });
+      byId.set(raw.id as string, { row: row as SendRow, recipient: unprefix<SendRecipient>(raw, 'r.'), appointment: unprefix<SendAppointment>(raw, 'a.') });
     }
     return ids.map((id) => byId.get(id) ?? null);
   }
@@ -146,7 +157,7 @@ export class SendStatements {
    * Claims the rows still as read; each gets its claimed row (the row as read with the claim's
    * changes: the claim matched it unchanged), or null (one claim per row: a second request for it gets null).
    */
-  async claim(rows: MessageRow[], now: Date, flagExpired: Date, leaseEnd: Date): Promise<(MessageRow | null)[]> {
+  async claim(rows: SendRow[], now: Date, flagExpired: Date, leaseEnd: Date): Promise<(SendRow | null)[]> {
     const { rows: claimed } = await this.pool.query<ClaimChanges>({
       ...CLAIM,
       values: [rows.map((r) => r.id), rows.map((r) => r.attempts), now, TEMPORARY_UNDELIVERABLE_CODES, flagExpired, this.source, leaseEnd],
