@@ -269,4 +269,43 @@ ALTER TABLE notifications.message_events DROP CONSTRAINT message_events_message_
 `,
   },
   outboxNotifyMigration('notifications', '0007_outbox_notify'),
+  {
+    id: '0008_status_history_per_statement',
+    sql: `
+-- The status history written once per statement, not once per row: a send's claim and its
+-- record each change a batch of rows in one statement (the sender shares them among the sends
+-- under way), and a row trigger ran its function and its own INSERT for every row of it. The
+-- statement's transition tables give all the changed rows to one INSERT ... SELECT. The entries
+-- are the same: one per new row and per status change, with the same time, error and source.
+DROP TRIGGER messages_status_history ON notifications.messages;
+DROP FUNCTION notifications.record_message_event();
+
+CREATE FUNCTION notifications.record_message_events() RETURNS trigger LANGUAGE plpgsql AS $fn$
+BEGIN
+  IF TG_OP = 'INSERT' THEN
+    INSERT INTO notifications.message_events (message_id, status, at, error_code, error, source)
+    SELECT n.id, n.status, n.created_at,
+           -- An error belongs to the statuses that say something went wrong (a retry waits in queued).
+           CASE WHEN n.status IN ('queued', 'failed', 'undelivered', 'suppressed', 'cancelled') THEN n.error_code END,
+           CASE WHEN n.status IN ('queued', 'failed', 'undelivered', 'suppressed', 'cancelled') THEN n.error END,
+           COALESCE(NULLIF(current_setting('aftercare.status_source', true), ''), 'system')
+      FROM new_rows n;
+  ELSE
+    INSERT INTO notifications.message_events (message_id, status, at, error_code, error, source)
+    SELECT n.id, n.status, n.updated_at,
+           CASE WHEN n.status IN ('queued', 'failed', 'undelivered', 'suppressed', 'cancelled') THEN n.error_code END,
+           CASE WHEN n.status IN ('queued', 'failed', 'undelivered', 'suppressed', 'cancelled') THEN n.error END,
+           COALESCE(NULLIF(current_setting('aftercare.status_source', true), ''), 'system')
+      FROM new_rows n JOIN old_rows o ON o.id = n.id
+     WHERE n.status IS DISTINCT FROM o.status;
+  END IF;
+  RETURN NULL;
+END
+$fn$;
+CREATE TRIGGER messages_status_history_insert AFTER INSERT ON notifications.messages
+  REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION notifications.record_message_events();
+CREATE TRIGGER messages_status_history_update AFTER UPDATE ON notifications.messages
+  REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION notifications.record_message_events();
+`,
+  },
 ];

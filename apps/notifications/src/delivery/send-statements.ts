@@ -91,7 +91,8 @@ const CLAIM = {
                      AND (r.sms_opted_out OR NOT r.sms_consent OR r.sms_held_at IS NOT NULL
                           OR (r.sms_undeliverable_phone = COALESCE(m.to_address, '')
                               AND NOT (r.sms_undeliverable_code = ANY($4::text[]) AND (r.sms_undeliverable_at IS NULL OR r.sms_undeliverable_at <= $5)))))
-            AND set_config('aftercare.status_source', $6, true) IS NOT NULL
+            -- Once for the statement (a one-time filter), not once per row.
+            AND (SELECT set_config('aftercare.status_source', $6, true)) IS NOT NULL
       RETURNING ${columnList(messages, 'm', '', ['id', ...CLAIM_CHANGES])}`,
 };
 
@@ -112,8 +113,9 @@ const RECORD = {
                   error_code = NULL, error = NULL, unconfirmed_since = NULL, next_attempt_at = NULL, updated_at = $4
              FROM answer
             WHERE m.id = answer.id AND m.status IN (${PENDING})
-              AND set_config('aftercare.status_source', $5, true) IS NOT NULL
-              AND set_config('synchronous_commit', 'off', true) IS NOT NULL
+              -- Each once for the statement (one-time filters), not once per row.
+              AND (SELECT set_config('aftercare.status_source', $5, true)) IS NOT NULL
+              AND (SELECT set_config('synchronous_commit', 'off', true)) IS NOT NULL
            RETURNING m.id
          ), reopened AS (
            UPDATE notifications.delivery_callbacks d SET processed_at = NULL, outcome = NULL
