@@ -308,4 +308,20 @@ CREATE TRIGGER messages_status_history_update AFTER UPDATE ON notifications.mess
   REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION notifications.record_message_events();
 `,
   },
+  {
+    id: '0009_fewer_message_indexes',
+    sql: `
+-- A status change is never a HOT update, so each of a send's two changes writes an entry in
+-- every index of the row. Two of them did the same job: one index of a patient's messages by
+-- send time serves the frequency cap (a patient's SMS from a time on), the message log and the
+-- timeline of one patient (a patient's messages are few: sorted by creation after the read),
+-- and the opt-out hold. And the provider's ids are indexed only where there is one: a waiting
+-- message has none, so its claim no longer writes a NULL entry into the unique index.
+CREATE INDEX messages_patient_send ON notifications.messages (patient_id, send_at);
+DROP INDEX notifications.messages_patient;
+DROP INDEX notifications.messages_patient_sms_send;
+CREATE UNIQUE INDEX messages_provider_message_id ON notifications.messages (provider_message_id) WHERE provider_message_id IS NOT NULL;
+ALTER TABLE notifications.messages DROP CONSTRAINT messages_provider_message_id_key;
+`,
+  },
 ];

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
-import { and, asc, eq, inArray, lte } from 'drizzle-orm';
+import { and, asc, eq, inArray, lte, sql } from 'drizzle-orm';
 import type { InboundSms, InboundSmsReply } from '@aftercare/contracts';
 import { Clock } from '@aftercare/clock';
 import { DRIZZLE, type Db, type Executor } from '@aftercare/database';
@@ -92,7 +92,8 @@ export class InboundSmsService {
         sentAt: sms.heldSince ? new Date(sms.heldSince) : now,
         createdAt: now,
       })
-      .onConflictDoNothing({ target: messages.providerMessageId })
+      // The provider's ids are unique where there is one (a partial index: messages waiting to go have none).
+      .onConflictDoNothing({ target: messages.providerMessageId, where: sql`${messages.providerMessageId} IS NOT NULL` })
       .returning({ id: messages.id });
     if (recorded.length === 0) return { reply: null }; // a replay of a text we already handled
 

@@ -85,7 +85,7 @@ const CAPPED_SMS_TIMES = new PreparedQuery('notifications.messages.capped_sms_ti
     .where(
       and(
         eq(messages.patientId, sql.placeholder('patientId')),
-        // Written into the statement, not parameters: a generic plan can then use the partial index of the patients' SMS.
+        // Written into the statement, not parameters: read along the patient's messages by send time (messages_patient_send).
         sql`${messages.channel} = 'sms' AND ${messages.direction} = 'outbound'`,
         inArray(messages.kind, [...CAPPED_KINDS]),
         inArray(messages.status, CAP_COUNTED),
