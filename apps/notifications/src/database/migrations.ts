@@ -277,6 +277,9 @@ ALTER TABLE notifications.message_events DROP CONSTRAINT message_events_message_
 -- under way), and a row trigger ran its function and its own INSERT for every row of it. The
 -- statement's transition tables give all the changed rows to one INSERT ... SELECT. The entries
 -- are the same: one per new row and per status change, with the same time, error and source.
+-- (A trigger with transition tables cannot be limited to UPDATE OF status: every UPDATE of
+-- messages captures its rows, and the join keeps the status changes. A backfill of the whole
+-- table would capture the whole table: disable the update trigger around one.)
 DROP TRIGGER messages_status_history ON notifications.messages;
 DROP FUNCTION notifications.record_message_event();
 

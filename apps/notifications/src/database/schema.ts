@@ -117,7 +117,7 @@ export const messages = s.table('messages', {
   reportCheckedAt: ts('report_checked_at'),
 });
 
-/** One row per change of a message's status (written by a trigger; see migration 0003). */
+/** One row per change of a message's status (written by the messages' triggers; see migrations 0003 and 0008). */
 export const messageEvents = s.table('message_events', {
   id: bigserial('id', { mode: 'number' }).primaryKey(),
   messageId: uuid('message_id').notNull(),

@@ -400,9 +400,8 @@ export class MessageSenderService {
         updatedAt: now,
       },
       and(eq(messages.id, row.id), eq(messages.status, 'sending'))!,
-      { fallback: true },
+      { fallback: true, changed: () => this.logger.warn(`message ${row.id} (${row.channel}) failed for good after ${row.attempts} attempt(s): ${code}`) },
     );
-    this.logger.warn(`message ${row.id} (${row.channel}) failed for good after ${row.attempts} attempt(s): ${code}`);
     return DONE;
   }
 
@@ -413,13 +412,15 @@ export class MessageSenderService {
   private async suppress(row: SendRow, suppression: Suppression, { onlyIfUnchanged = false } = {}): Promise<void> {
     const conditions: SQL[] = [eq(messages.id, row.id), inArray(messages.status, [...PENDING_STATUSES])];
     if (onlyIfUnchanged) conditions.push(eq(messages.status, row.status), eq(messages.attempts, row.attempts));
-    const updated = await this.updateAsSender(
+    await this.updateAsSender(
       { status: suppression.status, errorCode: suppression.code, error: suppression.reason, nextAttemptAt: null, updatedAt: this.clock.now() },
       and(...conditions)!,
-      // Cancelled is moot; suppressed (SMS not allowed to this patient) falls back to e-mail - unless it was only too late.
-      { fallback: suppression.status === 'suppressed' && suppression.fallback !== false },
+      {
+        // Cancelled is moot; suppressed (SMS not allowed to this patient) falls back to e-mail - unless it was only too late.
+        fallback: suppression.status === 'suppressed' && suppression.fallback !== false,
+        changed: () => this.logger.log(`message ${row.id} (${row.kind}, ${row.channel}) not sent: ${suppression.code}`),
+      },
     );
-    if (updated) this.logger.log(`message ${row.id} (${row.kind}, ${row.channel}) not sent: ${suppression.code}`);
   }
 
   /**
@@ -427,14 +428,16 @@ export class MessageSenderService {
    * or claimed it), in a transaction that names the sender as the source of its status change
    * (the status history's trigger reads it). With `fallback`, a row so changed (`failed`, or
    * `suppressed`) gets its fallback in the same transaction (an e-mail or a call task), whose
-   * messages' jobs are added once it commits (rows before jobs).
+   * messages' jobs are added once it commits (rows before jobs). `changed` runs once the change
+   * has committed, before those jobs are added (its log line is written even if Redis fails then).
    */
-  private async updateAsSender(set: MessageChanges, where: SQL, { fallback = false } = {}): Promise<MessageRow | null> {
+  private async updateAsSender(set: MessageChanges, where: SQL, { fallback = false, changed }: { fallback?: boolean; changed?: () => void } = {}): Promise<MessageRow | null> {
     const { updated, created } = await this.db.transaction(async (tx) => {
       await setStatusSource(tx, 'sender');
       const [row] = await tx.update(messages).set(set).where(where).returning();
       return { updated: row ?? null, created: row && fallback ? await this.fallback.afterFailure(tx, row) : [] };
     });
+    if (updated) changed?.();
     if (created.length > 0) await this.messages.scheduleJobs(created);
     return updated;
   }

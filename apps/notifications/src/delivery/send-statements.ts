@@ -45,7 +45,7 @@ const SEND_MESSAGE_COLUMNS = [
 export type SendRow = Pick<MessageRow, (typeof SEND_MESSAGE_COLUMNS)[number]>;
 
 /** The columns a claim changes that a send reads: the claimed row is the row as read with these. */
-const CLAIM_CHANGES = ['status', 'attempts', 'unconfirmedSince', 'updatedAt'] as const;
+const CLAIM_CHANGES = ['status', 'attempts', 'unconfirmedSince', 'dueAt', 'updatedAt'] as const;
 type ClaimChanges = Pick<MessageRow, (typeof CLAIM_CHANGES)[number] | 'id'>;
 
 /** The rows' prefixed columns back into an object (null when the joined row is absent: its id is null). */

@@ -1,7 +1,7 @@
 import { sql } from 'drizzle-orm';
 import type { Executor } from '@aftercare/database';
 
-/** Who changes a message's status in this transaction, for its history (see migration 0003_delivery). */
+/** Who changes a message's status in this transaction, for its history (see migrations 0003_delivery and 0008). */
 export type StatusSource = 'sender' | 'provider' | 'system';
 
 /**
