@@ -30,7 +30,7 @@ import { readSection } from './support/results-file.js';
 import { SMOKE } from './support/knobs.js';
 
 /** In the order they run, each named as its section in the results file (one not built is skipped). */
-const BENCHES = ['booking', 'dispatch', 'workspace', 'care-plans', 'web', 'footprint', 'timing'] as const;
+const BENCHES = ['booking', 'dispatch', 'send-statements', 'workspace', 'care-plans', 'web', 'footprint', 'timing'] as const;
 type BenchName = (typeof BENCHES)[number];
 
 const picked = process.argv.slice(2).filter((a) => !a.startsWith('-'));

@@ -2,7 +2,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 
 /**
  * bench/RESULTS.md holds one section per benchmark, each between its own markers, so that each
- * bench rewrites only its own part (booking: issue 3, dispatch: issue 4, workspace: issue 5, web: issue 6,
+ * bench rewrites only its own part (booking: issue 3, dispatch and send-statements: issue 4, workspace: issue 5, web: issue 6,
  * care-plans, footprint and timing: issue 7). A file without markers
  * is the booking bench's older, whole-file format: it is taken as the booking section.
  */
@@ -11,7 +11,7 @@ const HAND_WRITTEN = ['booking-history', 'dispatch-history', 'workspace-history'
 const begin = (name: string) =>
   HAND_WRITTEN.includes(name) ? `<!-- bench:${name} begin (hand-written; kept by the benches) -->` : `<!-- bench:${name} begin (generated; rewritten by the bench, edit the generator instead) -->`;
 const end = (name: string) => `<!-- bench:${name} end -->`;
-const ORDER = ['booking', 'booking-history', 'dispatch', 'dispatch-history', 'workspace', 'workspace-history', 'care-plans', 'web', 'web-history', 'footprint', 'timing', 'timing-history'];
+const ORDER = ['booking', 'booking-history', 'dispatch', 'dispatch-history', 'send-statements', 'workspace', 'workspace-history', 'care-plans', 'web', 'web-history', 'footprint', 'timing', 'timing-history'];
 
 export async function writeSection(path: string, name: string, markdown: string): Promise<void> {
   let text = '';
