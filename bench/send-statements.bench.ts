@@ -42,35 +42,26 @@ const CONFIG = {
 const started = performance.now();
 const log = (line: string) => console.log(`[bench ${((performance.now() - started) / 1000).toFixed(1).padStart(6)} s] ${line}`);
 
-/** The notifications schema as it was before migrations 0008 and 0009, on top of the shipped one. */
-const BEFORE_0008_0009 = `
-DROP TRIGGER messages_status_history_insert ON notifications.messages;
-DROP TRIGGER messages_status_history_update ON notifications.messages;
-CREATE FUNCTION notifications.record_message_event() RETURNS trigger LANGUAGE plpgsql AS $fn$
-BEGIN
-  IF TG_OP = 'UPDATE' AND NEW.status IS NOT DISTINCT FROM OLD.status THEN
-    RETURN NEW;
-  END IF;
-  INSERT INTO notifications.message_events (message_id, status, at, error_code, error, source)
-  VALUES (
-    NEW.id,
-    NEW.status,
-    CASE WHEN TG_OP = 'INSERT' THEN NEW.created_at ELSE NEW.updated_at END,
-    CASE WHEN NEW.status IN ('queued', 'failed', 'undelivered', 'suppressed', 'cancelled') THEN NEW.error_code END,
-    CASE WHEN NEW.status IN ('queued', 'failed', 'undelivered', 'suppressed', 'cancelled') THEN NEW.error END,
-    COALESCE(NULLIF(current_setting('aftercare.status_source', true), ''), 'system')
-  );
-  RETURN NEW;
-END
-$fn$;
-CREATE TRIGGER messages_status_history AFTER INSERT OR UPDATE OF status ON notifications.messages
-  FOR EACH ROW EXECUTE FUNCTION notifications.record_message_event();
-DROP INDEX notifications.messages_patient_send;
-CREATE INDEX messages_patient ON notifications.messages (patient_id, created_at);
-CREATE INDEX messages_patient_sms_send ON notifications.messages (patient_id, send_at) WHERE channel = 'sms' AND direction = 'outbound';
-DROP INDEX notifications.messages_provider_message_id;
-ALTER TABLE notifications.messages ADD CONSTRAINT messages_provider_message_id_key UNIQUE (provider_message_id);
-`;
+/**
+ * The notifications schema as it was before migrations 0008 and 0009, on top of the shipped one:
+ * the row trigger, and the indexes 0009 replaced, each as the earlier migration wrote it.
+ */
+function statementFromMigrations(pattern: RegExp): string {
+  const found = NOTIFICATIONS_MIGRATIONS.map((m) => pattern.exec(m.sql)?.[0]).find((sql) => sql !== undefined);
+  if (!found) throw new Error(`no earlier migration has ${pattern}`);
+  return found;
+}
+const BEFORE_0008_0009 = [
+  'DROP TRIGGER messages_status_history_insert ON notifications.messages;',
+  'DROP TRIGGER messages_status_history_update ON notifications.messages;',
+  statementFromMigrations(/CREATE FUNCTION notifications\.record_message_event\(\)[\s\S]*?\$fn\$;/),
+  statementFromMigrations(/CREATE TRIGGER messages_status_history AFTER[\s\S]*?;/),
+  'DROP INDEX notifications.messages_patient_send;',
+  statementFromMigrations(/CREATE INDEX messages_patient ON [^;]*;/),
+  statementFromMigrations(/CREATE INDEX messages_patient_sms_send ON [^;]*;/),
+  'DROP INDEX notifications.messages_provider_message_id;',
+  'ALTER TABLE notifications.messages ADD CONSTRAINT messages_provider_message_id_key UNIQUE (provider_message_id);',
+].join('\n');
 
 type Schema = 'as shipped' | 'before 0008 and 0009';
 type Part = 'load' | 'claim' | 'record';
