@@ -146,6 +146,31 @@ describe('messaging delivery, end to end', () => {
         ['delivered', 'provider'],
       ]);
     });
+
+    it('acknowledges a report within 2 s while notifications is stalled: the gateway holds it, and it is applied once notifications goes on', async () => {
+      const other = await newPatient();
+      await book(other.id);
+      const [otherSms] = await system.twilio.waitForMessages(1, { to: other.phone, timeoutMs: 20_000 });
+      await until(async () => (await confirmationOf(other.id))?.status === 'sent', 'the confirmation to be recorded as sent');
+      // Up and subscribed, but answering nothing: the gateway waits for it, then holds the report.
+      expect(system.processes.freezeService('notifications')).toBe(true);
+      const started = Date.now();
+      let answer: Awaited<ReturnType<typeof report>>;
+      try {
+        answer = await report(otherSms!, 'delivered');
+      } finally {
+        system.processes.thawService('notifications');
+      }
+      expect(answer.status).toBe(204);
+      expect(Date.now() - started).toBeLessThan(2_000);
+      const delivered = await until(async () => {
+        const m = await confirmationOf(other.id);
+        return m?.status === 'delivered' ? m : undefined;
+      }, 'the held report to be applied');
+      expect(delivered.statusHistory.filter((h) => h.status === 'delivered')).toHaveLength(1);
+      const { rows } = await db.query(`SELECT count(*)::int AS n FROM notifications.delivery_callbacks WHERE message_sid = $1 AND provider_status = 'delivered'`, [otherSms!.sid]);
+      expect(rows[0].n).toBe(1); // taken late by notifications and forwarded again by the gateway: recorded once
+    }, 60_000);
   });
 
   describe('errors that can pass are retried; errors that cannot fail at once', () => {

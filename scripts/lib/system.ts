@@ -93,6 +93,19 @@ export class SystemProcesses {
     await this.signal(service, 'SIGKILL');
   }
 
+  /**
+   * Freezes the service (SIGSTOP) until `thaw`: up, connected and listening, but answering
+   * nothing - as a process stuck in a long pause would. Returns whether it was running.
+   */
+  freezeService(service: ServiceProcessName): boolean {
+    return this.children.get(service)?.kill('SIGSTOP') ?? false;
+  }
+
+  /** Lets a frozen service go on (SIGCONT). */
+  thawService(service: ServiceProcessName): boolean {
+    return this.children.get(service)?.kill('SIGCONT') ?? false;
+  }
+
   isRunning(service: ServiceProcessName): boolean {
     return this.children.has(service);
   }

@@ -24,6 +24,12 @@ const LOCK_KEY = 'aftercare.gateway.held-webhooks';
  * far above the tens of milliseconds notifications takes.
  */
 export const FORWARD_TIMEOUT_MS = 5_000;
+/**
+ * How long a delivery report waits for notifications before it is held: a report needs no answer,
+ * and Twilio is to get its acknowledgement within 2 s (the held copy is forwarded as soon as
+ * notifications can take it; one that notifications took late as well is recorded once).
+ */
+export const STATUS_FORWARD_TIMEOUT_MS = 1_500;
 /** How long to wait for Redis to say whether notifications listens at all (else: try it). */
 const LISTENERS_TIMEOUT_MS = 250;
 

@@ -9,7 +9,7 @@ import {
 import { Public } from '../auth/auth.decorators.js';
 import { RateLimit } from '../rate-limit/rate-limit.decorator.js';
 import { SystemCtx } from '../common/request-context.js';
-import { FORWARD_TIMEOUT_MS, HeldWebhooks } from './held-webhooks.service.js';
+import { FORWARD_TIMEOUT_MS, HeldWebhooks, STATUS_FORWARD_TIMEOUT_MS } from './held-webhooks.service.js';
 import { CallbackMessageId, TwilioForm } from './twilio-form.decorator.js';
 import { TwilioSignatureGuard } from './twilio-signature.guard.js';
 import { InboundSmsForm, StatusCallbackForm } from './twilio-webhooks.dto.js';
@@ -47,7 +47,8 @@ export class TwilioWebhooksController {
 
   /**
    * Recorded by notifications and acknowledged at once; applied after the answer (no provider
-   * call on this path). `messageId` is ours, put in the callback URL when the SMS was sent.
+   * call on this path). Held by the gateway instead when notifications has not taken it within
+   * STATUS_FORWARD_TIMEOUT_MS (down, or stalled). `messageId` is ours, put in the callback URL when the SMS was sent.
    */
   @Post('status')
   @HttpCode(204)
@@ -58,6 +59,9 @@ export class TwilioWebhooksController {
       errorCode: form.ErrorCode || null,
       messageId,
     };
-    await this.webhooks.forward(P.deliveryStatus, `${form.MessageSid}:${form.MessageStatus}:${data.errorCode ?? ''}`, ctx, data, null);
+    // Acknowledged within 2 s whatever notifications does: held if it has not taken the report by then.
+    await this.webhooks.forward(P.deliveryStatus, `${form.MessageSid}:${form.MessageStatus}:${data.errorCode ?? ''}`, ctx, data, null, undefined, {
+      deadline: Date.now() + STATUS_FORWARD_TIMEOUT_MS,
+    });
   }
 }
