@@ -609,6 +609,21 @@ describe('fallbacks from compose time and send time', () => {
     expect(fake.messages).toHaveLength(0);
   });
 
+  it('an opted-out patient with no e-mail: the SMS still waiting is suppressed before the provider, and the front desk is asked to call, once', async () => {
+    const patient = await registerPatient({ email: null });
+    await bookAppointment(patient, '2025-11-05T15:00:00Z');
+    const confirmation = (await messagesOf(patient.patientId)).find((m) => m.kind === 'booking_confirmation')!;
+    await db.update(recipients).set({ smsOptedOut: true }).where(eq(recipients.id, patient.patientId)); // STOP came in between
+    await runJob(confirmation.id);
+    await runJob(confirmation.id); // a job run again (redelivered, or re-created by the reconciler) changes nothing
+    expect(await messageRow(confirmation.id)).toMatchObject({ status: 'suppressed', errorCode: 'SMS_OPTED_OUT' });
+    expect(await published('patient.unreachable', patient.patientId)).toEqual([
+      expect.objectContaining({ patientId: patient.patientId, messageId: confirmation.id, messageKind: 'booking_confirmation', reason: expect.stringMatching(/no e-mail to fall back to: call the patient/) }),
+    ]);
+    expect((await messagesOf(patient.patientId)).filter((m) => m.channel === 'email')).toEqual([]);
+    expect(fake.messages).toHaveLength(0);
+  });
+
   it('a cancelled appointment gets no reminder, and no fallback for it either', async () => {
     const patient = await registerPatient({ email: null });
     const booked = await bookAppointment(patient, '2025-11-05T15:00:00Z');
