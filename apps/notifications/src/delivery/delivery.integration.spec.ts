@@ -584,6 +584,19 @@ describe('delivery reports', () => {
     expect(fake.messages).toHaveLength(1);
   });
 
+  it('a message given up on after calls that got no answer went out after all: its report is the truth (failed → delivered); one whose calls were refused stays failed', async () => {
+    const patient = await registerPatient();
+    // Every call timed out (the outcome unknown to the end): failed, `unconfirmed_since` kept.
+    const guessed = await queueSms(patient, { status: 'failed', attempts: MAX_SEND_ATTEMPTS, errorCode: 'SMS_PROVIDER_TIMEOUT', error: 'Gave up', unconfirmedSince: NOW });
+    const sid = `SM${'a1'.repeat(16)}`;
+    await report(guessed, 'delivered', null, sid);
+    expect(await messageRow(guessed.id)).toMatchObject({ status: 'delivered', providerMessageId: sid, unconfirmedSince: null });
+    // Refused by Twilio (the outcome known): a report naming it cannot be ours, and moves nothing back.
+    const refused = await queueSms(patient, { status: 'failed', attempts: 1, errorCode: 'TWILIO_21211', error: 'Refused', unconfirmedSince: null });
+    await report(refused, 'delivered', null, `SM${'b2'.repeat(16)}`);
+    expect(await messageRow(refused.id)).toMatchObject({ status: 'failed', errorCode: 'TWILIO_21211' });
+  });
+
   it('a report for a message we do not know is recorded and changes nothing', async () => {
     expect(await delivery.update({ messageSid: `SM${randomUUID().replace(/-/g, '')}`, status: 'delivered', errorCode: null })).toEqual({ recorded: true });
     delivery.kick();

@@ -19,6 +19,10 @@ describe('nextStatus: a status only moves forward', () => {
     ['undelivered', 'delivered', null],
     ['failed', 'delivered', null],
     ['delivered', 'failed', null],
+    ['undelivered', 'sent', null],
+    ['failed', 'sent', null],
+    ['undelivered', 'failed', null],
+    ['failed', 'undelivered', null],
     // never out of a state that did not go through the provider
     ['cancelled', 'sent', null],
     ['suppressed', 'delivered', null],
