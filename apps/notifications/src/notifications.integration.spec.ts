@@ -369,27 +369,6 @@ describe('waitlist offers', () => {
     expect(text.body).not.toMatch(/bmac|injection/i);
   });
 
-  it("counts toward the patient's SMS cap, so a check-in later that day moves to the next; but is never held back by it", async () => {
-    const checkin = (patientId: string, dueAt: string) =>
-      controller.carePlanMessageDue(envelope('care-plan.message-due', { stepId: randomUUID(), carePlanId: randomUUID(), patientId, kind: 'checkin', dueAt }));
-    const checkinTimes = async (patientId: string) =>
-      (await db.select().from(messages).where(and(eq(messages.patientId, patientId), eq(messages.kind, 'checkin'), eq(messages.channel, 'sms')))).map((m) => m.sendAt?.toISOString());
-
-    const counted = await registerPatient({ preferredChannel: 'sms' });
-    await checkin(counted.patientId, '2025-10-27T15:00:00Z'); // Mon 11:00
-    await controller.waitlistOffered(envelope('waitlist.offered', offerPayload(counted.patientId))); // Mon 10:00, now
-    await checkin(counted.patientId, '2025-10-27T22:00:00Z'); // Mon 18:00: the third of the day, with the offer
-    expect(await checkinTimes(counted.patientId)).toEqual(['2025-10-27T15:00:00.000Z', '2025-10-28T12:00:00.000Z']); // Tue 08:00
-
-    const full = await registerPatient({ preferredChannel: 'sms' });
-    await checkin(full.patientId, '2025-10-27T15:00:00Z');
-    await checkin(full.patientId, '2025-10-27T16:00:00Z'); // the day is full
-    const offer = offerPayload(full.patientId);
-    await controller.waitlistOffered(envelope('waitlist.offered', offer));
-    const text = only(await offerTexts(full.patientId, offer.offerId));
-    expect([text.channel, text.status, text.sendAt?.toISOString()]).toEqual(['sms', 'scheduled', MONDAY_10AM.toISOString()]);
-  });
-
   it('writes by email to a patient who may not be texted', async () => {
     const patient = await registerPatient({ preferredChannel: 'sms', smsConsent: false });
     const offer = offerPayload(patient.patientId);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { countsTowardCap, fitsUnderCap, heldByCap, localDayNumber } from './frequency-cap.rule.js';
+import { countsTowardCap, fitsUnderCap, localDayNumber } from './frequency-cap.rule.js';
 
 const NY = 'America/New_York';
 const at = (iso: string) => new Date(iso);
@@ -7,14 +7,7 @@ const DEFAULT = { daily: 2, weekly: 6 };
 const FCC = { daily: 1, weekly: 3 };
 
 describe('what counts', () => {
-  it.each(['reminder', 'aftercare', 'checkin'])('%s counts and is held back', (kind) => {
-    expect(countsTowardCap(kind)).toBe(true);
-    expect(heldByCap(kind)).toBe(true);
-  });
-  it('a waitlist offer counts, but is not held back (it is open for a couple of hours)', () => {
-    expect(countsTowardCap('waitlist_offer')).toBe(true);
-    expect(heldByCap('waitlist_offer')).toBe(false);
-  });
+  it.each(['reminder', 'aftercare', 'checkin'])('%s counts', (kind) => expect(countsTowardCap(kind)).toBe(true));
   it.each([
     'booking_confirmation',
     'rescheduled',
@@ -25,11 +18,9 @@ describe('what counts', () => {
     'message_received',
     'opted_out',
     'help',
+    'waitlist_offer',
     'waitlist_taken',
-  ])('%s does not count', (kind) => {
-    expect(countsTowardCap(kind)).toBe(false);
-    expect(heldByCap(kind)).toBe(false);
-  });
+  ])('%s does not', (kind) => expect(countsTowardCap(kind)).toBe(false));
 });
 
 describe('localDayNumber', () => {

@@ -20,22 +20,10 @@ export interface SmsCapLimits {
   weekly: number;
 }
 
-/**
- * Kinds held back by the cap: moved to the next allowed time, or dropped when that is too late.
- * Every automated SMS but confirmations and answers to the patient's own texts.
- */
+/** Kinds that count towards (and are held back by) the cap. */
 export const CAPPED_KINDS: ReadonlySet<MessageKind> = new Set<MessageKind>(['reminder', 'aftercare', 'checkin']);
-/**
- * Kinds that count towards the cap: the capped ones, and the waitlist offer - automated, so it
- * uses the patient's daily and weekly allowance, but never held back by it: the offer is open for
- * a couple of hours, and held to the next day it would reach the patient closed.
- */
-export const COUNTED_KINDS: ReadonlySet<MessageKind> = new Set<MessageKind>([...CAPPED_KINDS, 'waitlist_offer']);
 
-/** Whether an SMS of this kind is held back by the cap. */
-export const heldByCap = (kind: string): boolean => CAPPED_KINDS.has(kind as MessageKind);
-/** Whether an SMS of this kind counts towards the cap. */
-export const countsTowardCap = (kind: string): boolean => COUNTED_KINDS.has(kind as MessageKind);
+export const countsTowardCap = (kind: string): boolean => CAPPED_KINDS.has(kind as MessageKind);
 
 const DAY_MS = 86_400_000;
 

@@ -19,7 +19,7 @@ import { formatAppointmentTime, hasEmailTemplate, type MessageKind, type Templat
 import { TemplatesService } from '../templates/templates.service.js';
 import type { MootReason } from './appointment-moot.js';
 import { channelsFor, numberUndeliverable, type UndeliverableFlag } from './channel.policy.js';
-import { COUNTED_KINDS, heldByCap } from './frequency-cap.rule.js';
+import { CAPPED_KINDS, countsTowardCap } from './frequency-cap.rule.js';
 import { failedMessageRetry, retryRefusal } from './message-retry.rule.js';
 import { decideSendTime, reminderUsefulUntil, type SendTimeDecision, type Timing } from './send-timing.policy.js';
 
@@ -87,7 +87,7 @@ const CAPPED_SMS_TIMES = new PreparedQuery('notifications.messages.capped_sms_ti
         eq(messages.patientId, sql.placeholder('patientId')),
         // Written into the statement, not parameters: read along the patient's messages by send time (messages_patient_send).
         sql`${messages.channel} = 'sms' AND ${messages.direction} = 'outbound'`,
-        inArray(messages.kind, [...COUNTED_KINDS]),
+        inArray(messages.kind, [...CAPPED_KINDS]),
         inArray(messages.status, CAP_COUNTED),
         gte(messages.sendAt, sql.placeholder('since')),
       ),
@@ -225,7 +225,7 @@ export class MessagesService {
    */
   async compose(tx: Executor, request: ComposeRequest): Promise<MessageRow[]> {
     const timing = this.timingOf(request);
-    const capped = timing.kind !== 'at_once' && heldByCap(request.kind);
+    const capped = timing.kind !== 'at_once' && countsTowardCap(request.kind);
     // Counting the patient's SMS and adding one must not interleave with another compose for them.
     const [context] = await (capped ? COMPOSE_CONTEXT_LOCKED : COMPOSE_CONTEXT).execute(tx, { patientId: request.patientId, clinicId: request.clinicId, kind: request.kind });
     const recipient = context?.recipient;
