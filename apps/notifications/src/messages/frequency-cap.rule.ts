@@ -20,7 +20,11 @@ export interface SmsCapLimits {
   weekly: number;
 }
 
-/** Kinds that count towards (and are held back by) the cap. */
+/**
+ * Kinds that count towards (and are held back by) the cap. Not the waitlist offer: the patient
+ * asked to be told of an opening, the offer is open a couple of hours (held, it would arrive
+ * closed), and counted it would push out the reminders of the very visit it books.
+ */
 export const CAPPED_KINDS: ReadonlySet<MessageKind> = new Set<MessageKind>(['reminder', 'aftercare', 'checkin']);
 
 export const countsTowardCap = (kind: string): boolean => CAPPED_KINDS.has(kind as MessageKind);
