@@ -25,11 +25,12 @@ const LOCK_KEY = 'aftercare.gateway.held-webhooks';
  */
 export const FORWARD_TIMEOUT_MS = 5_000;
 /**
- * How long a delivery report waits for notifications before it is held: a report needs no answer,
- * and Twilio is to get its acknowledgement within 2 s (the held copy is forwarded as soon as
- * notifications can take it; one that notifications took late as well is recorded once).
+ * How long a delivery report waits for notifications before it is held, the gateway's checks
+ * included: a report needs no answer, and Twilio is to get its acknowledgement within 2 s (the
+ * held copy is forwarded as soon as notifications can take it; one that notifications took late
+ * as well is recorded once). A held report holds no text: see `anyHeld`.
  */
-export const STATUS_FORWARD_TIMEOUT_MS = 1_500;
+export const STATUS_FORWARD_TIMEOUT_MS = 1_200;
 /** How long to wait for Redis to say whether notifications listens at all (else: try it). */
 const LISTENERS_TIMEOUT_MS = 250;
 
@@ -44,8 +45,8 @@ function notTakenNow(error: unknown): boolean {
  * unreachable was lost. Here, such a webhook is kept in PostgreSQL (`gateway.held_webhooks`),
  * Twilio gets its ordinary answer, and the gateway forwards what it holds, in arrival order, as
  * soon as notifications answers again - deleting each once notifications has it. A webhook that
- * comes while others are held waits behind them, so a patient's STOP and a later START are
- * applied in the order they were sent. Forwarding twice is harmless: notifications records a
+ * comes while others of its kind are held waits behind them, so a patient's STOP and a later
+ * START are applied in the order they were sent (reports have no order to keep). Forwarding twice is harmless: notifications records a
  * text once per MessageSid and a report once per MessageSid and status.
  */
 @Injectable()
@@ -111,10 +112,11 @@ export class HeldWebhooks implements OnApplicationBootstrap, BeforeApplicationSh
   }
 
   private async forwardNow<T>(pattern: string, dedupeKey: string, ctx: RequestContext, data: object, heldAnswer: T, asHeld: (receivedAt: Date) => object, deadline: number): Promise<T> {
-    const left = deadline - Date.now();
-    if (left > 0 && !(await this.anyHeld()) && !(await this.nobodyListens(pattern))) {
+    if (deadline > Date.now() && !(await this.anyHeld(pattern)) && !(await this.nobodyListens(pattern))) {
+      // What is left of the time once the checks are done: the answer to Twilio keeps its deadline.
+      const left = deadline - Date.now();
       try {
-        return await this.services.send<T>(pattern, ctx, data, left);
+        if (left > 0) return await this.services.send<T>(pattern, ctx, data, left);
       } catch (error) {
         if (!notTakenNow(error)) throw error;
         this.logger.warn(`${pattern}: notifications cannot take it now (${safeErrorMessage(error)}); held, to be forwarded when it can`);
@@ -145,8 +147,18 @@ export class HeldWebhooks implements OnApplicationBootstrap, BeforeApplicationSh
     return settledWithin(listenerCount(this.redis, pattern).then((n) => n === 0), LISTENERS_TIMEOUT_MS, false);
   }
 
-  private async anyHeld(): Promise<boolean> {
-    const rows = await this.db.select({ seq: heldWebhooks.seq }).from(heldWebhooks).limit(1);
+  /**
+   * Whether webhooks of the pattern are held (or, without one, any): a text waits behind held
+   * texts, so that a patient's STOP and START keep their order, but not behind held delivery
+   * reports, which have no order to keep (a message's status only moves forward) - else a report
+   * held during a short stall of notifications would leave every text after it unanswered.
+   */
+  private async anyHeld(pattern?: string): Promise<boolean> {
+    const rows = await this.db
+      .select({ seq: heldWebhooks.seq })
+      .from(heldWebhooks)
+      .where(pattern === undefined ? undefined : eq(heldWebhooks.pattern, pattern))
+      .limit(1);
     return rows.length > 0;
   }
 
