@@ -27,7 +27,8 @@ import { migrate } from '@aftercare/database';
 import { NOTIFICATIONS_MIGRATIONS } from '../apps/notifications/src/database/migrations.js';
 import { SendStatements, type LoadedSend, type SendRow } from '../apps/notifications/src/delivery/send-statements.js';
 import { ROOT } from '../scripts/lib/system.js';
-import { createBenchDatabase } from './support/bench-system.js';
+import { createBenchDatabase, type BenchDatabase } from './support/bench-system.js';
+import { cleanupOnce } from './support/bench-run.js';
 import { int, SMOKE } from './support/knobs.js';
 import { codeVersion } from './support/machine.js';
 import { writeSection } from './support/results-file.js';
@@ -75,10 +76,17 @@ interface Round {
 }
 
 let postgresVersion: string | undefined;
+/** The round's database, dropped also on Ctrl-C (or the suite's SIGTERM). */
+let current: { database: BenchDatabase; pool: pg.Pool } | undefined;
+const cleanup = cleanupOnce(log, "the round's database", async () => {
+  await current?.pool.end().catch(() => undefined);
+  await current?.database.drop();
+});
 
 async function round(schema: Schema, n: number): Promise<Round> {
   const database = await createBenchDatabase();
   const pool = new pg.Pool({ connectionString: database.url, max: 1, application_name: 'aftercare-bench-send-statements' });
+  current = { database, pool };
   try {
     postgresVersion ??= (await pool.query<{ server_version: string }>('SHOW server_version')).rows[0]!.server_version;
     await migrate(pool, 'notifications', NOTIFICATIONS_MIGRATIONS);
@@ -136,6 +144,7 @@ async function round(schema: Schema, n: number): Promise<Round> {
     const per = (ms: number) => (ms * 1000) / ids.length;
     return { schema, round: n, perMessage: { load: per(total.load), claim: per(total.claim), record: per(total.record) }, historyRows, batches };
   } finally {
+    current = undefined;
     await pool.end();
     await database.drop();
   }
@@ -202,7 +211,9 @@ async function main(): Promise<void> {
   log(`wrote the send-statements section of ${path.relative(process.cwd(), CONFIG.results) || CONFIG.results}`);
 }
 
-main().catch((error) => {
-  console.error(error);
-  process.exit(1);
-});
+main()
+  .catch((error) => {
+    console.error(error);
+    process.exitCode = 1;
+  })
+  .finally(() => cleanup());
