@@ -46,8 +46,9 @@ function notTakenNow(error: unknown): boolean {
  * Twilio gets its ordinary answer, and the gateway forwards what it holds, in arrival order, as
  * soon as notifications answers again - deleting each once notifications has it. A webhook that
  * comes while others of its kind are held waits behind them, so a patient's STOP and a later
- * START are applied in the order they were sent (reports have no order to keep). Forwarding twice is harmless: notifications records a
- * text once per MessageSid and a report once per MessageSid and status.
+ * START are applied in the order they were sent (reports have no order to keep). Forwarding
+ * twice is harmless: notifications records a text once per MessageSid and a report once per
+ * MessageSid and status.
  */
 @Injectable()
 export class HeldWebhooks implements OnApplicationBootstrap, BeforeApplicationShutdown {

@@ -48,7 +48,8 @@ export class TwilioWebhooksController {
   /**
    * Recorded by notifications and acknowledged at once; applied after the answer (no provider
    * call on this path). Held by the gateway instead when notifications has not taken it within
-   * STATUS_FORWARD_TIMEOUT_MS (down, or stalled). `messageId` is ours, put in the callback URL when the SMS was sent.
+   * STATUS_FORWARD_TIMEOUT_MS (down, or stalled). `messageId` is ours, put in the callback URL
+   * when the SMS was sent.
    */
   @Post('status')
   @HttpCode(204)
