@@ -181,10 +181,14 @@ describe('scheduled rows, their BullMQ jobs and the reconciler', () => {
     return job ? job.getState() : 'missing';
   };
 
+  /**
+   * Until the rows are done and the handler has counted its run: the test can see the row's
+   * commit a moment before the handler that made it, back from its UPDATE, has counted it.
+   */
   async function waitDone(ids: string[]) {
     return waitFor(async () => {
       const rows = await rowsOf(ids);
-      return rows.length === ids.length && rows.every((r) => r.status === 'done') ? rows : undefined;
+      return rows.length === ids.length && rows.every((r) => r.status === 'done') && ids.every((id) => log.effectiveOf(id) > 0) ? rows : undefined;
     }, { ...WAIT, what: `${ids.length} alarm(s) done` });
   }
 
