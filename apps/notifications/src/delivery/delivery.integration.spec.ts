@@ -591,7 +591,7 @@ describe('delivery reports', () => {
     const sid = `SM${'a1'.repeat(16)}`;
     await report(guessed, 'delivered', null, sid);
     expect(await messageRow(guessed.id)).toMatchObject({ status: 'delivered', providerMessageId: sid, unconfirmedSince: null });
-    // Refused by Twilio (the outcome known): a report naming it cannot be ours, and moves nothing back.
+    // Refused by Twilio (the outcome known): a report naming it moves it nothing back.
     const refused = await queueSms(patient, { status: 'failed', attempts: 1, errorCode: 'TWILIO_21211', error: 'Refused', unconfirmedSince: null });
     await report(refused, 'delivered', null, `SM${'b2'.repeat(16)}`);
     expect(await messageRow(refused.id)).toMatchObject({ status: 'failed', errorCode: 'TWILIO_21211' });

@@ -247,7 +247,7 @@ export class MessageSenderService {
         error: `No provider slot within ${SEND_CALL_BY_MS / 1000} s of the claim; no call was made, and it is queued again`,
         updatedAt: now,
       },
-      and(eq(messages.id, claimed.id), eq(messages.status, 'sending'), eq(messages.attempts, claimed.attempts))!,
+      [eq(messages.id, claimed.id), eq(messages.status, 'sending'), eq(messages.attempts, claimed.attempts)],
     );
     if (!released) return DONE;
     this.logger.warn(`message ${claimed.id}: no provider slot within ${SEND_CALL_BY_MS / 1000} s of its claim; no call made, queued again`);
@@ -308,7 +308,7 @@ export class MessageSenderService {
   private async postpone(row: SendRow, at: Date, unconfirmedSince: Date | null): Promise<SendOutcome> {
     const updated = await this.updateAsSender(
       { status: row.status === 'sending' ? 'queued' : row.status, nextAttemptAt: at, unconfirmedSince: unconfirmedSince ?? null, updatedAt: this.clock.now() },
-      and(eq(messages.id, row.id), eq(messages.status, row.status), eq(messages.attempts, row.attempts))!,
+      [eq(messages.id, row.id), eq(messages.status, row.status), eq(messages.attempts, row.attempts)],
     );
     if (!updated) return DONE;
     this.logger.log(`message ${row.id} (${row.kind}, ${row.channel}) waits for the end of quiet hours: ${at.toISOString()}`);
@@ -382,7 +382,7 @@ export class MessageSenderService {
           unconfirmedSince: unknownOutcome ? row.unconfirmedSince : null,
           updatedAt: now,
         },
-        and(eq(messages.id, row.id), eq(messages.status, 'sending'))!,
+        [eq(messages.id, row.id), eq(messages.status, 'sending')],
       );
       this.logger.warn(`message ${row.id} (${row.channel}) attempt ${row.attempts} failed: ${code}; retry at ${at.toISOString()}`);
       return updated ? { wakeAt: at } : DONE;
@@ -399,7 +399,7 @@ export class MessageSenderService {
         unconfirmedSince: unknownOutcome ? row.unconfirmedSince : null,
         updatedAt: now,
       },
-      and(eq(messages.id, row.id), eq(messages.status, 'sending'))!,
+      [eq(messages.id, row.id), eq(messages.status, 'sending')],
       { fallback: true, changed: () => this.logger.warn(`message ${row.id} (${row.channel}) failed for good after ${row.attempts} attempt(s): ${code}`) },
     );
     return DONE;
@@ -410,11 +410,11 @@ export class MessageSenderService {
    * only while the row is as it was read (a claim that failed may have lost to another worker).
    */
   private async suppress(row: SendRow, suppression: Suppression, { onlyIfUnchanged = false } = {}): Promise<void> {
-    const conditions: SQL[] = [eq(messages.id, row.id), inArray(messages.status, [...PENDING_STATUSES])];
+    const conditions: [SQL, ...SQL[]] = [eq(messages.id, row.id), inArray(messages.status, [...PENDING_STATUSES])];
     if (onlyIfUnchanged) conditions.push(eq(messages.status, row.status), eq(messages.attempts, row.attempts));
     await this.updateAsSender(
       { status: suppression.status, errorCode: suppression.code, error: suppression.reason, nextAttemptAt: null, updatedAt: this.clock.now() },
-      and(...conditions)!,
+      conditions,
       {
         // Cancelled is moot; suppressed (SMS not allowed to this patient) falls back to e-mail - unless it was only too late.
         fallback: suppression.status === 'suppressed' && suppression.fallback !== false,
@@ -424,17 +424,17 @@ export class MessageSenderService {
   }
 
   /**
-   * A change of the row by the sender, only where `where` still holds (the row as the sender read
-   * or claimed it), in a transaction that names the sender as the source of its status change
+   * A change of the row by the sender, only where all `conditions` still hold (the row as the
+   * sender read or claimed it; never an empty list), in a transaction that names the sender as the source of its status change
    * (the status history's trigger reads it). With `fallback`, a row so changed (`failed`, or
    * `suppressed`) gets its fallback in the same transaction (an e-mail or a call task), whose
    * messages' jobs are added once it commits (rows before jobs). `changed` runs once the change
    * has committed, before those jobs are added (its log line is written even if Redis fails then).
    */
-  private async updateAsSender(set: MessageChanges, where: SQL, { fallback = false, changed }: { fallback?: boolean; changed?: () => void } = {}): Promise<MessageRow | null> {
+  private async updateAsSender(set: MessageChanges, conditions: [SQL, ...SQL[]], { fallback = false, changed }: { fallback?: boolean; changed?: () => void } = {}): Promise<MessageRow | null> {
     const { updated, created } = await this.db.transaction(async (tx) => {
       await setStatusSource(tx, 'sender');
-      const [row] = await tx.update(messages).set(set).where(where).returning();
+      const [row] = await tx.update(messages).set(set).where(and(...conditions)).returning();
       return { updated: row ?? null, created: row && fallback ? await this.fallback.afterFailure(tx, row) : [] };
     });
     if (updated) changed?.();
