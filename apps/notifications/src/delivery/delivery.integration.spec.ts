@@ -842,6 +842,86 @@ describe('quiet hours at send time', () => {
   });
 });
 
+describe('the frequency cap at send time (a counted SMS that goes on another day than it was placed on)', () => {
+  // The service's default limits: 2 counted SMS a day, 6 a week. Monday 27 October 2025, New York (EDT).
+  const TUESDAY_0800 = new Date('2025-10-28T12:00:00Z');
+  const WEDNESDAY_0800 = new Date('2025-10-29T12:00:00Z');
+  const checkinsOf = async (patientId: string) =>
+    (await messagesOf(patientId)).filter((m) => m.kind === 'checkin' && m.channel === 'sms').sort((a, b) => a.sendAt!.getTime() - b.sendAt!.getTime());
+  const composeCheckin = (patientId: string, dueAt: string) =>
+    controller.carePlanMessageDue(envelope('care-plan.message-due', { stepId: randomUUID(), carePlanId: randomUUID(), patientId, kind: 'checkin', dueAt }));
+
+  it('a check-in held by quiet hours into the next morning counts on that morning: a check-in composed later for that day that would be its third moves on', async () => {
+    const patient = await registerPatient();
+    clock.set(new Date('2025-10-28T03:00:00Z')); // Monday 23:00
+    const held = await queueSms(patient, { sendAt: new Date('2025-10-28T00:30:00Z') }); // meant for Monday 20:30
+    expect((await sender.send(held.id)).wakeAt).toEqual(TUESDAY_0800);
+    expect(await messageRow(held.id)).toMatchObject({ status: 'scheduled', sendAt: held.sendAt, dueAt: TUESDAY_0800 });
+
+    await composeCheckin(patient.patientId, '2025-10-28T14:00:00Z'); // Tuesday 10:00
+    await composeCheckin(patient.patientId, '2025-10-28T16:00:00Z'); // Tuesday 12:00: Tuesday's third
+    expect((await checkinsOf(patient.patientId)).filter((m) => m.id !== held.id).map((m) => [m.status, m.sendAt])).toEqual([
+      ['scheduled', new Date('2025-10-28T14:00:00Z')],
+      ['scheduled', WEDNESDAY_0800],
+    ]);
+  });
+
+  it('a check-in whose job woke a day late, onto a day with two counted SMS already, is not their third: it waits for the next morning with room, then goes once', async () => {
+    const patient = await registerPatient();
+    const late = await queueSms(patient, { sendAt: new Date('2025-10-27T14:00:00Z') }); // meant for Monday 10:00
+    await queueSms(patient, { sendAt: new Date('2025-10-28T13:00:00Z') }); // Tuesday 09:00
+    await queueSms(patient, { sendAt: new Date('2025-10-28T17:00:00Z') }); // Tuesday 13:00
+    clock.set(new Date('2025-10-28T14:00:00Z')); // Tuesday 10:00, after an outage
+
+    const first = await sender.send(late.id);
+    expect(first.wakeAt).toEqual(WEDNESDAY_0800);
+    expect(fake.requestCount).toBe(0);
+    // Moved by the cap, it is meant for Wednesday now, as compose writes such a message.
+    expect(await messageRow(late.id)).toMatchObject({ status: 'scheduled', attempts: 0, sendAt: WEDNESDAY_0800, dueAt: WEDNESDAY_0800 });
+
+    clock.set(WEDNESDAY_0800);
+    expect(await runJob(late.id)).toBe(1);
+    expect(await messageRow(late.id)).toMatchObject({ status: 'sent', sentAt: WEDNESDAY_0800 });
+    expect(fake.messages.map((m) => m.body)).toEqual([late.body]);
+  });
+
+  it('two late check-ins woken together onto a day with room for one: one goes at once and counts there, the other waits for the next morning', async () => {
+    const patient = await registerPatient();
+    const a = await queueSms(patient, { sendAt: new Date('2025-10-27T14:00:00Z') }); // Monday 10:00
+    const b = await queueSms(patient, { sendAt: new Date('2025-10-27T15:00:00Z') }); // Monday 11:00
+    await queueSms(patient, { sendAt: new Date('2025-10-28T13:00:00Z') }); // Tuesday 09:00
+    const tuesday1000 = new Date('2025-10-28T14:00:00Z');
+    clock.set(tuesday1000);
+
+    const outcomes = await Promise.all([a, b].map((m) => sender.send(m.id)));
+    expect(outcomes.map((o) => o.wakeAt?.toISOString() ?? 'done').sort()).toEqual([WEDNESDAY_0800.toISOString(), 'done']);
+    expect(fake.messages).toHaveLength(1);
+    const rows = await Promise.all([a, b].map((m) => messageRow(m.id)));
+    expect(rows.map((r) => [r.status, r.status === 'sent' ? r.sentAt : r.dueAt]).sort()).toEqual([
+      ['scheduled', WEDNESDAY_0800],
+      ['sent', tuesday1000],
+    ]);
+  });
+
+  it('a reminder woken late onto a full day, with no room before it stops being of use, is dropped (FREQUENCY_CAP): not sent late, no e-mail instead', async () => {
+    const patient = await registerPatient({ preferredChannel: 'both' });
+    await bookAppointment(patient, '2025-10-29T16:00:00Z'); // Wednesday 12:00: reminders Monday 12:00 and Wednesday 10:00
+    const reminder = (await remindersOf(patient.patientId)).find((m) => m.sendAt!.getTime() === Date.parse('2025-10-27T16:00:00Z'))!;
+    await queueSms(patient, { sendAt: new Date('2025-10-28T13:00:00Z') }); // Tuesday 09:00
+    await queueSms(patient, { sendAt: new Date('2025-10-28T17:00:00Z') }); // Tuesday 13:00
+    await queueSms(patient, { sendAt: new Date('2025-10-29T13:00:00Z') }); // Wednesday 09:00, beside the 10:00 reminder
+    clock.set(new Date('2025-10-28T14:00:00Z')); // Tuesday 10:00: the Monday reminder's job woke a day late
+
+    expect(await runJob(reminder.id)).toBe(1);
+    expect(fake.requestCount).toBe(0);
+    const dropped = await messageRow(reminder.id);
+    expect(dropped).toMatchObject({ status: 'suppressed', errorCode: 'FREQUENCY_CAP', attempts: 0 });
+    expect(dropped.error).toBe('Within the SMS limit (2 a day, 6 a week) the reminder could only go less than 60 minutes before the appointment');
+    expect(await historyOf(reminder.id)).toContainEqual(['suppressed', 'FREQUENCY_CAP', 'sender']);
+    expect(await fallbacksOf(reminder.id)).toEqual([]);
+  });
+});
+
 describe('an outcome that is not known stays unknown until settled', () => {
   it('attempt 1 accepted with its answer lost, attempt 2 finds nothing in the list and gets a 503: attempt 3 asks again and does not send twice', async () => {
     const patient = await registerPatient();

@@ -11,7 +11,8 @@ import { APPOINTMENT_CANCELLED, APPOINTMENT_RESCHEDULED, isOfAnOlderSequence, RE
 import { numberUndeliverable } from '../messages/channel.policy.js';
 import { PENDING_STATUSES } from '../messages/message.source.js';
 import { MessagesService, undeliverableFlagOf } from '../messages/messages.service.js';
-import { decideAtSendTime, timingOfRow, type Timing } from '../messages/send-timing.policy.js';
+import { countsTowardCap } from '../messages/frequency-cap.rule.js';
+import { decideAtSendTime, decideSendTime, needsCapCheckAtSendTime, timingOfRow, type Timing } from '../messages/send-timing.policy.js';
 import { CallGate } from '../providers/call-gate.js';
 import { Mailer } from '../providers/mailer.js';
 import { SmsSender, type SmsSendResult } from '../providers/sms-sender.js';
@@ -159,7 +160,12 @@ export class MessageSenderService {
         await this.suppress(row, { status: 'suppressed', code: decision.code, reason: decision.reason, fallback: false });
         return DONE;
       }
-      if (decision.at > now) return this.postpone(row, decision.at, unconfirmedSince);
+      const at = decision.at > now ? decision.at : now;
+      const counted = row.channel === 'sms' && row.direction === 'outbound' && countsTowardCap(row.kind);
+      if (row.sendAt && needsCapCheckAtSendTime({ counted, timing, sendAt: row.sendAt, at, timezone: facts.recipient.timezone })) {
+        const placed = await this.placeUnderCap(row, timing, facts.recipient.timezone, at, now, unconfirmedSince);
+        if (placed) return placed;
+      } else if (decision.at > now) return this.postpone(row, decision.at, unconfirmedSince);
     }
 
     const claimed = await this.claims.submit(row);
@@ -313,6 +319,55 @@ export class MessageSenderService {
     if (!updated) return DONE;
     this.logger.log(`message ${row.id} (${row.kind}, ${row.channel}) waits for the end of quiet hours: ${at.toISOString()}`);
     return { wakeAt: at };
+  }
+
+  /**
+   * A counted SMS that goes on another local day than compose placed it on (needsCapCheckAtSendTime)
+   * is placed under the cap again, for the day it goes, as compose places one: a check-in moves to
+   * the next day with room, a reminder that would then come too late is dropped (FREQUENCY_CAP:
+   * never sent late, and no e-mail instead, as at compose time). From here on it is counted on the
+   * day it goes (its due time), so the next placement for the patient sees it there. With the
+   * patient's recipient row locked, as compose does. Null: it goes now.
+   */
+  private async placeUnderCap(row: SendRow, timing: Timing, timezone: string, at: Date, now: Date, unconfirmedSince: Date | null): Promise<SendOutcome | null> {
+    const unchanged = and(eq(messages.id, row.id), eq(messages.status, row.status), eq(messages.attempts, row.attempts));
+    const placed = await this.db.transaction(async (tx) => {
+      await setStatusSource(tx, 'sender');
+      await this.messages.lockForCap(tx, row.patientId!);
+      const others = await this.messages.cappedSmsTimes(tx, row.patientId!, at, row.id);
+      const decision = decideSendTime({ intended: at, now, timezone, quietHours: this.config.quietHours, timing, cap: { limits: this.config.smsCap, others } });
+      if (!decision.send) {
+        const [changed] = await tx
+          .update(messages)
+          .set({ status: 'suppressed', errorCode: decision.code, error: decision.reason, nextAttemptAt: null, updatedAt: now })
+          .where(unchanged)
+          .returning({ id: messages.id });
+        return changed ? decision : null;
+      }
+      const later = decision.at > now;
+      const [changed] = await tx
+        .update(messages)
+        .set({
+          // Held: as postpone() does. Going now: due now, so that it counts today.
+          ...(later ? { status: row.status === 'sending' ? 'queued' : row.status, unconfirmedSince: unconfirmedSince ?? null } : {}),
+          nextAttemptAt: later ? decision.at : now,
+          // Moved by the cap, the day it is meant for is another one (as compose writes such a message).
+          ...(decision.movedBy === 'frequency_cap' ? { sendAt: decision.at } : {}),
+          updatedAt: now,
+        })
+        .where(unchanged)
+        .returning({ id: messages.id });
+      return changed ? decision : null;
+    });
+    // Another worker changed the row meanwhile: it is that worker's.
+    if (!placed) return DONE;
+    if (!placed.send) {
+      this.logger.log(`message ${row.id} (${row.kind}, ${row.channel}) not sent: ${placed.code} - ${placed.reason}`);
+      return DONE;
+    }
+    if (placed.at <= now) return null;
+    this.logger.log(`message ${row.id} (${row.kind}, ${row.channel}) waits ${placed.movedBy === 'frequency_cap' ? 'for a day with room under the SMS limit' : 'for the end of quiet hours'}: ${placed.at.toISOString()}`);
+    return { wakeAt: placed.at };
   }
 
   private async recordAccepted(row: SendRow, provider: string, providerMessageId: string): Promise<void> {

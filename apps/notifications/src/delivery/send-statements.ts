@@ -40,7 +40,7 @@ export type SendAppointment = Pick<AppointmentCopyRow, (typeof SEND_APPOINTMENT_
  */
 const SEND_MESSAGE_COLUMNS = [
   'id', 'patientId', 'appointmentId', 'waitlistOfferId', 'channel', 'direction', 'kind', 'timing', 'dedupeKey', 'status', 'attempts',
-  'toAddress', 'subject', 'body', 'ics', 'provider', 'providerMessageId', 'sentAt', 'dueAt', 'unconfirmedSince', 'updatedAt',
+  'toAddress', 'subject', 'body', 'ics', 'provider', 'providerMessageId', 'sendAt', 'sentAt', 'dueAt', 'unconfirmedSince', 'updatedAt',
 ] as const;
 export type SendRow = Pick<MessageRow, (typeof SEND_MESSAGE_COLUMNS)[number]>;
 

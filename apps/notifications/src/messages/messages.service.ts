@@ -77,10 +77,15 @@ const COMPOSE_CONTEXT_LOCKED = composeContext(true);
 const CAP_COUNTED: MessageStatus[] = ['scheduled', 'queued', 'sending', 'sent', 'delivered'];
 const DAY_MS = 86_400_000;
 
-/** When the patient's counted SMS go or went, from `since` on: read for every capped SMS composed (PreparedQuery). */
+/**
+ * The patient's counted SMS meant for `since` on, with when each goes or went: read for every
+ * capped SMS composed, and for one the sender places again (PreparedQuery). A pending row goes at
+ * its due time (`due_at`: its send time, or later when quiet hours, a retry or the cap at send time
+ * moved it), a sent one went at `sent_at`.
+ */
 const CAPPED_SMS_TIMES = new PreparedQuery('notifications.messages.capped_sms_times', (db) =>
   db
-    .select({ sendAt: messages.sendAt, sentAt: messages.sentAt })
+    .select({ id: messages.id, dueAt: messages.dueAt, sentAt: messages.sentAt })
     .from(messages)
     .where(
       and(
@@ -332,10 +337,20 @@ export class MessagesService {
     return { kind: 'later' };
   }
 
-  /** When the patient's counted SMS go or went, from a week before `around` on. */
-  private async cappedSmsTimes(tx: Executor, patientId: string, around: Date): Promise<Date[]> {
+  /** Locks the patient's recipient row for a cap placement (as compose's locked read does): placements for one patient go one at a time. */
+  async lockForCap(tx: Executor, patientId: string): Promise<void> {
+    await tx.select({ id: recipients.id }).from(recipients).where(eq(recipients.id, patientId)).for('update');
+  }
+
+  /**
+   * When the patient's counted SMS go or went, for a cap check at `around` (the 7-day windows
+   * around it); `except`: the message being placed itself. Call it with the patient's recipient
+   * row locked (lockForCap, or compose's locked read), so that two placements for one patient
+   * cannot interleave.
+   */
+  async cappedSmsTimes(tx: Executor, patientId: string, around: Date, except?: string): Promise<Date[]> {
     const found = await CAPPED_SMS_TIMES.execute(tx, { patientId, since: new Date(around.getTime() - 8 * DAY_MS) });
-    return found.map((r) => r.sentAt ?? r.sendAt!);
+    return found.filter((r) => r.id !== except).map((r) => r.sentAt ?? r.dueAt!);
   }
 
   async scheduleJobs(rows: MessageRow[]): Promise<void> {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import { DEFAULT_QUIET_HOURS } from '@aftercare/clock';
-import { decideAtSendTime, decideSendTime, reminderUsefulUntil, timingOfRow, type SendTimeInput, type Timing } from './send-timing.policy.js';
+import { decideAtSendTime, decideSendTime, needsCapCheckAtSendTime, reminderUsefulUntil, timingOfRow, type SendTimeInput, type Timing } from './send-timing.policy.js';
 
 const QH = DEFAULT_QUIET_HOURS; // 21:00-08:00
 const at = (iso: string) => new Date(iso);
@@ -215,5 +215,41 @@ describe('quiet hours again at send time (a retry, or a job woken late)', () => 
     expect(timingOfRow('at_once', 'booking_confirmation', startsAt)).toEqual({ kind: 'at_once' });
     expect(timingOfRow(null, 'checkin', null)).toEqual({ kind: 'later' });
     expect(timingOfRow('reminder', 'reminder', null)).toEqual({ kind: 'later' });
+  });
+});
+
+describe('the cap again at send time, when a counted SMS goes on another day than it was placed on', () => {
+  const NY = 'America/New_York';
+  const needs = (sendAt: string, goesAt: string, { counted = true, timing = LATER, timezone = NY }: { counted?: boolean; timing?: Timing; timezone?: string } = {}) =>
+    needsCapCheckAtSendTime({ counted, timing, sendAt: at(sendAt), at: at(goesAt), timezone });
+
+  it('not on the day it was placed on, however late in that day', () => {
+    expect(needs('2026-01-12T15:00:00Z', '2026-01-12T15:00:00Z')).toBe(false);
+    // Mon 10:00 EST, going Mon 20:59 EST (Tue 01:59 UTC: the UTC date is not the patient's).
+    expect(needs('2026-01-12T15:00:00Z', '2026-01-13T01:59:00Z')).toBe(false);
+  });
+
+  it('on the next local day: held by quiet hours into the morning, a retry past midnight, a job woken late', () => {
+    expect(needs('2026-01-13T01:30:00Z', '2026-01-13T13:00:00Z')).toBe(true); // Mon 20:30 -> Tue 08:00 EST
+    expect(needs('2026-01-13T04:59:00Z', '2026-01-13T05:00:30Z')).toBe(true); // Mon 23:59 -> Tue 00:00:30 EST
+    // The same instants in Kolkata are one local day (Tue 07:00 and 18:30 IST).
+    expect(needs('2026-01-13T01:30:00Z', '2026-01-13T13:00:00Z', { timezone: 'Asia/Kolkata' })).toBe(false);
+  });
+
+  it('across the spring-forward night: Saturday 20:30 EST to Sunday 08:00 EDT is another day, Sunday 08:00 to 20:00 EDT is not', () => {
+    expect(needs('2026-03-08T01:30:00Z', '2026-03-08T12:00:00Z')).toBe(true);
+    expect(needs('2026-03-08T12:00:00Z', '2026-03-09T00:00:00Z')).toBe(false);
+  });
+
+  it('never for what the cap does not count: confirmations, e-mail, answers to the patient', () => {
+    expect(needs('2026-01-13T01:30:00Z', '2026-01-13T13:00:00Z', { counted: false })).toBe(false);
+    expect(needs('2026-01-13T01:30:00Z', '2026-01-13T13:00:00Z', { timing: { kind: 'at_once' } })).toBe(false);
+  });
+
+  it('placed again, a check-in that would be the third SMS of its new day moves to the next morning with room; a reminder past its use is dropped', () => {
+    const others = [at('2026-01-13T14:00:00Z'), at('2026-01-13T18:00:00Z')]; // Tue 09:00 and 13:00 EST
+    const cap = { limits: { daily: 2, weekly: 6 }, others };
+    expect(sentAt(decide({ intended: at('2026-01-13T13:00:00Z'), now: at('2026-01-13T13:00:00Z'), timezone: NY, timing: LATER, cap }))).toBe('2026-01-14T13:00:00.000Z');
+    expect(decide({ intended: at('2026-01-13T13:00:00Z'), now: at('2026-01-13T13:00:00Z'), timezone: NY, timing: reminderFor('2026-01-13T17:00:00Z'), cap })).toMatchObject({ send: false, code: 'FREQUENCY_CAP' });
   });
 });

@@ -13,7 +13,7 @@
  */
 import { isInQuietHours, latestAllowedTimeBefore, nextAllowedTime, type QuietHours } from '@aftercare/clock';
 import { DateTime } from 'luxon';
-import { fitsUnderCap, type SmsCapLimits } from './frequency-cap.rule.js';
+import { fitsUnderCap, localDayNumber, type SmsCapLimits } from './frequency-cap.rule.js';
 
 /** A reminder that cannot reach the patient at least this long before the appointment is dropped. */
 export const REMINDER_MIN_LEAD_MINUTES = 60;
@@ -86,10 +86,22 @@ export function decideSendTime(input: SendTimeInput): SendTimeDecision {
  * cross into the night. Nothing moves earlier than `at`: a reminder in quiet hours moves to
  * their end if that is still of use, and is dropped (TOO_LATE) if not; other messages move to
  * the end of quiet hours; an answer to the patient's own message goes at once. No cap here: it
- * was decided when the message was written.
+ * was decided when the message was written, for its day; a message that goes on another day is
+ * placed under the cap again (needsCapCheckAtSendTime, then decideSendTime with the cap).
  */
 export function decideAtSendTime(input: { at: Date; timezone: string; quietHours: QuietHours; timing: Timing }): SendTimeDecision {
   return decideSendTime({ intended: input.at, now: input.at, timezone: input.timezone, quietHours: input.quietHours, timing: input.timing });
+}
+
+/**
+ * Whether a counted SMS (frequency-cap.rule.ts) must be placed under the cap again before it goes
+ * at `at`: compose placed it on the patient's local day of its send time, and it now goes on
+ * another day - held by quiet hours into the next morning, a retry pushed past midnight, a job
+ * woken late after an outage. That day's count was never checked for it, and may be full.
+ */
+export function needsCapCheckAtSendTime(input: { counted: boolean; timing: Timing; sendAt: Date; at: Date; timezone: string }): boolean {
+  if (!input.counted || input.timing.kind === 'at_once') return false;
+  return localDayNumber(input.at, input.timezone) !== localDayNumber(input.sendAt, input.timezone);
 }
 
 /**
