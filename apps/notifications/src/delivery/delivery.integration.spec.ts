@@ -811,7 +811,8 @@ describe('quiet hours at send time', () => {
 
     const first = await sender.send(checkin.id);
     expect(first.wakeAt).toEqual(new Date('2025-10-28T12:00:00Z'));
-    expect(await messageRow(checkin.id)).toMatchObject({ status: 'scheduled', attempts: 0, sendAt: new Date('2025-10-28T00:30:00Z'), nextAttemptAt: first.wakeAt });
+    // A counted SMS held into another day is placed there (under the cap), as compose writes one it holds.
+    expect(await messageRow(checkin.id)).toMatchObject({ status: 'scheduled', attempts: 0, sendAt: first.wakeAt, nextAttemptAt: first.wakeAt });
     expect(await runJob(answer.id)).toBe(1);
     expect(fake.messages.map((m) => m.body)).toEqual([answer.body]);
 
@@ -856,7 +857,8 @@ describe('the frequency cap at send time (a counted SMS that goes on another day
     clock.set(new Date('2025-10-28T03:00:00Z')); // Monday 23:00
     const held = await queueSms(patient, { sendAt: new Date('2025-10-28T00:30:00Z') }); // meant for Monday 20:30
     expect((await sender.send(held.id)).wakeAt).toEqual(TUESDAY_0800);
-    expect(await messageRow(held.id)).toMatchObject({ status: 'scheduled', sendAt: held.sendAt, dueAt: TUESDAY_0800 });
+    // Placed for Tuesday, as compose writes a message it holds.
+    expect(await messageRow(held.id)).toMatchObject({ status: 'scheduled', sendAt: TUESDAY_0800, dueAt: TUESDAY_0800 });
 
     await composeCheckin(patient.patientId, '2025-10-28T14:00:00Z'); // Tuesday 10:00
     await composeCheckin(patient.patientId, '2025-10-28T16:00:00Z'); // Tuesday 12:00: Tuesday's third
@@ -864,6 +866,26 @@ describe('the frequency cap at send time (a counted SMS that goes on another day
       ['scheduled', new Date('2025-10-28T14:00:00Z')],
       ['scheduled', WEDNESDAY_0800],
     ]);
+  });
+
+  it('a check-in whose retry is held into the next morning counts on that morning from then on, and is placed there when it wakes', async () => {
+    const patient = await registerPatient();
+    clock.set(new Date('2025-10-28T00:59:50Z')); // Monday 20:59:50
+    const retried = await queueSms(patient);
+    fake.failNext(1, { status: 503, code: 20503 });
+    expect((await sender.send(retried.id)).wakeAt).toEqual(TUESDAY_0800);
+    expect(await messageRow(retried.id)).toMatchObject({ status: 'queued', sendAt: retried.sendAt, dueAt: TUESDAY_0800 });
+
+    await composeCheckin(patient.patientId, '2025-10-28T14:00:00Z'); // Tuesday 10:00
+    await composeCheckin(patient.patientId, '2025-10-28T16:00:00Z'); // Tuesday 12:00: Tuesday's third
+    expect((await checkinsOf(patient.patientId)).filter((m) => m.id !== retried.id).map((m) => [m.status, m.sendAt])).toEqual([
+      ['scheduled', new Date('2025-10-28T14:00:00Z')],
+      ['scheduled', WEDNESDAY_0800],
+    ]);
+
+    clock.set(TUESDAY_0800);
+    expect(await runJob(retried.id)).toBe(1);
+    expect(await messageRow(retried.id)).toMatchObject({ status: 'sent', sentAt: TUESDAY_0800, sendAt: TUESDAY_0800, attempts: 2 });
   });
 
   it('a check-in whose job woke a day late, onto a day with two counted SMS already, is not their third: it waits for the next morning with room, then goes once', async () => {
@@ -901,6 +923,39 @@ describe('the frequency cap at send time (a counted SMS that goes on another day
       ['scheduled', WEDNESDAY_0800],
       ['sent', tuesday1000],
     ]);
+  });
+
+  it('the same late check-in woken twice at once (a duplicate job): placed once; the second leaves it to the first', async () => {
+    const patient = await registerPatient();
+    const late = await queueSms(patient, { sendAt: new Date('2025-10-27T14:00:00Z') }); // Monday 10:00
+    await queueSms(patient, { sendAt: new Date('2025-10-28T13:00:00Z') });
+    await queueSms(patient, { sendAt: new Date('2025-10-28T17:00:00Z') });
+    clock.set(new Date('2025-10-28T14:00:00Z')); // Tuesday 10:00, full
+
+    const outcomes = await Promise.all([sender.send(late.id), sender.send(late.id)]);
+    expect(outcomes.map((o) => o.wakeAt?.toISOString() ?? 'done').sort()).toEqual([WEDNESDAY_0800.toISOString(), 'done']);
+    expect(await messageRow(late.id)).toMatchObject({ status: 'scheduled', sendAt: WEDNESDAY_0800 });
+    expect(fake.requestCount).toBe(0);
+  });
+
+  it('one whose earlier call may have gone is not placed again (it may count on the day it went): the provider is asked first, and has it', async () => {
+    const patient = await registerPatient();
+    const row = await queueSms(patient, { sendAt: new Date('2025-10-28T03:50:00Z') }); // Monday 23:50
+    await queueSms(patient, { sendAt: new Date('2025-10-28T13:00:00Z') });
+    await queueSms(patient, { sendAt: new Date('2025-10-28T17:00:00Z') });
+    // Monday 23:50 its call timed out with Twilio having taken it; the retry comes Tuesday 10:00, onto a full day.
+    const twilio = new TwilioSmsSender({ accountSid: fake.accountSid, authToken: fake.authToken, from: FROM, apiUrl: fake.url });
+    clock.set(new Date('2025-10-28T03:50:00Z'));
+    const accepted = await twilio.send({ to: patient.phone, body: row.body });
+    await db
+      .update(messages)
+      .set({ status: 'queued', attempts: 1, unconfirmedSince: clock.now(), errorCode: 'SMS_PROVIDER_TIMEOUT', nextAttemptAt: new Date('2025-10-28T14:00:00Z') })
+      .where(eq(messages.id, row.id));
+    clock.set(new Date('2025-10-28T14:00:00Z'));
+
+    expect(await runJob(row.id)).toBe(1);
+    expect(await messageRow(row.id)).toMatchObject({ status: 'sent', providerMessageId: accepted.providerMessageId });
+    expect(fake.messages).toHaveLength(1);
   });
 
   it('a reminder woken late onto a full day, with no room before it stops being of use, is dropped (FREQUENCY_CAP): not sent late, no e-mail instead', async () => {

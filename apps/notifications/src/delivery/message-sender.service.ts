@@ -11,8 +11,7 @@ import { APPOINTMENT_CANCELLED, APPOINTMENT_RESCHEDULED, isOfAnOlderSequence, RE
 import { numberUndeliverable } from '../messages/channel.policy.js';
 import { PENDING_STATUSES } from '../messages/message.source.js';
 import { MessagesService, undeliverableFlagOf } from '../messages/messages.service.js';
-import { countsTowardCap } from '../messages/frequency-cap.rule.js';
-import { decideAtSendTime, decideSendTime, needsCapCheckAtSendTime, timingOfRow, type Timing } from '../messages/send-timing.policy.js';
+import { decideAtSendTime, decideSendTime, needsCapCheckAtSendTime, timingOfRow, type SendTimeDecision, type Timing } from '../messages/send-timing.policy.js';
 import { CallGate } from '../providers/call-gate.js';
 import { Mailer } from '../providers/mailer.js';
 import { SmsSender, type SmsSendResult } from '../providers/sms-sender.js';
@@ -104,8 +103,9 @@ interface AttemptContext {
  * process killed) sets `unconfirmed_since`, and it stays until the message is accepted or a
  * lookup finds it: every later attempt asks the provider first whether it has the message, and
  * if it has, records it as sent instead of sending it twice. Suppression (opt-out, no consent, a
- * number that cannot take SMS, a cancelled or moved appointment) and quiet hours in the
- * patient's zone are decided right here, just before the provider call.
+ * number that cannot take SMS, a cancelled or moved appointment), quiet hours in the patient's
+ * zone, and the frequency cap for a counted SMS that goes on another day than it was placed on,
+ * are decided right here, just before the provider call.
  */
 @Injectable()
 export class MessageSenderService {
@@ -161,9 +161,11 @@ export class MessageSenderService {
         return DONE;
       }
       const at = decision.at > now ? decision.at : now;
-      const counted = row.channel === 'sms' && row.direction === 'outbound' && countsTowardCap(row.kind);
-      if (row.sendAt && needsCapCheckAtSendTime({ counted, timing, sendAt: row.sendAt, at, timezone: facts.recipient.timezone })) {
-        const placed = await this.placeUnderCap(row, timing, facts.recipient.timezone, at, now, unconfirmedSince);
+      // Not one whose earlier call may have gone (unconfirmedSince): it may count on the day it
+      // went, and the provider is asked first - placed again, it could be dropped though the patient has it.
+      const timezone = facts.recipient.timezone;
+      if (!unconfirmedSince && needsCapCheckAtSendTime({ counted: row.cappedSendAt !== null, timing, sendAt: row.cappedSendAt ?? at, at, timezone })) {
+        const placed = await this.placeUnderCap(row, timing, timezone, at, now);
         if (placed) return placed;
       } else if (decision.at > now) return this.postpone(row, decision.at, unconfirmedSince);
     }
@@ -325,41 +327,42 @@ export class MessageSenderService {
    * A counted SMS that goes on another local day than compose placed it on (needsCapCheckAtSendTime)
    * is placed under the cap again, for the day it goes, as compose places one: a check-in moves to
    * the next day with room, a reminder that would then come too late is dropped (FREQUENCY_CAP:
-   * never sent late, and no e-mail instead, as at compose time). From here on it is counted on the
-   * day it goes (its due time), so the next placement for the patient sees it there. With the
-   * patient's recipient row locked, as compose does. Null: it goes now.
+   * never sent late, and no e-mail instead, as at compose time). Its send time becomes the time it
+   * goes (as compose writes it), so it counts on that day and the next placement for the patient
+   * sees it there; a wake-up on that day finds it placed. The message row is locked first, then
+   * the patient's (the order of every other writer of both), and only while the row is as read:
+   * otherwise another worker has moved it, and the job is that worker's. Null: it goes now.
    */
-  private async placeUnderCap(row: SendRow, timing: Timing, timezone: string, at: Date, now: Date, unconfirmedSince: Date | null): Promise<SendOutcome | null> {
-    const unchanged = and(eq(messages.id, row.id), eq(messages.status, row.status), eq(messages.attempts, row.attempts));
-    const placed = await this.db.transaction(async (tx) => {
-      await setStatusSource(tx, 'sender');
+  private async placeUnderCap(row: SendRow, timing: Timing, timezone: string, at: Date, now: Date): Promise<SendOutcome | null> {
+    const placed = await this.db.transaction(async (tx): Promise<SendTimeDecision | null> => {
+      const [asRead] = await tx
+        .select({ id: messages.id })
+        .from(messages)
+        .where(
+          and(
+            eq(messages.id, row.id),
+            eq(messages.status, row.status),
+            eq(messages.attempts, row.attempts),
+            // Another worker's hold moves the due time only; send_at and next_attempt_at are always set from the Clock (milliseconds).
+            sql`${messages.dueAt} IS NOT DISTINCT FROM ${row.dueAt}::timestamptz`,
+          ),
+        )
+        .for('update');
+      if (!asRead) return null;
       await this.messages.lockForCap(tx, row.patientId!);
       const others = await this.messages.cappedSmsTimes(tx, row.patientId!, at, row.id);
       const decision = decideSendTime({ intended: at, now, timezone, quietHours: this.config.quietHours, timing, cap: { limits: this.config.smsCap, others } });
-      if (!decision.send) {
-        const [changed] = await tx
-          .update(messages)
-          .set({ status: 'suppressed', errorCode: decision.code, error: decision.reason, nextAttemptAt: null, updatedAt: now })
-          .where(unchanged)
-          .returning({ id: messages.id });
-        return changed ? decision : null;
-      }
-      const later = decision.at > now;
-      const [changed] = await tx
+      await setStatusSource(tx, 'sender');
+      await tx
         .update(messages)
-        .set({
-          // Held: as postpone() does. Going now: due now, so that it counts today.
-          ...(later ? { status: row.status === 'sending' ? 'queued' : row.status, unconfirmedSince: unconfirmedSince ?? null } : {}),
-          nextAttemptAt: later ? decision.at : now,
-          // Moved by the cap, the day it is meant for is another one (as compose writes such a message).
-          ...(decision.movedBy === 'frequency_cap' ? { sendAt: decision.at } : {}),
-          updatedAt: now,
-        })
-        .where(unchanged)
-        .returning({ id: messages.id });
-      return changed ? decision : null;
+        .set(
+          decision.send
+            ? { sendAt: decision.at, ...(decision.at > now ? { nextAttemptAt: decision.at } : {}), updatedAt: now }
+            : { status: 'suppressed', errorCode: decision.code, error: decision.reason, nextAttemptAt: null, updatedAt: now },
+        )
+        .where(eq(messages.id, row.id));
+      return decision;
     });
-    // Another worker changed the row meanwhile: it is that worker's.
     if (!placed) return DONE;
     if (!placed.send) {
       this.logger.log(`message ${row.id} (${row.kind}, ${row.channel}) not sent: ${placed.code} - ${placed.reason}`);

@@ -1,6 +1,7 @@
 import { getTableColumns, getTableName, type Table } from 'drizzle-orm';
 import type { Pool } from 'pg';
 import { TEMPORARY_UNDELIVERABLE_CODES } from '../messages/channel.policy.js';
+import { CAPPED_KINDS } from '../messages/frequency-cap.rule.js';
 import { PENDING_STATUSES } from '../messages/message.source.js';
 import { appointments, messages, recipients, type AppointmentCopyRow, type MessageRow, type RecipientRow } from '../database/schema.js';
 import type { StatusSource } from './status-source.js';
@@ -40,9 +41,15 @@ export type SendAppointment = Pick<AppointmentCopyRow, (typeof SEND_APPOINTMENT_
  */
 const SEND_MESSAGE_COLUMNS = [
   'id', 'patientId', 'appointmentId', 'waitlistOfferId', 'channel', 'direction', 'kind', 'timing', 'dedupeKey', 'status', 'attempts',
-  'toAddress', 'subject', 'body', 'ics', 'provider', 'providerMessageId', 'sendAt', 'sentAt', 'dueAt', 'unconfirmedSince', 'updatedAt',
+  'toAddress', 'subject', 'body', 'ics', 'provider', 'providerMessageId', 'sentAt', 'dueAt', 'unconfirmedSince', 'updatedAt',
 ] as const;
-export type SendRow = Pick<MessageRow, (typeof SEND_MESSAGE_COLUMNS)[number]>;
+export type SendRow = Pick<MessageRow, (typeof SEND_MESSAGE_COLUMNS)[number]> & {
+  /**
+   * `send_at` of an SMS the frequency cap counts (the day compose placed it on), null for any
+   * other message: only those need it, and every column read costs its parsing on each send.
+   */
+  cappedSendAt: Date | null;
+};
 
 /** The columns a claim changes that a send reads: the claimed row is the row as read with these. */
 const CLAIM_CHANGES = ['status', 'attempts', 'unconfirmedSince', 'dueAt', 'updatedAt'] as const;
@@ -60,7 +67,9 @@ const M = `notifications.${getTableName(messages)}`;
 const R = `notifications.${getTableName(recipients)}`;
 const A = `notifications.${getTableName(appointments)}`;
 const PENDING = PENDING_STATUSES.map((s) => `'${s}'`).join(', ');
-const MESSAGE_COLUMNS = columnList(messages, 'm', '', SEND_MESSAGE_COLUMNS);
+const CAPPED = [...CAPPED_KINDS].map((k) => `'${k}'`).join(', ');
+const MESSAGE_COLUMNS = `${columnList(messages, 'm', '', SEND_MESSAGE_COLUMNS)},
+  CASE WHEN m.channel = 'sms' AND m.direction = 'outbound' AND m.kind IN (${CAPPED}) THEN m.send_at END AS "cappedSendAt"`;
 
 const LOAD = {
   name: 'notifications.send.load',

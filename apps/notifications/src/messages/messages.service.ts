@@ -78,14 +78,12 @@ const CAP_COUNTED: MessageStatus[] = ['scheduled', 'queued', 'sending', 'sent', 
 const DAY_MS = 86_400_000;
 
 /**
- * The patient's counted SMS meant for `since` on, with when each goes or went: read for every
- * capped SMS composed, and for one the sender places again (PreparedQuery). A pending row goes at
- * its due time (`due_at`: its send time, or later when quiet hours, a retry or the cap at send time
- * moved it), a sent one went at `sent_at`.
+ * The patient's counted SMS meant for `since` on, with what tells when each goes or went (cappedTime):
+ * read for every capped SMS composed, and for one the sender places again (PreparedQuery).
  */
 const CAPPED_SMS_TIMES = new PreparedQuery('notifications.messages.capped_sms_times', (db) =>
   db
-    .select({ id: messages.id, dueAt: messages.dueAt, sentAt: messages.sentAt })
+    .select({ id: messages.id, status: messages.status, dueAt: messages.dueAt, sentAt: messages.sentAt, unconfirmedSince: messages.unconfirmedSince, updatedAt: messages.updatedAt })
     .from(messages)
     .where(
       and(
@@ -98,6 +96,19 @@ const CAPPED_SMS_TIMES = new PreparedQuery('notifications.messages.capped_sms_ti
       ),
     ),
 );
+
+/**
+ * When a counted SMS goes or went, for the cap: a sent one at `sent_at`; one being sent at its
+ * claim (`updated_at`: `due_at` is the claim's lease end); one whose earlier call may have gone
+ * (`unconfirmed_since`) from that call on; any other at its due time (`due_at`: its send time, or
+ * later when quiet hours or a retry hold it).
+ */
+function cappedTime(r: { status: MessageStatus; dueAt: Date | null; sentAt: Date | null; unconfirmedSince: Date | null; updatedAt: Date }): Date {
+  if (r.sentAt) return r.sentAt;
+  if (r.status === 'sending') return r.updatedAt;
+  const due = r.dueAt!;
+  return r.unconfirmedSince && r.unconfirmedSince < due ? r.unconfirmedSince : due;
+}
 
 /** The columns compose gives a message row; the others keep their defaults. */
 const COMPOSED_COLUMNS = [
@@ -350,7 +361,7 @@ export class MessagesService {
    */
   async cappedSmsTimes(tx: Executor, patientId: string, around: Date, except?: string): Promise<Date[]> {
     const found = await CAPPED_SMS_TIMES.execute(tx, { patientId, since: new Date(around.getTime() - 8 * DAY_MS) });
-    return found.filter((r) => r.id !== except).map((r) => r.sentAt ?? r.dueAt!);
+    return found.filter((r) => r.id !== except).map(cappedTime);
   }
 
   async scheduleJobs(rows: MessageRow[]): Promise<void> {
@@ -360,7 +371,8 @@ export class MessagesService {
   /**
    * An admin sends a `failed` message again (POST /api/messages/:id/retry): back to `queued` for
    * a fresh round of attempts, due now (message-retry.rule.ts). Opt-outs, a cancelled
-   * appointment and quiet hours are decided by the sender at send time, as for any send.
+   * appointment, quiet hours and, for a counted SMS retried on another day than it was meant for,
+   * the frequency cap are decided by the sender at send time, as for any send.
    */
   async retryFailed(ctx: RequestContext, id: string): Promise<MessageLogEntry> {
     const now = this.clock.now();

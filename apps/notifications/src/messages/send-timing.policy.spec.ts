@@ -245,11 +245,4 @@ describe('the cap again at send time, when a counted SMS goes on another day tha
     expect(needs('2026-01-13T01:30:00Z', '2026-01-13T13:00:00Z', { counted: false })).toBe(false);
     expect(needs('2026-01-13T01:30:00Z', '2026-01-13T13:00:00Z', { timing: { kind: 'at_once' } })).toBe(false);
   });
-
-  it('placed again, a check-in that would be the third SMS of its new day moves to the next morning with room; a reminder past its use is dropped', () => {
-    const others = [at('2026-01-13T14:00:00Z'), at('2026-01-13T18:00:00Z')]; // Tue 09:00 and 13:00 EST
-    const cap = { limits: { daily: 2, weekly: 6 }, others };
-    expect(sentAt(decide({ intended: at('2026-01-13T13:00:00Z'), now: at('2026-01-13T13:00:00Z'), timezone: NY, timing: LATER, cap }))).toBe('2026-01-14T13:00:00.000Z');
-    expect(decide({ intended: at('2026-01-13T13:00:00Z'), now: at('2026-01-13T13:00:00Z'), timezone: NY, timing: reminderFor('2026-01-13T17:00:00Z'), cap })).toMatchObject({ send: false, code: 'FREQUENCY_CAP' });
-  });
 });
