@@ -76,6 +76,19 @@ export interface DispatchInput {
 const med = (values: number[]) => median(values.filter(Number.isFinite));
 const perMessage = (r: DispatchRun, group: string) => (r.cpu.groups[group] ?? NaN) / r.messages;
 
+/**
+ * Which side of run `run` (1, 2, …) goes first: the service in odd runs, the bare worker in even
+ * ones. Going first (right after the idle window) costs either side, so a bench of an even number
+ * of runs lets each go first as often as the other.
+ */
+export const serviceGoesFirst = (run: number): boolean => run % 2 === 1;
+
+/** The pair ratios by which side went first. */
+function byOrder(ratios: number[], runs: number[]): { serviceFirst: number[]; bareFirst: number[] } {
+  const pick = (first: boolean) => ratios.filter((_, i) => serviceGoesFirst(runs[i]!) === first);
+  return { serviceFirst: pick(true), bareFirst: pick(false) };
+}
+
 export function renderDispatch(x: DispatchInput): string {
   const { config: c, machine: m } = x;
   const N = x.runs.filter((r) => r.kind === 'notifications').sort((a, b) => a.run - b.run);
@@ -83,6 +96,13 @@ export function renderDispatch(x: DispatchInput): string {
   const ratios = N.map((n) => n.rate / (B.find((b) => b.run === n.run)?.rate ?? NaN));
   const ratio = spread(ratios);
   const met = ratio.median >= TARGET_RATIO;
+  const order = byOrder(ratios, N.map((n) => n.run));
+  const orderLine =
+    order.serviceFirst.length > 0 && order.bareFirst.length > 0
+      ? `\nBy which side went first in its run: the service first ${order.serviceFirst.map((v) => fmt(v, 2)).join(', ')} (median ${fmt(med(order.serviceFirst), 2)}); the bare worker first ${order.bareFirst.map((v) => fmt(v, 2)).join(', ')} (median ${fmt(med(order.bareFirst), 2)}).${
+          order.serviceFirst.length !== order.bareFirst.length ? ` With an odd number of runs the service went first once more than the bare worker: the median leans towards its first-run ratios.` : ''
+        }`
+      : '';
   const groups = [...new Set(x.runs.flatMap((r) => Object.keys(r.cpu.groups)))];
   const cpuRow = (g: string) => `| ${g} | ${fmt(med(N.map((r) => perMessage(r, g))), 2)} | ${fmt(med(B.map((r) => perMessage(r, g))), 2)} |`;
   const machinePer = (runs: DispatchRun[]) => med(runs.map((r) => r.cpu.machineBusyMs / r.messages));
@@ -111,7 +131,7 @@ the four services, PostgreSQL, Redis, the bare worker and the bench with the Twi
 bare BullMQ worker doing the same HTTP call in the same run.**
 Ratio notifications / bare (each run's pair, median of ${c.runs}): **${fmt(ratio.median, 2)} — ${met ? 'met' : 'NOT met'}**${
     met && ratio.min < TARGET_RATIO ? ` (but not in every run: lowest ${fmt(ratio.min, 2)})` : !met && ratio.max >= TARGET_RATIO ? ` (met in the best run: ${fmt(ratio.max, 2)})` : ''
-  }; runs: ${ratios.map((v) => fmt(v, 2)).join(', ')}.
+  }; runs: ${ratios.map((v) => fmt(v, 2)).join(', ')}.${orderLine}
 Notifications service: **${fmt(med(N.map((r) => r.rate)), 0)} messages/s**; bare worker: **${fmt(med(B.map((r) => r.rate)), 0)} messages/s** (medians).
 
 ## How it is measured
@@ -131,7 +151,7 @@ ${c.vacuum ? `- **Vacuumed before each timed run**, as pgbench does: the bench w
 ` : ''}- **The bare worker** is a BullMQ \`Worker\` in its own process (\`bench/support/bare-worker.ts\`): the same Redis and key prefix, its own queue, the
   same worker options (${JSON.stringify(x.workerOptions)}), the same job options (\`DEFAULT_JOB_OPTIONS\`: attempts, backoff, completed jobs kept), and per job
   only \`client.messages.create({ to, from, body, statusCallback })\` of the same twilio client setup to the same fake, with the run's recipients and
-  texts in the job (no database), under the services' Node flags (\`${SERVICE_NODE_FLAGS.join(' ')}\`). Its ${c.messages.toLocaleString('en-US')} jobs are added to its paused queue, then it is resumed. Which of the two goes first alternates by run.
+  texts in the job (no database), under the services' Node flags (\`${SERVICE_NODE_FLAGS.join(' ')}\`). Its ${c.messages.toLocaleString('en-US')} jobs are added to its paused queue, then it is resumed. Which of the two goes first alternates by run (the service in odd runs, the bare worker in even ones), as whichever goes first, right after the idle window, runs slower.
 - **Throughput** = messages ÷ (last − first provider call), from the fake's record of each arrival. **Latency** = due (the resume) → provider
   call: with everything due at once it is mostly the wait in the queue (p50 ≈ half the run). BullMQ's timestamps of each job give the time
   from being picked up to the provider call and from the call to the job's completion.
