@@ -9,7 +9,7 @@ import type { AppConfig } from '@aftercare/config';
 import { EVENT_VERSIONS, type EventEnvelope, type EventPayloads, type EventType, type RequestContext } from '@aftercare/contracts';
 import { createPool, migrate, type Db } from '@aftercare/database';
 import { DomainError } from '@aftercare/messaging';
-import { createTestDatabase, type TestDatabase } from '@aftercare/testing';
+import { createTestDatabase, waitForLockWaiters, type TestDatabase } from '@aftercare/testing';
 import { ConsentService } from './consent/consent.service.js';
 import { NOTIFICATIONS_MIGRATIONS } from './database/migrations.js';
 import { messages, notificationsMessaging, recipients, type MessageRow } from './database/schema.js';
@@ -397,6 +397,31 @@ describe('inbound texts', () => {
     await inbound.receive(text(patient.phone, 'STOP'));
     expect((await inbound.receive(text(patient.phone, 'please stop texting me'))).reply).toBeNull();
     expect((await published('patient.wrote', patient.patientId)).map((e) => [e.payload.asksToStop, e.payload.clinicianId])).toEqual([[false, null]]);
+  });
+
+  it('a written request to stop that meets a transaction locking the other way round (a reschedule: messages, then the patient) is run again when PostgreSQL aborts it, and applied once', async () => {
+    const patient = await registerPatient({ preferredChannel: 'sms' });
+    await checkinDue(patient.patientId, clock.now().toISOString());
+    const [dueNow] = await outbound(patient.patientId, 'checkin');
+    clock.advance(HOUR);
+    const other = await pool.connect();
+    try {
+      await other.query('BEGIN');
+      await other.query('SELECT id FROM notifications.messages WHERE id = $1 FOR UPDATE', [dueNow!.id]);
+      // The text locks the patient, then waits for the check-in's row.
+      const receiving = inbound.receive(text(patient.phone, 'please stop texting me'));
+      await waitForLockWaiters(db);
+      // Now the other transaction wants the patient: a deadlock, which PostgreSQL breaks by aborting one of the two.
+      await other.query('SELECT id FROM notifications.recipients WHERE id = $1 FOR UPDATE', [patient.patientId]).catch(() => undefined);
+      await other.query('ROLLBACK');
+      expect((await receiving).reply).toContain('paused its automated texts');
+    } finally {
+      other.release();
+    }
+    const replies = (await messagesOf(patient.patientId)).filter((m) => m.direction === 'inbound');
+    expect(replies).toHaveLength(1);
+    expect((await outbound(patient.patientId, 'checkin')).map((m) => [m.status, m.errorCode])).toEqual([['suppressed', 'SMS_HELD']]);
+    expect((await published('patient.wrote', patient.patientId)).map((e) => e.payload.asksToStop)).toEqual([true]);
   });
 
   it('holds automated SMS on a written request to stop: no opt-out, staff are told, and texts due later are decided at their own time', async () => {

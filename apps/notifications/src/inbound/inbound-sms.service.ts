@@ -3,7 +3,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { and, asc, eq, inArray, lte, sql } from 'drizzle-orm';
 import type { InboundSms, InboundSmsReply } from '@aftercare/contracts';
 import { Clock } from '@aftercare/clock';
-import { DRIZZLE, type Db, type Executor } from '@aftercare/database';
+import { DRIZZLE, retryTransient, type Db, type Executor } from '@aftercare/database';
 import { OutboxWriter } from '@aftercare/messaging';
 import { clinics, messages, type MessageRow, type RecipientRow } from '../database/schema.js';
 import { DirectoryService } from '../directory/directory.service.js';
@@ -59,8 +59,14 @@ export class InboundSmsService {
   ) {}
 
   async receive(sms: InboundSms): Promise<InboundSmsReply> {
-    const after: AfterCommit = { schedule: [], remove: [] };
-    const answer = await this.db.transaction((tx) => this.handle(tx, sms, after));
+    let after: AfterCommit = { schedule: [], remove: [] };
+    // A text locks its patient's row before their messages (a hold, an opt-out), where a reschedule
+    // locks the messages first: PostgreSQL may then abort one of the two (40P01). The text's is run
+    // again, as Twilio would not send it again after an error.
+    const answer = await retryTransient(() => {
+      after = { schedule: [], remove: [] };
+      return this.db.transaction((tx) => this.handle(tx, sms, after));
+    });
     await this.messages.removeJobs(after.remove);
     await this.messages.scheduleJobs(after.schedule);
     return answer;
