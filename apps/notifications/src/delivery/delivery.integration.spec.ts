@@ -916,6 +916,14 @@ describe('the frequency cap at send time (a counted SMS that goes on another day
     clock.set(tuesday1000);
 
     const outcomes = await Promise.all([a, b].map((m) => sender.send(m.id)));
+    // One placement may find the patient's row busy with the other's: it comes back a second later.
+    for (const [i, outcome] of outcomes.entries()) {
+      if (outcome.wakeAt && outcome.wakeAt < WEDNESDAY_0800) {
+        expect(outcome.wakeAt).toEqual(new Date(tuesday1000.getTime() + 1_000));
+        clock.set(outcome.wakeAt);
+        outcomes[i] = await sender.send([a, b][i]!.id);
+      }
+    }
     expect(outcomes.map((o) => o.wakeAt?.toISOString() ?? 'done').sort()).toEqual([WEDNESDAY_0800.toISOString(), 'done']);
     expect(fake.messages).toHaveLength(1);
     const rows = await Promise.all([a, b].map((m) => messageRow(m.id)));
@@ -936,6 +944,29 @@ describe('the frequency cap at send time (a counted SMS that goes on another day
     expect(outcomes.map((o) => o.wakeAt?.toISOString() ?? 'done').sort()).toEqual([WEDNESDAY_0800.toISOString(), 'done']);
     expect(await messageRow(late.id)).toMatchObject({ status: 'scheduled', sendAt: WEDNESDAY_0800 });
     expect(fake.requestCount).toBe(0);
+  });
+
+  it('a patient whose row another transaction holds (an inbound text locks it before their messages) is not waited for: the send comes back a second later, and is placed then', async () => {
+    const patient = await registerPatient();
+    const late = await queueSms(patient, { sendAt: new Date('2025-10-27T14:00:00Z') }); // Monday 10:00
+    const tuesday1000 = new Date('2025-10-28T14:00:00Z');
+    clock.set(tuesday1000);
+    const other = await pool.connect();
+    let busy: Awaited<ReturnType<typeof sender.send>>;
+    try {
+      await other.query('BEGIN');
+      await other.query('SELECT id FROM notifications.recipients WHERE id = $1 FOR UPDATE', [patient.patientId]);
+      busy = await sender.send(late.id);
+      expect(await messageRow(late.id)).toMatchObject({ status: 'scheduled', sendAt: late.sendAt, updatedAt: late.updatedAt });
+    } finally {
+      await other.query('ROLLBACK');
+      other.release();
+    }
+    expect(busy.wakeAt).toEqual(new Date(tuesday1000.getTime() + 1_000));
+    expect(fake.requestCount).toBe(0);
+    clock.set(busy.wakeAt!);
+    expect(await runJob(late.id)).toBe(1);
+    expect(await messageRow(late.id)).toMatchObject({ status: 'sent', sendAt: busy.wakeAt, sentAt: busy.wakeAt });
   });
 
   it('one whose earlier call may have gone is not placed again (it may count on the day it went): the provider is asked first, and has it', async () => {

@@ -3,7 +3,7 @@ import type { Pool } from 'pg';
 import { and, eq, inArray, ne, sql, type SQL } from 'drizzle-orm';
 import { APP_CONFIG, type AppConfig } from '@aftercare/config';
 import { Clock } from '@aftercare/clock';
-import { Coalescer, DRIZZLE, type Db, type Executor } from '@aftercare/database';
+import { Coalescer, DRIZZLE, pgErrorOf, type Db, type Executor } from '@aftercare/database';
 import { PermanentError, RetryableError } from '@aftercare/jobs';
 import { safeErrorMessage } from '@aftercare/messaging';
 import { appointments, deliveryCallbacks, messages, recipients, waitlistOffers, type MessageRow } from '../database/schema.js';
@@ -55,6 +55,11 @@ export const SEND_LEASE_MS = 45_000;
  * provider gate, or a pause - it makes no call and gives the claim back (releaseLapsedClaim).
  */
 export const SEND_CALL_BY_MS = 25_000;
+
+/** PostgreSQL's lock_not_available: a NOWAIT lock that another transaction holds. */
+const LOCK_NOT_AVAILABLE = '55P03';
+/** A send that found its patient's row busy (placeUnderCap) comes back this much later. */
+const PATIENT_BUSY_RETRY_MS = 1_000;
 
 /** The claim's time ran out before its provider call began: no call was made. */
 class ClaimLapsed extends Error {}
@@ -328,42 +333,53 @@ export class MessageSenderService {
    * is placed under the cap again, for the day it goes, as compose places one: a check-in moves to
    * the next day with room, a reminder that would then come too late is dropped (FREQUENCY_CAP:
    * never sent late, and no e-mail instead, as at compose time). Its send time becomes the time it
-   * goes (as compose writes it), so it counts on that day and the next placement for the patient
-   * sees it there; a wake-up on that day finds it placed. The message row is locked first, then
-   * the patient's (the order of every other writer of both), and only while the row is as read:
-   * otherwise another worker has moved it, and the job is that worker's. Null: it goes now.
+   * goes (as compose writes a message it moves), so it counts on that day and the next placement
+   * for the patient sees it there; a wake-up on that day finds it placed. Only while the row is as
+   * read (locked first): otherwise another worker has moved it, and the job is that worker's. The
+   * patient's row is then taken without waiting - an inbound text locks it before their messages,
+   * a reschedule the other way round - and, were it busy, the send comes back in a second.
+   * Null: it goes now.
    */
   private async placeUnderCap(row: SendRow, timing: Timing, timezone: string, at: Date, now: Date): Promise<SendOutcome | null> {
-    const placed = await this.db.transaction(async (tx): Promise<SendTimeDecision | null> => {
-      const [asRead] = await tx
-        .select({ id: messages.id })
-        .from(messages)
-        .where(
-          and(
-            eq(messages.id, row.id),
-            eq(messages.status, row.status),
-            eq(messages.attempts, row.attempts),
-            // Another worker's hold moves the due time only; send_at and next_attempt_at are always set from the Clock (milliseconds).
-            sql`${messages.dueAt} IS NOT DISTINCT FROM ${row.dueAt}::timestamptz`,
-          ),
-        )
-        .for('update');
-      if (!asRead) return null;
-      await this.messages.lockForCap(tx, row.patientId!);
-      const others = await this.messages.cappedSmsTimes(tx, row.patientId!, at, row.id);
-      const decision = decideSendTime({ intended: at, now, timezone, quietHours: this.config.quietHours, timing, cap: { limits: this.config.smsCap, others } });
-      await setStatusSource(tx, 'sender');
-      await tx
-        .update(messages)
-        .set(
-          decision.send
-            ? { sendAt: decision.at, ...(decision.at > now ? { nextAttemptAt: decision.at } : {}), updatedAt: now }
-            : { status: 'suppressed', errorCode: decision.code, error: decision.reason, nextAttemptAt: null, updatedAt: now },
-        )
-        .where(eq(messages.id, row.id));
-      return decision;
-    });
-    if (!placed) return DONE;
+    let placed: SendTimeDecision | 'moved';
+    try {
+      placed = await this.db.transaction(async (tx): Promise<SendTimeDecision | 'moved'> => {
+        const [asRead] = await tx
+          .select({ id: messages.id })
+          .from(messages)
+          .where(
+            and(
+              eq(messages.id, row.id),
+              eq(messages.status, row.status),
+              eq(messages.attempts, row.attempts),
+              // Another worker's hold moves the due time only (to the millisecond, as the row was read).
+              sql`date_trunc('milliseconds', ${messages.dueAt}) IS NOT DISTINCT FROM ${row.dueAt}::timestamptz`,
+            ),
+          )
+          .for('update');
+        if (!asRead) return 'moved';
+        await this.messages.lockForCap(tx, row.patientId!, { noWait: true });
+        const others = await this.messages.cappedSmsTimes(tx, row.patientId!, at, row.id);
+        const decision = decideSendTime({ intended: at, now, timezone, quietHours: this.config.quietHours, timing, cap: { limits: this.config.smsCap, others } });
+        await setStatusSource(tx, 'sender');
+        await tx
+          .update(messages)
+          .set(
+            decision.send
+              ? { sendAt: decision.at, ...(decision.at > now ? { nextAttemptAt: decision.at } : {}), updatedAt: now }
+              : { status: 'suppressed', errorCode: decision.code, error: decision.reason, nextAttemptAt: null, updatedAt: now },
+          )
+          .where(eq(messages.id, row.id));
+        return decision;
+      });
+    } catch (error) {
+      if (pgErrorOf(error).code !== LOCK_NOT_AVAILABLE) throw error;
+      return { wakeAt: new Date(now.getTime() + PATIENT_BUSY_RETRY_MS) };
+    }
+    if (placed === 'moved') {
+      this.logger.log(`message ${row.id}: changed since it was read, while being placed under the SMS limit; left to whoever changed it`);
+      return DONE;
+    }
     if (!placed.send) {
       this.logger.log(`message ${row.id} (${row.kind}, ${row.channel}) not sent: ${placed.code} - ${placed.reason}`);
       return DONE;

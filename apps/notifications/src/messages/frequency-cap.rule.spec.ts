@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { countsTowardCap, fitsUnderCap, localDayNumber } from './frequency-cap.rule.js';
+import { cappedTime, countsTowardCap, fitsUnderCap, localDayNumber } from './frequency-cap.rule.js';
 
 const NY = 'America/New_York';
 const at = (iso: string) => new Date(iso);
@@ -77,5 +77,28 @@ describe('fitsUnderCap', () => {
     expect(fitsUnderCap(at('2026-03-07T15:00:00Z'), tenLocal, NY, FCC)).toBe(false); // Sat 7 + the three = 4 in a week
     expect(fitsUnderCap(at('2026-03-04T15:00:00Z'), tenLocal, NY, FCC)).toBe(false); // Wed 4 to Tue 10 would hold 4
     expect(fitsUnderCap(at('2026-03-03T15:00:00Z'), tenLocal, NY, FCC)).toBe(true); // Tue 3 to Mon 9 holds 3
+  });
+});
+
+describe('the time a counted SMS counts at (the day it goes or went)', () => {
+  // Monday 27 October 2025, New York (EDT): a check-in meant for 23:50.
+  const row = { status: 'scheduled', dueAt: at('2025-10-28T03:50:00Z'), sentAt: null, unconfirmedSince: null, updatedAt: at('2025-10-27T14:00:00Z') };
+
+  it('a pending one at its due time: a retry held into the next morning counts on that morning', () => {
+    expect(cappedTime(row)).toEqual(at('2025-10-28T03:50:00Z'));
+    expect(cappedTime({ ...row, status: 'queued', dueAt: at('2025-10-28T12:00:00Z') })).toEqual(at('2025-10-28T12:00:00Z'));
+  });
+
+  it('a sent one when it went', () => {
+    expect(cappedTime({ ...row, status: 'delivered', sentAt: at('2025-10-28T03:50:02Z') })).toEqual(at('2025-10-28T03:50:02Z'));
+  });
+
+  it('one being sent at its claim, not at the end of the claim\'s lease (past midnight here)', () => {
+    expect(cappedTime({ ...row, status: 'sending', dueAt: at('2025-10-28T04:00:30Z'), updatedAt: at('2025-10-28T03:59:45Z') })).toEqual(at('2025-10-28T03:59:45Z'));
+  });
+
+  it('one whose call may have gone (no answer at 23:50, retried Tuesday 08:00) from that call on: it may have reached the patient on Monday', () => {
+    const retried = { ...row, status: 'queued', dueAt: at('2025-10-28T12:00:00Z'), unconfirmedSince: at('2025-10-28T03:50:00Z') };
+    expect(localDayNumber(cappedTime(retried), NY)).toBe(localDayNumber(at('2025-10-27T16:00:00Z'), NY));
   });
 });

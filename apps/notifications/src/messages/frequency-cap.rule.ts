@@ -58,3 +58,18 @@ export function fitsUnderCap(at: Date, others: readonly Date[], zone: string, li
   }
   return true;
 }
+
+/**
+ * When a counted SMS goes or went, for the cap: a sent one at `sent_at`; one being sent at its
+ * claim (`updated_at`: `due_at` is the claim's lease end); one whose earlier call may have gone
+ * (`unconfirmed_since`) from that call on; any other at its due time (`due_at`: its send time, or
+ * later when quiet hours or a retry hold it). `unconfirmed_since` is the database's time, the
+ * others the Clock's: under the virtual clock of the demo and the drills an unconfirmed message
+ * may count on the real day.
+ */
+export function cappedTime(r: { status: string; dueAt: Date | null; sentAt: Date | null; unconfirmedSince: Date | null; updatedAt: Date }): Date {
+  if (r.sentAt) return r.sentAt;
+  if (r.status === 'sending') return r.updatedAt;
+  const due = r.dueAt!;
+  return r.unconfirmedSince && r.unconfirmedSince < due ? r.unconfirmedSince : due;
+}

@@ -19,7 +19,7 @@ import { formatAppointmentTime, hasEmailTemplate, type MessageKind, type Templat
 import { TemplatesService } from '../templates/templates.service.js';
 import type { MootReason } from './appointment-moot.js';
 import { channelsFor, numberUndeliverable, type UndeliverableFlag } from './channel.policy.js';
-import { CAPPED_KINDS, countsTowardCap } from './frequency-cap.rule.js';
+import { CAPPED_KINDS, cappedTime, countsTowardCap } from './frequency-cap.rule.js';
 import { failedMessageRetry, retryRefusal } from './message-retry.rule.js';
 import { decideSendTime, reminderUsefulUntil, type SendTimeDecision, type Timing } from './send-timing.policy.js';
 
@@ -96,19 +96,6 @@ const CAPPED_SMS_TIMES = new PreparedQuery('notifications.messages.capped_sms_ti
       ),
     ),
 );
-
-/**
- * When a counted SMS goes or went, for the cap: a sent one at `sent_at`; one being sent at its
- * claim (`updated_at`: `due_at` is the claim's lease end); one whose earlier call may have gone
- * (`unconfirmed_since`) from that call on; any other at its due time (`due_at`: its send time, or
- * later when quiet hours or a retry hold it).
- */
-function cappedTime(r: { status: MessageStatus; dueAt: Date | null; sentAt: Date | null; unconfirmedSince: Date | null; updatedAt: Date }): Date {
-  if (r.sentAt) return r.sentAt;
-  if (r.status === 'sending') return r.updatedAt;
-  const due = r.dueAt!;
-  return r.unconfirmedSince && r.unconfirmedSince < due ? r.unconfirmedSince : due;
-}
 
 /** The columns compose gives a message row; the others keep their defaults. */
 const COMPOSED_COLUMNS = [
@@ -348,9 +335,12 @@ export class MessagesService {
     return { kind: 'later' };
   }
 
-  /** Locks the patient's recipient row for a cap placement (as compose's locked read does): placements for one patient go one at a time. */
-  async lockForCap(tx: Executor, patientId: string): Promise<void> {
-    await tx.select({ id: recipients.id }).from(recipients).where(eq(recipients.id, patientId)).for('update');
+  /**
+   * Locks the patient's recipient row for a cap placement (as compose's locked read does):
+   * placements for one patient go one at a time. `noWait`: fail at once (55P03) when it is busy.
+   */
+  async lockForCap(tx: Executor, patientId: string, { noWait = false }: { noWait?: boolean } = {}): Promise<void> {
+    await tx.select({ id: recipients.id }).from(recipients).where(eq(recipients.id, patientId)).for('update', noWait ? { noWait: true } : undefined);
   }
 
   /**
