@@ -1,8 +1,8 @@
 /**
  * Issue 7's suite: every benchmark, one after another, each in its own process.
  *
- * Run: `npm run bench` (builds, then runs dist/bench/all.bench.js): each bench in full (3 runs; 4 for dispatch,
- * its section of bench/RESULTS.md rewritten); `npm run bench -- --smoke` (or BENCH_SMOKE=1): each
+ * Run: `npm run bench` (builds, then runs dist/bench/all.bench.js): each bench in full (3 runs, 4 for
+ * dispatch; its section of bench/RESULTS.md rewritten); `npm run bench -- --smoke` (or BENCH_SMOKE=1): each
  * in its smoke mode (a few seconds per part, small data), all sections into one temporary file,
  * which is what CI runs (.ci/run) so that the benches keep working. Names pick some of them:
  * `npm run bench -- --smoke footprint web`.

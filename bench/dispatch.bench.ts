@@ -26,8 +26,9 @@
  * same Redis, a queue of its own, the notifications processor's worker options, the same
  * `client.messages.create` call of the twilio library to the same fake, with the same
  * recipients and texts) works off 10,000 jobs added the same way (paused, then resumed).
- * Which of the two goes first alternates between runs (the service in odd runs): going first, right
- * after the idle window, costs either side, so the default is an even number of runs.
+ * Which of the two goes first alternates between runs (A B B A, serviceGoesFirst): going first,
+ * right after the idle window, has been seen to change a side's rate, so the default is an even
+ * number of runs, and the section shows each order's figures.
  *
  * Throughput counts arrivals at the fake: messages / (last − first provider call). Job latency is
  * from the moment a job was due (the resume) to its provider call. The bench also records the CPU
@@ -72,7 +73,7 @@ import { SMOKE, int } from './support/knobs.js';
 
 export const CONFIG = {
   smoke: SMOKE,
-  // Even, so that each side goes first (right after the idle window, which costs the side that does) as often as the other.
+  // Even, so that each side goes first (right after the idle window) as often as the other: serviceGoesFirst.
   runs: int('BENCH_RUNS', SMOKE ? 1 : 4),
   messages: int('BENCH_MESSAGES', SMOKE ? 200 : 10_000),
   clinicians: int('BENCH_CLINICIANS', SMOKE ? 4 : 20),

@@ -77,15 +77,20 @@ const med = (values: number[]) => median(values.filter(Number.isFinite));
 const perMessage = (r: DispatchRun, group: string) => (r.cpu.groups[group] ?? NaN) / r.messages;
 
 /**
- * Which side of run `run` (1, 2, …) goes first: the service in odd runs, the bare worker in even
- * ones. Going first (right after the idle window) costs either side, so a bench of an even number
- * of runs lets each go first as often as the other.
+ * Which side of run `run` (1, 2, …) goes first: the service in runs 1 and 4 of every four, the
+ * bare worker in runs 2 and 3 (A B B A). Each side then goes first as often as the other in an
+ * even number of runs, and a drift from run to run (the messages table grows by each run's
+ * reminders) falls on both alike. Going first, right after the idle window, has been seen to
+ * change a side's rate (the by-order lines of the section show it for each bench).
  */
-export const serviceGoesFirst = (run: number): boolean => run % 2 === 1;
+export const serviceGoesFirst = (run: number): boolean => {
+  const position = (run - 1) % 4;
+  return position === 0 || position === 3;
+};
 
-/** The pair ratios by which side went first. */
-function byOrder(ratios: number[], runs: number[]): { serviceFirst: number[]; bareFirst: number[] } {
-  const pick = (first: boolean) => ratios.filter((_, i) => serviceGoesFirst(runs[i]!) === first);
+/** Values of the runs in which the service went first, and of those in which the bare worker did (non-finite ones left out). */
+function byOrder<T extends { run: number }>(rows: T[], value: (row: T) => number): { serviceFirst: number[]; bareFirst: number[] } {
+  const pick = (first: boolean) => rows.filter((r) => serviceGoesFirst(r.run) === first).map(value).filter(Number.isFinite);
   return { serviceFirst: pick(true), bareFirst: pick(false) };
 }
 
@@ -96,12 +101,16 @@ export function renderDispatch(x: DispatchInput): string {
   const ratios = N.map((n) => n.rate / (B.find((b) => b.run === n.run)?.rate ?? NaN));
   const ratio = spread(ratios);
   const met = ratio.median >= TARGET_RATIO;
-  const order = byOrder(ratios, N.map((n) => n.run));
+  const list = (values: number[], digits: number) => `${values.map((v) => fmt(v, digits)).join(', ')} (median ${fmt(med(values), digits)})`;
+  const ratioOrder = byOrder(N.map((n, i) => ({ run: n.run, ratio: ratios[i]! })), (r) => r.ratio);
+  const nOrder = byOrder(N, (r) => r.rate);
+  const bOrder = byOrder(B, (r) => r.rate);
+  const serviceFirstRuns = Array.from({ length: c.runs }, (_, i) => i + 1).filter(serviceGoesFirst).length;
   const orderLine =
-    order.serviceFirst.length > 0 && order.bareFirst.length > 0
-      ? `\nBy which side went first in its run: the service first ${order.serviceFirst.map((v) => fmt(v, 2)).join(', ')} (median ${fmt(med(order.serviceFirst), 2)}); the bare worker first ${order.bareFirst.map((v) => fmt(v, 2)).join(', ')} (median ${fmt(med(order.bareFirst), 2)}).${
-          order.serviceFirst.length !== order.bareFirst.length ? ` With an odd number of runs the service went first once more than the bare worker: the median leans towards its first-run ratios.` : ''
-        }`
+    ratioOrder.serviceFirst.length > 0 && ratioOrder.bareFirst.length > 0
+      ? `\nBy which side went first in its run (service first in runs 1 and 4 of every four): ratio with the service first ${list(ratioOrder.serviceFirst, 2)}, with the bare worker first ${list(ratioOrder.bareFirst, 2)}. ` +
+        `Messages/s — the service going first ${list(nOrder.serviceFirst, 0)}, second ${list(nOrder.bareFirst, 0)}; the bare worker going first ${list(bOrder.bareFirst, 0)}, second ${list(bOrder.serviceFirst, 0)}.` +
+        (serviceFirstRuns * 2 !== c.runs ? ` With ${c.runs} runs one side went first more often than the other: the median leans towards its order.` : '')
       : '';
   const groups = [...new Set(x.runs.flatMap((r) => Object.keys(r.cpu.groups)))];
   const cpuRow = (g: string) => `| ${g} | ${fmt(med(N.map((r) => perMessage(r, g))), 2)} | ${fmt(med(B.map((r) => perMessage(r, g))), 2)} |`;
@@ -151,7 +160,7 @@ ${c.vacuum ? `- **Vacuumed before each timed run**, as pgbench does: the bench w
 ` : ''}- **The bare worker** is a BullMQ \`Worker\` in its own process (\`bench/support/bare-worker.ts\`): the same Redis and key prefix, its own queue, the
   same worker options (${JSON.stringify(x.workerOptions)}), the same job options (\`DEFAULT_JOB_OPTIONS\`: attempts, backoff, completed jobs kept), and per job
   only \`client.messages.create({ to, from, body, statusCallback })\` of the same twilio client setup to the same fake, with the run's recipients and
-  texts in the job (no database), under the services' Node flags (\`${SERVICE_NODE_FLAGS.join(' ')}\`). Its ${c.messages.toLocaleString('en-US')} jobs are added to its paused queue, then it is resumed. Which of the two goes first alternates by run (the service in odd runs, the bare worker in even ones), as whichever goes first, right after the idle window, runs slower.
+  texts in the job (no database), under the services' Node flags (\`${SERVICE_NODE_FLAGS.join(' ')}\`). Its ${c.messages.toLocaleString('en-US')} jobs are added to its paused queue, then it is resumed. Which of the two goes first alternates by run (A B B A: the service in runs 1 and 4 of every four), so that each goes first, right after the idle window, as often as the other.
 - **Throughput** = messages ÷ (last − first provider call), from the fake's record of each arrival. **Latency** = due (the resume) → provider
   call: with everything due at once it is mostly the wait in the queue (p50 ≈ half the run). BullMQ's timestamps of each job give the time
   from being picked up to the provider call and from the call to the job's completion.
