@@ -306,7 +306,7 @@ describe('front desk booking, end to end', () => {
       expect(bad.body.field).toBe('date');
     });
 
-    it('patient search by name, phone or date of birth, with a warning on likely duplicates', async () => {
+    it('patient search by name, phone or date of birth, with a warning on likely duplicates; paged with limit and cursor', async () => {
       const phone = nextPhone();
       const first = await frontDesk.post('/api/patients', {
         firstName: 'Marisol',
@@ -335,6 +335,21 @@ describe('front desk booking, end to end', () => {
       expect(byPhone.map((p: { id: string }) => p.id)).toEqual([first.body.id]);
       const byBirth = (await frontDesk.get('/api/patients?dateOfBirth=1961-04-23')).body;
       expect(byBirth.map((p: { id: string }) => p.id)).toEqual([first.body.id]);
+
+      // Paged, by name (Quintero, Mari before Quintero, Marisol): one a page, the next from the cursor.
+      const page1 = await frontDesk.get('/api/patients?query=quintero&limit=1');
+      expect(page1.status).toBe(200);
+      expect(page1.body.items.map((p: { id: string }) => p.id)).toEqual([second.body.id]);
+      const page2 = await frontDesk.get(`/api/patients?query=quintero&limit=1&cursor=${page1.body.nextCursor}`);
+      expect([page2.body.items.map((p: { id: string }) => p.id), page2.body.nextCursor]).toEqual([[first.body.id], null]);
+      for (const [query, field] of [
+        ['query=quintero&cursor=bm90LWEtY3Vyc29y', 'cursor'],
+        ['query=quintero&cursor=not%20a%20cursor', 'cursor'],
+        ['query=quintero&limit=0', 'limit'],
+      ] as const) {
+        const refused = await frontDesk.get(`/api/patients?${query}`);
+        expect([refused.status, refused.body.field]).toEqual([400, field]);
+      }
     });
   });
 

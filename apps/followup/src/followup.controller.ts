@@ -38,7 +38,7 @@ export class FollowupController {
 
   @MessagePattern(P.carePlansList)
   listCarePlans(@Payload() { ctx, data }: RpcRequest<ListCarePlansData>) {
-    return this.carePlans.list(ctx, data?.patientId);
+    return this.carePlans.list(ctx, data ?? {});
   }
 
   @MessagePattern(P.carePlansGet)

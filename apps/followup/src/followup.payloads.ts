@@ -24,7 +24,7 @@ export const FOLLOWUP_PAYLOADS: PayloadShapes<Pattern> = {
   [P.itemsReassign]: { id: 'id', clinicianId: 'id', note: 'string?' },
   [P.escalationRulesGet]: {},
   [P.escalationRulesPut]: { highScore: 'int?', riseBy: 'int?', missedInARow: 'int?', answerWindowHours: 'int?', freeText: 'boolean?', emailAlerts: 'boolean?' },
-  [P.carePlansList]: { patientId: 'id?' },
+  [P.carePlansList]: { patientId: 'id?', limit: 'int?', cursor: 'string?' },
   [P.carePlansGet]: BY_ID,
   [P.carePlansPause]: PLAN_CHANGE,
   [P.carePlansResume]: PLAN_CHANGE,

@@ -12,6 +12,7 @@ import { seedDemoClinic } from './clinic/demo-clinic.seeder.js';
 import { appointments as appointmentsTable, clinics, patients, waitlistEntries, waitlistOffers } from './database/schema.js';
 import { AppointmentsService } from './appointments/appointments.service.js';
 import { ClinicSetupService } from './clinic/clinic-setup.service.js';
+import { PatientsService } from './patients/patients.service.js';
 import { SchedulingModule } from './scheduling.module.js';
 import { WaitlistService } from './waitlist/waitlist.service.js';
 
@@ -104,6 +105,72 @@ describe('scheduling (module compiled, real PostgreSQL)', () => {
     expect([...seen].sort()).toEqual(seen);
     expect(seen.at(-1)).toBe(today.toJSDate().toISOString());
     await expect(appointments.list(ctx, { patientId, cursor: 'bm90LWEtY3Vyc29y' })).rejects.toMatchObject({ code: 'APPOINTMENT.BAD_CURSOR', field: 'cursor' });
+  });
+
+  /** Every item of a paged list, page after page (pages of `limit`), with how many pages it took. */
+  async function allPages<T>(list: (cursor?: string) => Promise<T[] | { items: T[]; nextCursor: string | null }>): Promise<{ items: T[]; pages: number }> {
+    const items: T[] = [];
+    let cursor: string | undefined;
+    let pages = 0;
+    do {
+      const page = await list(cursor);
+      if (Array.isArray(page)) throw new Error('a paged request answered an array');
+      items.push(...page.items);
+      cursor = page.nextCursor ?? undefined;
+      pages++;
+    } while (cursor);
+    return { items, pages };
+  }
+
+  it('searches patients by name: every match as an array, pages with limit and cursor, and a 400 saying how to narrow rather than the first 200 when more match', async () => {
+    const patientsService = app.get(PatientsService);
+    // 205 Pagewoods, three of them with the same name (the id orders them).
+    await db.execute(sql`
+      INSERT INTO scheduling.patients (id, clinic_id, first_name, last_name, phone, timezone, preferred_channel, sms_consent)
+      SELECT gen_random_uuid(), ${DEMO.clinicId}::uuid, CASE WHEN n <= 3 THEN 'Ada' ELSE 'Ada' || lpad(n::text, 3, '0') END, 'Pagewood',
+             '+1212777' || lpad(n::text, 4, '0'), ${DEMO.clinicTimezone}, 'sms', true
+        FROM generate_series(1, 205) AS n`);
+
+    await expect(patientsService.list(ctx, { query: 'pagewood' })).rejects.toMatchObject({ code: 'PATIENT.TOO_MANY', statusCode: 400, field: 'query', message: expect.stringContaining('limit and cursor') });
+    const narrowed = await patientsService.list(ctx, { query: 'Ada204 Pagewood' });
+    expect(Array.isArray(narrowed) && narrowed.map((p) => `${p.firstName} ${p.lastName}`)).toEqual(['Ada204 Pagewood']);
+
+    const { items, pages } = await allPages((cursor) => patientsService.list(ctx, { query: 'pagewood', limit: 100, ...(cursor ? { cursor } : {}) }));
+    expect(pages).toBe(3);
+    expect(items).toHaveLength(205);
+    expect(new Set(items.map((p) => p.id)).size).toBe(205);
+    const names = items.map((p) => p.firstName);
+    expect(names.slice(0, 4)).toEqual(['Ada', 'Ada', 'Ada', 'Ada004']);
+    expect(names.at(-1)).toBe('Ada205');
+    // The three of one name come in id order (the cursor's tie-break), also across a page's end.
+    expect(items.slice(0, 3).map((p) => p.id)).toEqual(items.slice(0, 3).map((p) => p.id).sort());
+    const sameName = await allPages((cursor) => patientsService.list(ctx, { query: 'Ada Pagewood', limit: 2, ...(cursor ? { cursor } : {}) }));
+    expect([sameName.pages, sameName.items.map((p) => p.id)]).toEqual([2, items.slice(0, 3).map((p) => p.id)]);
+    await expect(patientsService.list(ctx, { query: 'pagewood', cursor: 'bm90LWEtY3Vyc29y' })).rejects.toMatchObject({ code: 'PATIENT.BAD_CURSOR', field: 'cursor' });
+  });
+
+  it('lists the waitlist in the order entries came: a long history pages with limit and cursor, newest included, and unpaged is a 400 saying how to narrow', async () => {
+    const patientId = randomUUID();
+    await db.insert(patients).values({ id: patientId, clinicId: DEMO.clinicId, firstName: 'Hedda', lastName: 'History', phone: '+12125550147', timezone: DEMO.clinicTimezone, preferredChannel: 'sms', smsConsent: true });
+    // 501 expired entries a minute apart, and three more added at the same instant as the 200th (to the microsecond): a page ends among them.
+    await db.execute(sql`
+      INSERT INTO scheduling.waitlist_entries (id, clinic_id, patient_id, procedure_type, earliest_date, latest_date, status, created_at, updated_at)
+      SELECT gen_random_uuid(), ${DEMO.clinicId}::uuid, ${patientId}::uuid, 'consultation', '2025-01-01', '2025-01-02', 'expired', t, t
+        FROM generate_series('2025-01-01T10:00:00.123456Z'::timestamptz, '2025-01-01T10:00:00.123456Z'::timestamptz + interval '500 minutes', interval '1 minute') AS t`);
+    await db.execute(sql`
+      INSERT INTO scheduling.waitlist_entries (id, clinic_id, patient_id, procedure_type, earliest_date, latest_date, status, created_at, updated_at)
+      SELECT gen_random_uuid(), ${DEMO.clinicId}::uuid, ${patientId}::uuid, 'consultation', '2025-01-01', '2025-01-02', 'expired', '2025-01-01T13:19:00.123456Z', now()
+        FROM generate_series(1, 3)`);
+
+    await expect(waitlist.list(ctx, { status: 'expired', patientId })).rejects.toMatchObject({ code: 'WAITLIST.TOO_MANY', statusCode: 400, message: expect.stringContaining('limit and cursor') });
+    const { items, pages } = await allPages((cursor) => waitlist.list(ctx, { status: 'expired', patientId, limit: 200, ...(cursor ? { cursor } : {}) }));
+    expect(pages).toBe(3);
+    expect(items).toHaveLength(504);
+    expect(new Set(items.map((e) => e.id)).size).toBe(504);
+    const added = items.map((e) => e.createdAt);
+    expect([...added].sort()).toEqual(added);
+    expect(added.at(-1)).toBe('2025-01-01T18:20:00.123Z');
+    await expect(waitlist.list(ctx, { status: 'expired', patientId, cursor: 'bm90LWEtY3Vyc29y' })).rejects.toMatchObject({ code: 'WAITLIST.BAD_CURSOR', field: 'cursor' });
   });
 
   it('a patient who leaves the list while freed time is being offered gets no offer', async () => {

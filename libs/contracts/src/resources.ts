@@ -519,6 +519,14 @@ export interface ListPatientsData {
   query?: string;
   /** 'YYYY-MM-DD' */
   dateOfBirth?: string;
+  /** Page size; with it (or a cursor) the answer is a PatientPage. */
+  limit?: number;
+  /** The nextCursor of the previous page. */
+  cursor?: string;
+}
+export interface PatientPage {
+  items: PatientResource[];
+  nextCursor: string | null;
 }
 export interface PatientDuplicatesData {
   phone?: string;
@@ -631,6 +639,14 @@ export interface ListWaitlistData {
   status?: WaitlistStatus;
   procedureType?: string;
   patientId?: string;
+  /** Page size; with it (or a cursor) the answer is a WaitlistPage. */
+  limit?: number;
+  /** The nextCursor of the previous page. */
+  cursor?: string;
+}
+export interface WaitlistPage {
+  items: WaitlistEntryResource[];
+  nextCursor: string | null;
 }
 export interface ListBookingTasksData {
   state?: 'open' | 'done';
@@ -731,6 +747,14 @@ export interface DecideData {
 }
 export interface ListCarePlansData {
   patientId?: string;
+  /** Page size; with it (or a cursor) the answer is a CarePlanPage. */
+  limit?: number;
+  /** The nextCursor of the previous page. */
+  cursor?: string;
+}
+export interface CarePlanPage {
+  items: CarePlanResource[];
+  nextCursor: string | null;
 }
 export interface ListMessagesData {
   patientId?: string;

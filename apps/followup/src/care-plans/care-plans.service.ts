@@ -3,20 +3,22 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import { InjectQueue } from '@nestjs/bullmq';
 import type { Queue } from 'bullmq';
 import type { Pool } from 'pg';
-import { and, asc, desc, eq, inArray, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, inArray, sql, type SQL } from 'drizzle-orm';
 import {
   JOBS,
   PATTERNS,
   QUEUES,
   type BookInWindowData,
   type BookInWindowResult,
+  type CarePlanPage,
   type CarePlanResource,
   type EventEnvelope,
+  type ListCarePlansData,
   type RequestContext,
 } from '@aftercare/contracts';
 import { APP_CONFIG, type AppConfig } from '@aftercare/config';
 import { Clock } from '@aftercare/clock';
-import { DRIZZLE, PreparedQuery, type Db, type Executor } from '@aftercare/database';
+import { CURSOR_PART, decodePageCursor, DRIZZLE, microInstant, pageSize, PreparedQuery, sliceToPage, type Db, type Executor, type PageSizes } from '@aftercare/database';
 import { JobScheduler, RetryableError } from '@aftercare/jobs';
 import { DomainError, KeyedTurns, notFound, OutboxWriter, ServiceClient } from '@aftercare/messaging';
 import { BOOKING_TASK_REASONS, defaultVisitWindowEnd, FOLLOW_UP_VISIT } from '../booking-tasks/domain/booking-task.rules.js';
@@ -68,6 +70,11 @@ export const toCarePlanResource = (plan: CarePlanRow, planSteps: StepRow[], chan
 });
 
 /** A step's status once its plan has ended (cancelled, or superseded by a new procedure's plan; cancelling: a visit step on its way there). */
+/** The care plans list: at most this many as an array; pages of 50 (up to 200) when paged. */
+const CARE_PLAN_PAGES: PageSizes = { list: 200, default: 50, max: 200 };
+/** A page's cursor: the creation time (to the microsecond) and id of its last plan. */
+const CARE_PLAN_CURSOR = [CURSOR_PART.microInstant, CURSOR_PART.uuid];
+
 const ENDED_STEP: ReadonlySet<StepRow['status']> = new Set(['cancelled', 'superseded', 'cancelling']);
 
 /** The statements of every step that comes due, built once (PreparedQuery). A step with its plan, in one round trip: every job of a step starts here. */
@@ -440,20 +447,33 @@ export class CarePlansService {
     return null;
   }
 
-  async list(ctx: RequestContext, patientId?: string): Promise<CarePlanResource[]> {
-    const plans = await this.db
-      .select()
+  /**
+   * Newest first, with their steps. A page `{ items, nextCursor }` when the caller pages (limit or
+   * cursor); otherwise every match as an array - and when more than CARE_PLAN_PAGES.list match, a
+   * 400 that says how to narrow or page, never the newest ones alone.
+   */
+  async list(ctx: RequestContext, data: ListCarePlansData = {}): Promise<CarePlanResource[] | CarePlanPage> {
+    const size = pageSize(data, CARE_PLAN_PAGES);
+    let before: SQL | undefined;
+    if (data.cursor) {
+      const key = decodePageCursor(data.cursor, CARE_PLAN_CURSOR);
+      if (!key) throw new DomainError('CARE_PLAN.BAD_CURSOR', 'cursor is not a nextCursor of this list (keep the same patientId between pages)', 400, 'cursor');
+      before = sql`(${carePlans.createdAt}, ${carePlans.id}) < (${key[0]}::timestamptz, ${key[1]}::uuid)`;
+    }
+    const rows = await this.db
+      .select({ plan: carePlans, cursorAt: microInstant(carePlans.createdAt) })
       .from(carePlans)
-      .where(and(eq(carePlans.clinicId, ctx.clinicId), patientId ? eq(carePlans.patientId, patientId) : undefined))
-      .orderBy(desc(carePlans.createdAt))
-      .limit(200);
-    if (plans.length === 0) return [];
-    const allSteps = await this.db
-      .select()
-      .from(steps)
-      .where(inArray(steps.carePlanId, plans.map((p) => p.id)))
-      .orderBy(asc(steps.dueAt), asc(steps.key));
-    return plans.map((plan) => toCarePlanResource(plan, allSteps.filter((s) => s.carePlanId === plan.id)));
+      .where(and(eq(carePlans.clinicId, ctx.clinicId), data.patientId ? eq(carePlans.patientId, data.patientId) : undefined, before))
+      .orderBy(desc(carePlans.createdAt), desc(carePlans.id))
+      .limit(size.limit + 1);
+    if (!size.paged && rows.length > size.limit) {
+      throw new DomainError('CARE_PLAN.TOO_MANY', `More than ${size.limit} care plans match: ask for one patient's (patientId), or page through them with limit and cursor`, 400, 'patientId');
+    }
+    const { page, nextCursor } = sliceToPage(rows, size, (r) => [r.cursorAt, r.plan.id]);
+    const plans = page.map((r) => r.plan);
+    const allSteps = plans.length === 0 ? [] : await this.db.select().from(steps).where(inArray(steps.carePlanId, plans.map((p) => p.id))).orderBy(asc(steps.dueAt), asc(steps.key));
+    const items = plans.map((plan) => toCarePlanResource(plan, allSteps.filter((s) => s.carePlanId === plan.id)));
+    return size.paged ? { items, nextCursor } : items;
   }
 
   async get(ctx: RequestContext, id: string): Promise<CarePlanResource> {

@@ -1,5 +1,5 @@
 import { IsId, IsIsoDateTime, IsOptional, IsProcedureTypeCode, IsText, IsWholeNumber, Required } from '../common/validation/validators.js';
-import { Matches } from 'class-validator';
+import { PageQueryDto } from '../common/page-query.dto.js';
 
 export class BookAppointmentDto {
   @Required()
@@ -28,7 +28,7 @@ export class BookAppointmentDto {
   bookingTaskId?: string | null;
 }
 
-export class ListAppointmentsQueryDto {
+export class ListAppointmentsQueryDto extends PageQueryDto {
   @IsOptional()
   @IsIsoDateTime()
   from?: string;
@@ -45,15 +45,6 @@ export class ListAppointmentsQueryDto {
   @IsId()
   patientId?: string;
 
-  /** Page size (1 to 500); with it (or a cursor) the answer is { items, nextCursor }. */
-  @IsOptional()
-  @IsWholeNumber(1, 500)
-  limit?: number;
-
-  /** The nextCursor of the previous page (same filters). */
-  @IsOptional()
-  @Matches(/^[A-Za-z0-9_-]{1,200}$/, { message: 'cursor must be the nextCursor of the previous page' })
-  cursor?: string;
 }
 
 export class RescheduleAppointmentDto {

@@ -1,8 +1,9 @@
 import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
-import { PATTERNS, type CarePlanChangeData, type CarePlanResource, type ListCarePlansData, type RequestContext } from '@aftercare/contracts';
+import { PATTERNS, type CarePlanChangeData, type CarePlanPage, type CarePlanResource, type ListCarePlansData, type RequestContext } from '@aftercare/contracts';
 import { Roles } from '../auth/auth.decorators.js';
 import { CLINICAL } from '../auth/roles.js';
 import { IdParamDto } from '../common/id-param.dto.js';
+import { defined } from '../common/http.js';
 import { Ctx } from '../common/request-context.js';
 import { ServiceForwarder } from '../common/service-forwarder.service.js';
 import { CarePlanReasonDto, ListCarePlansQueryDto, ResumeCarePlanDto } from './care-plans.dto.js';
@@ -15,8 +16,8 @@ export class CarePlansController {
 
   @Get()
   @Roles(...CLINICAL)
-  list(@Ctx() ctx: RequestContext, @Query() query: ListCarePlansQueryDto): Promise<CarePlanResource[]> {
-    const data: ListCarePlansData = query.patientId ? { patientId: query.patientId } : {};
+  list(@Ctx() ctx: RequestContext, @Query() query: ListCarePlansQueryDto): Promise<CarePlanResource[] | CarePlanPage> {
+    const data: ListCarePlansData = defined({ patientId: query.patientId, limit: query.limit, cursor: query.cursor });
     return this.services.send(P.carePlansList, ctx, data);
   }
 

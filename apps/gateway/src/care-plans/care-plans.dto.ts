@@ -1,6 +1,7 @@
 import { IsId, IsOptional, IsText, Required } from '../common/validation/validators.js';
+import { PageQueryDto } from '../common/page-query.dto.js';
 
-export class ListCarePlansQueryDto {
+export class ListCarePlansQueryDto extends PageQueryDto {
   @IsOptional()
   @IsId()
   patientId?: string;

@@ -46,7 +46,7 @@ export class PatientsController {
   @Get()
   @Roles(...ALL_STAFF)
   list(@Ctx() ctx: RequestContext, @Query() query: ListPatientsQueryDto): Promise<unknown> {
-    const data: ListPatientsData = defined({ query: query.query || undefined, dateOfBirth: query.dateOfBirth });
+    const data: ListPatientsData = defined({ query: query.query || undefined, dateOfBirth: query.dateOfBirth, limit: query.limit, cursor: query.cursor });
     return this.services.send(P.patientsList, ctx, data);
   }
 

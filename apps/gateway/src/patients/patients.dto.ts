@@ -10,6 +10,7 @@ import {
   IsText,
   Required,
 } from '../common/validation/validators.js';
+import { PageQueryDto } from '../common/page-query.dto.js';
 
 export const PREFERRED_CHANNELS: readonly PreferredChannel[] = ['sms', 'email', 'both'];
 export const LANGUAGES: readonly Language[] = ['en', 'es'];
@@ -53,7 +54,7 @@ export class CreatePatientDto {
   language?: Language;
 }
 
-export class ListPatientsQueryDto {
+export class ListPatientsQueryDto extends PageQueryDto {
   /** Part of a name, phone or e-mail; matched by the scheduling service. */
   @IsOptional()
   @IsText(200)

@@ -1,5 +1,5 @@
 import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
-import { PATTERNS, type CreateWaitlistEntryData, type RequestContext, type WaitlistEntryResource } from '@aftercare/contracts';
+import { PATTERNS, type CreateWaitlistEntryData, type ListWaitlistData, type RequestContext, type WaitlistEntryResource, type WaitlistPage } from '@aftercare/contracts';
 import { Roles } from '../auth/auth.decorators.js';
 import { ALL_STAFF } from '../auth/roles.js';
 import { defined } from '../common/http.js';
@@ -31,8 +31,9 @@ export class WaitlistController {
 
   @Get()
   @Roles(...ALL_STAFF)
-  list(@Ctx() ctx: RequestContext, @Query() query: ListWaitlistQueryDto): Promise<WaitlistEntryResource[]> {
-    return this.services.send(P.waitlistList, ctx, defined({ status: query.status, procedureType: query.procedureType, patientId: query.patientId }));
+  list(@Ctx() ctx: RequestContext, @Query() query: ListWaitlistQueryDto): Promise<WaitlistEntryResource[] | WaitlistPage> {
+    const data: ListWaitlistData = defined({ status: query.status, procedureType: query.procedureType, patientId: query.patientId, limit: query.limit, cursor: query.cursor });
+    return this.services.send(P.waitlistList, ctx, data);
   }
 
   @Post(':id/cancel')

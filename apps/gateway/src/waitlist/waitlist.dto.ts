@@ -1,5 +1,6 @@
 import type { WaitlistStatus } from '@aftercare/contracts';
 import { IsId, IsLocalDate, IsOneOf, IsOptional, IsProcedureTypeCode, IsText, Required } from '../common/validation/validators.js';
+import { PageQueryDto } from '../common/page-query.dto.js';
 
 export const WAITLIST_STATUSES: readonly WaitlistStatus[] = ['waiting', 'offered', 'booked', 'cancelled', 'expired'];
 
@@ -31,7 +32,7 @@ export class CreateWaitlistEntryDto {
   notes?: string | null;
 }
 
-export class ListWaitlistQueryDto {
+export class ListWaitlistQueryDto extends PageQueryDto {
   /** Default: the live entries (waiting or offered). */
   @IsOptional()
   @IsOneOf(WAITLIST_STATUSES)

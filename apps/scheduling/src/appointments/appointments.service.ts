@@ -17,7 +17,7 @@ import type {
 } from '@aftercare/contracts';
 import { Clock } from '@aftercare/clock';
 import { DateTime } from 'luxon';
-import { DRIZZLE, isTransientConflict, pgErrorOf, placeholders, PreparedQuery, retryTransient, type Db, type Executor } from '@aftercare/database';
+import { CURSOR_PART, decodePageCursor, DRIZZLE, isTransientConflict, pageSize, pgErrorOf, placeholders, PreparedQuery, retryTransient, sliceToPage, type Db, type Executor, type PageSizes } from '@aftercare/database';
 import { DomainError, notFound, OutboxWriter, safeErrorMessage } from '@aftercare/messaging';
 import { AvailabilityService, candidatesFor } from '../availability/availability.service.js';
 import { ClinicService, type ClinicSetup } from '../clinic/clinic.service.js';
@@ -42,30 +42,10 @@ export const toAppointmentResource = (row: AppointmentWithResources): Appointmen
   sequence: row.sequence,
 });
 
-/** The appointments list: at most this many as an array; pages of PAGE_DEFAULT (up to PAGE_MAX) when paged. */
-const LIST_MAX = 1000;
-const PAGE_DEFAULT = 100;
-const PAGE_MAX = 500;
-const UUID_TEXT = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-const ISO_MS = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
-
-/** The last appointment of a page, as the next page's cursor: its start and id (base64url JSON). */
-function encodeAppointmentCursor(row: Pick<AppointmentRow, 'startsAt' | 'id'>): string {
-  return Buffer.from(JSON.stringify([row.startsAt.toISOString(), row.id])).toString('base64url');
-}
-
-/** A cursor a client sent back, or null when it is not one of ours. */
-export function decodeAppointmentCursor(text: string): { startsAt: string; id: string } | null {
-  try {
-    const value: unknown = JSON.parse(Buffer.from(text, 'base64url').toString('utf8'));
-    if (!Array.isArray(value) || value.length !== 2) return null;
-    const [startsAt, id] = value as unknown[];
-    if (typeof startsAt !== 'string' || !ISO_MS.test(startsAt) || Number.isNaN(Date.parse(startsAt)) || typeof id !== 'string' || !UUID_TEXT.test(id)) return null;
-    return { startsAt, id };
-  } catch {
-    return null;
-  }
-}
+/** The appointments list: at most this many as an array; pages of 100 (up to 500) when paged. */
+const APPOINTMENT_PAGES: PageSizes = { list: 1000, default: 100, max: 500 };
+/** A page's cursor: the start and id of its last appointment. */
+const APPOINTMENT_CURSOR = [CURSOR_PART.instant, CURSOR_PART.uuid];
 
 const slotTaken = () => new DomainError('APPOINTMENT.SLOT_TAKEN', 'That time is no longer free for this clinician or patient; pick another slot', 409, 'startsAt');
 
@@ -350,36 +330,33 @@ export class AppointmentsService {
   /**
    * In time order. A page `{ items, nextCursor }` when the caller pages (limit or cursor);
    * otherwise every match as an array, the answer of the first API (PRODUCT.md) - and when more
-   * than LIST_MAX match, a 400 that says how to narrow or page, never the first LIST_MAX alone
+   * than APPOINTMENT_PAGES.list match, a 400 that says how to narrow or page, never the first ones alone
    * (a clinic's oldest appointments, with today's left out).
    */
   async list(ctx: RequestContext, data: ListAppointmentsData): Promise<AppointmentResource[] | AppointmentPage> {
-    const paged = data.limit !== undefined || data.cursor !== undefined;
-    const limit = paged ? Math.min(Math.max(data.limit ?? PAGE_DEFAULT, 1), PAGE_MAX) : LIST_MAX;
+    const size = pageSize(data, APPOINTMENT_PAGES);
     const where: SQL[] = [eq(appointments.clinicId, ctx.clinicId)];
     if (data.from) where.push(gte(appointments.startsAt, new Date(data.from)));
     if (data.to) where.push(lt(appointments.startsAt, new Date(data.to)));
     if (data.clinicianId) where.push(eq(appointments.clinicianId, data.clinicianId));
     if (data.patientId) where.push(eq(appointments.patientId, data.patientId));
     if (data.cursor) {
-      const after = decodeAppointmentCursor(data.cursor);
+      const after = decodePageCursor(data.cursor, APPOINTMENT_CURSOR);
       if (!after) throw new DomainError('APPOINTMENT.BAD_CURSOR', 'cursor is not a nextCursor of this list (keep the same filters between pages)', 400, 'cursor');
-      where.push(sql`(${appointments.startsAt}, ${appointments.id}) > (${after.startsAt}::timestamptz, ${after.id}::uuid)`);
+      where.push(sql`(${appointments.startsAt}, ${appointments.id}) > (${after[0]}::timestamptz, ${after[1]}::uuid)`);
     }
-    const rows = await this.db.select().from(appointments).where(and(...where)).orderBy(asc(appointments.startsAt), asc(appointments.id)).limit(limit + 1);
-    if (!paged && rows.length > LIST_MAX) {
+    const rows = await this.db.select().from(appointments).where(and(...where)).orderBy(asc(appointments.startsAt), asc(appointments.id)).limit(size.limit + 1);
+    if (!size.paged && rows.length > size.limit) {
       throw new DomainError(
         'APPOINTMENT.TOO_MANY',
-        `More than ${LIST_MAX} appointments match: narrow them with from and to (or clinicianId, patientId), or page through them with limit and cursor`,
+        `More than ${size.limit} appointments match: narrow them with from and to (or clinicianId, patientId), or page through them with limit and cursor`,
         400,
         'from',
       );
     }
-    const page = rows.slice(0, limit);
+    const { page, nextCursor } = sliceToPage(rows, size, (row) => [row.startsAt.toISOString(), row.id]);
     const items = (await this.withResources(page)).map(toAppointmentResource);
-    if (!paged) return items;
-    const last = page[page.length - 1];
-    return { items, nextCursor: rows.length > limit && last ? encodeAppointmentCursor(last) : null };
+    return size.paged ? { items, nextCursor } : items;
   }
 
   async get(ctx: RequestContext, id: string, db: Executor = this.db, lock = false): Promise<AppointmentRow> {

@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import { and, asc, eq, ilike, inArray, ne, or, sql, type SQL } from 'drizzle-orm';
-import type { CreatePatientData, ListPatientsData, PatientDuplicatesData, PatientResource, PossibleDuplicate, RequestContext } from '@aftercare/contracts';
-import { DRIZZLE, PreparedQuery, type Db, type Executor } from '@aftercare/database';
+import type { CreatePatientData, ListPatientsData, PatientDuplicatesData, PatientPage, PatientResource, PossibleDuplicate, RequestContext } from '@aftercare/contracts';
+import { CURSOR_PART, decodePageCursor, DRIZZLE, pageSize, PreparedQuery, sliceToPage, type Db, type Executor, type PageSizes } from '@aftercare/database';
 import { DomainError, notFound, OutboxWriter } from '@aftercare/messaging';
 import { patients, type PatientRow } from '../database/schema.js';
 
@@ -22,6 +22,11 @@ export const toPatientResource = (row: PatientRow): PatientResource => ({
 });
 
 /** A patient of the clinic: read by every booking (PreparedQuery). */
+/** The patients list: at most this many as an array; pages of 50 (up to 200) when paged. */
+const PATIENT_PAGES: PageSizes = { list: 200, default: 50, max: 200 };
+/** A page's cursor: the last name, first name and id of its last patient (the list's order). */
+const PATIENT_CURSOR = [CURSOR_PART.text, CURSOR_PART.text, CURSOR_PART.uuid];
+
 const PATIENT = new PreparedQuery('scheduling.patients.by_id', (db) =>
   db.select().from(patients).where(and(eq(patients.id, sql.placeholder('id')), eq(patients.clinicId, sql.placeholder('clinicId')))),
 );
@@ -99,10 +104,14 @@ export class PatientsService {
   }
 
   /**
-   * Search by any part of the name, phone or e-mail, and/or the date of birth. Each hit carries
-   * the other patients sharing its phone or e-mail, so the desk sees likely duplicates.
+   * Search by any part of the name, phone or e-mail, and/or the date of birth, by name. Each hit
+   * carries the other patients sharing its phone or e-mail, so the desk sees likely duplicates. A
+   * page `{ items, nextCursor }` when the caller pages (limit or cursor); otherwise every match as
+   * an array - and when more than PATIENT_PAGES.list match, a 400 that says how to narrow or page,
+   * never the first ones alone.
    */
-  async list(ctx: RequestContext, data: ListPatientsData = {}): Promise<PatientResource[]> {
+  async list(ctx: RequestContext, data: ListPatientsData = {}): Promise<PatientResource[] | PatientPage> {
+    const size = pageSize(data, PATIENT_PAGES);
     const q = data.query?.trim();
     const digits = q?.replace(/[\s().-]/g, '');
     const match = q
@@ -113,12 +122,33 @@ export class PatientsService {
           ilike(patients.email, `%${escapeLike(q)}%`),
         )
       : undefined;
+    let after: SQL | undefined;
+    if (data.cursor) {
+      const key = decodePageCursor(data.cursor, PATIENT_CURSOR);
+      if (!key) throw new DomainError('PATIENT.BAD_CURSOR', 'cursor is not a nextCursor of this list (keep the same query between pages)', 400, 'cursor');
+      after = sql`(${patients.lastName}, ${patients.firstName}, ${patients.id}) > (${key[0]}, ${key[1]}, ${key[2]}::uuid)`;
+    }
     const rows = await this.db
       .select()
       .from(patients)
-      .where(and(eq(patients.clinicId, ctx.clinicId), match, data.dateOfBirth ? eq(patients.dateOfBirth, data.dateOfBirth) : undefined))
-      .orderBy(asc(patients.lastName), asc(patients.firstName))
-      .limit(200);
+      .where(and(eq(patients.clinicId, ctx.clinicId), match, data.dateOfBirth ? eq(patients.dateOfBirth, data.dateOfBirth) : undefined, after))
+      .orderBy(asc(patients.lastName), asc(patients.firstName), asc(patients.id))
+      .limit(size.limit + 1);
+    if (!size.paged && rows.length > size.limit) {
+      throw new DomainError(
+        'PATIENT.TOO_MANY',
+        `More than ${size.limit} patients match: search by more of the name, the phone or e-mail (query) or the date of birth (dateOfBirth), or page through them with limit and cursor`,
+        400,
+        'query',
+      );
+    }
+    const { page, nextCursor } = sliceToPage(rows, size, (r) => [r.lastName, r.firstName, r.id]);
+    const items = await this.withDuplicates(ctx, page);
+    return size.paged ? { items, nextCursor } : items;
+  }
+
+  /** Each patient with the other patients sharing their phone or e-mail (one query for all). */
+  private async withDuplicates(ctx: RequestContext, rows: PatientRow[]): Promise<PatientResource[]> {
     if (rows.length === 0) return [];
     // One query for every hit's duplicates: same phone or same e-mail, another patient.
     const phones = [...new Set(rows.map((r) => r.phone))];

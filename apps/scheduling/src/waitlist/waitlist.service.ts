@@ -12,10 +12,11 @@ import {
   type ListWaitlistData,
   type RequestContext,
   type WaitlistEntryResource,
+  type WaitlistPage,
 } from '@aftercare/contracts';
 import { APP_CONFIG, type AppConfig } from '@aftercare/config';
 import { Clock } from '@aftercare/clock';
-import { DRIZZLE, type Db, type Executor } from '@aftercare/database';
+import { CURSOR_PART, decodePageCursor, DRIZZLE, microInstant, pageSize, sliceToPage, type Db, type Executor, type PageSizes } from '@aftercare/database';
 import { JobScheduler } from '@aftercare/jobs';
 import { DomainError, notFound, OutboxWriter } from '@aftercare/messaging';
 import { AppointmentsService } from '../appointments/appointments.service.js';
@@ -24,6 +25,11 @@ import { ClinicService } from '../clinic/clinic.service.js';
 import { appointments, patients, waitlistEntries, waitlistOffers, type WaitlistEntryRow, type WaitlistOfferRow } from '../database/schema.js';
 import { PatientsService } from '../patients/patients.service.js';
 import { candidatesForSlot, offerExpiry } from './waitlist.rules.js';
+
+/** The waitlist: at most this many as an array; pages of 100 (up to 500) when paged. */
+const WAITLIST_PAGES: PageSizes = { list: 500, default: 100, max: 500 };
+/** A page's cursor: when its last entry was added (to the microsecond), and its id. */
+const WAITLIST_CURSOR = [CURSOR_PART.microInstant, CURSOR_PART.uuid];
 
 const isUniqueViolation = (error: unknown) => (error as { code?: string }).code === '23505' || (error as { cause?: { code?: string } }).cause?.code === '23505';
 const isOverlap = (error: unknown) => (error as { code?: string }).code === '23P01' || (error as { cause?: { code?: string } }).cause?.code === '23P01';
@@ -107,15 +113,42 @@ export class WaitlistService {
     }
   }
 
-  async list(ctx: RequestContext, data: ListWaitlistData): Promise<WaitlistEntryResource[]> {
+  /**
+   * In the order the entries were added (the order offers go in). A page `{ items, nextCursor }`
+   * when the caller pages (limit or cursor); otherwise every match as an array - and when more than
+   * WAITLIST_PAGES.list match (a long history of booked or expired entries), a 400 that says how
+   * to narrow or page, never the oldest ones alone.
+   */
+  async list(ctx: RequestContext, data: ListWaitlistData): Promise<WaitlistEntryResource[] | WaitlistPage> {
     await this.expirePastEntries(ctx.clinicId);
+    const size = pageSize(data, WAITLIST_PAGES);
     const where: SQL[] = [eq(waitlistEntries.clinicId, ctx.clinicId)];
     if (data.status) where.push(eq(waitlistEntries.status, data.status));
     else where.push(inArray(waitlistEntries.status, ['waiting', 'offered']));
     if (data.procedureType) where.push(eq(waitlistEntries.procedureType, data.procedureType));
     if (data.patientId) where.push(eq(waitlistEntries.patientId, data.patientId));
-    const rows = await this.db.select().from(waitlistEntries).where(and(...where)).orderBy(asc(waitlistEntries.createdAt)).limit(500);
-    return this.resources(rows);
+    if (data.cursor) {
+      const key = decodePageCursor(data.cursor, WAITLIST_CURSOR);
+      if (!key) throw new DomainError('WAITLIST.BAD_CURSOR', 'cursor is not a nextCursor of this list (keep the same filters between pages)', 400, 'cursor');
+      where.push(sql`(${waitlistEntries.createdAt}, ${waitlistEntries.id}) > (${key[0]}::timestamptz, ${key[1]}::uuid)`);
+    }
+    const rows = await this.db
+      .select({ entry: waitlistEntries, cursorAt: microInstant(waitlistEntries.createdAt) })
+      .from(waitlistEntries)
+      .where(and(...where))
+      .orderBy(asc(waitlistEntries.createdAt), asc(waitlistEntries.id))
+      .limit(size.limit + 1);
+    if (!size.paged && rows.length > size.limit) {
+      throw new DomainError(
+        'WAITLIST.TOO_MANY',
+        `More than ${size.limit} waitlist entries match: narrow them with procedureType or patientId, or page through them with limit and cursor`,
+        400,
+        'status',
+      );
+    }
+    const { page, nextCursor } = sliceToPage(rows, size, (r) => [r.cursorAt, r.entry.id]);
+    const items = await this.resources(page.map((r) => r.entry));
+    return size.paged ? { items, nextCursor } : items;
   }
 
   async cancel(ctx: RequestContext, id: string): Promise<WaitlistEntryResource> {

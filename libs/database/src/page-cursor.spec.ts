@@ -1,0 +1,40 @@
+import { describe, expect, it } from '@jest/globals';
+import { CURSOR_PART, decodePageCursor, encodePageCursor, pageSize, sliceToPage } from './page-cursor.js';
+
+const SIZES = { list: 200, default: 50, max: 100 };
+const ID = '0b0f3c1e-5d53-4c5e-9f0a-4b8f4a1c2d3e';
+
+describe('keyset page cursors', () => {
+  it('a list is an array unless the caller pages; a page size is kept within 1 and the maximum', () => {
+    expect(pageSize({}, SIZES)).toEqual({ paged: false, limit: 200 });
+    expect(pageSize({ limit: 10 }, SIZES)).toEqual({ paged: true, limit: 10 });
+    expect(pageSize({ cursor: 'x' }, SIZES)).toEqual({ paged: true, limit: 50 });
+    expect(pageSize({ limit: 1_000 }, SIZES)).toEqual({ paged: true, limit: 100 });
+    expect(pageSize({ limit: 0 }, SIZES)).toEqual({ paged: true, limit: 1 });
+  });
+
+  it('a cursor carries the sort key of the page\'s last row back unchanged, names with any characters included', () => {
+    const key = ["O'Brien–Núñez", 'Zoë', ID];
+    const cursor = encodePageCursor(key);
+    expect(cursor).toMatch(/^[A-Za-z0-9_-]+$/);
+    expect(decodePageCursor(cursor, [CURSOR_PART.text, CURSOR_PART.text, CURSOR_PART.uuid])).toEqual(key);
+  });
+
+  it('refuses what is not one of ours: not base64 JSON, the wrong number of parts, a part of the wrong shape', () => {
+    const shape = [CURSOR_PART.microInstant, CURSOR_PART.uuid];
+    expect(decodePageCursor('bm90LWEtY3Vyc29y', shape)).toBeNull();
+    expect(decodePageCursor(encodePageCursor([ID]), shape)).toBeNull();
+    expect(decodePageCursor(encodePageCursor(['2026-01-12T14:00:00.123Z', ID]), shape)).toBeNull();
+    expect(decodePageCursor(encodePageCursor(['2026-01-12T14:00:00.123456Z', 'not-an-id']), shape)).toBeNull();
+    expect(decodePageCursor(encodePageCursor(['2026-01-12T14:00:00.123456Z', ID]), shape)).toEqual(['2026-01-12T14:00:00.123456Z', ID]);
+    expect(decodePageCursor(encodePageCursor(['2026-13-45T99:00:00.000Z', ID]), [CURSOR_PART.instant, CURSOR_PART.uuid])).toBeNull();
+  });
+
+  it('a page of rows read with one more than fits: the cursor of its last row when there are more, none on the last page or unpaged', () => {
+    const rows = [1, 2, 3, 4];
+    const key = (n: number) => [String(n)];
+    expect(sliceToPage(rows, { paged: true, limit: 3 }, key)).toEqual({ page: [1, 2, 3], nextCursor: encodePageCursor(['3']) });
+    expect(sliceToPage(rows.slice(0, 3), { paged: true, limit: 3 }, key)).toEqual({ page: [1, 2, 3], nextCursor: null });
+    expect(sliceToPage(rows.slice(0, 2), { paged: false, limit: 3 }, key)).toEqual({ page: [1, 2], nextCursor: null });
+  });
+});
