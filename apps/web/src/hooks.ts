@@ -123,3 +123,57 @@ export function useDraft<T extends object>(key: string, initial: T): [T, (patch:
   }, [storageKey]);
   return [value, update, clear];
 }
+
+/** A page of a list the API pages. */
+export interface Page<T> {
+  items: T[];
+  nextCursor: string | null;
+}
+
+export interface Pages<T> {
+  /** The first page, as useApi loads it (reload, loading, error). */
+  first: Loaded<Page<T>>;
+  /** The first page's items and those of the pages "Show more" appended. */
+  items: T[];
+  /** There are more (null: all shown). */
+  nextCursor: string | null;
+  showMore: () => Promise<void>;
+  loadingMore: boolean;
+  moreError: string | null;
+}
+
+/**
+ * A list the API pages (`{ items, nextCursor }`): its first page, and the pages after it that
+ * `showMore` appends. Later pages belong to the first page they followed: a reload or a new query
+ * drops them.
+ */
+export function usePages<T>(path: string | null, query: Query): Pages<T> {
+  const first = useApi<Page<T>>(path, query);
+  const [more, setMore] = useState<{ after: Page<T>; items: T[]; nextCursor: string | null } | null>(null);
+  const [moreError, setMoreError] = useState<string | null>(null);
+  const [loadingMore, setLoadingMore] = useState(false);
+  const extra = more && more.after === first.data ? more : null;
+  const items = [...(first.data?.items ?? []), ...(extra?.items ?? [])];
+  const nextCursor = extra ? extra.nextCursor : (first.data?.nextCursor ?? null);
+
+  async function showMore(): Promise<void> {
+    if (!path || !nextCursor || !first.data) return;
+    setLoadingMore(true);
+    setMoreError(null);
+    try {
+      const page = await api<Page<T>>(path, { query: { ...query, cursor: nextCursor } });
+      const base = first.data;
+      setMore((current) => ({
+        after: base,
+        items: [...(current && current.after === base ? current.items : []), ...page.items],
+        nextCursor: page.nextCursor,
+      }));
+    } catch (error) {
+      setMoreError(describeError(error));
+    } finally {
+      setLoadingMore(false);
+    }
+  }
+
+  return { first, items, nextCursor, showMore, loadingMore, moreError };
+}

@@ -1,7 +1,7 @@
 import { useState } from 'react';
 import type { PatientResource as Patient } from '@aftercare/contracts';
-import { itemsOf, type Query } from '../api';
-import { useApi } from '../hooks';
+import type { Query } from '../api';
+import { useApi, type Page } from '../hooks';
 import { useDebounced } from './desk';
 import { formatLocalDate } from './local-time';
 import { Button, ErrorBanner, Loading, TextField } from './ui';
@@ -22,12 +22,18 @@ export function searchQueryOf(text: string): Query | null {
   return term.length >= MIN_QUERY ? { query: term } : null;
 }
 
-/** Patients matching what is typed, asked once typing pauses (each keystroke is not a request). */
+/** The hits a search shows: a broad one (two letters) says there are more, and to type more. */
+export const SEARCH_PAGE = 50;
+
+/**
+ * Patients matching what is typed, asked once typing pauses (each keystroke is not a request):
+ * the first SEARCH_PAGE, by name; `more` when more match.
+ */
 export function usePatientSearch(text: string) {
   const settled = useDebounced(text.trim(), 300);
   const query = searchQueryOf(settled);
-  const result = useApi<Patient[] | { items: Patient[] }>(query ? '/api/patients' : null, query ?? undefined);
-  return { ...result, patients: query ? itemsOf(result.data) : [], searched: query !== null, settling: settled !== text.trim() };
+  const result = useApi<Page<Patient>>(query ? '/api/patients' : null, query ? { ...query, limit: SEARCH_PAGE } : undefined);
+  return { ...result, patients: query ? (result.data?.items ?? []) : [], more: query !== null && !!result.data?.nextCursor, searched: query !== null, settling: settled !== text.trim() };
 }
 
 /**
@@ -36,7 +42,7 @@ export function usePatientSearch(text: string) {
  */
 export function PatientPicker({ label = 'Search patients', onPick }: { label?: string; onPick: (patient: Patient) => void }) {
   const [text, setText] = useState('');
-  const { patients, searched, loading, error, reload, settling } = usePatientSearch(text);
+  const { patients, more, searched, loading, error, reload, settling } = usePatientSearch(text);
   const shown = patients.slice(0, 10);
   return (
     <div>
@@ -71,7 +77,7 @@ export function PatientPicker({ label = 'Search patients', onPick }: { label?: s
           ))}
         </ul>
       ) : null}
-      {patients.length > shown.length && !settling ? <p className="muted">More patients match: type more of the name to narrow it down.</p> : null}
+      {(more || patients.length > shown.length) && !settling ? <p className="muted">More patients match: type more of the name to narrow it down.</p> : null}
     </div>
   );
 }

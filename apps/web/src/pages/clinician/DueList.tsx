@@ -5,17 +5,15 @@ import type {
   FollowUpCountsResource,
   FollowUpItemResource as FollowUpItem,
   FollowUpKind,
-  FollowUpPage,
   RepeatDecision,
 } from '@aftercare/contracts';
-import { api, describeError } from '../../api';
 import { useClinic, useClinicians } from '../../components/clinic-data';
 import { KIND_NAMES, STATE_NAMES, URGENCY_TONES, dueText, urgencyOf, type Urgency } from '../../components/clinical';
 import { ClinicianFilter } from '../../components/ClinicianFilter';
 import { FollowUpActions } from '../../components/FollowUpActions';
 import { Badge, Button, DataTable, Empty, ErrorBanner, Loading, Notice, Options, PageHeader, SelectField } from '../../components/ui';
 import { formatDate, formatDateTime } from '../../format';
-import { useApi } from '../../hooks';
+import { useApi, usePages } from '../../hooks';
 import { useUser } from '../../session';
 import { dueListQueries } from './due-list-queries';
 
@@ -51,46 +49,19 @@ export function DueListPage() {
   const clinicianParam = params.get('clinician');
   const { clinicianId, kind, state, list: query, counts: countsQuery } = dueListQueries(params, user);
 
-  const first = useApi<FollowUpPage>('/api/follow-ups', query);
+  const { first, items, nextCursor, showMore, loadingMore, moreError } = usePages<FollowUpItem>('/api/follow-ups', query);
   const counts = useApi<FollowUpCountsResource>('/api/follow-ups/counts', countsQuery);
   const clinic = useClinic();
   const clinicians = useClinicians();
   const timeZone = clinic.data?.timezone;
 
-  // Later pages belong to the first page they followed: a reload or a new filter drops them.
-  const [more, setMore] = useState<{ after: FollowUpPage; items: FollowUpItem[]; nextCursor: string | null } | null>(null);
-  const [moreError, setMoreError] = useState<string | null>(null);
-  const [loadingMore, setLoadingMore] = useState(false);
   const [done, setDone] = useState<string | null>(null);
-
-  const extra = more && more.after === first.data ? more : null;
-  const items = [...(first.data?.items ?? []), ...(extra?.items ?? [])];
-  const nextCursor = extra ? extra.nextCursor : (first.data?.nextCursor ?? null);
 
   function setFilter(name: 'clinician' | 'kind' | 'state', value: string) {
     const next = new URLSearchParams(params);
     next.set(name, value);
     setParams(next, { replace: true });
     setDone(null);
-  }
-
-  async function showMore() {
-    if (!nextCursor || !first.data) return;
-    setLoadingMore(true);
-    setMoreError(null);
-    try {
-      const page = await api<FollowUpPage>('/api/follow-ups', { query: { ...query, cursor: nextCursor } });
-      const base = first.data;
-      setMore((current) => ({
-        after: base,
-        items: [...(current && current.after === base ? current.items : []), ...page.items],
-        nextCursor: page.nextCursor,
-      }));
-    } catch (error) {
-      setMoreError(describeError(error));
-    } finally {
-      setLoadingMore(false);
-    }
   }
 
   function actionDone(message: string) {

@@ -98,7 +98,7 @@ function DuplicateList({ duplicates }: { duplicates: PossibleDuplicate[] }) {
 export function PatientsPage() {
   const [params, setParams] = useSearchParams();
   const text = params.get('q') ?? '';
-  const { patients, searched, loading, error, reload, settling } = usePatientSearch(text);
+  const { patients, more, searched, loading, error, reload, settling } = usePatientSearch(text);
   return (
     <>
       <PageHeader title="Patients" />
@@ -120,6 +120,7 @@ export function PatientsPage() {
             <Empty title="No patient matches.">Check the spelling or search by phone. A new patient? Register them with the form.</Empty>
           ) : null}
           {searched && !settling && patients.length > 0 ? <SearchResults patients={patients} /> : null}
+          {searched && !settling && more ? <p className="muted">More than {patients.length} patients match: type more of the name, or search by phone or date of birth.</p> : null}
         </Card>
         <RegisterForm />
       </div>

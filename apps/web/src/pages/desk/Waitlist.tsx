@@ -10,7 +10,7 @@ import { PatientPicker } from '../../components/PatientSearch';
 import { Badge, Button, Card, DataTable, Empty, ErrorBanner, FormButtons, Loading, Notice, Options, PageHeader, SelectField, TextAreaField, TextField } from '../../components/ui';
 import { fullName } from '../../components/words';
 import { formatDate, formatDateTime } from '../../format';
-import { useAction, useApi, useDraft } from '../../hooks';
+import { useAction, useDraft, usePages } from '../../hooks';
 
 /** '' is the API's default: the live entries, waiting or offered a time. */
 type Filter = '' | WaitlistStatus;
@@ -28,6 +28,9 @@ interface EntryDraft {
   notes: string;
 }
 
+/** Entries a page (the API answers at most 500 at once). */
+const WAITLIST_PAGE = 100;
+
 const EMPTY: EntryDraft = { patientId: '', patientName: '', procedureType: '', clinicianId: '', earliestDate: '', latestDate: '', notes: '' };
 
 /**
@@ -37,10 +40,9 @@ const EMPTY: EntryDraft = { patientId: '', patientName: '', procedureType: '', c
 export function WaitlistPage() {
   const { catalog, error: catalogError, reload: reloadCatalog } = useCatalog();
   const [filter, setFilter] = useState<Filter>('');
-  const entries = useApi<WaitlistEntry[]>('/api/waitlist', { status: filter || undefined });
+  const { first: entries, items: list, nextCursor, showMore, loadingMore, moreError } = usePages<WaitlistEntry>('/api/waitlist', { status: filter || undefined, limit: WAITLIST_PAGE });
   const [notice, setNotice] = useState<string | null>(null);
   const [cancelling, setCancelling] = useState<WaitlistEntry | null>(null);
-  const list = entries.data ?? [];
 
   return (
     <>
@@ -68,6 +70,12 @@ export function WaitlistPage() {
               </Empty>
             ) : null}
             {list.length > 0 ? <EntryTable entries={list} catalog={catalog} onCancel={setCancelling} /> : null}
+            <ErrorBanner error={moreError} onRetry={() => void showMore()} />
+            {nextCursor ? (
+              <Button variant="secondary" onClick={() => void showMore()} busy={loadingMore}>
+                {loadingMore ? 'Loading more…' : 'Show more'}
+              </Button>
+            ) : null}
           </section>
           <AddEntryForm
             catalog={catalog}
