@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
 import { DateTime } from 'luxon';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { Queue } from 'bullmq';
+import pg from 'pg';
 import { BULLMQ_PREFIX, DEMO, QUEUES } from '@aftercare/contracts';
 import { waitFor } from '@aftercare/testing';
 import type { Api } from './support/api.js';
@@ -233,6 +234,33 @@ describe('the web app, in a browser', () => {
     const text = 'Walking without the crutch now';
     expect((await system.inboundSms(PHONE, text)).status).toBe(200);
     await clinicianPage.getByText(text).first().waitFor({ timeout: 15_000 });
+  });
+
+  it('desk: a waitlist history longer than a page shows 100 entries, and the rest with Show more', async () => {
+    const db = new pg.Pool({ connectionString: system.database.url, max: 1 });
+    try {
+      await db.query(
+        `INSERT INTO scheduling.waitlist_entries (id, clinic_id, patient_id, procedure_type, earliest_date, latest_date, status, created_at, updated_at)
+         SELECT gen_random_uuid(), $1::uuid, $2::uuid, 'consultation', '2025-01-01', '2025-01-02', 'expired', t, t
+           FROM generate_series('2025-01-01T10:00:00Z'::timestamptz, '2025-01-01T10:00:00Z'::timestamptz + interval '149 minutes', interval '1 minute') AS t`,
+        [DEMO.clinicId, patientId],
+      );
+    } finally {
+      await db.end();
+    }
+    const expired = Number(((await frontDeskApi.get('/api/waitlist?status=expired&limit=500')).body as { items: unknown[] }).items.length);
+    expect(expired).toBeGreaterThanOrEqual(150);
+    await deskPage.goto(at('/desk/waitlist'));
+    await deskPage.getByLabel('Show').selectOption('expired');
+    const rows = deskPage.getByRole('region', { name: 'Waitlist entries' }).locator('tbody tr');
+    await waitFor(async () => ((await rows.count()) === 100 ? true : undefined), { timeoutMs: 15_000, what: 'the first page of expired entries' });
+    const more = deskPage.getByRole('button', { name: 'Show more' });
+    for (let shown = 100; shown < expired; shown = Math.min(expired, shown + 100)) {
+      await more.click();
+      const expected = Math.min(expired, shown + 100);
+      await waitFor(async () => ((await rows.count()) === expected ? true : undefined), { timeoutMs: 15_000, what: `${expected} expired entries` });
+    }
+    expect(await more.count()).toBe(0);
   });
 
   it('every main page of each role opens, names itself and has no serious accessibility problem', async () => {

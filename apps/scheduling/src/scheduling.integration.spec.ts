@@ -149,27 +149,27 @@ describe('scheduling (module compiled, real PostgreSQL)', () => {
     await expect(patientsService.list(ctx, { query: 'pagewood', cursor: 'bm90LWEtY3Vyc29y' })).rejects.toMatchObject({ code: 'PATIENT.BAD_CURSOR', field: 'cursor' });
   });
 
-  it('lists the waitlist in the order entries came: a long history pages with limit and cursor, newest included, and unpaged is a 400 saying how to narrow', async () => {
+  it('lists a waitlist history newest first: a long one pages with limit and cursor, each entry once, and unpaged is a 400 saying how to narrow', async () => {
     const patientId = randomUUID();
     await db.insert(patients).values({ id: patientId, clinicId: DEMO.clinicId, firstName: 'Hedda', lastName: 'History', phone: '+12125550147', timezone: DEMO.clinicTimezone, preferredChannel: 'sms', smsConsent: true });
-    // 501 expired entries a minute apart, and three more added at the same instant as the 200th (to the microsecond): a page ends among them.
+    // 501 expired entries a minute apart, and three more added at the same instant as the 200th newest (to the microsecond): the first page ends among them.
     await db.execute(sql`
       INSERT INTO scheduling.waitlist_entries (id, clinic_id, patient_id, procedure_type, earliest_date, latest_date, status, created_at, updated_at)
       SELECT gen_random_uuid(), ${DEMO.clinicId}::uuid, ${patientId}::uuid, 'consultation', '2025-01-01', '2025-01-02', 'expired', t, t
         FROM generate_series('2025-01-01T10:00:00.123456Z'::timestamptz, '2025-01-01T10:00:00.123456Z'::timestamptz + interval '500 minutes', interval '1 minute') AS t`);
     await db.execute(sql`
       INSERT INTO scheduling.waitlist_entries (id, clinic_id, patient_id, procedure_type, earliest_date, latest_date, status, created_at, updated_at)
-      SELECT gen_random_uuid(), ${DEMO.clinicId}::uuid, ${patientId}::uuid, 'consultation', '2025-01-01', '2025-01-02', 'expired', '2025-01-01T13:19:00.123456Z', now()
+      SELECT gen_random_uuid(), ${DEMO.clinicId}::uuid, ${patientId}::uuid, 'consultation', '2025-01-01', '2025-01-02', 'expired', '2025-01-01T15:01:00.123456Z', now()
         FROM generate_series(1, 3)`);
 
-    await expect(waitlist.list(ctx, { status: 'expired', patientId })).rejects.toMatchObject({ code: 'WAITLIST.TOO_MANY', statusCode: 400, message: expect.stringContaining('limit and cursor') });
+    await expect(waitlist.list(ctx, { status: 'expired', patientId })).rejects.toMatchObject({ code: 'WAITLIST.TOO_MANY', statusCode: 400, field: 'procedureType', message: expect.stringContaining('limit and cursor') });
     const { items, pages } = await allPages((cursor) => waitlist.list(ctx, { status: 'expired', patientId, limit: 200, ...(cursor ? { cursor } : {}) }));
     expect(pages).toBe(3);
     expect(items).toHaveLength(504);
     expect(new Set(items.map((e) => e.id)).size).toBe(504);
     const added = items.map((e) => e.createdAt);
-    expect([...added].sort()).toEqual(added);
-    expect(added.at(-1)).toBe('2025-01-01T18:20:00.123Z');
+    expect([...added].sort().reverse()).toEqual(added);
+    expect(added[0]).toBe('2025-01-01T18:20:00.123Z');
     await expect(waitlist.list(ctx, { status: 'expired', patientId, cursor: 'bm90LWEtY3Vyc29y' })).rejects.toMatchObject({ code: 'WAITLIST.BAD_CURSOR', field: 'cursor' });
   });
 

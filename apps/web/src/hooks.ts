@@ -150,26 +150,28 @@ export interface Pages<T> {
 export function usePages<T>(path: string | null, query: Query): Pages<T> {
   const first = useApi<Page<T>>(path, query);
   const [more, setMore] = useState<{ after: Page<T>; items: T[]; nextCursor: string | null } | null>(null);
-  const [moreError, setMoreError] = useState<string | null>(null);
+  const [failed, setFailed] = useState<{ after: Page<T>; message: string } | null>(null);
   const [loadingMore, setLoadingMore] = useState(false);
   const extra = more && more.after === first.data ? more : null;
   const items = [...(first.data?.items ?? []), ...(extra?.items ?? [])];
-  const nextCursor = extra ? extra.nextCursor : (first.data?.nextCursor ?? null);
+  // While another first page loads (a new filter, a reload), there is no "more" of the one shown.
+  const nextCursor = first.loading ? null : extra ? extra.nextCursor : (first.data?.nextCursor ?? null);
+  const moreError = failed && failed.after === first.data && !first.loading ? failed.message : null;
 
   async function showMore(): Promise<void> {
     if (!path || !nextCursor || !first.data) return;
+    const base = first.data;
     setLoadingMore(true);
-    setMoreError(null);
+    setFailed(null);
     try {
       const page = await api<Page<T>>(path, { query: { ...query, cursor: nextCursor } });
-      const base = first.data;
       setMore((current) => ({
         after: base,
         items: [...(current && current.after === base ? current.items : []), ...page.items],
         nextCursor: page.nextCursor,
       }));
     } catch (error) {
-      setMoreError(describeError(error));
+      setFailed({ after: base, message: describeError(error) });
     } finally {
       setLoadingMore(false);
     }

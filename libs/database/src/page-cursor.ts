@@ -38,16 +38,20 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const ISO_MS = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
 const ISO_US = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$/;
 
-/** What a cursor's parts may be. */
+/** What a cursor's parts may be: each a value PostgreSQL takes as it is (a date that does not exist, such as 30 February, is refused here, not by a failing cast). */
 export const CURSOR_PART = {
   uuid: (part: string) => UUID.test(part),
   /** An instant to the millisecond, as `Date.toISOString()` writes it. */
-  instant: (part: string) => ISO_MS.test(part) && !Number.isNaN(Date.parse(part)),
+  instant: (part: string) => ISO_MS.test(part) && roundTrips(part, part),
   /** An instant to the microsecond, as microInstant() prints a column (a JS Date keeps milliseconds only). */
-  microInstant: (part: string) => ISO_US.test(part) && !Number.isNaN(Date.parse(part)),
-  /** The text of a sort column (a name). */
-  text: (part: string) => part.length <= 1_000,
+  microInstant: (part: string) => ISO_US.test(part) && roundTrips(part.slice(0, 23), part.slice(0, 23) + 'Z'),
 } as const;
+
+/** Whether `iso` (to the millisecond) names a real instant: Date.parse accepts 30 February and rolls it over. */
+function roundTrips(iso: string, parse: string): boolean {
+  const at = Date.parse(parse);
+  return !Number.isNaN(at) && new Date(at).toISOString().slice(0, 23) === iso.slice(0, 23);
+}
 
 /**
  * The rows of a page and the cursor of the next one (null on the last page, and for a caller that

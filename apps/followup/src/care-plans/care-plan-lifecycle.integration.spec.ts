@@ -269,36 +269,36 @@ describe('protocols and the care plan lifecycle (followup, real PostgreSQL and R
       expect((await carePlans_.get(ctx(), fresh.id)).status).toBe('active');
     });
 
-  it('lists care plans newest first: every match as an array, pages with limit and cursor (plans made in the same microsecond included), and a 400 saying how to narrow rather than the newest 200 when more match', async () => {
-    const clinic = randomUUID();
-    const other = requestContext(clinic, 'clinician', { userId: ADMIN });
-    const patientId = await insertPatient(db, { clinicId: clinic, timezone: ZONE });
-    await db.execute(sql`
-      INSERT INTO followup.care_plans (id, clinic_id, patient_id, appointment_id, clinician_id, procedure_type, protocol_code, protocol_version, status, procedure_completed_at, timezone, created_at)
-      SELECT gen_random_uuid(), ${clinic}::uuid, ${patientId}::uuid, gen_random_uuid(), ${CLINICIAN}::uuid, 'bmac_injection', 'bmac_default', 1, 'completed', t, ${ZONE},
-             CASE WHEN n BETWEEN 110 AND 115 THEN '2025-01-05T10:00:00.123456Z'::timestamptz ELSE t END
-        FROM generate_series(1, 205) AS n, LATERAL (SELECT '2025-01-01T10:00:00.123456Z'::timestamptz + n * interval '1 hour' AS t) AS at`);
+    it('lists care plans newest first: every match as an array, pages with limit and cursor (plans made in the same microsecond included), and a 400 saying how to narrow rather than the newest 200 when more match', async () => {
+      const clinic = randomUUID();
+      const other = requestContext(clinic, 'clinician', { userId: ADMIN });
+      const patientId = await insertPatient(db, { clinicId: clinic, timezone: ZONE });
+      await db.execute(sql`
+        INSERT INTO followup.care_plans (id, clinic_id, patient_id, appointment_id, clinician_id, procedure_type, protocol_code, protocol_version, status, procedure_completed_at, timezone, created_at)
+        SELECT gen_random_uuid(), ${clinic}::uuid, ${patientId}::uuid, gen_random_uuid(), ${CLINICIAN}::uuid, 'bmac_injection', 'bmac_default', 1, 'completed', t, ${ZONE},
+               CASE WHEN n BETWEEN 110 AND 115 THEN '2025-01-05T10:00:00.123456Z'::timestamptz ELSE t END
+          FROM generate_series(1, 205) AS n, LATERAL (SELECT '2025-01-01T10:00:00.123456Z'::timestamptz + n * interval '1 hour' AS t) AS at`);
 
-    await expect(carePlans_.list(other, {})).rejects.toMatchObject({ code: 'CARE_PLAN.TOO_MANY', statusCode: 400, field: 'patientId', message: expect.stringContaining('limit and cursor') });
-    expect(await carePlans_.list(other, { patientId: await insertPatient(db, { clinicId: clinic, timezone: ZONE }) })).toEqual([]);
-    // Pages of 105: the first ends among the seven plans made at the same instant (positions 103 to 109).
-    const items: CarePlanResource[] = [];
-    let cursor: string | undefined;
-    let pages = 0;
-    do {
-      const page = await carePlans_.list(other, { limit: 105, ...(cursor ? { cursor } : {}) });
-      if (Array.isArray(page)) throw new Error('a paged request answered an array');
-      items.push(...page.items);
-      cursor = page.nextCursor ?? undefined;
-      pages++;
-    } while (cursor);
-    expect(pages).toBe(2);
-    expect(items).toHaveLength(205);
-    expect(new Set(items.map((p) => p.id)).size).toBe(205);
-    // The newest first.
-    const completed = items.map((p) => p.completedAt);
-    expect(completed.slice(0, 100)).toEqual([...completed.slice(0, 100)].sort().reverse());
-    await expect(carePlans_.list(other, { cursor: 'bm90LWEtY3Vyc29y' })).rejects.toMatchObject({ code: 'CARE_PLAN.BAD_CURSOR', field: 'cursor' });
-  });
+      await expect(carePlans_.list(other, {})).rejects.toMatchObject({ code: 'CARE_PLAN.TOO_MANY', statusCode: 400, field: 'patientId', message: expect.stringContaining('limit and cursor') });
+      expect(await carePlans_.list(other, { patientId: await insertPatient(db, { clinicId: clinic, timezone: ZONE }) })).toEqual([]);
+      // Pages of 105: the first ends among the seven plans made at the same instant (positions 104 to 110).
+      const items: CarePlanResource[] = [];
+      let cursor: string | undefined;
+      let pages = 0;
+      do {
+        const page = await carePlans_.list(other, { limit: 105, ...(cursor ? { cursor } : {}) });
+        if (Array.isArray(page)) throw new Error('a paged request answered an array');
+        items.push(...page.items);
+        cursor = page.nextCursor ?? undefined;
+        pages++;
+      } while (cursor);
+      expect(pages).toBe(2);
+      expect(items).toHaveLength(205);
+      expect(new Set(items.map((p) => p.id)).size).toBe(205);
+      // The newest first.
+      const completed = items.map((p) => p.completedAt);
+      expect(completed.slice(0, 100)).toEqual([...completed.slice(0, 100)].sort().reverse());
+      await expect(carePlans_.list(other, { cursor: 'bm90LWEtY3Vyc29y' })).rejects.toMatchObject({ code: 'CARE_PLAN.BAD_CURSOR', field: 'cursor' });
+    });
   });
 });

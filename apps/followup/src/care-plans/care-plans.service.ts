@@ -69,12 +69,12 @@ export const toCarePlanResource = (plan: CarePlanRow, planSteps: StepRow[], chan
     : {}),
 });
 
-/** A step's status once its plan has ended (cancelled, or superseded by a new procedure's plan; cancelling: a visit step on its way there). */
 /** The care plans list: at most this many as an array; pages of 50 (up to 200) when paged. */
 const CARE_PLAN_PAGES: PageSizes = { list: 200, default: 50, max: 200 };
 /** A page's cursor: the creation time (to the microsecond) and id of its last plan. */
 const CARE_PLAN_CURSOR = [CURSOR_PART.microInstant, CURSOR_PART.uuid];
 
+/** A step's status once its plan has ended (cancelled, or superseded by a new procedure's plan; cancelling: a visit step on its way there). */
 const ENDED_STEP: ReadonlySet<StepRow['status']> = new Set(['cancelled', 'superseded', 'cancelling']);
 
 /** The statements of every step that comes due, built once (PreparedQuery). A step with its plan, in one round trip: every job of a step starts here. */
@@ -467,7 +467,9 @@ export class CarePlansService {
       .orderBy(desc(carePlans.createdAt), desc(carePlans.id))
       .limit(size.limit + 1);
     if (!size.paged && rows.length > size.limit) {
-      throw new DomainError('CARE_PLAN.TOO_MANY', `More than ${size.limit} care plans match: ask for one patient's (patientId), or page through them with limit and cursor`, 400, 'patientId');
+      throw data.patientId
+        ? new DomainError('CARE_PLAN.TOO_MANY', `The patient has more than ${size.limit} care plans: page through them with limit and cursor`, 400, 'limit')
+        : new DomainError('CARE_PLAN.TOO_MANY', `More than ${size.limit} care plans match: ask for one patient's (patientId), or page through them with limit and cursor`, 400, 'patientId');
     }
     const { page, nextCursor } = sliceToPage(rows, size, (r) => [r.cursorAt, r.plan.id]);
     const plans = page.map((r) => r.plan);

@@ -21,12 +21,12 @@ export const toPatientResource = (row: PatientRow): PatientResource => ({
   createdAt: row.createdAt.toISOString(),
 });
 
-/** A patient of the clinic: read by every booking (PreparedQuery). */
 /** The patients list: at most this many as an array; pages of 50 (up to 200) when paged. */
 const PATIENT_PAGES: PageSizes = { list: 200, default: 50, max: 200 };
-/** A page's cursor: the last name, first name and id of its last patient (the list's order). */
-const PATIENT_CURSOR = [CURSOR_PART.text, CURSOR_PART.text, CURSOR_PART.uuid];
+/** A page's cursor: the id of its last patient (whose name, the list's order, is read again). */
+const PATIENT_CURSOR = [CURSOR_PART.uuid];
 
+/** A patient of the clinic: read by every booking (PreparedQuery). */
 const PATIENT = new PreparedQuery('scheduling.patients.by_id', (db) =>
   db.select().from(patients).where(and(eq(patients.id, sql.placeholder('id')), eq(patients.clinicId, sql.placeholder('clinicId')))),
 );
@@ -124,9 +124,11 @@ export class PatientsService {
       : undefined;
     let after: SQL | undefined;
     if (data.cursor) {
+      // The cursor names the page's last patient only (a fixed size, and no name in a URL): their sort key is read here.
       const key = decodePageCursor(data.cursor, PATIENT_CURSOR);
-      if (!key) throw new DomainError('PATIENT.BAD_CURSOR', 'cursor is not a nextCursor of this list (keep the same query between pages)', 400, 'cursor');
-      after = sql`(${patients.lastName}, ${patients.firstName}, ${patients.id}) > (${key[0]}, ${key[1]}, ${key[2]}::uuid)`;
+      const [last] = key ? await this.db.select({ lastName: patients.lastName, firstName: patients.firstName, id: patients.id }).from(patients).where(and(eq(patients.id, key[0]!), eq(patients.clinicId, ctx.clinicId))) : [];
+      if (!last) throw new DomainError('PATIENT.BAD_CURSOR', 'cursor is not a nextCursor of this list (keep the same query between pages, or start again without one)', 400, 'cursor');
+      after = sql`(${patients.lastName}, ${patients.firstName}, ${patients.id}) > (${last.lastName}, ${last.firstName}, ${last.id}::uuid)`;
     }
     const rows = await this.db
       .select()
@@ -142,7 +144,7 @@ export class PatientsService {
         'query',
       );
     }
-    const { page, nextCursor } = sliceToPage(rows, size, (r) => [r.lastName, r.firstName, r.id]);
+    const { page, nextCursor } = sliceToPage(rows, size, (r) => [r.id]);
     const items = await this.withDuplicates(ctx, page);
     return size.paged ? { items, nextCursor } : items;
   }

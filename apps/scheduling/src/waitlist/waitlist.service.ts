@@ -114,14 +114,15 @@ export class WaitlistService {
   }
 
   /**
-   * In the order the entries were added (the order offers go in). A page `{ items, nextCursor }`
-   * when the caller pages (limit or cursor); otherwise every match as an array - and when more than
-   * WAITLIST_PAGES.list match (a long history of booked or expired entries), a 400 that says how
-   * to narrow or page, never the oldest ones alone.
+   * The live entries (waiting, offered: the default) in the order they came, the order offers go
+   * in; a history (booked, cancelled, expired) newest first. A page `{ items, nextCursor }` when the
+   * caller pages (limit or cursor); otherwise every match as an array - and when more than
+   * WAITLIST_PAGES.list match, a 400 that says how to narrow or page, never the first ones alone.
    */
   async list(ctx: RequestContext, data: ListWaitlistData): Promise<WaitlistEntryResource[] | WaitlistPage> {
     await this.expirePastEntries(ctx.clinicId);
     const size = pageSize(data, WAITLIST_PAGES);
+    const newestFirst = data.status !== undefined && data.status !== 'waiting' && data.status !== 'offered';
     const where: SQL[] = [eq(waitlistEntries.clinicId, ctx.clinicId)];
     if (data.status) where.push(eq(waitlistEntries.status, data.status));
     else where.push(inArray(waitlistEntries.status, ['waiting', 'offered']));
@@ -130,20 +131,23 @@ export class WaitlistService {
     if (data.cursor) {
       const key = decodePageCursor(data.cursor, WAITLIST_CURSOR);
       if (!key) throw new DomainError('WAITLIST.BAD_CURSOR', 'cursor is not a nextCursor of this list (keep the same filters between pages)', 400, 'cursor');
-      where.push(sql`(${waitlistEntries.createdAt}, ${waitlistEntries.id}) > (${key[0]}::timestamptz, ${key[1]}::uuid)`);
+      const last = sql`(${key[0]}::timestamptz, ${key[1]}::uuid)`;
+      where.push(newestFirst ? sql`(${waitlistEntries.createdAt}, ${waitlistEntries.id}) < ${last}` : sql`(${waitlistEntries.createdAt}, ${waitlistEntries.id}) > ${last}`);
     }
+    const order = newestFirst ? [desc(waitlistEntries.createdAt), desc(waitlistEntries.id)] : [asc(waitlistEntries.createdAt), asc(waitlistEntries.id)];
     const rows = await this.db
       .select({ entry: waitlistEntries, cursorAt: microInstant(waitlistEntries.createdAt) })
       .from(waitlistEntries)
       .where(and(...where))
-      .orderBy(asc(waitlistEntries.createdAt), asc(waitlistEntries.id))
+      .orderBy(...order)
       .limit(size.limit + 1);
     if (!size.paged && rows.length > size.limit) {
+      const narrower = (['procedureType', 'patientId'] as const).filter((filter) => data[filter] === undefined);
       throw new DomainError(
         'WAITLIST.TOO_MANY',
-        `More than ${size.limit} waitlist entries match: narrow them with procedureType or patientId, or page through them with limit and cursor`,
+        `More than ${size.limit} waitlist entries match: ${narrower.length > 0 ? `narrow them with ${narrower.join(' or ')}, or ` : ''}page through them with limit and cursor`,
         400,
-        'status',
+        narrower[0] ?? 'limit',
       );
     }
     const { page, nextCursor } = sliceToPage(rows, size, (r) => [r.cursorAt, r.entry.id]);

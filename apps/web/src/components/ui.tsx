@@ -1,3 +1,4 @@
+import type { Pages } from '../hooks';
 import { useId, type ButtonHTMLAttributes, type ChangeEvent, type FormEvent, type InputHTMLAttributes, type ReactNode, type SelectHTMLAttributes, type TextareaHTMLAttributes } from 'react';
 
 /** The page's title (the one h1) and, beside it, its main actions. */
@@ -332,6 +333,20 @@ export function LoadedTable<T>({
       {list.loading && !data ? <Loading /> : null}
       {data && data.length === 0 ? empty : null}
       {data && data.length > 0 ? <DataTable label={label} columns={columns} items={data} row={row} /> : null}
+    </>
+  );
+}
+
+/** Under a paged list (usePages): "Show more" while there are more, and the error of a page that did not load. */
+export function ShowMore({ pages }: { pages: Pick<Pages<unknown>, 'nextCursor' | 'showMore' | 'loadingMore' | 'moreError'> }) {
+  return (
+    <>
+      <ErrorBanner error={pages.moreError} onRetry={() => void pages.showMore()} />
+      {pages.nextCursor ? (
+        <Button variant="secondary" onClick={() => void pages.showMore()} busy={pages.loadingMore}>
+          {pages.loadingMore ? 'Loading more…' : 'Show more'}
+        </Button>
+      ) : null}
     </>
   );
 }

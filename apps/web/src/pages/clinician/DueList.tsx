@@ -11,7 +11,7 @@ import { useClinic, useClinicians } from '../../components/clinic-data';
 import { KIND_NAMES, STATE_NAMES, URGENCY_TONES, dueText, urgencyOf, type Urgency } from '../../components/clinical';
 import { ClinicianFilter } from '../../components/ClinicianFilter';
 import { FollowUpActions } from '../../components/FollowUpActions';
-import { Badge, Button, DataTable, Empty, ErrorBanner, Loading, Notice, Options, PageHeader, SelectField } from '../../components/ui';
+import { Badge, DataTable, Empty, ErrorBanner, Loading, Notice, Options, PageHeader, SelectField, ShowMore } from '../../components/ui';
 import { formatDate, formatDateTime } from '../../format';
 import { useApi, usePages } from '../../hooks';
 import { useUser } from '../../session';
@@ -49,7 +49,8 @@ export function DueListPage() {
   const clinicianParam = params.get('clinician');
   const { clinicianId, kind, state, list: query, counts: countsQuery } = dueListQueries(params, user);
 
-  const { first, items, nextCursor, showMore, loadingMore, moreError } = usePages<FollowUpItem>('/api/follow-ups', query);
+  const pages = usePages<FollowUpItem>('/api/follow-ups', query);
+  const { first, items } = pages;
   const counts = useApi<FollowUpCountsResource>('/api/follow-ups/counts', countsQuery);
   const clinic = useClinic();
   const clinicians = useClinicians();
@@ -119,12 +120,7 @@ export function DueListPage() {
             items={items}
             row={(item) => <DueRow key={item.id} item={item} timeZone={timeZone} clinicians={clinicians.data ?? []} onDone={actionDone} />}
           />
-          <ErrorBanner error={moreError} onRetry={() => void showMore()} />
-          {nextCursor ? (
-            <Button variant="secondary" onClick={() => void showMore()} busy={loadingMore}>
-              {loadingMore ? 'Loading more…' : 'Show more'}
-            </Button>
-          ) : null}
+          <ShowMore pages={pages} />
         </>
       ) : null}
     </>

@@ -7,7 +7,7 @@ import { ActionDialog } from '../../components/ActionDialog';
 import { clinicianName, fieldOfMessage, formatSlot, procedureName, useCatalog, WAITLIST_STATUS, type Catalog } from '../../components/desk';
 import { addDays, formatLocalDate } from '../../components/local-time';
 import { PatientPicker } from '../../components/PatientSearch';
-import { Badge, Button, Card, DataTable, Empty, ErrorBanner, FormButtons, Loading, Notice, Options, PageHeader, SelectField, TextAreaField, TextField } from '../../components/ui';
+import { Badge, Button, Card, DataTable, Empty, ErrorBanner, FormButtons, Loading, Notice, Options, PageHeader, SelectField, ShowMore, TextAreaField, TextField } from '../../components/ui';
 import { fullName } from '../../components/words';
 import { formatDate, formatDateTime } from '../../format';
 import { useAction, useDraft, usePages } from '../../hooks';
@@ -40,7 +40,8 @@ const EMPTY: EntryDraft = { patientId: '', patientName: '', procedureType: '', c
 export function WaitlistPage() {
   const { catalog, error: catalogError, reload: reloadCatalog } = useCatalog();
   const [filter, setFilter] = useState<Filter>('');
-  const { first: entries, items: list, nextCursor, showMore, loadingMore, moreError } = usePages<WaitlistEntry>('/api/waitlist', { status: filter || undefined, limit: WAITLIST_PAGE });
+  const pages = usePages<WaitlistEntry>('/api/waitlist', { status: filter || undefined, limit: WAITLIST_PAGE });
+  const { first: entries, items: list } = pages;
   const [notice, setNotice] = useState<string | null>(null);
   const [cancelling, setCancelling] = useState<WaitlistEntry | null>(null);
 
@@ -70,12 +71,7 @@ export function WaitlistPage() {
               </Empty>
             ) : null}
             {list.length > 0 ? <EntryTable entries={list} catalog={catalog} onCancel={setCancelling} /> : null}
-            <ErrorBanner error={moreError} onRetry={() => void showMore()} />
-            {nextCursor ? (
-              <Button variant="secondary" onClick={() => void showMore()} busy={loadingMore}>
-                {loadingMore ? 'Loading more…' : 'Show more'}
-              </Button>
-            ) : null}
+            <ShowMore pages={pages} />
           </section>
           <AddEntryForm
             catalog={catalog}
