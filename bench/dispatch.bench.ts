@@ -40,7 +40,8 @@
  * Knobs (environment): MESSAGE_SEND_CONCURRENCY (the service's, and the bare worker's, default 256), BENCH_RUNS (4; smoke 1), BENCH_MESSAGES (10000; smoke 200), BENCH_CLINICIANS (20; smoke 4),
  * BENCH_PATIENTS_PER_CLINICIAN (15; smoke 5), BENCH_BOOKING_CONNECTIONS (32; smoke 8), BENCH_PROFILE_SENDS (300; smoke 20),
  * BENCH_IDLE_SECONDS (the idle window before each run; default: the reconciler's interval + 1 s; smoke 2),
- * BENCH_RESULTS (default bench/RESULTS.md), BENCH_VERBOSE=1, BENCH_KEEP_DATABASE=1,
+ * BENCH_RESULTS (default bench/RESULTS.md), BENCH_VERBOSE=1, BENCH_KEEP_DATABASE=1, BENCH_GC=1 (a full collection of the
+ * bench process's garbage, the fake's host, before each timed part: an experiment, see the history in bench/RESULTS.md),
  * BENCH_RENDER_FROM=<json> (only render the section again from the measurements a run saved).
  */
 import 'reflect-metadata';
@@ -50,6 +51,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { performance } from 'node:perf_hooks';
+import v8 from 'node:v8';
+import vm from 'node:vm';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
@@ -86,9 +89,17 @@ export const CONFIG = {
   pgStatsWaitMs: SMOKE ? 1_000 : 11_000,
   /** VACUUM (ANALYZE) before each timed run, as pgbench does (BENCH_VACUUM=0: leave it to autovacuum). */
   vacuum: process.env.BENCH_VACUUM !== '0',
+  /** A full garbage collection of this process (it hosts the Twilio fake) before each timed part (BENCH_GC=1, an experiment). */
+  gcBefore: process.env.BENCH_GC === '1',
   results: process.env.BENCH_RESULTS || (SMOKE ? path.join(os.tmpdir(), 'aftercare-bench-dispatch-smoke.md') : path.join(ROOT, 'bench', 'RESULTS.md')),
 };
 const BARE_QUEUE = '{bench-bare-outbound}';
+
+/** A full collection of this process's garbage (what the bookings left), so that the fake does not pay for it during a timed part. */
+function collectGarbage(): void {
+  v8.setFlagsFromString('--expose-gc');
+  (vm.runInNewContext('gc') as () => void)();
+}
 
 const started = performance.now();
 /** The code as built into dist/ just before this run (others may commit or edit meanwhile). */
@@ -549,6 +560,7 @@ async function main(): Promise<void> {
         const pg0 = await pgCounters(db!, system.database!.name);
         log(`run ${r}/${CONFIG.runs}: notifications service — letting go of ${rows.length.toLocaleString('en-US')} due confirmations (resume)…`);
         const sampler = new ActivitySampler(db!, system.database!.name, 'aftercare-notifications');
+        if (CONFIG.gcBefore) collectGarbage();
         await meter.start();
         const dueAt = Date.now();
         sampler.start();
@@ -623,6 +635,7 @@ async function main(): Promise<void> {
         const redis0 = await redisCommands(redis!);
         log(`run ${r}/${CONFIG.runs}: bare BullMQ worker — letting go (resume)…`);
         const sampler = new ActivitySampler(db!, system.database!.name, 'aftercare-notifications');
+        if (CONFIG.gcBefore) collectGarbage();
         await meter.start();
         const dueAt = Date.now();
         sampler.start();
