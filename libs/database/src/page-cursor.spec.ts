@@ -34,11 +34,13 @@ describe('keyset page cursors', () => {
     expect(decodePageCursor(encodePageCursor(['2024-02-29T23:59:59.999999Z', ID]), shape)).toEqual(['2024-02-29T23:59:59.999999Z', ID]);
   });
 
-  it('a page of rows read with one more than fits: the cursor of its last row when there are more, none on the last page or unpaged', () => {
+  it('a page of rows read with one more than fits: the cursor of its last row when there are more, none on the last page; unpaged, more than fit is the caller\'s error, never the first rows alone', () => {
     const rows = [1, 2, 3, 4];
     const key = (n: number) => [String(n)];
-    expect(sliceToPage(rows, { paged: true, limit: 3 }, key)).toEqual({ page: [1, 2, 3], nextCursor: encodePageCursor(['3']) });
-    expect(sliceToPage(rows.slice(0, 3), { paged: true, limit: 3 }, key)).toEqual({ page: [1, 2, 3], nextCursor: null });
-    expect(sliceToPage(rows.slice(0, 2), { paged: false, limit: 3 }, key)).toEqual({ page: [1, 2], nextCursor: null });
+    const tooMany = () => new RangeError('narrow or page');
+    expect(sliceToPage(rows, { paged: true, limit: 3 }, key, tooMany)).toEqual({ page: [1, 2, 3], nextCursor: encodePageCursor(['3']) });
+    expect(sliceToPage(rows.slice(0, 3), { paged: true, limit: 3 }, key, tooMany)).toEqual({ page: [1, 2, 3], nextCursor: null });
+    expect(sliceToPage(rows.slice(0, 3), { paged: false, limit: 3 }, key, tooMany)).toEqual({ page: [1, 2, 3], nextCursor: null });
+    expect(() => sliceToPage(rows, { paged: false, limit: 3 }, key, tooMany)).toThrow('narrow or page');
   });
 });

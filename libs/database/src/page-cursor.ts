@@ -42,22 +42,25 @@ const ISO_US = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$/;
 export const CURSOR_PART = {
   uuid: (part: string) => UUID.test(part),
   /** An instant to the millisecond, as `Date.toISOString()` writes it. */
-  instant: (part: string) => ISO_MS.test(part) && roundTrips(part, part),
+  instant: (part: string) => ISO_MS.test(part) && exists(part),
   /** An instant to the microsecond, as microInstant() prints a column (a JS Date keeps milliseconds only). */
-  microInstant: (part: string) => ISO_US.test(part) && roundTrips(part.slice(0, 23), part.slice(0, 23) + 'Z'),
+  microInstant: (part: string) => ISO_US.test(part) && exists(`${part.slice(0, 23)}Z`),
 } as const;
 
-/** Whether `iso` (to the millisecond) names a real instant: Date.parse accepts 30 February and rolls it over. */
-function roundTrips(iso: string, parse: string): boolean {
-  const at = Date.parse(parse);
-  return !Number.isNaN(at) && new Date(at).toISOString().slice(0, 23) === iso.slice(0, 23);
+/** Whether an instant written as `toISOString()` writes it exists: Date.parse takes 30 February, and rolls it over. */
+function exists(isoMs: string): boolean {
+  const at = Date.parse(isoMs);
+  return !Number.isNaN(at) && new Date(at).toISOString() === isoMs;
 }
 
 /**
  * The rows of a page and the cursor of the next one (null on the last page, and for a caller that
- * does not page). `rows` were read with `limit + 1`: one more than fits says there are more.
+ * does not page). `rows` were read with `limit + 1`: one more than fits says there are more - which,
+ * for a caller that does not page, is the error `tooMany` makes (a 400 that says how to narrow or
+ * page), never the first rows alone.
  */
-export function sliceToPage<R>(rows: R[], size: { paged: boolean; limit: number }, keyOf: (row: R) => readonly string[]): { page: R[]; nextCursor: string | null } {
+export function sliceToPage<R>(rows: R[], size: { paged: boolean; limit: number }, keyOf: (row: R) => readonly string[], tooMany: () => Error): { page: R[]; nextCursor: string | null } {
+  if (!size.paged && rows.length > size.limit) throw tooMany();
   const page = rows.slice(0, size.limit);
   const last = page[page.length - 1];
   return { page, nextCursor: size.paged && rows.length > size.limit && last !== undefined ? encodePageCursor(keyOf(last)) : null };

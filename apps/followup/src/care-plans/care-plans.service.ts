@@ -466,12 +466,11 @@ export class CarePlansService {
       .where(and(eq(carePlans.clinicId, ctx.clinicId), data.patientId ? eq(carePlans.patientId, data.patientId) : undefined, before))
       .orderBy(desc(carePlans.createdAt), desc(carePlans.id))
       .limit(size.limit + 1);
-    if (!size.paged && rows.length > size.limit) {
-      throw data.patientId
+    const tooMany = () =>
+      data.patientId
         ? new DomainError('CARE_PLAN.TOO_MANY', `The patient has more than ${size.limit} care plans: page through them with limit and cursor`, 400, 'limit')
         : new DomainError('CARE_PLAN.TOO_MANY', `More than ${size.limit} care plans match: ask for one patient's (patientId), or page through them with limit and cursor`, 400, 'patientId');
-    }
-    const { page, nextCursor } = sliceToPage(rows, size, (r) => [r.cursorAt, r.plan.id]);
+    const { page, nextCursor } = sliceToPage(rows, size, (r) => [r.cursorAt, r.plan.id], tooMany);
     const plans = page.map((r) => r.plan);
     const allSteps = plans.length === 0 ? [] : await this.db.select().from(steps).where(inArray(steps.carePlanId, plans.map((p) => p.id))).orderBy(asc(steps.dueAt), asc(steps.key));
     const items = plans.map((plan) => toCarePlanResource(plan, allSteps.filter((s) => s.carePlanId === plan.id)));

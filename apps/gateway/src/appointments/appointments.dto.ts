@@ -44,7 +44,6 @@ export class ListAppointmentsQueryDto extends PageQueryDto {
   @IsOptional()
   @IsId()
   patientId?: string;
-
 }
 
 export class RescheduleAppointmentDto {

@@ -169,7 +169,7 @@ export class MessageSenderService {
       // Not one whose earlier call may have gone (unconfirmedSince): it may count on the day it
       // went, and the provider is asked first - placed again, it could be dropped though the patient has it.
       const timezone = facts.recipient.timezone;
-      if (!unconfirmedSince && needsCapCheckAtSendTime({ counted: row.cappedSendAt !== null, timing, sendAt: row.cappedSendAt ?? at, at, timezone })) {
+      if (!unconfirmedSince && needsCapCheckAtSendTime({ cappedSendAt: row.cappedSendAt, timing, at, timezone })) {
         const placed = await this.placeUnderCap(row, timing, timezone, at, now);
         if (placed) return placed;
       } else if (decision.at > now) return this.postpone(row, decision.at, unconfirmedSince);

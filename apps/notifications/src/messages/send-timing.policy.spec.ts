@@ -221,7 +221,7 @@ describe('quiet hours again at send time (a retry, or a job woken late)', () => 
 describe('the cap again at send time, when a counted SMS goes on another day than it was placed on', () => {
   const NY = 'America/New_York';
   const needs = (sendAt: string, goesAt: string, { counted = true, timing = LATER, timezone = NY }: { counted?: boolean; timing?: Timing; timezone?: string } = {}) =>
-    needsCapCheckAtSendTime({ counted, timing, sendAt: at(sendAt), at: at(goesAt), timezone });
+    needsCapCheckAtSendTime({ cappedSendAt: counted ? at(sendAt) : null, timing, at: at(goesAt), timezone });
 
   it('not on the day it was placed on, however late in that day', () => {
     expect(needs('2026-01-12T15:00:00Z', '2026-01-12T15:00:00Z')).toBe(false);

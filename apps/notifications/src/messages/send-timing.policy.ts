@@ -95,13 +95,14 @@ export function decideAtSendTime(input: { at: Date; timezone: string; quietHours
 
 /**
  * Whether a counted SMS (frequency-cap.rule.ts) must be placed under the cap again before it goes
- * at `at`: compose placed it on the patient's local day of its send time, and it now goes on
- * another day - held by quiet hours into the next morning, a retry pushed past midnight, a job
- * woken late after an outage. That day's count was never checked for it, and may be full.
+ * at `at`: compose placed it on the patient's local day of its send time (`cappedSendAt`; null for
+ * a message the cap does not count), and it now goes on another day - held by quiet hours into the
+ * next morning, a retry pushed past midnight, a job woken late after an outage. That day's count
+ * was never checked for it, and may be full.
  */
-export function needsCapCheckAtSendTime(input: { counted: boolean; timing: Timing; sendAt: Date; at: Date; timezone: string }): boolean {
-  if (!input.counted || input.timing.kind === 'at_once') return false;
-  return localDayNumber(input.at, input.timezone) !== localDayNumber(input.sendAt, input.timezone);
+export function needsCapCheckAtSendTime(input: { cappedSendAt: Date | null; timing: Timing; at: Date; timezone: string }): boolean {
+  if (!input.cappedSendAt || input.timing.kind === 'at_once') return false;
+  return localDayNumber(input.at, input.timezone) !== localDayNumber(input.cappedSendAt, input.timezone);
 }
 
 /**

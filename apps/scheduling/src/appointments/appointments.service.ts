@@ -346,15 +346,14 @@ export class AppointmentsService {
       where.push(sql`(${appointments.startsAt}, ${appointments.id}) > (${after[0]}::timestamptz, ${after[1]}::uuid)`);
     }
     const rows = await this.db.select().from(appointments).where(and(...where)).orderBy(asc(appointments.startsAt), asc(appointments.id)).limit(size.limit + 1);
-    if (!size.paged && rows.length > size.limit) {
-      throw new DomainError(
+    const tooMany = () =>
+      new DomainError(
         'APPOINTMENT.TOO_MANY',
         `More than ${size.limit} appointments match: narrow them with from and to (or clinicianId, patientId), or page through them with limit and cursor`,
         400,
         'from',
       );
-    }
-    const { page, nextCursor } = sliceToPage(rows, size, (row) => [row.startsAt.toISOString(), row.id]);
+    const { page, nextCursor } = sliceToPage(rows, size, (row) => [row.startsAt.toISOString(), row.id], tooMany);
     const items = (await this.withResources(page)).map(toAppointmentResource);
     return size.paged ? { items, nextCursor } : items;
   }

@@ -136,15 +136,14 @@ export class PatientsService {
       .where(and(eq(patients.clinicId, ctx.clinicId), match, data.dateOfBirth ? eq(patients.dateOfBirth, data.dateOfBirth) : undefined, after))
       .orderBy(asc(patients.lastName), asc(patients.firstName), asc(patients.id))
       .limit(size.limit + 1);
-    if (!size.paged && rows.length > size.limit) {
-      throw new DomainError(
+    const tooMany = () =>
+      new DomainError(
         'PATIENT.TOO_MANY',
         `More than ${size.limit} patients match: search by more of the name, the phone or e-mail (query) or the date of birth (dateOfBirth), or page through them with limit and cursor`,
         400,
         'query',
       );
-    }
-    const { page, nextCursor } = sliceToPage(rows, size, (r) => [r.id]);
+    const { page, nextCursor } = sliceToPage(rows, size, (r) => [r.id], tooMany);
     const items = await this.withDuplicates(ctx, page);
     return size.paged ? { items, nextCursor } : items;
   }

@@ -141,16 +141,16 @@ export class WaitlistService {
       .where(and(...where))
       .orderBy(...order)
       .limit(size.limit + 1);
-    if (!size.paged && rows.length > size.limit) {
+    const tooMany = () => {
       const narrower = (['procedureType', 'patientId'] as const).filter((filter) => data[filter] === undefined);
-      throw new DomainError(
+      return new DomainError(
         'WAITLIST.TOO_MANY',
         `More than ${size.limit} waitlist entries match: ${narrower.length > 0 ? `narrow them with ${narrower.join(' or ')}, or ` : ''}page through them with limit and cursor`,
         400,
         narrower[0] ?? 'limit',
       );
-    }
-    const { page, nextCursor } = sliceToPage(rows, size, (r) => [r.cursorAt, r.entry.id]);
+    };
+    const { page, nextCursor } = sliceToPage(rows, size, (r) => [r.cursorAt, r.entry.id], tooMany);
     const items = await this.resources(page.map((r) => r.entry));
     return size.paged ? { items, nextCursor } : items;
   }

@@ -1,5 +1,5 @@
-import type { Pages } from '../hooks';
 import { useId, type ButtonHTMLAttributes, type ChangeEvent, type FormEvent, type InputHTMLAttributes, type ReactNode, type SelectHTMLAttributes, type TextareaHTMLAttributes } from 'react';
+import type { Pages } from '../hooks';
 
 /** The page's title (the one h1) and, beside it, its main actions. */
 export function PageHeader({ title, children }: { title: string; children?: ReactNode }) {
